@@ -1,0 +1,37 @@
+"""keras_genai: Keras 3 / TensorFlow models and labs for a Deep Learning course.
+
+The package follows the course unit by unit: data loaders (`keras_genai.data`),
+network builders (`keras_genai.builders`), models that own a training algorithm
+(`keras_genai.models`), pure loss functions (`keras_genai.losses`), sample-quality
+metrics (`keras_genai.metrics`), callbacks and figures.
+
+Importing the package has no side effects: nothing is downloaded, trained or
+written, and the heavy optional libraries (tensorflow-datasets, matplotlib, mlxtend)
+are imported only by the functions that need them.
+
+Example:
+
+>>> import keras_genai
+>>> (x_train, y_train), (x_test, y_test) = keras_genai.data.load_digits()
+>>> x_train.shape
+(4000, 28, 28)
+"""
+
+__version__ = "0.1.0"
+
+from keras_genai import builders
+from keras_genai import callbacks
+from keras_genai import data
+from keras_genai import losses
+from keras_genai import metrics
+from keras_genai import models
+
+__all__ = [
+    "__version__",
+    "builders",
+    "callbacks",
+    "data",
+    "losses",
+    "metrics",
+    "models",
+]

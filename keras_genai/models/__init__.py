@@ -1,0 +1,8 @@
+"""`keras.Model` subclasses that own a training algorithm (``train_step`` /
+``test_step``). Networks are passed in; ``compile`` takes one optimizer per network.
+"""
+
+from keras_genai.models.base import GenerativeModel
+from keras_genai.models.gan import GAN
+
+__all__ = ["GAN", "GenerativeModel"]

@@ -1,0 +1,205 @@
+"""What every model in `keras_genai.models` shares: randomness that differs per
+replica, loss scaling under a distribution strategy, a compile config that survives
+``.keras`` round trips with every optimizer, a NaN guard in ``fit`` and atomic
+SavedModel exports.
+
+Subclasses implement ``train_step`` / ``test_step``, ``compile`` (calling
+`GenerativeModel._finish_compile`), ``get_config`` and ``_export_endpoints``.
+"""
+
+import keras
+import tensorflow as tf
+
+from keras_genai.callbacks import NaNGuard
+from keras_genai.utils.io import atomic_directory
+
+
+def replica_context():
+    """Returns ``(num_replicas_in_sync, replica_id)`` of the current replica.
+
+    In a cross-replica context, or with no strategy, this is ``(1, 0)``.
+
+    Returns:
+        A pair ``(num_replicas, replica_id)``; ``replica_id`` may be a tensor.
+
+    Example:
+
+    >>> replica_context()
+    (1, 0)
+    """
+    ctx = tf.distribute.get_replica_context()
+    if ctx is None:
+        return 1, 0
+    return ctx.num_replicas_in_sync, ctx.replica_id_in_sync_group
+
+
+def check_network(name, value):
+    """Checks that a network argument is a built `keras.Model` / `keras.Layer`."""
+    if not isinstance(value, keras.layers.Layer):
+        raise TypeError(
+            f"`{name}` must be a keras.Model (or keras.Layer). "
+            f"Received: {name}={value!r} (of type {type(value).__name__})"
+        )
+    if not value.built:
+        raise ValueError(
+            f"`{name}` must be built: create it with a keras.Input or call "
+            f"`{name}.build(input_shape)` first. Received: {name}={value.name!r} "
+            "(not built)"
+        )
+    return value
+
+
+def get_optimizer(name, value):
+    """Resolves an optimizer argument (instance, name or config), or raises."""
+    if value is None:
+        raise ValueError(
+            f"`{name}` is required: pass a keras optimizer, e.g. "
+            f"{name}=keras.optimizers.Adam(2e-4, beta_1=0.5). Received: {name}=None"
+        )
+    try:
+        return keras.optimizers.get(value)
+    except (ValueError, TypeError) as e:
+        raise ValueError(
+            f"`{name}` must be a keras optimizer or its name. Received: "
+            f"{name}={value!r}"
+        ) from e
+
+
+class GenerativeModel(keras.Model):
+    """Base class for the models of `keras_genai.models`.
+
+    It provides:
+
+    * `sample_normal`: Gaussian noise for this replica's share of the global batch,
+      from the model's ``keras.random.SeedGenerator``. All replicas draw the noise
+      of the *global* batch from the same stateless seed and keep their own slice,
+      so replicas get different noise (Keras' seeded ops give every replica the
+      same numbers, keras#20611) and a step on N devices uses exactly the noise of
+      a one-device step on the same global batch.
+    * `scale_loss`: divides a per-replica mean loss by the number of replicas, so
+      the gradients summed across replicas are those of the global-batch mean
+      (hand-written reductions are not scaled by Keras, keras PR #20609).
+    * ``fit`` adds a `NaNGuard` over every logged loss unless one is given.
+    * ``get_compile_config`` / ``compile_from_config`` for a custom ``compile``
+      with several optimizers, so ``keras.models.load_model`` restores all
+      optimizers with their state.
+    * ``export(path)`` writes the endpoints of `_export_endpoints` to a SavedModel
+      atomically.
+
+    Args:
+        seed: seed of the model's SeedGenerator (``None`` for a random one).
+        **kwargs: passed to `keras.Model` (``name``...).
+    """
+
+    def __init__(self, seed=None, **kwargs):
+        super().__init__(**kwargs)
+        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+            raise TypeError(f"`seed` must be an int or None. Received: seed={seed!r}")
+        self.seed = seed
+        self.seed_generator = keras.random.SeedGenerator(seed, name="seed_generator")
+
+    # -- randomness and scaling -------------------------------------------------
+
+    def sample_normal(self, batch_size, shape):
+        """Draws standard normal noise for this replica.
+
+        Args:
+            batch_size: this replica's batch size (a Python int or scalar tensor).
+            shape: the shape of one sample, e.g. ``(latent_dim,)``.
+
+        Returns:
+            A float32 tensor ``(batch_size, *shape)``.
+        """
+        num_replicas, replica_id = replica_context()
+        seed = self.seed_generator.next()
+        full = tf.random.stateless_normal(
+            tf.concat([[batch_size * num_replicas], tf.constant(shape, tf.int32)], 0),
+            seed=seed,
+        )
+        if num_replicas == 1:
+            return full
+        start = replica_id * batch_size
+        return full[start:start + batch_size]
+
+    @staticmethod
+    def scale_loss(loss):
+        """Scales a per-replica mean loss so that summing across replicas gives the
+        global-batch mean (identity on one device)."""
+        num_replicas, _ = replica_context()
+        if num_replicas == 1:
+            return loss
+        return loss / num_replicas
+
+    # -- training ---------------------------------------------------------------
+
+    def fit(self, *args, callbacks=None, **kwargs):
+        """`keras.Model.fit`, with a `NaNGuard` over every logged loss added."""
+        callbacks = list(callbacks or [])
+        if not any(isinstance(c, NaNGuard) for c in callbacks):
+            callbacks.append(NaNGuard())
+        return super().fit(*args, callbacks=callbacks, **kwargs)
+
+    def _finish_compile(self, optimizers, config, **kwargs):
+        """Compiles the Keras side and builds each optimizer on its variables.
+
+        Args:
+            optimizers: dict ``{attribute_name: (optimizer, variables)}``; each
+                optimizer is stored as that attribute and built on its own
+                variable list (no ``trainable`` toggling, KERAS3_PITFALLS.md 1).
+            config: the arguments of ``compile`` to serialize with the model.
+            **kwargs: `keras.Model.compile` arguments (``steps_per_execution``,
+                ``jit_compile``, ``run_eagerly``).
+        """
+        super().compile(**kwargs)
+        for attr, (optimizer, variables) in optimizers.items():
+            setattr(self, attr, optimizer)
+            optimizer.build(variables)
+        self._genai_compile_config = dict(config, **kwargs)
+
+    def get_compile_config(self):
+        if not self.compiled or not hasattr(self, "_genai_compile_config"):
+            return {}
+        return keras.saving.serialize_keras_object(self._genai_compile_config)
+
+    def compile_from_config(self, config):
+        config = keras.saving.deserialize_keras_object(config)
+        self.compile(**config)
+
+    # -- export -----------------------------------------------------------------
+
+    def _export_resources(self):
+        """Returns the layers whose variables the SavedModel keeps."""
+        return [self]
+
+    def _export_endpoints(self):
+        """Returns ``[(name, fn, input_signature), ...]``; the first one is the
+        default serving endpoint."""
+        raise NotImplementedError
+
+    def export(self, filepath, format="tf_saved_model", verbose=False):
+        """Writes a TensorFlow SavedModel with this model's endpoints.
+
+        The SavedModel is written to a temporary folder and moved into place, so an
+        interrupted export never leaves a half-written model at ``filepath``. It
+        loads with ``tf.saved_model.load`` in a process without keras_genai.
+
+        Args:
+            filepath: target folder (replaced if it exists).
+            format: only ``"tf_saved_model"``.
+            verbose: print Keras' summary of the endpoints.
+
+        Returns:
+            ``filepath``.
+        """
+        if format != "tf_saved_model":
+            raise ValueError(
+                f"`format` must be 'tf_saved_model'. Received: format={format!r}"
+            )
+        archive = keras.export.ExportArchive()
+        for resource in self._export_resources():
+            archive.track(resource)
+        for name, fn, signature in self._export_endpoints():
+            archive.add_endpoint(name, fn, input_signature=signature)
+        with atomic_directory(filepath) as tmp:
+            archive.write_out(tmp, verbose=verbose)
+        return filepath

@@ -1,0 +1,62 @@
+"""Argument checks that raise before any work starts, naming the argument and the
+value received (keras-hub style: ``Received: name=value``)."""
+
+import numbers
+
+
+def check_positive_int(name, value, minimum=1):
+    """Checks that ``value`` is an integer ``>= minimum``.
+
+    Args:
+        name: the argument's name, used in the error message.
+        value: the value received.
+        minimum: the smallest accepted value.
+
+    Returns:
+        ``value`` as a Python ``int``.
+
+    Raises:
+        TypeError: if ``value`` is not an integer (booleans are refused too).
+        ValueError: if ``value < minimum``.
+
+    Example:
+
+    >>> check_positive_int("latent_dim", 64)
+    64
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise TypeError(
+            f"`{name}` must be an integer >= {minimum}. "
+            f"Received: {name}={value!r} (of type {type(value).__name__})"
+        )
+    if value < minimum:
+        raise ValueError(
+            f"`{name}` must be an integer >= {minimum}. Received: {name}={value!r}"
+        )
+    return int(value)
+
+
+def check_choice(name, value, choices):
+    """Checks that ``value`` is one of ``choices``.
+
+    Args:
+        name: the argument's name, used in the error message.
+        value: the value received.
+        choices: the accepted values.
+
+    Returns:
+        ``value`` unchanged.
+
+    Raises:
+        ValueError: if ``value`` is not in ``choices``.
+
+    Example:
+
+    >>> check_choice("scale", "tanh", ("tanh", "unit"))
+    'tanh'
+    """
+    if value not in choices:
+        raise ValueError(
+            f"`{name}` must be one of {sorted(choices)}. Received: {name}={value!r}"
+        )
+    return value
