@@ -167,12 +167,12 @@ class GAN(GenerativeModel):
         k = self.d_steps
         if k == 1:
             return [real]
+        message = f"The batch size must be divisible by d_steps={k}."
         n = real.shape[0]
         if n is not None and n % k:
-            raise ValueError(
-                f"The batch size must be divisible by d_steps={k}. "
-                f"Received: batch of {n} images"
-            )
+            raise ValueError(f"{message} Received: batch of {n} images")
+        if n is None:  # Unknown until run time: checked in the graph.
+            tf.debugging.assert_equal(tf.shape(real)[0] % k, 0, message=message)
         return [real[i::k] for i in range(k)]
 
     def train_step(self, data):

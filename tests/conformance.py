@@ -1,0 +1,271 @@
+"""The model contract of DESIGN.md as reusable checks.
+
+Every class in `keras_genai.models` describes itself with a `ModelSpec` and runs
+every check in `CHECKS`:
+
+    SPEC = conformance.ModelSpec(...)
+
+    @pytest.mark.parametrize("check", conformance.CHECKS, ids=conformance.check_id)
+    def test_conformance(check, tmp_path, mirrored_strategy):
+        check(SPEC, tmp_path, mirrored_strategy)
+
+The checks:
+
+* `check_fit`: built before ``fit``; ``fit`` changes every trainable variable of
+  every trained network and logs finite epoch means (``keras.metrics.Mean``).
+* `check_mirrored`: one step under ``MirroredStrategy`` on 2 logical CPUs gives the
+  weights and logged values of one step on one device on the same global batch and
+  noise; the two replicas draw different noise.
+* `check_save_load_fresh_process`: a ``.keras`` file loads in a fresh Python process
+  with identical outputs and every optimizer's iterations, and trains on.
+* `check_export`: ``model.export`` gives a SavedModel that a process which cannot
+  import keras_genai serves with the model's outputs.
+* `check_bad_arguments`: bad arguments raise ``ValueError`` / ``TypeError`` naming
+  the argument.
+* `check_nan_guard`: a non-finite loss stops ``fit`` with a warning naming the key.
+"""
+
+import dataclasses
+import json
+import os
+import subprocess
+import sys
+import textwrap
+import warnings
+from typing import Any
+from typing import Callable
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@dataclasses.dataclass
+class ModelSpec:
+    """How to build, compile, feed and probe one model class.
+
+    Attributes:
+        make_model: returns a new model; two calls give the same architecture and
+            the same seed (weights may differ: checks copy them).
+        compile: compiles a model with fresh optimizers.
+        data: returns the training arrays ``x`` (and ``y`` for conditional models)
+            as a tuple; float32, already scaled.
+        networks: attribute names of the networks that training must change.
+        optimizers: attribute names of the optimizers.
+        inputs: returns example inputs of ``model(inputs)``.
+        endpoints: ``{endpoint: (args, reference_fn)}``; ``reference_fn(model,
+            *args)`` computes what the SavedModel endpoint must return.
+        bad_arguments: ``[(argument_name, fn)]``; ``fn()`` must raise naming it.
+        batch_size: the global batch size of the checks.
+    """
+
+    make_model: Callable[[], keras.Model]
+    compile: Callable[[keras.Model], None]
+    data: Callable[[], tuple]
+    networks: tuple
+    optimizers: tuple
+    inputs: Callable[[], Any]
+    endpoints: dict
+    bad_arguments: list
+    batch_size: int = 8
+
+
+def _dataset(spec, repeat_batches=1):
+    arrays = spec.data()
+    ds = tf.data.Dataset.from_tensor_slices(arrays if len(arrays) > 1 else arrays[0])
+    return ds.take(spec.batch_size * repeat_batches).batch(
+        spec.batch_size, drop_remainder=True)
+
+
+def _iterations(model, optimizer_name):
+    return int(getattr(model, optimizer_name).iterations.numpy())
+
+
+def check_fit(spec, tmp_path, strategy):
+    model = spec.make_model()
+    assert model.built, "the model must be built at construction (not by fit)"
+    spec.compile(model)
+    before = {n: [v.numpy() for v in getattr(model, n).trainable_variables]
+              for n in spec.networks}
+    history = model.fit(_dataset(spec, repeat_batches=2), epochs=2, verbose=0)
+    for name in spec.networks:
+        after = getattr(model, name).trainable_variables
+        unchanged = [v.path for v, b in zip(after, before[name])
+                     if np.array_equal(v.numpy(), b)]
+        assert not unchanged, f"fit did not change {name} variables {unchanged}"
+    assert model.metrics, "the model must list its trackers in `metrics`"
+    for metric in model.metrics:
+        assert isinstance(metric, keras.metrics.Mean), metric
+    assert set(history.history) == {m.name for m in model.metrics}
+    for key, values in history.history.items():
+        assert len(values) == 2 and np.all(np.isfinite(values)), (key, values)
+    for metric in model.metrics:  # the last log is the tracker's epoch mean
+        np.testing.assert_allclose(history.history[metric.name][-1],
+                                   float(metric.result()), rtol=1e-6)
+
+
+def check_mirrored(spec, tmp_path, strategy):
+    assert strategy.num_replicas_in_sync == 2
+    single = spec.make_model()
+    initial = [v.numpy() for v in single.weights]
+    spec.compile(single)
+    one = single.fit(_dataset(spec), epochs=1, verbose=0).history
+    with strategy.scope():
+        mirrored = spec.make_model()
+        for v, w in zip(mirrored.weights, initial):
+            v.assign(w)
+        spec.compile(mirrored)
+    two = mirrored.fit(_dataset(spec), epochs=1, verbose=0).history
+    assert set(one) == set(two)
+    for key in one:
+        np.testing.assert_allclose(two[key], one[key], rtol=1e-4, atol=1e-5,
+                                   err_msg=f"logged {key} differs on 2 replicas")
+    for name in spec.networks:
+        for a, b in zip(getattr(single, name).weights, getattr(mirrored, name).weights):
+            np.testing.assert_allclose(b.numpy(), a.numpy(), rtol=1e-4, atol=1e-5,
+                                       err_msg=f"{name} weight {a.path} differs")
+    for name in spec.optimizers:
+        assert _iterations(single, name) == _iterations(mirrored, name)
+
+    @tf.function
+    def draw():
+        return strategy.run(lambda: mirrored.sample_normal(4, (3,)))
+
+    per_replica = [np.array(t) for t in strategy.experimental_local_results(draw())]
+    assert len(per_replica) == 2
+    assert not np.allclose(per_replica[0], per_replica[1]), (
+        "both replicas drew the same noise")
+
+
+_LOAD_SCRIPT = textwrap.dedent("""
+    import json, sys
+    import numpy as np
+    import keras
+    import keras_genai  # registers the serializable classes
+    import tensorflow as tf
+    model_path, arrays_path, optimizers = sys.argv[1], sys.argv[2], sys.argv[3].split(",")
+    model = keras.models.load_model(model_path)
+    arrays = np.load(arrays_path)
+    out = np.asarray(model(arrays["inputs"], training=False))
+    report = {"iterations_loaded": {n: int(getattr(model, n).iterations)
+                                    for n in optimizers}}
+    data = [arrays[k] for k in sorted(arrays.files) if k.startswith("data")]
+    ds = tf.data.Dataset.from_tensor_slices(tuple(data) if len(data) > 1 else data[0])
+    history = model.fit(ds.batch(int(arrays["batch_size"])), epochs=1, verbose=0)
+    report["iterations_after_fit"] = {n: int(getattr(model, n).iterations)
+                                      for n in optimizers}
+    report["finite"] = all(np.isfinite(v).all() for v in history.history.values())
+    np.save(sys.argv[4], out)
+    print(json.dumps(report))
+""")
+
+
+def _run_python(code, *args):
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        p for p in (REPO_ROOT, env.get("PYTHONPATH")) if p)
+    proc = subprocess.run([sys.executable, "-c", code, *map(str, args)],
+                          capture_output=True, text=True, env=env, timeout=600,
+                          cwd=REPO_ROOT)
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def check_save_load_fresh_process(spec, tmp_path, strategy):
+    model = spec.make_model()
+    spec.compile(model)
+    model.fit(_dataset(spec, repeat_batches=2), epochs=1, verbose=0)
+    iterations = {n: _iterations(model, n) for n in spec.optimizers}
+    assert all(i > 0 for i in iterations.values()), iterations
+    inputs = spec.inputs()
+    expected = np.asarray(model(inputs, training=False))
+    path = tmp_path / "model.keras"
+    model.save(path)
+    arrays = {"inputs": inputs, "batch_size": spec.batch_size}
+    for i, a in enumerate(spec.data()):
+        arrays[f"data{i}"] = a[:spec.batch_size]
+    np.savez(tmp_path / "arrays.npz", **arrays)
+    report = _run_python(_LOAD_SCRIPT, path, tmp_path / "arrays.npz",
+                         ",".join(spec.optimizers), tmp_path / "out.npy")
+    np.testing.assert_allclose(np.load(tmp_path / "out.npy"), expected,
+                               rtol=1e-6, atol=1e-6)
+    assert report["iterations_loaded"] == iterations, report
+    # The fresh process trains one more step (one batch): each optimizer advances
+    # by its updates per step, the iterations of the 2-step fit above halved.
+    assert report["iterations_after_fit"] == {
+        n: iterations[n] + iterations[n] // 2 for n in spec.optimizers}, report
+    assert report["finite"], report
+
+
+_SERVE_SCRIPT = textwrap.dedent("""
+    import json, sys
+    sys.modules["keras_genai"] = None  # importing keras_genai now fails
+    import numpy as np
+    import tensorflow as tf
+    loaded = tf.saved_model.load(sys.argv[1])
+    args = np.load(sys.argv[2])
+    outputs = {}
+    for name in sys.argv[3].split(","):
+        values = [tf.constant(args[f"{name}__{i}"])
+                  for i in range(len([k for k in args.files
+                                      if k.startswith(name + "__")]))]
+        outputs[name] = np.asarray(getattr(loaded, name)(*values))
+    np.savez(sys.argv[4], **outputs)
+    print(json.dumps({"keras_genai_imported": bool(sys.modules.get("keras_genai"))}))
+""")
+
+
+def check_export(spec, tmp_path, strategy):
+    model = spec.make_model()
+    spec.compile(model)
+    model.fit(_dataset(spec), epochs=1, verbose=0)
+    path = tmp_path / "saved_model"
+    assert model.export(str(path)) == str(path)
+    assert (path / "saved_model.pb").exists()
+    args, expected = {}, {}
+    for name, (inputs, reference) in spec.endpoints.items():
+        for i, a in enumerate(inputs):
+            args[f"{name}__{i}"] = a
+        expected[name] = np.asarray(reference(model, *inputs))
+    np.savez(tmp_path / "args.npz", **args)
+    report = _run_python(_SERVE_SCRIPT, path, tmp_path / "args.npz",
+                         ",".join(spec.endpoints), tmp_path / "served.npz")
+    assert not report["keras_genai_imported"]
+    served = np.load(tmp_path / "served.npz")
+    for name in spec.endpoints:
+        np.testing.assert_allclose(served[name], expected[name], rtol=1e-5, atol=1e-5)
+
+
+def check_bad_arguments(spec, tmp_path, strategy):
+    assert spec.bad_arguments, "list the bad arguments the model must refuse"
+    for argument, fn in spec.bad_arguments:
+        with pytest.raises((ValueError, TypeError), match=argument):
+            fn()
+
+
+def check_nan_guard(spec, tmp_path, strategy):
+    model = spec.make_model()
+    spec.compile(model)
+    arrays = [np.full_like(a, np.nan) if a.dtype.kind == "f" else a
+              for a in spec.data()]
+    ds = tf.data.Dataset.from_tensor_slices(tuple(arrays) if len(arrays) > 1
+                                            else arrays[0])
+    ds = ds.take(spec.batch_size * 2).batch(spec.batch_size, drop_remainder=True)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        history = model.fit(ds, epochs=3, verbose=0)
+    messages = [str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)]
+    assert any("Training stopped" in m and "loss" in m for m in messages), messages
+    assert len(next(iter(history.history.values()))) == 1, "training did not stop"
+
+
+CHECKS = [check_fit, check_mirrored, check_save_load_fresh_process, check_export,
+          check_bad_arguments, check_nan_guard]
+
+
+def check_id(check):
+    """pytest id of a check: its name without ``check_``."""
+    return check.__name__.removeprefix("check_")

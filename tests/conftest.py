@@ -1,0 +1,43 @@
+"""Test set-up shared by every module.
+
+* Splits the CPU into 2 logical devices before TensorFlow starts, so
+  `tf.distribute.MirroredStrategy` can be tested on this 2-core, no-GPU machine.
+* Points the Keras cache at a per-session temporary folder, so tests neither read
+  nor write the user's cached digits and classifier.
+"""
+
+import os
+import tempfile
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+_KERAS_HOME = tempfile.mkdtemp(prefix="keras_genai_tests_")
+os.environ["KERAS_HOME"] = _KERAS_HOME
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+import tensorflow as tf  # noqa: E402
+
+_cpus = tf.config.list_physical_devices("CPU")
+tf.config.set_logical_device_configuration(
+    _cpus[0], [tf.config.LogicalDeviceConfiguration()] * 2
+)
+
+
+@pytest.fixture(scope="session")
+def digits():
+    """The embedded digits, loaded once per session."""
+    from keras_genai.data import load_digits
+
+    return load_digits()
+
+
+@pytest.fixture
+def rng():
+    """A NumPy random generator with a fixed seed."""
+    return np.random.default_rng(0)
+
+
+@pytest.fixture(scope="session")
+def mirrored_strategy():
+    """MirroredStrategy over the 2 logical CPU devices."""
+    return tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])

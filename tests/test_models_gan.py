@@ -1,0 +1,157 @@
+"""GAN: the model contract, Algorithm 1's k discriminator steps and the losses."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import conformance
+from keras_genai import builders
+from keras_genai.models import GAN
+
+LATENT = 8
+SHAPE = (8, 8, 1)
+
+
+def make_gan(dropout=0.0, latent_dim=LATENT, seed=3):
+    generator = builders.dcgan_generator(latent_dim, SHAPE, filters=(8, 4))
+    discriminator = builders.dcgan_discriminator(SHAPE, filters=(4, 8), dropout=dropout)
+    return GAN(generator, discriminator, latent_dim=latent_dim, seed=seed)
+
+
+def compile_gan(model, **kwargs):
+    model.compile(d_optimizer=keras.optimizers.Adam(1e-2, beta_1=0.5),
+                  g_optimizer=keras.optimizers.Adam(1e-2, beta_1=0.5), **kwargs)
+
+
+def images(n=32):
+    return np.random.default_rng(0).uniform(-1, 1, (n,) + SHAPE).astype("float32")
+
+
+def _compile_without(name):
+    def fn():
+        kwargs = dict(d_optimizer=keras.optimizers.Adam(), g_optimizer="adam")
+        kwargs[name] = None
+        make_gan().compile(**kwargs)
+    return fn
+
+
+SPEC = conformance.ModelSpec(
+    make_model=make_gan,
+    compile=compile_gan,
+    data=lambda: (images(),),
+    networks=("generator", "discriminator"),
+    optimizers=("d_optimizer", "g_optimizer"),
+    inputs=lambda: np.random.default_rng(1).normal(size=(5, LATENT)).astype("float32"),
+    endpoints={
+        "serve": ((np.random.default_rng(2).normal(size=(3, LATENT)).astype("float32"),),
+                  lambda m, z: m.generator(z, training=False)),
+    },
+    bad_arguments=[
+        ("latent_dim", lambda: make_gan(latent_dim=0)),
+        ("latent_dim", lambda: GAN(builders.dcgan_generator(8, SHAPE, filters=(8, 4)),
+                                   builders.dcgan_discriminator(SHAPE), latent_dim=16)),
+        ("discriminator", lambda: GAN(builders.dcgan_generator(8, SHAPE, filters=(8, 4)),
+                                      builders.dcgan_discriminator((28, 28, 1)),
+                                      latent_dim=8)),
+        ("generator", lambda: GAN("not a model", builders.dcgan_discriminator(SHAPE),
+                                  latent_dim=8)),
+        ("d_optimizer", _compile_without("d_optimizer")),
+        ("g_optimizer", _compile_without("g_optimizer")),
+        ("loss", lambda: compile_gan(make_gan(), loss="wasserstein_typo")),
+        ("d_steps", lambda: compile_gan(make_gan(), d_steps=0)),
+        ("label_smoothing", lambda: compile_gan(make_gan(), label_smoothing=1.5)),
+        ("seed", lambda: make_gan(seed="seven")),
+    ],
+)
+
+
+@pytest.mark.parametrize("check", conformance.CHECKS, ids=conformance.check_id)
+def test_conformance(check, tmp_path, mirrored_strategy):
+    check(SPEC, tmp_path, mirrored_strategy)
+
+
+def test_mirrored_equals_single_device_with_k_discriminator_steps(
+        tmp_path, mirrored_strategy):
+    spec = conformance.ModelSpec(**{
+        **SPEC.__dict__,
+        "compile": lambda m: compile_gan(m, d_steps=2, loss="minimax"),
+    })
+    conformance.check_mirrored(spec, tmp_path, mirrored_strategy)
+
+
+def test_d_steps_updates_discriminator_k_times_per_generator_step():
+    model = make_gan()
+    compile_gan(model, d_steps=3)
+    ds = tf.data.Dataset.from_tensor_slices(images(24)).batch(12)
+    model.fit(ds, epochs=1, verbose=0)
+    assert int(model.d_optimizer.iterations) == 6
+    assert int(model.g_optimizer.iterations) == 2
+
+
+def test_batch_not_divisible_by_d_steps_is_refused():
+    model = make_gan()
+    compile_gan(model, d_steps=3)
+    static = tf.data.Dataset.from_tensor_slices(images(8)).batch(8, drop_remainder=True)
+    with pytest.raises(ValueError, match="d_steps=3"):
+        model.fit(static, epochs=1, verbose=0)
+    dynamic = tf.data.Dataset.from_tensor_slices(images(8)).batch(8)
+    with pytest.raises(tf.errors.InvalidArgumentError, match="d_steps=3"):
+        model.fit(dynamic, epochs=1, verbose=0)
+
+
+def test_same_optimizer_twice_is_refused():
+    opt = keras.optimizers.Adam()
+    with pytest.raises(ValueError, match="two optimizer instances"):
+        make_gan().compile(d_optimizer=opt, g_optimizer=opt)
+
+
+def test_discriminator_loss_falls_on_a_fixed_batch():
+    """D alone learns to separate a fixed real batch from G's samples."""
+    model = make_gan()
+    compile_gan(model)
+    real = images(16)
+    first = model.evaluate(real, batch_size=16, verbose=0, return_dict=True)
+    # Train D only: a generator optimizer with zero learning rate.
+    model.compile(d_optimizer=keras.optimizers.Adam(1e-2),
+                  g_optimizer=keras.optimizers.SGD(0.0))
+    model.fit(tf.data.Dataset.from_tensor_slices(real).batch(16).repeat(30),
+              epochs=1, verbose=0)
+    last = model.evaluate(real, batch_size=16, verbose=0, return_dict=True)
+    assert last["d_loss"] < 0.5 * first["d_loss"], (first, last)
+
+
+def test_non_saturating_and_minimax_generator_losses_are_logged():
+    for loss, sign in (("non_saturating", 1.0), ("minimax", -1.0)):
+        model = make_gan()
+        compile_gan(model, loss=loss)
+        history = model.fit(tf.data.Dataset.from_tensor_slices(images(8)).batch(8),
+                            epochs=1, verbose=0).history
+        # -log D(G(z)) > 0; log(1 - D(G(z))) < 0.
+        assert sign * history["g_loss"][0] > 0, (loss, history)
+
+
+def test_generate_is_reproducible_with_a_seed_and_in_range():
+    model = make_gan()
+    a = model.generate(6, seed=11)
+    b = model.generate(6, seed=11)
+    c = model.generate(6)
+    assert a.shape == (6,) + SHAPE
+    np.testing.assert_array_equal(a, b)
+    assert not np.allclose(a, c)
+    assert a.min() >= -1.0 and a.max() <= 1.0
+
+
+def test_generate_refuses_bad_n():
+    with pytest.raises(ValueError, match="n"):
+        make_gan().generate(0)
+
+
+def test_no_trainable_toggling():
+    """Each optimizer owns its network's variables; trainable flags stay on."""
+    model = make_gan()
+    compile_gan(model)
+    model.fit(tf.data.Dataset.from_tensor_slices(images(8)).batch(8), epochs=1,
+              verbose=0)
+    assert model.generator.trainable and model.discriminator.trainable
+    assert len(model.d_optimizer.variables) > 1 and len(model.g_optimizer.variables) > 1
