@@ -25,6 +25,8 @@ from keras_genai import data
 from keras_genai import losses
 from keras_genai import metrics
 from keras_genai import models
+from keras_genai import utils
+from keras_genai import viz
 
 __all__ = [
     "__version__",
@@ -34,4 +36,6 @@ __all__ = [
     "losses",
     "metrics",
     "models",
+    "utils",
+    "viz",
 ]

@@ -47,9 +47,9 @@ def lenet(input_shape=(28, 28, 1), num_classes=10, filters=(32, 64), dense_units
             keras.layers.MaxPooling2D(2, name=f"pool{i}"),
         ]
     layers += [
-        keras.layers.Flatten(name="flatten"),
+        keras.layers.Flatten(name="features"),
         keras.layers.Dense(dense_units, activation="relu", name="hidden"),
-        keras.layers.Dropout(dropout, name="dropout"),
+        keras.layers.Dropout(dropout, name="hidden_dropout"),
         keras.layers.Dense(num_classes, name="logits"),
     ]
     return keras.Sequential(layers, name=name)

@@ -85,7 +85,7 @@ def dcgan_generator(latent_dim=64, image_shape=(28, 28, 1), filters=(128, 64),
         keras.layers.Dense(h0 * w0 * filters[0], use_bias=False, name="project"),
         bn("project_bn"),
         keras.layers.ReLU(name="project_relu"),
-        keras.layers.Reshape((h0, w0, filters[0]), name="reshape"),
+        keras.layers.Reshape((h0, w0, filters[0]), name="project_reshape"),
     ]
     for i, f in enumerate(filters[1:], start=1):
         layers += [
@@ -149,7 +149,7 @@ def dcgan_discriminator(image_shape=(28, 28, 1), filters=(64, 128), kernel_size=
         if dropout:
             layers.append(keras.layers.Dropout(dropout, name=f"down{i}_dropout"))
     layers += [
-        keras.layers.Flatten(name="flatten"),
+        keras.layers.Flatten(name="features"),
         keras.layers.Dense(1, name="logit"),
     ]
     return keras.Sequential(layers, name=name)

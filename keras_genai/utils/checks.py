@@ -57,6 +57,6 @@ def check_choice(name, value, choices):
     """
     if value not in choices:
         raise ValueError(
-            f"`{name}` must be one of {sorted(choices)}. Received: {name}={value!r}"
+            f"`{name}` must be one of {list(choices)}. Received: {name}={value!r}"
         )
     return value

@@ -1,0 +1,173 @@
+"""The command line shared by every lab in `units/`.
+
+A lab is a `Lab` with exercises registered by decorator; every lab gets the same
+options and conventions (outputs under ``outputs/<lab>/``, SavedModels under
+``saved_models/``, a printed summary, ``--help`` listing the exercises):
+
+    LAB = Lab("unit4_gan", "Unit IV: generative adversarial networks.",
+              default_exercise="dcgan", epochs=20, batch_size=64, latent_dim=64)
+
+    @LAB.exercise("dcgan", "Train a DCGAN on the embedded digits.")
+    def dcgan(args, out):
+        ...
+        return {"confident samples": "92.1%"}
+
+    if __name__ == "__main__":
+        raise SystemExit(LAB.main())
+"""
+
+import argparse
+import json
+import os
+import sys
+import time
+
+from keras_genai.utils.io import atomic_file
+
+
+class Lab:
+    """A lab: a set of named exercises sharing one argument parser.
+
+    Args:
+        name: the lab's module name (``"unit4_gan"``); outputs go to
+            ``outputs/<name>/<exercise>`` unless ``--out`` is given.
+        description: one paragraph shown by ``--help``.
+        default_exercise: the exercise run with no ``--exercise``.
+        epochs: default ``--epochs``.
+        batch_size: default ``--batch-size``.
+        latent_dim: default ``--latent-dim`` (``None``: the lab has no latents).
+        seed: default ``--seed``.
+
+    Example:
+
+    >>> LAB = Lab("unit4_gan", "GANs.", default_exercise="dcgan")
+    """
+
+    def __init__(self, name, description, default_exercise, epochs=10,
+                 batch_size=64, latent_dim=None, seed=0):
+        self.name = name
+        self.description = description
+        self.default_exercise = default_exercise
+        self.defaults = dict(epochs=epochs, batch_size=batch_size,
+                             latent_dim=latent_dim, seed=seed)
+        self.exercises = {}
+
+    def exercise(self, name, help, export=None):
+        """Registers ``fn(args, out_dir) -> dict`` as exercise ``name``.
+
+        Args:
+            name: the ``--exercise`` value.
+            help: one line for ``--help``.
+            export: default SavedModel folder of this exercise (``None``: the
+                exercise exports nothing).
+
+        Returns:
+            A decorator returning the function unchanged.
+        """
+        def register(fn):
+            self.exercises[name] = (fn, help, export)
+            return fn
+        return register
+
+    def default_out(self, exercise):
+        """``outputs/<lab>`` for the default exercise, ``outputs/<lab>/<exercise>``
+        for the others."""
+        if exercise == self.default_exercise:
+            return os.path.join("outputs", self.name)
+        return os.path.join("outputs", self.name, exercise)
+
+    def parser(self):
+        """Builds the ``argparse`` parser with the shared options."""
+        lines = [f"  {n:<22} {h}" for n, (_, h, _) in self.exercises.items()]
+        parser = argparse.ArgumentParser(
+            prog=f"python -m units.{self.name}",
+            description=self.description,
+            epilog="exercises:\n" + "\n".join(lines),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+        )
+        d = self.defaults
+        parser.add_argument("--exercise", default=self.default_exercise,
+                            choices=sorted(self.exercises), metavar="NAME",
+                            help="which exercise to run (listed below; default: "
+                                 f"{self.default_exercise})")
+        parser.add_argument("--epochs", type=_positive_int, default=d["epochs"],
+                            help="training epochs (default: %(default)s)")
+        parser.add_argument("--batch-size", type=_positive_int, default=d["batch_size"],
+                            help="global batch size (default: %(default)s)")
+        if d["latent_dim"] is not None:
+            parser.add_argument("--latent-dim", type=_positive_int,
+                                default=d["latent_dim"],
+                                help="size of the latent vector z (default: "
+                                     "%(default)s)")
+        parser.add_argument("--seed", type=int, default=d["seed"],
+                            help="random seed of weights, data order and noise "
+                                 "(default: %(default)s)")
+        parser.add_argument("--out", default=None,
+                            help=f"folder for figures and the summary (default: "
+                                 f"outputs/{self.name} for the default exercise, "
+                                 f"outputs/{self.name}/<exercise> for the others)")
+        parser.add_argument("--export", default="default", metavar="DIR",
+                            help="folder for the exported SavedModel (default: the "
+                                 "exercise's folder under saved_models/; 'none' to "
+                                 "skip the export)")
+        parser.add_argument("--verbose", type=int, choices=(0, 1, 2), default=1,
+                            help="Keras verbosity: 0 silent, 1 progress bar, 2 one "
+                                 "line per epoch (default: %(default)s)")
+        return parser
+
+    def main(self, argv=None):
+        """Parses ``argv``, runs the exercise and prints its summary.
+
+        Returns:
+            The process exit status (0).
+        """
+        args = self.parser().parse_args(argv)
+        fn, _, export = self.exercises[args.exercise]
+        if args.export == "default":
+            args.export = export
+        elif args.export.lower() == "none":
+            args.export = None
+        out = args.out or self.default_out(args.exercise)
+        os.makedirs(out, exist_ok=True)
+        print(f"== {self.name} / {args.exercise} ==  outputs: {out}", flush=True)
+        start = time.time()
+        summary = fn(args, out) or {}
+        summary = {"exercise": args.exercise, **summary,
+                   "wall time": f"{time.time() - start:.0f} s"}
+        print_summary(f"{self.name} / {args.exercise}", summary)
+        write_json(os.path.join(out, "summary.json"), summary)
+        return 0
+
+
+def print_summary(title, rows):
+    """Prints ``rows`` (a dict) as an aligned two-column table.
+
+    Example:
+
+    >>> print_summary("demo", {"accuracy": "98.1%"})
+    """
+    width = max([len(str(k)) for k in rows] + [10])
+    print(f"\n--- summary: {title} ---")
+    for key, value in rows.items():
+        if isinstance(value, float):
+            value = f"{value:.4g}"
+        print(f"  {str(key):<{width}}  {value}")
+    sys.stdout.flush()
+
+
+def write_json(path, obj):
+    """Writes ``obj`` as indented JSON, atomically."""
+    with atomic_file(path) as tmp:
+        with open(tmp, "w") as f:
+            json.dump(obj, f, indent=2, default=str)
+    return path
+
+
+def _positive_int(text):
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value

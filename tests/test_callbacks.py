@@ -1,0 +1,91 @@
+"""keras_genai.callbacks: NaNGuard over every logged loss, SampleGrid files."""
+
+import warnings
+
+import keras
+import numpy as np
+import pytest
+
+from keras_genai import builders
+from keras_genai import callbacks
+from keras_genai.models import GAN
+
+
+class _LogsModel(keras.Model):
+    """A model whose train_step logs scripted values: NaN at a chosen step."""
+
+    def __init__(self, nan_key, nan_step):
+        super().__init__()
+        self.nan_key, self.nan_step = nan_key, nan_step
+        self.dense = keras.layers.Dense(1)
+        self.step_counter = keras.Variable(0.0, trainable=False)
+
+    def call(self, x):
+        return self.dense(x)
+
+    def train_step(self, data):
+        self.step_counter.assign_add(1.0)
+        bad = keras.ops.where(self.step_counter >= self.nan_step, np.nan, 1.0)
+        logs = {"g_loss": keras.ops.convert_to_tensor(1.0), "d_loss":
+                keras.ops.convert_to_tensor(1.0), "d_accuracy":
+                keras.ops.convert_to_tensor(np.nan)}
+        logs[self.nan_key] = bad
+        return logs
+
+
+@pytest.mark.parametrize("key", ["g_loss", "d_loss"])
+def test_nan_guard_stops_on_any_loss_key(key):
+    model = _LogsModel(key, nan_step=3)
+    model.compile(optimizer="sgd")
+    guard = callbacks.NaNGuard()
+    with pytest.warns(RuntimeWarning, match=f"`{key}` became nan at epoch 1, batch 3"):
+        history = model.fit(np.zeros((10, 2)), np.zeros(10), batch_size=1, epochs=2,
+                            verbose=0, callbacks=[guard])
+    assert int(model.step_counter.numpy()) == 3  # stopped right after the NaN
+    assert key in guard.message
+    assert len(history.history[key]) == 1
+
+
+def test_nan_guard_ignores_non_loss_keys_and_keras_terminate_on_nan_misses_it():
+    model = _LogsModel("g_loss", nan_step=1000)  # only d_accuracy is NaN
+    model.compile(optimizer="sgd")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        model.fit(np.zeros((4, 2)), np.zeros(4), batch_size=1, epochs=1, verbose=0,
+                  callbacks=[callbacks.NaNGuard()])
+    # Keras' own callback looks only at "loss" and lets a NaN g_loss through.
+    model = _LogsModel("g_loss", nan_step=1)
+    model.compile(optimizer="sgd")
+    model.fit(np.zeros((4, 2)), np.zeros(4), batch_size=1, epochs=1, verbose=0,
+              callbacks=[keras.callbacks.TerminateOnNaN()])
+    assert int(model.step_counter.numpy()) == 4
+
+
+def test_nan_guard_explicit_keys():
+    model = _LogsModel("d_loss", nan_step=1)
+    model.compile(optimizer="sgd")
+    model.fit(np.zeros((4, 2)), np.zeros(4), batch_size=1, epochs=1, verbose=0,
+              callbacks=[callbacks.NaNGuard(keys=["g_loss"])])
+    assert int(model.step_counter.numpy()) == 4
+
+
+def test_sample_grid_writes_pngs_from_fixed_latents(tmp_path):
+    shape = (8, 8, 1)
+    gan = GAN(builders.dcgan_generator(4, shape, filters=(8, 4)),
+              builders.dcgan_discriminator(shape, filters=(4,)), latent_dim=4, seed=0)
+    gan.compile(d_optimizer="adam", g_optimizer="adam")
+    grid = callbacks.SampleGrid(tmp_path, num_samples=9, every=2, seed=5)
+    x = np.random.default_rng(0).uniform(-1, 1, (8,) + shape).astype("float32")
+    gan.fit(x, batch_size=4, epochs=3, verbose=0, callbacks=[grid])
+    names = sorted(p.name for p in tmp_path.iterdir())
+    # Every 2nd epoch, and the last epoch.
+    assert names == ["samples_epoch_002.png", "samples_epoch_003.png"]
+    assert grid.latents.shape == (9, 4)
+    assert (tmp_path / "samples_epoch_002.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_sample_grid_refuses_bad_arguments(tmp_path):
+    with pytest.raises(ValueError, match="every"):
+        callbacks.SampleGrid(tmp_path, every=0)
+    with pytest.raises(ValueError, match="num_samples"):
+        callbacks.SampleGrid(tmp_path, num_samples=0)

@@ -1,0 +1,52 @@
+"""Package-level promises: light import, the README's commands, the public API."""
+
+import json
+import os
+import re
+import subprocess
+import sys
+
+import keras_genai
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def test_import_has_no_side_effects_and_imports_heavy_modules_lazily(tmp_path):
+    code = (
+        "import json, os, sys; import keras_genai; "
+        "print(json.dumps({m: m in sys.modules for m in "
+        "('tensorflow_datasets', 'mlxtend')}))"
+    )
+    env = dict(os.environ, KERAS_HOME=str(tmp_path / "home"), PYTHONPATH=REPO_ROOT)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         env=env, cwd=str(tmp_path), check=True).stdout
+    assert json.loads(out.strip().splitlines()[-1]) == {
+        "tensorflow_datasets": False, "mlxtend": False}
+    # Nothing was written by keras_genai: no cache folder (Keras itself writes
+    # keras.json at import), no files in the working directory.
+    assert not (tmp_path / "home" / "keras_genai").exists()
+    assert sorted(os.listdir(tmp_path)) == ["home"]
+
+
+def _quick_start_commands():
+    text = open(os.path.join(REPO_ROOT, "README.md")).read()
+    section = text.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    return re.findall(r"```(?:bash|sh)\n(.*?)\n```", section, flags=re.S)
+
+
+def test_readme_quick_start_has_exactly_two_commands_and_ci_runs_the_second():
+    commands = _quick_start_commands()
+    assert len(commands) == 2, commands
+    assert "python -m units.unit4_gan" in commands[0]
+    assert "pytest" in commands[1]
+    ci = open(os.path.join(REPO_ROOT, ".ci", "run")).read()
+    assert "Quick start" in ci  # .ci/run reads the command from the README
+
+
+def test_public_api():
+    assert re.fullmatch(r"\d+\.\d+\.\d+", keras_genai.__version__)
+    for module in (keras_genai.data, keras_genai.builders, keras_genai.models,
+                   keras_genai.losses):
+        for name in module.__all__:
+            obj = getattr(module, name)
+            assert obj.__doc__, f"{module.__name__}.{name} has no docstring"

@@ -1,0 +1,34 @@
+"""keras_genai.viz: grid tiling by hand, PNG files."""
+
+import numpy as np
+import pytest
+
+from keras_genai import viz
+
+
+def test_tile_images_layout_and_scaling():
+    images = np.stack([np.full((2, 3), v, np.float32) for v in (-1.0, 0.0, 1.0)])
+    grid = viz.tile_images(images, value_range=(-1, 1), cols=2, pad=1)
+    assert grid.shape == (2 * 3 - 1, 2 * 4 - 1)
+    assert grid[0, 0] == 0.0 and grid[0, 4] == 0.5 and grid[3, 0] == 1.0
+    assert grid[2, 0] == 1.0  # padding is white
+    assert grid[3, 4] == 1.0  # the empty cell is white
+
+
+def test_tile_images_rgb_and_errors():
+    assert viz.tile_images(np.zeros((4, 5, 5, 3))).shape == (11, 11, 3)
+    with pytest.raises(ValueError, match="images"):
+        viz.tile_images(np.zeros((4, 5, 5, 2)))
+
+
+def test_figures_are_png_files(tmp_path):
+    paths = [
+        viz.save_image_grid(np.zeros((4, 8, 8, 1)), str(tmp_path / "a" / "grid.png"),
+                            title="t"),
+        viz.plot_history({"d_loss": [1.0, 0.9], "g_loss": [0.7, 0.8]},
+                         str(tmp_path / "losses.png")),
+        viz.plot_class_histogram(np.arange(10), str(tmp_path / "hist.png")),
+    ]
+    for path in paths:
+        with open(path, "rb") as f:
+            assert f.read(8) == b"\x89PNG\r\n\x1a\n"

@@ -1,0 +1,1 @@
+"""The course labs, one module per syllabus unit: ``python -m units.<unit>``."""
