@@ -28,7 +28,8 @@ def train_digit_classifier(epochs=30, batch_size=64, seed=0, verbose=0):
     Args:
         epochs: training epochs.
         batch_size: batch size.
-        seed: seed of the data order and augmentation.
+        seed: seed of the initial weights, dropout, data order and augmentation:
+            the same seed trains the same model.
         verbose: Keras verbosity.
 
     Returns:
@@ -50,7 +51,8 @@ def train_digit_classifier(epochs=30, batch_size=64, seed=0, verbose=0):
     train = image_dataset(x_train, y_train, batch_size=batch_size, scale="unit",
                           seed=seed).map(lambda x, y: (shift(x, training=True), y),
                                          num_parallel_calls=tf.data.AUTOTUNE)
-    model = lenet(input_shape=(28, 28, 1), num_classes=10, name="digit_classifier")
+    model = lenet(input_shape=(28, 28, 1), num_classes=10, seed=seed,
+                  name="digit_classifier")
     model.compile(
         optimizer=keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(
             2e-3, decay_steps=epochs * (len(x_train) // batch_size))),

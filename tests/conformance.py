@@ -17,7 +17,8 @@ The checks:
   weights and logged values of one step on one device on the same global batch and
   noise; the two replicas draw different noise.
 * `check_save_load_fresh_process`: a ``.keras`` file loads in a fresh Python process
-  with identical outputs and every optimizer's iterations, and trains on.
+  with identical outputs and every optimizer's state (iterations and slots), and
+  trains on.
 * `check_export`: ``model.export`` gives a SavedModel that a process which cannot
   import keras_genai serves with the model's outputs.
 * `check_bad_arguments`: bad arguments raise ``ValueError`` / ``TypeError`` naming
@@ -151,7 +152,10 @@ _LOAD_SCRIPT = textwrap.dedent("""
     arrays = np.load(arrays_path)
     out = np.asarray(model(arrays["inputs"], training=False))
     report = {"iterations_loaded": {n: int(getattr(model, n).iterations)
-                                    for n in optimizers}}
+                                    for n in optimizers},
+              "optimizer_state": {n: [float(np.abs(np.asarray(v)).sum())
+                                      for v in getattr(model, n).variables]
+                                  for n in optimizers}}
     data = [arrays[k] for k in sorted(arrays.files) if k.startswith("data")]
     ds = tf.data.Dataset.from_tensor_slices(tuple(data) if len(data) > 1 else data[0])
     history = model.fit(ds.batch(int(arrays["batch_size"])), epochs=1, verbose=0)
@@ -193,6 +197,12 @@ def check_save_load_fresh_process(spec, tmp_path, strategy):
     np.testing.assert_allclose(np.load(tmp_path / "out.npy"), expected,
                                rtol=1e-6, atol=1e-6)
     assert report["iterations_loaded"] == iterations, report
+    for name in spec.optimizers:  # every slot (moments...), not only iterations
+        state = [float(np.abs(v.numpy()).sum())
+                 for v in getattr(model, name).variables]
+        assert len(state) > 1, f"{name} has no state beyond its iterations"
+        np.testing.assert_allclose(report["optimizer_state"][name], state,
+                                   rtol=1e-6, err_msg=f"{name} state not restored")
     # The fresh process trains one more step (one batch): each optimizer advances
     # by its updates per step, the iterations of the 2-step fit above halved.
     assert report["iterations_after_fit"] == {

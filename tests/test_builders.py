@@ -37,13 +37,15 @@ def test_dcgan_discriminator_shapes_and_dcgan_practice():
     d = builders.dcgan_discriminator(image_shape=(28, 28, 1))
     assert d.output_shape == (None, 1)
     types = _layer_types(d)
-    assert types.count("Conv2D") == 2 and types.count("LeakyReLU") == 2
+    assert types.count("Conv2D") == 3 and types.count("LeakyReLU") == 3
+    assert d.get_layer("down3_conv").output.shape == (None, 4, 4, 256)
     assert "BatchNormalization" not in types
     assert not any("Pooling" in t for t in types)
     assert all(layer.strides == (2, 2) for layer in d.layers
                if isinstance(layer, keras.layers.Conv2D))
     assert d.get_layer("down1_lrelu").negative_slope == pytest.approx(0.2)
-    assert "Dropout" not in _layer_types(builders.dcgan_discriminator(dropout=0.0))
+    assert "Dropout" not in types
+    assert _layer_types(builders.dcgan_discriminator(dropout=0.3)).count("Dropout") == 3
 
 
 def test_layers_have_explicit_names():

@@ -155,3 +155,16 @@ def test_no_trainable_toggling():
               verbose=0)
     assert model.generator.trainable and model.discriminator.trainable
     assert len(model.d_optimizer.variables) > 1 and len(model.g_optimizer.variables) > 1
+
+
+def test_fit_on_labelled_data_ignores_the_labels():
+    """An unconditional GAN trains on (images, labels) like on images alone."""
+    x = images(8)
+    y = np.arange(8)
+    a, b = make_gan(), make_gan()
+    b.set_weights(a.get_weights())
+    compile_gan(a)
+    compile_gan(b)
+    ha = a.fit(tf.data.Dataset.from_tensor_slices(x).batch(8), verbose=0).history
+    hb = b.fit(tf.data.Dataset.from_tensor_slices((x, y)).batch(8), verbose=0).history
+    assert ha == hb

@@ -15,6 +15,24 @@ shows:
   1,000 samples; a good generator gives confident labels (quality) spread over all
   ten digits (no mode collapse);
 * the trained generator exported as a SavedModel that plain TensorFlow serves.
+
+How the defaults were chosen (seed 0, 1,000 samples, share labelled with confidence
+>= 0.9 by the digit classifier, which gives 97.2% on real test digits):
+
+==========================================================  ======  ==========
+set-up (G 128-64, Adam 2e-4, beta_1 0.5, batch 64)          epochs  confident
+==========================================================  ======  ==========
+D 64-128 with dropout 0.3 (the TensorFlow tutorial's D)     60      63%
+D 64-128, no dropout                                        60      69%
+D 64-128, no dropout, G 256-128 (2x slower)                 55      71%
+D 64-128-256, no dropout                                    60      73%
+D 64-128-256, no dropout, label smoothing 0.1 (default)     80      76%
+... the same, cosine learning-rate decay                    80      69%
+... the same, 100 epochs                                    100     76%
+==========================================================  ======  ==========
+
+An exponential moving average of G's weights, XLA (slower on this CPU), 5x5 kernels
+and a two-timescale learning rate (D 4e-4) did not help within the time budget.
 """
 
 import os
@@ -27,7 +45,7 @@ LAB = Lab(
     "Unit IV - generative adversarial networks: train GANs on the embedded digits, "
     "watch the samples improve and measure them with a digit classifier.",
     default_exercise="dcgan",
-    epochs=40,
+    epochs=80,
     batch_size=64,
     latent_dim=64,
 )
@@ -66,6 +84,7 @@ def dcgan(args, out):
         d_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5),
         g_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5),
         loss="non_saturating",
+        label_smoothing=0.1,  # one-sided: D's real target is 0.9
     )
     print(f"Training a DCGAN on {len(x_train)} digits for {args.epochs} epochs "
           f"(batch {args.batch_size}, latent {args.latent_dim}).", flush=True)

@@ -6,7 +6,7 @@ from keras_genai.utils.checks import check_positive_int
 
 
 def lenet(input_shape=(28, 28, 1), num_classes=10, filters=(32, 64), dense_units=128,
-          dropout=0.3, name="lenet"):
+          dropout=0.3, seed=None, name="lenet"):
     """Builds a LeNet-style CNN classifier returning logits.
 
     LeCun et al. (1998), "Gradient-Based Learning Applied to Document Recognition",
@@ -20,6 +20,8 @@ def lenet(input_shape=(28, 28, 1), num_classes=10, filters=(32, 64), dense_units
         filters: channels of the two convolution blocks.
         dense_units: width of the hidden dense layer.
         dropout: dropout rate before the output layer.
+        seed: int seed of the initial weights and of dropout, for a reproducible
+            model (``None``: Keras' global random state).
         name: model name.
 
     Returns:
@@ -39,17 +41,28 @@ def lenet(input_shape=(28, 28, 1), num_classes=10, filters=(32, 64), dense_units
             "`input_shape` must be (height, width, channels). "
             f"Received: input_shape={input_shape!r}"
         )
+    if seed is not None:
+        seed = check_positive_int("seed", seed, minimum=0)
+    seeds = iter(range(seed, seed + 16)) if seed is not None else None
+
+    def init():
+        return keras.initializers.GlorotUniform(
+            seed=next(seeds) if seeds is not None else None)
+
     layers = [keras.Input(shape=input_shape, name="image")]
     for i, f in enumerate(filters, start=1):
         layers += [
             keras.layers.Conv2D(check_positive_int("filters", f), 3, padding="same",
-                                activation="relu", name=f"conv{i}"),
+                                activation="relu", kernel_initializer=init(),
+                                name=f"conv{i}"),
             keras.layers.MaxPooling2D(2, name=f"pool{i}"),
         ]
     layers += [
         keras.layers.Flatten(name="features"),
-        keras.layers.Dense(dense_units, activation="relu", name="hidden"),
-        keras.layers.Dropout(dropout, name="hidden_dropout"),
-        keras.layers.Dense(num_classes, name="logits"),
+        keras.layers.Dense(dense_units, activation="relu", kernel_initializer=init(),
+                           name="hidden"),
+        keras.layers.Dropout(dropout, seed=next(seeds) if seeds is not None else None,
+                             name="hidden_dropout"),
+        keras.layers.Dense(num_classes, kernel_initializer=init(), name="logits"),
     ]
     return keras.Sequential(layers, name=name)
