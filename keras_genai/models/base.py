@@ -132,12 +132,19 @@ class GenerativeModel(keras.Model):
 
     # -- training ---------------------------------------------------------------
 
-    def fit(self, *args, callbacks=None, **kwargs):
-        """`keras.Model.fit`, with a `NaNGuard` over every logged loss added."""
+    def fit(self, x=None, *args, callbacks=None, **kwargs):
+        """`keras.Model.fit`, with a `NaNGuard` over every logged loss added.
+
+        A ``tf.data.Dataset`` shuffles itself (`keras_genai.data.image_dataset`
+        does), so ``shuffle`` defaults to ``False`` for datasets instead of
+        Keras' ``True``, which it would ignore with a warning.
+        """
         callbacks = list(callbacks or [])
         if not any(isinstance(c, NaNGuard) for c in callbacks):
             callbacks.append(NaNGuard())
-        return super().fit(*args, callbacks=callbacks, **kwargs)
+        if isinstance(x, tf.data.Dataset):
+            kwargs.setdefault("shuffle", False)
+        return super().fit(x, *args, callbacks=callbacks, **kwargs)
 
     def _finish_compile(self, optimizers, config, **kwargs):
         """Compiles the Keras side and builds each optimizer on its variables.

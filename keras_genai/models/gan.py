@@ -145,21 +145,31 @@ class GAN(GenerativeModel):
 
     # -- the algorithm -----------------------------------------------------------
 
-    def _discriminator_terms(self, real, training):
-        """D's loss and accuracies on ``real`` against fresh fakes."""
-        batch = tf.shape(real)[0]
-        fake = self.generator(self.sample_normal(batch, (self.latent_dim,)),
+    def _fakes(self, batch, training):
+        """``G(z)`` for ``batch`` fresh latents of this replica."""
+        return self.generator(self.sample_normal(batch, (self.latent_dim,)),
                               training=training)
+
+    def _discriminator_loss(self, real, fake, training):
+        """D's loss, and its logits on ``real`` and ``fake``."""
         real_logits = self.discriminator(real, training=training)
         fake_logits = self.discriminator(fake, training=training)
         d_loss = self.d_loss_fn(real_logits, fake_logits,
                                 label_smoothing=self.label_smoothing)
-        return d_loss, losses_module.discriminator_accuracy(real_logits, fake_logits)
+        return d_loss, real_logits, fake_logits
 
     def _generator_loss(self, batch, training):
-        fake = self.generator(self.sample_normal(batch, (self.latent_dim,)),
-                              training=training)
-        return self.g_loss_fn(self.discriminator(fake, training=training))
+        return self.g_loss_fn(self.discriminator(self._fakes(batch, training),
+                                                 training=training))
+
+    def _update_metrics(self, d_loss, g_loss, real_logits, fake_logits):
+        real_acc, fake_acc = losses_module.discriminator_accuracy(real_logits,
+                                                                  fake_logits)
+        self.d_loss_tracker.update_state(d_loss)
+        self.g_loss_tracker.update_state(g_loss)
+        self.d_real_accuracy.update_state(real_acc)
+        self.d_fake_accuracy.update_state(fake_acc)
+        return {m.name: m.result() for m in self.metrics}
 
     def _minibatches(self, real):
         """Splits a batch into ``d_steps`` disjoint minibatches, strided so that
@@ -183,40 +193,27 @@ class GAN(GenerativeModel):
         for real_i in self._minibatches(real):
             batch = tf.shape(real_i)[0]
             # The fakes need no gradient in the D step: draw them off the tape.
-            fake = self.generator(self.sample_normal(batch, (self.latent_dim,)),
-                                  training=True)
+            fake = self._fakes(batch, training=True)
             with tf.GradientTape() as tape:
-                real_logits = self.discriminator(real_i, training=True)
-                fake_logits = self.discriminator(fake, training=True)
-                d_loss = self.d_loss_fn(real_logits, fake_logits,
-                                        label_smoothing=self.label_smoothing)
+                d_loss, real_logits, fake_logits = self._discriminator_loss(
+                    real_i, fake, training=True)
                 scaled_loss = self.scale_loss(d_loss)
-            grads = tape.gradient(scaled_loss, d_vars)
-            self.d_optimizer.apply(grads, d_vars)
+            self.d_optimizer.apply(tape.gradient(scaled_loss, d_vars), d_vars)
             d_losses.append(d_loss)
-        real_acc, fake_acc = losses_module.discriminator_accuracy(real_logits,
-                                                                  fake_logits)
         with tf.GradientTape() as tape:
             g_loss = self._generator_loss(batch, training=True)
             scaled_loss = self.scale_loss(g_loss)
-        grads = tape.gradient(scaled_loss, g_vars)
-        self.g_optimizer.apply(grads, g_vars)
-
-        self.d_loss_tracker.update_state(tf.add_n(d_losses) / len(d_losses))
-        self.g_loss_tracker.update_state(g_loss)
-        self.d_real_accuracy.update_state(real_acc)
-        self.d_fake_accuracy.update_state(fake_acc)
-        return {m.name: m.result() for m in self.metrics}
+        self.g_optimizer.apply(tape.gradient(scaled_loss, g_vars), g_vars)
+        return self._update_metrics(tf.add_n(d_losses) / len(d_losses), g_loss,
+                                    real_logits, fake_logits)
 
     def test_step(self, data):
         real = unpack_images(data)
-        d_loss, (real_acc, fake_acc) = self._discriminator_terms(real, training=False)
-        g_loss = self._generator_loss(tf.shape(real)[0], training=False)
-        self.d_loss_tracker.update_state(d_loss)
-        self.g_loss_tracker.update_state(g_loss)
-        self.d_real_accuracy.update_state(real_acc)
-        self.d_fake_accuracy.update_state(fake_acc)
-        return {m.name: m.result() for m in self.metrics}
+        batch = tf.shape(real)[0]
+        d_loss, real_logits, fake_logits = self._discriminator_loss(
+            real, self._fakes(batch, training=False), training=False)
+        g_loss = self._generator_loss(batch, training=False)
+        return self._update_metrics(d_loss, g_loss, real_logits, fake_logits)
 
     # -- using the trained model -------------------------------------------------
 
