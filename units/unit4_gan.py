@@ -7,8 +7,10 @@ Exercise ``dcgan`` (the default) trains a DCGAN (Radford et al. 2016) on the
 non-saturating generator loss and one discriminator step per generator step. It
 shows:
 
-* the two-player game in the loss curves: D's loss settles near 2 log 2 ~ 1.39
-  (the value at equilibrium, where D(x) = 1/2 everywhere) instead of going to 0;
+* the two-player game in the loss curves: neither loss goes to 0. D's loss stays
+  around 1 (2 log 2 ~ 1.39 would be the equilibrium, D(x) = 1/2 everywhere; 0 a D
+  that wins outright) and drifts down slowly as D learns the 4,000 training digits
+  by heart, while G's loss rises to match;
 * samples from the same 64 latent points after every epoch, turning from noise
   into digits;
 * how to *measure* a generator without looking at it: a digit classifier labels
