@@ -117,6 +117,10 @@ def dcgan(args, out):
     print("Measuring 1,000 samples with the digit classifier (trained and cached "
           "on first use, ~20 s).", flush=True)
     classifier = metrics.digit_classifier()
+    (_, _), (x_test, y_test) = data.load_digits()
+    real_probs = metrics.classify(x_test, classifier=classifier, value_range=(0, 255))
+    classifier_accuracy = float(np.mean(real_probs.argmax(axis=1) == y_test))
+    real_confident = metrics.confident_fraction(real_probs, 0.9)
     quality = metrics.sample_quality(gan.generate(1000, seed=args.seed + 1),
                                      classifier=classifier)
     hist = viz.plot_class_histogram(quality["class_counts"],
@@ -124,6 +128,8 @@ def dcgan(args, out):
                                     title="digit classes of 1,000 samples")
     confident, rarest = quality["confident_fraction"], quality["min_class_share"]
     summary.update({
+        "judge: classifier test accuracy": f"{classifier_accuracy:.1%}",
+        "judge: real test digits confident": f"{real_confident:.1%} (the ceiling)",
         "confident samples (p>=0.9)":
             f"{confident:.1%} (target >= {CONFIDENT_TARGET:.0%}: "
             f"{'met' if confident >= CONFIDENT_TARGET else 'NOT met'})",
@@ -132,6 +138,8 @@ def dcgan(args, out):
             f"{'met' if rarest >= MIN_CLASS_SHARE_TARGET else 'NOT met'})",
         "class counts 0-9": " ".join(str(c) for c in quality["class_counts"]),
         "class histogram": hist,
+        "classifier_accuracy": classifier_accuracy,
+        "real_confident_fraction": real_confident,
         "confident_fraction": confident,
         "min_class_share": rarest,
     })
