@@ -9,7 +9,6 @@
 import os
 import tempfile
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 _KERAS_HOME = tempfile.mkdtemp(prefix="keras_genai_tests_")
 os.environ["KERAS_HOME"] = _KERAS_HOME
 

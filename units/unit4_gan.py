@@ -40,10 +40,7 @@ and a two-timescale learning rate (D 4e-4) did not help within the time budget.
 import os
 import sys
 
-# TensorFlow's C++ start-up notes (oneDNN, CUDA probing) are noise in a lab.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-
-from keras_genai.cli import Lab  # noqa: E402
+from keras_genai.cli import Lab
 
 LAB = Lab(
     "unit4_gan",
