@@ -164,11 +164,15 @@ class GenerativeModel(keras.Model):
         self._genai_compile_config = dict(config, **kwargs)
 
     def get_compile_config(self):
+        """Returns the serialized ``compile`` arguments, optimizers included, so
+        ``keras.models.load_model`` can compile the model the same way."""
         if not self.compiled or not hasattr(self, "_genai_compile_config"):
             return {}
         return keras.saving.serialize_keras_object(self._genai_compile_config)
 
     def compile_from_config(self, config):
+        """Calls this model's own ``compile`` with the saved arguments; it builds
+        every optimizer, so their saved state loads into them."""
         config = keras.saving.deserialize_keras_object(config)
         self.compile(**config)
 

@@ -92,6 +92,7 @@ class GAN(GenerativeModel):
 
     @property
     def metrics(self):
+        """The epoch-mean trackers logged by ``fit`` and ``evaluate``."""
         return [self.d_loss_tracker, self.g_loss_tracker, self.d_real_accuracy,
                 self.d_fake_accuracy]
 
@@ -186,6 +187,7 @@ class GAN(GenerativeModel):
         return [real[i::k] for i in range(k)]
 
     def train_step(self, data):
+        """One iteration of Algorithm 1: ``d_steps`` D updates, one G update."""
         real = unpack_images(data)
         d_vars = self.discriminator.trainable_variables
         g_vars = self.generator.trainable_variables
@@ -208,6 +210,7 @@ class GAN(GenerativeModel):
                                     real_logits, fake_logits)
 
     def test_step(self, data):
+        """Both losses and D's accuracies on a batch, without updates."""
         real = unpack_images(data)
         batch = tf.shape(real)[0]
         d_loss, real_logits, fake_logits = self._discriminator_loss(
@@ -258,6 +261,7 @@ class GAN(GenerativeModel):
     # -- serialization and export ------------------------------------------------
 
     def get_config(self):
+        """The constructor arguments, networks serialized."""
         return {
             "name": self.name,
             "generator": keras.saving.serialize_keras_object(self.generator),
@@ -268,6 +272,7 @@ class GAN(GenerativeModel):
 
     @classmethod
     def from_config(cls, config):
+        """Rebuilds the model (networks deserialized) from `get_config`."""
         config = dict(config)
         for key in ("generator", "discriminator"):
             config[key] = keras.saving.deserialize_keras_object(config[key])
