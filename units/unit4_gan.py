@@ -35,6 +35,9 @@ D 64-128-256, no dropout, label smoothing 0.1 (default)     80      76%
 
 An exponential moving average of G's weights, XLA (slower on this CPU), 5x5 kernels
 and a two-timescale learning rate (D 4e-4) did not help within the time budget.
+Differentiable augmentation of D's inputs (random translation, Zhao et al. 2020)
+stops D from slowly memorising the 4,000 digits but learns slower: 68% at epoch 60
+against 74% without it.
 """
 
 import os
