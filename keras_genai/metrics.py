@@ -65,7 +65,7 @@ def train_digit_classifier(epochs=30, batch_size=64, seed=0, verbose=0):
 
 
 def digit_classifier(cache_dir=None, retrain=False, verbose=0):
-    """Returns the cached digit classifier, training it on first use (~30 s).
+    """Returns the cached digit classifier, training it on first use (~20 s on 2 cores).
 
     Args:
         cache_dir: folder of the cached ``.keras`` file; default
