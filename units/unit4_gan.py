@@ -76,7 +76,7 @@ def dcgan(args, out):
     from keras_genai import viz
 
     keras.utils.set_random_seed(args.seed)
-    (x_train, _), _ = data.load_digits()
+    (x_train, _), (x_test, y_test) = data.load_digits()
     dataset = data.image_dataset(x_train, batch_size=args.batch_size, scale="tanh",
                                  seed=args.seed)
     gan = models.GAN(
@@ -117,7 +117,6 @@ def dcgan(args, out):
     print("Measuring 1,000 samples with the digit classifier (trained and cached "
           "on first use, ~20 s).", flush=True)
     classifier = metrics.digit_classifier()
-    (_, _), (x_test, y_test) = data.load_digits()
     real_probs = metrics.classify(x_test, classifier=classifier, value_range=(0, 255))
     classifier_accuracy = float(np.mean(real_probs.argmax(axis=1) == y_test))
     real_confident = metrics.confident_fraction(real_probs, 0.9)

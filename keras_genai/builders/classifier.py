@@ -1,5 +1,7 @@
 """Small image classifiers (used, among other things, to measure samples)."""
 
+import itertools
+
 import keras
 
 from keras_genai.utils.checks import check_positive_int
@@ -41,13 +43,15 @@ def lenet(input_shape=(28, 28, 1), num_classes=10, filters=(32, 64), dense_units
             "`input_shape` must be (height, width, channels). "
             f"Received: input_shape={input_shape!r}"
         )
+    seeds = None
     if seed is not None:
-        seed = check_positive_int("seed", seed, minimum=0)
-    seeds = iter(range(seed, seed + 16)) if seed is not None else None
+        seeds = itertools.count(check_positive_int("seed", seed, minimum=0))
+
+    def next_seed():
+        return None if seeds is None else next(seeds)
 
     def init():
-        return keras.initializers.GlorotUniform(
-            seed=next(seeds) if seeds is not None else None)
+        return keras.initializers.GlorotUniform(seed=next_seed())
 
     layers = [keras.Input(shape=input_shape, name="image")]
     for i, f in enumerate(filters, start=1):
@@ -61,8 +65,7 @@ def lenet(input_shape=(28, 28, 1), num_classes=10, filters=(32, 64), dense_units
         keras.layers.Flatten(name="features"),
         keras.layers.Dense(dense_units, activation="relu", kernel_initializer=init(),
                            name="hidden"),
-        keras.layers.Dropout(dropout, seed=next(seeds) if seeds is not None else None,
-                             name="hidden_dropout"),
+        keras.layers.Dropout(dropout, seed=next_seed(), name="hidden_dropout"),
         keras.layers.Dense(num_classes, kernel_initializer=init(), name="logits"),
     ]
     return keras.Sequential(layers, name=name)
