@@ -1,7 +1,8 @@
 """keras_genai: Keras 3 / TensorFlow models and labs for a Deep Learning course.
 
 The package follows the course unit by unit: data loaders (`keras_genai.data`),
-network builders (`keras_genai.builders`), models that own a training algorithm
+network builders (`keras_genai.builders`), custom layers (`keras_genai.layers`),
+hand-written gradients for teaching (`keras_genai.gradients`), models that own a training algorithm
 (`keras_genai.models`), pure loss functions (`keras_genai.losses`), sample-quality
 metrics (`keras_genai.metrics`), callbacks and figures.
 
@@ -22,6 +23,8 @@ __version__ = "0.1.0"
 from keras_genai import builders
 from keras_genai import callbacks
 from keras_genai import data
+from keras_genai import gradients
+from keras_genai import layers
 from keras_genai import losses
 from keras_genai import metrics
 from keras_genai import models
@@ -33,6 +36,8 @@ __all__ = [
     "builders",
     "callbacks",
     "data",
+    "gradients",
+    "layers",
     "losses",
     "metrics",
     "models",

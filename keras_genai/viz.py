@@ -153,6 +153,145 @@ def plot_class_histogram(counts, path, title=None):
     return path
 
 
+def plot_curves(curves, path, xlabel="epoch", ylabel="loss", title=None,
+                logy=False, x=None):
+    """Plots several named curves on one axis and saves a PNG.
+
+    Args:
+        curves: dict ``label -> values`` (each a 1-D sequence), or ``label ->
+            (x, y)`` pairs for curves with their own x values.
+        path: output ``.png`` path.
+        xlabel: x-axis label.
+        ylabel: y-axis label.
+        title: optional title.
+        logy: logarithmic y axis.
+        x: shared x values (default ``1, 2, ...``).
+
+    Returns:
+        ``path``.
+
+    Example:
+
+    >>> plot_curves({"SGD": [1.0, 0.5], "Adam": [1.0, 0.2]}, "curves.png")
+    """
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for label, values in curves.items():
+        if isinstance(values, tuple) and len(values) == 2:
+            xs, ys = values
+        else:
+            ys = np.asarray(values, dtype=np.float64)
+            xs = np.arange(1, len(ys) + 1) if x is None else x
+        ax.plot(xs, ys, label=label)
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    if logy:
+        ax.set_yscale("log")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    if title:
+        ax.set_title(title)
+    fig.tight_layout()
+    _save(fig, path)
+    return path
+
+
+def plot_decision_boundaries(predictors, x, y, path, title=None, resolution=200):
+    """Draws each 2-D classifier's decision regions with the data points.
+
+    Args:
+        predictors: dict ``panel title -> fn(points (n, 2)) -> scores (n,)``;
+            a score >= 0.5 is class 1 (wrap a Keras model as
+            ``lambda p: model.predict(p, verbose=0)[:, 0]``).
+        x: the points ``(n, 2)``.
+        y: their 0/1 labels ``(n,)``.
+        path: output ``.png`` path.
+        title: optional figure title.
+        resolution: grid points per axis.
+
+    Returns:
+        ``path``.
+
+    Example:
+
+    >>> plot_decision_boundaries({"x1 > 0.5": lambda p: p[:, 0]}, x, y, "xor.png")
+    """
+    plt = _pyplot()
+    x = np.asarray(x, np.float32)
+    y = np.asarray(y).reshape(-1)
+    low, high = x.min(axis=0) - 0.5, x.max(axis=0) + 0.5
+    g0, g1 = np.meshgrid(np.linspace(low[0], high[0], resolution),
+                         np.linspace(low[1], high[1], resolution))
+    grid = np.stack([g0.ravel(), g1.ravel()], axis=1).astype(np.float32)
+    n = len(predictors)
+    fig, axes = plt.subplots(1, n, figsize=(3.2 * n, 3.2), squeeze=False)
+    for ax, (name, predict) in zip(axes[0], predictors.items()):
+        scores = np.asarray(predict(grid)).reshape(g0.shape)
+        ax.contourf(g0, g1, scores >= 0.5, levels=[-0.5, 0.5, 1.5],
+                    colors=["#f4c7c3", "#c6dbef"])
+        ax.contour(g0, g1, scores, levels=[0.5], colors="k", linewidths=1)
+        ax.scatter(x[:, 0], x[:, 1], c=np.where(y > 0.5, "tab:blue", "tab:red"),
+                   edgecolors="k", s=60, zorder=3)
+        ax.set_title(name, fontsize=9)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    _save(fig, path)
+    return path
+
+
+def plot_feature_maps(panels, path, title=None, max_channels=16):
+    """Shows images and the channels of feature maps, one row per panel.
+
+    Args:
+        panels: dict ``row label -> array (H, W) or (H, W, C)``; each of the first
+            ``max_channels`` channels is drawn in its own cell, scaled to its own
+            range.
+        path: output ``.png`` path.
+        title: optional figure title.
+        max_channels: channels drawn per row.
+
+    Returns:
+        ``path``.
+
+    Example:
+
+    >>> plot_feature_maps({"input": image, "conv1": maps}, "maps.png")
+    """
+    plt = _pyplot()
+    rows = []
+    for label, maps in panels.items():
+        maps = np.asarray(maps, np.float32)
+        if maps.ndim == 2:
+            maps = maps[..., None]
+        if maps.ndim != 3:
+            raise ValueError("Each panel must be (H, W) or (H, W, C). "
+                             f"Received: {label}.shape={maps.shape}")
+        rows.append((label, maps[..., :max_channels]))
+    cols = max(m.shape[-1] for _, m in rows)
+    fig, axes = plt.subplots(len(rows), cols, figsize=(1.2 * cols + 1.0,
+                                                        1.3 * len(rows)),
+                             squeeze=False)
+    for r, (label, maps) in enumerate(rows):
+        for c in range(cols):
+            ax = axes[r][c]
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if c < maps.shape[-1]:
+                ax.imshow(maps[..., c], cmap="viridis" if r else "gray",
+                          interpolation="nearest")
+            else:
+                ax.axis("off")
+        axes[r][0].set_ylabel(label, fontsize=8)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    _save(fig, path)
+    return path
+
+
 def _save(fig, path):
     import os
 

@@ -2,7 +2,31 @@
 stack, Functional where it branches)."""
 
 from keras_genai.builders.classifier import lenet
+from keras_genai.builders.cnn import googlenet
+from keras_genai.builders.cnn import inception_block
+from keras_genai.builders.cnn import residual_block
+from keras_genai.builders.cnn import resnet
+from keras_genai.builders.cnn import simple_cnn
+from keras_genai.builders.cnn import vgg
+from keras_genai.builders.common import normalization_layer
 from keras_genai.builders.gan import dcgan_discriminator
 from keras_genai.builders.gan import dcgan_generator
+from keras_genai.builders.mlp import mlp
+from keras_genai.builders.mlp import perceptron
+from keras_genai.builders.rnn import sequence_model
 
-__all__ = ["dcgan_discriminator", "dcgan_generator", "lenet"]
+__all__ = [
+    "dcgan_discriminator",
+    "dcgan_generator",
+    "googlenet",
+    "inception_block",
+    "lenet",
+    "mlp",
+    "normalization_layer",
+    "perceptron",
+    "residual_block",
+    "resnet",
+    "sequence_model",
+    "simple_cnn",
+    "vgg",
+]

@@ -1,8 +1,15 @@
-"""Where data comes from: the embedded digits, tfds datasets, synthetic sets and
-`tf.data` pipelines."""
+"""Where data comes from: the embedded digits, tfds datasets, synthetic sets
+(truth tables, Gaussian mixtures, sequence tasks), `tf.data` pipelines and
+augmentation."""
 
+from keras_genai.data.augmentation import augmentation
+from keras_genai.data.augmentation import cutmix
+from keras_genai.data.augmentation import mixup
 from keras_genai.data.digits import load_digits
 from keras_genai.data.pipeline import image_dataset
+from keras_genai.data.sequences import adding_problem
+from keras_genai.data.sequences import future_context
+from keras_genai.data.sequences import sine_waves
 from keras_genai.data.synthetic import gaussian_mixture
 from keras_genai.data.synthetic import xnor
 from keras_genai.data.synthetic import xor
@@ -11,10 +18,16 @@ from keras_genai.data.tfds_loader import load
 
 __all__ = [
     "DatasetUnavailableError",
+    "adding_problem",
+    "augmentation",
+    "cutmix",
+    "future_context",
     "gaussian_mixture",
     "image_dataset",
     "load",
     "load_digits",
+    "mixup",
+    "sine_waves",
     "xnor",
     "xor",
 ]

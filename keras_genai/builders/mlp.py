@@ -1,0 +1,131 @@
+"""Perceptrons and multi-layer perceptrons (Unit I)."""
+
+import keras
+
+from keras_genai.builders.common import check_rate
+from keras_genai.builders.common import check_shape
+from keras_genai.builders.common import check_units
+from keras_genai.builders.common import seed_counter
+from keras_genai.layers.step import Step
+from keras_genai.utils.checks import check_choice
+from keras_genai.utils.checks import check_positive_int
+
+
+def perceptron(input_dim=2, output="step", seed=None, name="perceptron"):
+    """Builds Rosenblatt's single-layer perceptron: ``y = f(w . x + b)``.
+
+    One unit computes a weighted sum of the inputs and passes it through ``f``:
+    the Heaviside step (``output="step"``, Rosenblatt 1958; trained by the
+    perceptron rule, see `keras_genai.layers.Step`) or the logistic sigmoid
+    (``output="sigmoid"``, logistic regression). Either way the decision boundary
+    ``w . x + b = 0`` is a straight line, so no perceptron separates XOR or XNOR
+    (Minsky & Papert 1969): at best 3 of the 4 points are right.
+
+    Args:
+        input_dim: number of inputs.
+        output: ``"step"`` or ``"sigmoid"``.
+        seed: int seed of the initial weights.
+        name: model name.
+
+    Returns:
+        A `keras.Sequential` model ``(batch, input_dim) -> (batch, 1)``.
+
+    Example:
+
+    >>> model = perceptron(2, output="sigmoid")
+    >>> model.output_shape
+    (None, 1)
+    """
+    input_dim = check_positive_int("input_dim", input_dim)
+    check_choice("output", output, ("step", "sigmoid"))
+    seeds = seed_counter(seed)
+    activation = (Step(name="step") if output == "step"
+                  else keras.layers.Activation("sigmoid", name="sigmoid"))
+    return keras.Sequential([
+        keras.Input(shape=(input_dim,), name="features"),
+        keras.layers.Dense(1, kernel_initializer=keras.initializers.GlorotUniform(
+            seed=next(seeds)), name="weighted_sum"),
+        activation,
+    ], name=name)
+
+
+def mlp(input_shape, hidden_units=(64,), num_classes=None, output_units=None,
+        activation="relu", output_activation=None, dropout=0.0, batch_norm=False,
+        kernel_initializer="glorot_uniform", seed=None, name="mlp"):
+    """Builds a multi-layer perceptron (a deep feed-forward network).
+
+    ``Flatten`` (for image inputs), then for each entry of ``hidden_units`` a
+    ``Dense`` layer with ``activation`` (optionally followed by batch
+    normalisation and dropout), then the output layer. Give either
+    ``num_classes`` (the output is ``num_classes`` logits, for
+    ``SparseCategoricalCrossentropy(from_logits=True)``) or ``output_units``
+    (regression or binary outputs, with ``output_activation``).
+
+    Args:
+        input_shape: shape of one example, e.g. ``(2,)`` or ``(28, 28, 1)``.
+        hidden_units: widths of the hidden layers (empty: no hidden layer).
+        num_classes: number of classes (logits output).
+        output_units: width of a non-classification output.
+        activation: hidden activation: any Keras activation name (``"sigmoid"``,
+            ``"tanh"``, ``"relu"``, ``"leaky_relu"`` ...) or callable.
+        output_activation: activation of the output layer (default linear).
+        dropout: dropout rate after each hidden layer (0: none).
+        batch_norm: add batch normalisation after each hidden ``Dense``.
+        kernel_initializer: initializer name of every ``Dense`` layer (seeded by
+            ``seed`` when it is a name).
+        seed: int seed of the initial weights and dropout masks.
+        name: model name.
+
+    Returns:
+        A `keras.Sequential` model.
+
+    Example:
+
+    >>> model = mlp((2,), hidden_units=(2,), output_units=1, activation="tanh",
+    ...             output_activation="sigmoid")
+    >>> model.count_params()
+    9
+    """
+    input_shape = check_shape("input_shape", input_shape, rank=(1, 2, 3))
+    hidden_units = check_units("hidden_units", hidden_units)
+    if (num_classes is None) == (output_units is None):
+        raise ValueError(
+            "Pass exactly one of `num_classes` and `output_units`. Received: "
+            f"num_classes={num_classes!r}, output_units={output_units!r}"
+        )
+    if num_classes is not None:
+        outputs = check_positive_int("num_classes", num_classes, minimum=2)
+    else:
+        outputs = check_positive_int("output_units", output_units)
+    dropout = check_rate("dropout", dropout)
+    if isinstance(activation, str):
+        try:
+            keras.activations.get(activation)
+        except ValueError:
+            raise ValueError(f"Unknown `activation`. Received: "
+                             f"activation={activation!r}") from None
+    seeds = seed_counter(seed)
+
+    def init():
+        if isinstance(kernel_initializer, str):
+            config = {"class_name": kernel_initializer,
+                      "config": {"seed": next(seeds)}}
+            return keras.initializers.get(config)
+        return kernel_initializer
+
+    layers = [keras.Input(shape=input_shape, name="features")]
+    if len(input_shape) > 1:
+        layers.append(keras.layers.Flatten(name="flatten_input"))
+    for i, width in enumerate(hidden_units, start=1):
+        layers.append(keras.layers.Dense(width, kernel_initializer=init(),
+                                         name=f"hidden{i}"))
+        if batch_norm:
+            layers.append(keras.layers.BatchNormalization(name=f"hidden{i}_bn"))
+        layers.append(keras.layers.Activation(activation, name=f"hidden{i}_act"))
+        if dropout:
+            layers.append(keras.layers.Dropout(dropout, seed=next(seeds),
+                                               name=f"hidden{i}_dropout"))
+    layers.append(keras.layers.Dense(outputs, activation=output_activation,
+                                     kernel_initializer=init(),
+                                     name="logits" if num_classes else "output"))
+    return keras.Sequential(layers, name=name)

@@ -1,0 +1,86 @@
+"""Recurrent networks (Unit III): SimpleRNN, LSTM and GRU stacks, optionally
+bidirectional."""
+
+import keras
+
+from keras_genai.builders.common import check_rate
+from keras_genai.builders.common import check_shape
+from keras_genai.builders.common import seed_counter
+from keras_genai.utils.checks import check_choice
+from keras_genai.utils.checks import check_positive_int
+
+RNN_LAYERS = {
+    "simple": keras.layers.SimpleRNN,
+    "lstm": keras.layers.LSTM,
+    "gru": keras.layers.GRU,
+}
+
+
+def sequence_model(input_shape=(None, 1), cell="lstm", units=32, num_layers=1,
+                   bidirectional=False, return_sequences=False, output_units=1,
+                   output_activation=None, dropout=0.0, merge_mode="concat",
+                   seed=None, name=None):
+    """Builds a stack of recurrent layers with a dense read-out.
+
+    ``cell`` picks the recurrence: ``"simple"`` is Elman's RNN ``h_t = tanh(W x_t +
+    U h_{t-1} + b)``; ``"lstm"`` adds a memory cell with input, forget and output
+    gates (Hochreiter & Schmidhuber 1997, with the forget gate of Gers et al. 2000);
+    ``"gru"`` has update and reset gates (Cho et al. 2014). ``num_layers > 1``
+    stacks them (every layer but the last returns its whole sequence).
+    ``bidirectional`` runs each layer forwards and backwards and merges the two
+    (Schuster & Paliwal 1997).
+
+    Args:
+        input_shape: ``(time_steps, features)``; ``time_steps`` may be ``None``.
+        cell: ``"simple"``, ``"lstm"`` or ``"gru"``.
+        units: hidden units per layer (per direction).
+        num_layers: stacked recurrent layers.
+        bidirectional: wrap each recurrent layer in `keras.layers.Bidirectional`.
+        return_sequences: read out every time step (``(batch, time, output_units)``)
+            instead of only the last (``(batch, output_units)``).
+        output_units: width of the dense read-out.
+        output_activation: activation of the read-out (``None``: linear, for
+            regression or logits).
+        dropout: dropout rate on each recurrent layer's inputs.
+        merge_mode: how `Bidirectional` combines the two directions.
+        seed: int seed of the initial weights (``None``: Keras' global state).
+        name: model name (default ``"<cell>_rnn"``, prefixed ``"bi"``).
+
+    Returns:
+        A `keras.Sequential` model.
+
+    Example:
+
+    >>> model = sequence_model((50, 2), cell="gru", units=16)
+    >>> model.output_shape
+    (None, 1)
+    """
+    check_choice("cell", cell, tuple(RNN_LAYERS))
+    input_shape = check_shape("input_shape", input_shape, rank=2, allow_none=True)
+    units = check_positive_int("units", units)
+    num_layers = check_positive_int("num_layers", num_layers)
+    output_units = check_positive_int("output_units", output_units)
+    dropout = check_rate("dropout", dropout)
+    check_choice("merge_mode", merge_mode, ("concat", "sum", "mul", "ave"))
+    seeds = seed_counter(seed)
+    prefix = "bi" if bidirectional else ""
+    layers = [keras.Input(shape=input_shape, name="sequence")]
+    for i in range(1, num_layers + 1):
+        rnn = RNN_LAYERS[cell](
+            units,
+            return_sequences=return_sequences or i < num_layers,
+            dropout=dropout,
+            kernel_initializer=keras.initializers.GlorotUniform(seed=next(seeds)),
+            recurrent_initializer=keras.initializers.Orthogonal(seed=next(seeds)),
+            seed=next(seeds),
+            name=f"{cell}{i}",
+        )
+        if bidirectional:
+            rnn = keras.layers.Bidirectional(rnn, merge_mode=merge_mode,
+                                             name=f"bi{cell}{i}")
+        layers.append(rnn)
+    layers.append(keras.layers.Dense(
+        output_units, activation=output_activation,
+        kernel_initializer=keras.initializers.GlorotUniform(seed=next(seeds)),
+        name="readout"))
+    return keras.Sequential(layers, name=name or f"{prefix}{cell}_rnn")

@@ -1,0 +1,225 @@
+"""Data augmentation: a Keras preprocessing-layer pipeline, random erasing, and
+mixup / cutmix on batched datasets."""
+
+import keras
+import tensorflow as tf
+
+from keras_genai.layers.random_erasing import RandomErasing
+from keras_genai.utils.checks import check_choice
+from keras_genai.utils.checks import check_positive_int
+
+
+def augmentation(flip=None, rotation=0.05, zoom=0.1, translation=0.1, contrast=0.0,
+                 brightness=0.0, blur=0.0, erasing=0.0, value_range=(0.0, 1.0),
+                 seed=None, name="augmentation"):
+    """Builds a random augmentation pipeline of Keras preprocessing layers.
+
+    The usual families (Shorten & Khoshgoftaar 2019): geometric (flip, rotation,
+    zoom, translation), colour (contrast, brightness), kernel filters (Gaussian
+    blur) and random erasing. Each is left out when its argument is 0 or ``None``.
+    The layers are active only in training (``model.fit``), so the pipeline can be
+    the first block of a model; it also works in ``tf.data`` with
+    ``dataset.map(lambda x, y: (pipeline(x, training=True), y))``.
+
+    Defaults suit digits: no flip (a flipped 2 is not a 2) and mild rotation.
+
+    Args:
+        flip: ``None``, ``"horizontal"``, ``"vertical"`` or
+            ``"horizontal_and_vertical"``.
+        rotation: maximum rotation as a fraction of a full turn (0.05 = 18 deg).
+        zoom: maximum zoom in or out, as a fraction of the size.
+        translation: maximum shift, as a fraction of height and width.
+        contrast: maximum contrast change factor.
+        brightness: maximum brightness change, as a fraction of ``value_range``.
+        blur: maximum Gaussian-blur strength (``keras.layers.RandomGaussianBlur``
+            factor; 0: none).
+        erasing: probability of random erasing (`keras_genai.layers.RandomErasing`).
+        value_range: ``(low, high)`` of the pixel values.
+        seed: int seed (each layer gets its own seed from it).
+        name: name of the returned `keras.Sequential`.
+
+    Returns:
+        A `keras.Sequential` of preprocessing layers.
+
+    Example:
+
+    >>> pipeline = augmentation(rotation=0.05, erasing=0.5, seed=0)
+    >>> [layer.name for layer in pipeline.layers]
+    ['random_rotation', 'random_zoom', 'random_translation', 'random_erasing']
+    """
+    if flip is not None:
+        check_choice("flip", flip, ("horizontal", "vertical",
+                                    "horizontal_and_vertical"))
+    for arg, value in (("rotation", rotation), ("zoom", zoom),
+                       ("translation", translation), ("contrast", contrast),
+                       ("brightness", brightness), ("blur", blur),
+                       ("erasing", erasing)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                or not 0.0 <= value <= 1.0:
+            raise ValueError(f"`{arg}` must be a number in [0, 1]. "
+                             f"Received: {arg}={value!r}")
+    value_range = tuple(value_range)
+    seeds = iter(range(seed, seed + 8)) if seed is not None else iter([None] * 8)
+    layers = []
+    if flip:
+        layers.append(keras.layers.RandomFlip(flip, seed=next(seeds),
+                                              name="random_flip"))
+    if rotation:
+        layers.append(keras.layers.RandomRotation(rotation, fill_mode="constant",
+                                                  fill_value=value_range[0],
+                                                  seed=next(seeds),
+                                                  name="random_rotation"))
+    if zoom:
+        layers.append(keras.layers.RandomZoom(zoom, fill_mode="constant",
+                                              fill_value=value_range[0],
+                                              seed=next(seeds), name="random_zoom"))
+    if translation:
+        layers.append(keras.layers.RandomTranslation(
+            translation, translation, fill_mode="constant", fill_value=value_range[0],
+            seed=next(seeds), name="random_translation"))
+    if contrast:
+        layers.append(keras.layers.RandomContrast(contrast, value_range=value_range,
+                                                  seed=next(seeds),
+                                                  name="random_contrast"))
+    if brightness:
+        layers.append(keras.layers.RandomBrightness(brightness,
+                                                    value_range=value_range,
+                                                    seed=next(seeds),
+                                                    name="random_brightness"))
+    if blur:
+        layers.append(keras.layers.RandomGaussianBlur(blur, kernel_size=3,
+                                                      value_range=value_range,
+                                                      seed=next(seeds),
+                                                      name="random_blur"))
+    if erasing:
+        layers.append(RandomErasing(probability=erasing, value_range=value_range,
+                                    seed=next(seeds), name="random_erasing"))
+    return keras.Sequential(layers, name=name)
+
+
+def _beta(seed, alpha, shape):
+    """``Beta(alpha, alpha)`` samples from two stateless gamma draws."""
+    g = tf.random.stateless_gamma((2,) + tuple(shape), seed=seed, alpha=alpha)
+    return g[0] / (g[0] + g[1])
+
+
+def _mix_dataset(dataset, mix, num_classes, seed):
+    num_classes = check_positive_int("num_classes", num_classes, minimum=2)
+    if not isinstance(dataset, tf.data.Dataset):
+        raise TypeError("`dataset` must be a batched tf.data.Dataset of "
+                        f"(images, labels). Received: dataset={dataset!r}")
+    if len(dataset.element_spec) != 2:
+        raise ValueError("`dataset` must yield (images, labels) batches. "
+                         f"Received: element_spec={dataset.element_spec}")
+    seeds = tf.data.Dataset.random(seed=seed).batch(2)
+
+    def apply(batch, pair):
+        (images, labels) = batch
+        stateless_seed = tf.cast(pair, tf.int32)
+        labels = tf.one_hot(tf.cast(tf.reshape(labels, [-1]), tf.int32), num_classes)
+        return mix(tf.cast(images, tf.float32), labels, stateless_seed)
+
+    return tf.data.Dataset.zip((dataset, seeds)).map(
+        apply, num_parallel_calls=tf.data.AUTOTUNE)
+
+
+def mixup(dataset, num_classes, alpha=0.2, seed=0):
+    """Mixup (Zhang et al. 2018) on a batched ``(images, int labels)`` dataset.
+
+    Each example is blended with a partner from a random permutation of its batch:
+    ``x = lam x_i + (1 - lam) x_j``, ``y = lam y_i + (1 - lam) y_j`` (one-hot),
+    with one ``lam ~ Beta(alpha, alpha)`` per example. Train with
+    ``CategoricalCrossentropy`` on the soft labels.
+
+    Args:
+        dataset: batched `tf.data.Dataset` of ``(images, labels)``, integer labels.
+        num_classes: number of classes.
+        alpha: Beta-distribution parameter (> 0; the paper uses 0.1-0.4).
+        seed: int seed; the same seed gives the same mixes.
+
+    Returns:
+        A dataset of ``(float32 images, float32 one-hot soft labels)``.
+
+    Example:
+
+    >>> ds = tf.data.Dataset.from_tensor_slices(
+    ...     (tf.ones((8, 4, 4, 1)), tf.range(8) % 2)).batch(4)
+    >>> x, y = next(iter(mixup(ds, num_classes=2)))
+    >>> y.shape
+    TensorShape([4, 2])
+    """
+    if not alpha > 0:
+        raise ValueError(f"`alpha` must be > 0. Received: alpha={alpha!r}")
+
+    def mix(images, labels, stateless_seed):
+        batch = tf.shape(images)[0]
+        lam = _beta(stateless_seed, alpha, [batch])
+        partner = tf.random.experimental.stateless_shuffle(
+            tf.range(batch), seed=stateless_seed[::-1])
+        lam_x = tf.reshape(lam, [-1] + [1] * (len(images.shape) - 1))
+        images = lam_x * images + (1.0 - lam_x) * tf.gather(images, partner)
+        labels = lam[:, None] * labels + (1.0 - lam[:, None]) * tf.gather(labels,
+                                                                          partner)
+        return images, labels
+
+    return _mix_dataset(dataset, mix, num_classes, seed)
+
+
+def cutmix(dataset, num_classes, alpha=1.0, seed=0):
+    """CutMix (Yun et al. 2019) on a batched ``(images, int labels)`` dataset.
+
+    Each example gets a rectangle pasted from a partner (a random permutation of
+    its batch). The box has side lengths ``H sqrt(1 - lam)`` and ``W sqrt(1 -
+    lam)`` with ``lam ~ Beta(alpha, alpha)`` and a uniformly random centre, clipped
+    at the border; the labels are mixed by the area actually pasted:
+    ``y = (1 - a) y_i + a y_j`` with ``a`` = box area / image area.
+
+    Args:
+        dataset: batched `tf.data.Dataset` of ``(images, labels)``, integer labels.
+        num_classes: number of classes.
+        alpha: Beta-distribution parameter (> 0; the paper uses 1).
+        seed: int seed.
+
+    Returns:
+        A dataset of ``(float32 images, float32 one-hot soft labels)``.
+
+    Example:
+
+    >>> ds = tf.data.Dataset.from_tensor_slices(
+    ...     (tf.ones((8, 4, 4, 1)), tf.range(8) % 2)).batch(4)
+    >>> x, y = next(iter(cutmix(ds, num_classes=2)))
+    >>> x.shape
+    TensorShape([4, 4, 4, 1])
+    """
+    if not alpha > 0:
+        raise ValueError(f"`alpha` must be > 0. Received: alpha={alpha!r}")
+
+    def mix(images, labels, stateless_seed):
+        shape = tf.shape(images)
+        batch = shape[0]
+        height = tf.cast(shape[1], tf.float32)
+        width = tf.cast(shape[2], tf.float32)
+        lam = _beta(stateless_seed, alpha, [batch])
+        centre = tf.random.stateless_uniform([2, batch], seed=stateless_seed + 1)
+        cy, cx = centre[0] * height, centre[1] * width
+        half_h = height * tf.sqrt(1.0 - lam) / 2.0
+        half_w = width * tf.sqrt(1.0 - lam) / 2.0
+        top = tf.clip_by_value(tf.round(cy - half_h), 0.0, height)
+        bottom = tf.clip_by_value(tf.round(cy + half_h), 0.0, height)
+        left = tf.clip_by_value(tf.round(cx - half_w), 0.0, width)
+        right = tf.clip_by_value(tf.round(cx + half_w), 0.0, width)
+        rows = tf.range(height)[None, :]
+        cols = tf.range(width)[None, :]
+        in_rows = (rows >= top[:, None]) & (rows < bottom[:, None])
+        in_cols = (cols >= left[:, None]) & (cols < right[:, None])
+        box = tf.cast(in_rows[:, :, None] & in_cols[:, None, :], tf.float32)
+        pasted = (bottom - top) * (right - left) / (height * width)
+        partner = tf.random.experimental.stateless_shuffle(
+            tf.range(batch), seed=stateless_seed[::-1])
+        box = box[..., None]
+        images = (1.0 - box) * images + box * tf.gather(images, partner)
+        labels = ((1.0 - pasted[:, None]) * labels
+                  + pasted[:, None] * tf.gather(labels, partner))
+        return images, labels
+
+    return _mix_dataset(dataset, mix, num_classes, seed)

@@ -1,0 +1,128 @@
+"""Synthetic sequence tasks for the recurrent-network lessons (Unit III).
+
+* `adding_problem`: a long-range memory task (Hochreiter & Schmidhuber 1997,
+  experiment 4; in the form of Le, Jaitly & Hinton 2015).
+* `sine_waves`: next-values forecasting of noisy sine waves.
+* `future_context`: per-step labels that depend on the inputs *after* the step,
+  so only a bidirectional network can get them all right.
+"""
+
+import numpy as np
+
+from keras_genai.utils.checks import check_positive_int
+
+
+def adding_problem(n=1000, length=50, seed=0):
+    """The adding problem: add the two marked numbers of a long sequence.
+
+    Each sequence has two channels: ``length`` numbers drawn uniformly from
+    ``[0, 1]``, and a marker channel that is 1 at exactly two positions (one in
+    each half of the sequence) and 0 elsewhere. The target is the sum of the two
+    marked numbers. Predicting the mean, 1, for every sequence gives a mean squared
+    error of ``Var(u1 + u2) = 2/12 ~ 0.167``; a network beats that only if it
+    carries the first marked number across at least ``length / 2`` steps.
+
+    Args:
+        n: number of sequences.
+        length: time steps per sequence (>= 2).
+        seed: integer seed.
+
+    Returns:
+        ``(x, y)``: float32 ``(n, length, 2)`` and float32 ``(n, 1)``.
+
+    Example:
+
+    >>> x, y = adding_problem(n=4, length=10)
+    >>> x.shape, y.shape
+    ((4, 10, 2), (4, 1))
+    """
+    n = check_positive_int("n", n)
+    length = check_positive_int("length", length, minimum=2)
+    rng = np.random.default_rng(seed)
+    values = rng.uniform(0.0, 1.0, size=(n, length))
+    half = length // 2
+    first = rng.integers(0, half, size=n)
+    second = rng.integers(half, length, size=n)
+    markers = np.zeros((n, length))
+    markers[np.arange(n), first] = 1.0
+    markers[np.arange(n), second] = 1.0
+    x = np.stack([values, markers], axis=-1).astype(np.float32)
+    y = (values[np.arange(n), first] + values[np.arange(n), second])[:, None]
+    return x, y.astype(np.float32)
+
+
+def sine_waves(n=1000, length=50, horizon=1, noise=0.05, seed=0):
+    """Noisy sine waves of random frequency and phase, for forecasting.
+
+    Each series is ``sin(2 pi f t + phi) + noise`` at ``t = 0, 1, ..., length +
+    horizon - 1`` with ``f`` uniform in ``[0.02, 0.1]`` cycles per step and ``phi``
+    uniform in ``[0, 2 pi)``. The network sees the first ``length`` values and
+    predicts the noiseless next ``horizon`` values.
+
+    Args:
+        n: number of series.
+        length: observed steps.
+        horizon: steps to predict.
+        noise: standard deviation of the Gaussian noise on the observed values.
+        seed: integer seed.
+
+    Returns:
+        ``(x, y)``: float32 ``(n, length, 1)`` and float32 ``(n, horizon)``.
+
+    Example:
+
+    >>> x, y = sine_waves(n=2, length=30, horizon=5)
+    >>> x.shape, y.shape
+    ((2, 30, 1), (2, 5))
+    """
+    n = check_positive_int("n", n)
+    length = check_positive_int("length", length)
+    horizon = check_positive_int("horizon", horizon)
+    if not noise >= 0:
+        raise ValueError(f"`noise` must be >= 0. Received: noise={noise!r}")
+    rng = np.random.default_rng(seed)
+    freq = rng.uniform(0.02, 0.1, size=(n, 1))
+    phase = rng.uniform(0.0, 2.0 * np.pi, size=(n, 1))
+    t = np.arange(length + horizon)[None, :]
+    clean = np.sin(2.0 * np.pi * freq * t + phase)
+    x = clean[:, :length] + noise * rng.standard_normal((n, length))
+    return x[..., None].astype(np.float32), clean[:, length:].astype(np.float32)
+
+
+def future_context(n=1000, length=20, window=2, seed=0):
+    """Per-step majority votes over a window reaching into the future.
+
+    The inputs are random signs ``x_t`` in ``{-1, +1}``; the label of step ``t`` is
+    1 when ``x_{t-w} + ... + x_{t+w} > 0`` (a centred window of ``2w + 1`` steps,
+    with zeros beyond the ends). A unidirectional RNN reading left to right has not
+    seen ``x_{t+1}, ..., x_{t+w}`` when it labels step ``t``; a bidirectional one
+    has. With ``window=2`` the best any left-to-right model can do is 81.25% (it is
+    certain only when the three steps it has seen agree, which happens with
+    probability 1/4, and otherwise right 3 times in 4), while a bidirectional model
+    can reach 100%.
+
+    Args:
+        n: number of sequences.
+        length: time steps per sequence.
+        window: ``w``, the steps on each side that count.
+        seed: integer seed.
+
+    Returns:
+        ``(x, y)``: float32 ``(n, length, 1)`` signs and float32 ``(n, length, 1)``
+        labels in ``{0, 1}``.
+
+    Example:
+
+    >>> x, y = future_context(n=2, length=8)
+    >>> x.shape, y.shape
+    ((2, 8, 1), (2, 8, 1))
+    """
+    n = check_positive_int("n", n)
+    length = check_positive_int("length", length)
+    window = check_positive_int("window", window)
+    rng = np.random.default_rng(seed)
+    x = rng.choice(np.array([-1.0, 1.0]), size=(n, length))
+    padded = np.pad(x, ((0, 0), (window, window)))
+    sums = sum(padded[:, k:k + length] for k in range(2 * window + 1))
+    y = (sums > 0).astype(np.float32)
+    return x[..., None].astype(np.float32), y[..., None]

@@ -1,0 +1,126 @@
+"""keras_genai.builders.cnn: paper parameter counts, shapes, blocks, errors."""
+
+import keras
+import numpy as np
+import pytest
+
+from keras_genai import builders
+
+
+def _trainable(model):
+    return sum(int(np.prod(w.shape)) for w in model.trainable_weights)
+
+
+def test_vgg16_has_the_papers_parameter_count():
+    """As keras.applications.VGG16(weights=None): 138,357,544 (build only)."""
+    model = builders.vgg("vgg16")
+    assert model.count_params() == 138_357_544
+    assert sum(isinstance(layer, keras.layers.Conv2D) for layer in model.layers) == 13
+
+
+def test_resnet50_has_the_papers_parameter_count():
+    """25,557,032 trainable parameters with no bias before batch norm (the
+    paper); keras.applications.ResNet50 keeps conv biases: 25,636,712 in all."""
+    model = builders.resnet(50)
+    assert _trainable(model) == 25_557_032
+    assert model.output_shape == (None, 1000)
+
+
+def test_resnet18_matches_the_reference_count():
+    # torchvision's resnet18: 11,689,512 parameters (BN statistics are buffers).
+    assert _trainable(builders.resnet(18)) == 11_689_512
+
+
+def test_vgg_configurations_depth():
+    for config, convs in (("vgg11", 8), ("vgg13", 10), ("vgg16", 13), ("vgg19", 16)):
+        layout = builders.cnn.VGG_CONFIGS[config]
+        assert sum(isinstance(c, int) for c in layout) == convs
+    small = builders.vgg([8, 8, "M", 16, "M"], input_shape=(28, 28, 1),
+                         num_classes=10, dense_units=32, normalization="batch",
+                         head="average")
+    assert small.output_shape == (None, 10)
+    assert small.get_layer("block2_conv1").output.shape == (None, 14, 14, 16)
+    assert not small.get_layer("block1_conv1").use_bias
+
+
+def test_simple_cnn_is_the_course_listing():
+    model = builders.simple_cnn((32, 32, 3))
+    types = [type(layer).__name__ for layer in model.layers]
+    assert types == ["Conv2D", "BatchNormalization", "MaxPooling2D", "Conv2D",
+                     "BatchNormalization", "MaxPooling2D", "Conv2D", "Flatten",
+                     "Dense", "Dense"]
+    # By hand for 32x32x3: convs 896 + 18,496 + 36,928; batch norms 4 x (32 + 64);
+    # 32 -> 30 -> 15 -> 13 -> 6 -> 4, so Dense(64) sees 4*4*64 = 1,024 inputs:
+    # 65,600; logits 650. (The TensorFlow CNN tutorial, without the batch norms,
+    # has 122,570.)
+    assert model.count_params() == 896 + 18_496 + 36_928 + 384 + 65_600 + 650
+    avg = builders.simple_cnn((28, 28, 1), pooling="average", normalization=None,
+                              dropout=0.5)
+    assert "AveragePooling2D" in [type(layer).__name__ for layer in avg.layers]
+    assert "BatchNormalization" not in [type(layer).__name__ for layer in avg.layers]
+
+
+def test_inception_block_branches():
+    inputs = keras.Input((12, 12, 8))
+    out = builders.inception_block(inputs, 4, 2, 6, 1, 3, 5, name="inc")
+    assert out.shape == (None, 12, 12, 4 + 6 + 3 + 5)
+    model = keras.Model(inputs, out)
+    assert model.get_layer("inc_5x5_conv").kernel.shape == (5, 5, 1, 3)
+    assert model.get_layer("inc_3x3_reduce_conv").kernel.shape == (1, 1, 8, 2)
+    assert model.get_layer("inc_pool").strides == (1, 1)
+    assert builders.googlenet().output_shape == (None, 10)
+
+
+def test_residual_block_shortcuts():
+    inputs = keras.Input((8, 8, 16))
+    same = keras.Model(inputs, builders.residual_block(inputs, 16, name="id"))
+    assert "id_shortcut_conv" not in [layer.name for layer in same.layers]
+    proj = keras.Model(inputs, builders.residual_block(inputs, 32, stride=2,
+                                                       name="pr"))
+    assert proj.output_shape == (None, 4, 4, 32)
+    assert proj.get_layer("pr_shortcut_conv").kernel.shape == (1, 1, 16, 32)
+    bottle = keras.Model(inputs, builders.residual_block(inputs, 8,
+                                                         kind="bottleneck",
+                                                         name="bn"))
+    assert bottle.output_shape == (None, 8, 8, 32)
+    # An identity block computes ReLU(F(x) + x): with F's last norm zeroed, the
+    # block is ReLU(x).
+    gamma = same.get_layer("id_2_norm").gamma
+    gamma.assign(np.zeros(gamma.shape))
+    beta = same.get_layer("id_2_norm").beta
+    beta.assign(np.zeros(beta.shape))
+    x = np.random.default_rng(0).normal(size=(2, 8, 8, 16)).astype("float32")
+    np.testing.assert_allclose(same(x), np.maximum(x, 0), atol=1e-6)
+
+
+@pytest.mark.parametrize("kind", ["batch", "layer", "group", "instance", None])
+def test_normalization_choices(kind):
+    model = builders.resnet([1], input_shape=(8, 8, 1), num_classes=2, width=8,
+                            stem="small", normalization=kind)
+    assert model.output_shape == (None, 2)
+    norm = builders.normalization_layer(kind, "n")
+    if kind == "instance":
+        # Instance norm: each example and channel normalised over H and W.
+        x = np.random.default_rng(1).normal(3.0, 2.0, size=(2, 5, 5, 4))
+        y = np.asarray(norm(x.astype("float32")))
+        np.testing.assert_allclose(y.mean(axis=(1, 2)), 0.0, atol=1e-5)
+        np.testing.assert_allclose(y.std(axis=(1, 2)), 1.0, atol=1e-2)
+    assert (norm is None) == (kind is None)
+
+
+@pytest.mark.parametrize("fn, kwargs, argument", [
+    (builders.vgg, dict(config="vgg17"), "config"),
+    (builders.vgg, dict(config=[8, "M"] * 6, input_shape=(28, 28, 1)), "input_shape"),
+    (builders.vgg, dict(config=[8, "X"]), "config"),
+    (builders.resnet, dict(depth=20), "depth"),
+    (builders.resnet, dict(depth=50, kind="basic"), "kind"),
+    (builders.resnet, dict(depth=[2, 2], kind="wide"), "kind"),
+    (builders.resnet, dict(normalization="weight"), "normalization"),
+    (builders.simple_cnn, dict(input_shape=(8, 8, 1)), "input_shape"),
+    (builders.simple_cnn, dict(pooling="min"), "pooling"),
+    (builders.simple_cnn, dict(num_classes=1), "num_classes"),
+    (builders.googlenet, dict(blocks=[(1, 2, 3)]), "blocks"),
+])
+def test_cnn_bad_arguments(fn, kwargs, argument):
+    with pytest.raises((ValueError, TypeError), match=argument):
+        fn(**kwargs)

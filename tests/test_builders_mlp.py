@@ -1,0 +1,91 @@
+"""keras_genai.builders.mlp: perceptron and MLP shapes, the perceptron rule."""
+
+import keras
+import numpy as np
+import pytest
+
+from keras_genai import builders
+from keras_genai.data import xor
+
+
+def test_perceptron_outputs_and_layers():
+    step = builders.perceptron(2, output="step", seed=0)
+    assert step.output_shape == (None, 1) and step.count_params() == 3
+    out = np.asarray(step(np.random.default_rng(0).normal(size=(16, 2))))
+    assert set(np.unique(out)) <= {0.0, 1.0}
+    sig = builders.perceptron(3, output="sigmoid")
+    out = np.asarray(sig(np.ones((2, 3), "float32")))
+    assert np.all((out > 0) & (out < 1))
+
+
+def test_step_perceptron_trains_by_the_perceptron_rule():
+    """One SGD step on 1/2 (y_hat - y)^2 is w <- w + eta (y - y_hat) x."""
+    model = builders.perceptron(2, output="step", seed=3)
+    x, y = xor()
+    w, b = [v.numpy().copy() for v in model.get_layer("weighted_sum").weights]
+    y_hat = (x @ w + b >= 0).astype("float32")
+    eta = 0.1
+    # Mean over the batch of 1/2 (y_hat - y)^2: Keras' MSE is the mean of
+    # (y_hat - y)^2, hence the factor 2 on the learning rate's other side.
+    model.compile(keras.optimizers.SGD(eta / 2), "mse")
+    model.train_on_batch(x, y)
+    expected_w = w + eta * x.T @ (y - y_hat) / len(x)
+    expected_b = b + eta * np.sum(y - y_hat) / len(x)
+    new_w, new_b = [v.numpy() for v in model.get_layer("weighted_sum").weights]
+    np.testing.assert_allclose(new_w, expected_w, atol=1e-6)
+    np.testing.assert_allclose(new_b, expected_b, atol=1e-6)
+
+
+def test_perceptron_learns_and_but_not_xor():
+    x, _ = xor()
+    y_and = (x.sum(axis=1, keepdims=True) == 2).astype("float32")
+    for y, solvable in ((y_and, True), (xor()[1], False)):
+        model = builders.perceptron(2, output="step", seed=0)
+        model.compile(keras.optimizers.SGD(0.1), "mse")
+        best = 0.0
+        for _ in range(100):
+            model.fit(x, y, epochs=1, batch_size=1, verbose=0)
+            best = max(best, float(np.mean(np.asarray(model(x)) == y)))
+        assert (best == 1.0) == solvable
+
+
+def test_mlp_shapes_and_options():
+    model = builders.mlp((28, 28, 1), hidden_units=(32, 16), num_classes=10,
+                         dropout=0.2, batch_norm=True, seed=0)
+    assert model.output_shape == (None, 10)
+    names = [layer.name for layer in model.layers]
+    assert names[0] == "flatten_input" and "hidden2_bn" in names
+    assert "hidden1_dropout" in names and names[-1] == "logits"
+    xor_net = builders.mlp((2,), hidden_units=(2,), output_units=1,
+                           activation="tanh", output_activation="sigmoid")
+    assert xor_net.count_params() == 9
+    assert builders.mlp((4,), hidden_units=(), num_classes=3).count_params() == 15
+
+
+def test_mlp_seed_reproduces_weights():
+    a = builders.mlp((4,), (8,), num_classes=2, seed=5)
+    b = builders.mlp((4,), (8,), num_classes=2, seed=5)
+    c = builders.mlp((4,), (8,), num_classes=2, seed=6)
+    for wa, wb in zip(a.get_weights(), b.get_weights()):
+        np.testing.assert_array_equal(wa, wb)
+    assert not np.array_equal(a.get_weights()[0], c.get_weights()[0])
+
+
+@pytest.mark.parametrize("kwargs, argument", [
+    (dict(input_shape=(2,), num_classes=2, output_units=1), "num_classes"),
+    (dict(input_shape=(2,)), "num_classes"),
+    (dict(input_shape=(2,), hidden_units=(4, 0), num_classes=2), "hidden_units"),
+    (dict(input_shape=(2,), num_classes=2, dropout=1.0), "dropout"),
+    (dict(input_shape=(2,), num_classes=2, activation="nope"), "activation"),
+    (dict(input_shape=(0,), num_classes=2), "input_shape"),
+])
+def test_mlp_bad_arguments(kwargs, argument):
+    with pytest.raises((ValueError, TypeError), match=argument):
+        builders.mlp(**kwargs)
+
+
+def test_perceptron_bad_arguments():
+    with pytest.raises(ValueError, match="output"):
+        builders.perceptron(2, output="relu")
+    with pytest.raises(ValueError, match="input_dim"):
+        builders.perceptron(0)

@@ -1,0 +1,51 @@
+"""keras_genai.builders.rnn: cells, stacking, bidirectional, errors."""
+
+import keras
+import numpy as np
+import pytest
+
+from keras_genai import builders
+
+
+@pytest.mark.parametrize("cell, layer_type, params", [
+    # units u, features f: SimpleRNN u(u+f+1); LSTM 4u(u+f+1); GRU (reset_after)
+    # 3u(u+f+2). Plus the read-out u+1.
+    ("simple", keras.layers.SimpleRNN, 8 * (8 + 2 + 1) + 9),
+    ("lstm", keras.layers.LSTM, 4 * 8 * (8 + 2 + 1) + 9),
+    ("gru", keras.layers.GRU, 3 * 8 * (8 + 2 + 2) + 9),
+])
+def test_cells_and_parameter_counts(cell, layer_type, params):
+    model = builders.sequence_model((10, 2), cell=cell, units=8)
+    assert isinstance(model.layers[0], layer_type)
+    assert model.count_params() == params
+    assert model.output_shape == (None, 1)
+
+
+def test_stacked_bidirectional_sequences():
+    model = builders.sequence_model((None, 1), cell="lstm", units=4, num_layers=2,
+                                    bidirectional=True, return_sequences=True,
+                                    output_units=3, output_activation="softmax")
+    assert [layer.name for layer in model.layers] == ["bilstm1", "bilstm2",
+                                                      "readout"]
+    out = np.asarray(model(np.zeros((2, 7, 1), "float32")))
+    assert out.shape == (2, 7, 3)
+    np.testing.assert_allclose(out.sum(axis=-1), 1.0, rtol=1e-5)
+    assert model.layers[0].return_sequences
+
+
+def test_only_last_layer_may_drop_the_sequence():
+    model = builders.sequence_model((5, 1), cell="gru", units=4, num_layers=3)
+    flags = [layer.return_sequences for layer in model.layers[:-1]]
+    assert flags == [True, True, False]
+
+
+@pytest.mark.parametrize("kwargs, argument", [
+    (dict(cell="transformer"), "cell"),
+    (dict(units=0), "units"),
+    (dict(input_shape=(5,)), "input_shape"),
+    (dict(dropout=-0.1), "dropout"),
+    (dict(merge_mode="max"), "merge_mode"),
+])
+def test_bad_arguments(kwargs, argument):
+    with pytest.raises((ValueError, TypeError), match=argument):
+        builders.sequence_model(**kwargs)

@@ -1,0 +1,73 @@
+"""keras_genai.data.augmentation: pipeline contents, mixup and cutmix by hand."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from keras_genai import data
+
+
+def test_pipeline_layers_and_training_only():
+    pipeline = data.augmentation(flip="horizontal", rotation=0.1, zoom=0.1,
+                                 translation=0.1, contrast=0.2, brightness=0.2,
+                                 blur=0.5, erasing=0.5, seed=0)
+    names = [layer.name for layer in pipeline.layers]
+    assert names == ["random_flip", "random_rotation", "random_zoom",
+                     "random_translation", "random_contrast", "random_brightness",
+                     "random_blur", "random_erasing"]
+    images = np.random.default_rng(0).uniform(size=(4, 16, 16, 1)).astype("float32")
+    np.testing.assert_allclose(pipeline(images, training=False), images, atol=1e-6)
+    out = np.asarray(pipeline(images, training=True))
+    assert out.shape == images.shape and not np.allclose(out, images)
+    assert [layer.name for layer in data.augmentation(rotation=0, zoom=0,
+                                                      translation=0.1).layers] \
+        == ["random_translation"]
+
+
+def test_pipeline_bad_arguments():
+    with pytest.raises(ValueError, match="flip"):
+        data.augmentation(flip="diagonal")
+    with pytest.raises(ValueError, match="rotation"):
+        data.augmentation(rotation=2.0)
+
+
+def _dataset(n=16, batch=8):
+    images = np.stack([np.full((6, 6, 1), i, "float32") for i in range(n)])
+    labels = np.arange(n) % 4
+    return tf.data.Dataset.from_tensor_slices((images, labels)).batch(batch)
+
+
+def test_mixup_blends_images_and_labels_with_the_same_weight():
+    for images, labels in data.mixup(_dataset(), num_classes=4, alpha=0.4, seed=1):
+        images, labels = images.numpy(), labels.numpy()
+        np.testing.assert_allclose(labels.sum(axis=1), 1.0, rtol=1e-6)
+        # Each image is constant: lam * i + (1 - lam) * j. The label puts lam on
+        # class i % 4 and 1 - lam on class j % 4; recover lam from the image.
+        for image, label in zip(images, labels):
+            assert np.allclose(image, image.flat[0])
+        assert labels.max() <= 1.0 and (labels > 0).sum(axis=1).max() <= 2
+    first = [b[0].numpy() for b in data.mixup(_dataset(), 4, seed=2)]
+    again = [b[0].numpy() for b in data.mixup(_dataset(), 4, seed=2)]
+    np.testing.assert_array_equal(first[0], again[0])
+
+
+def test_cutmix_label_weights_equal_pasted_area():
+    images = np.zeros((8, 10, 10, 1), "float32")
+    images[4:] = 1.0  # two "classes" of images: all zeros and all ones
+    labels = np.array([0] * 4 + [1] * 4)
+    ds = tf.data.Dataset.from_tensor_slices((images, labels)).batch(8)
+    mixed, soft = next(iter(data.cutmix(ds, num_classes=2, alpha=1.0, seed=3)))
+    mixed, soft = mixed.numpy(), soft.numpy()
+    ones_share = mixed.reshape(8, -1).mean(axis=1)
+    # The share of "1" pixels is exactly the weight of class 1 in the label.
+    np.testing.assert_allclose(soft[:, 1], ones_share, atol=1e-6)
+    assert np.any((ones_share > 0) & (ones_share < 1))
+
+
+def test_mix_bad_arguments():
+    with pytest.raises(ValueError, match="alpha"):
+        data.mixup(_dataset(), num_classes=4, alpha=0.0)
+    with pytest.raises(TypeError, match="dataset"):
+        data.cutmix([1, 2], num_classes=4)
+    with pytest.raises(ValueError, match="num_classes"):
+        data.cutmix(_dataset(), num_classes=1)
