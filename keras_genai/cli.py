@@ -51,8 +51,9 @@ class Lab:
         self.defaults = dict(epochs=epochs, batch_size=batch_size,
                              latent_dim=latent_dim, seed=seed)
         self.exercises = {}
+        self.exercise_defaults = {}
 
-    def exercise(self, name, help, export=None):
+    def exercise(self, name, help, export=None, epochs=None, batch_size=None):
         """Registers ``fn(args, out_dir) -> dict`` as exercise ``name``.
 
         Args:
@@ -60,12 +61,19 @@ class Lab:
             help: one line for ``--help``.
             export: default SavedModel folder of this exercise (``None``: the
                 exercise exports nothing).
+            epochs: this exercise's default ``--epochs`` (``None``: the lab's).
+            batch_size: this exercise's default ``--batch-size`` (``None``: the
+                lab's).
 
         Returns:
             A decorator returning the function unchanged.
         """
         def register(fn):
             self.exercises[name] = (fn, help, export)
+            self.exercise_defaults[name] = {
+                "epochs": epochs or self.defaults["epochs"],
+                "batch_size": batch_size or self.defaults["batch_size"],
+            }
             return fn
         return register
 
@@ -78,7 +86,11 @@ class Lab:
 
     def parser(self):
         """Builds the ``argparse`` parser with the shared options."""
-        lines = [f"  {n:<22} {h}" for n, (_, h, _) in self.exercises.items()]
+        lines = []
+        for n, (_, h, _) in self.exercises.items():
+            d = self.exercise_defaults[n]
+            lines.append(f"  {n:<18} {h} [{d['epochs']} epochs, batch "
+                         f"{d['batch_size']}]")
         parser = argparse.ArgumentParser(
             prog=f"python -m units.{self.name}",
             description=self.description,
@@ -90,10 +102,16 @@ class Lab:
                             choices=sorted(self.exercises), metavar="NAME",
                             help="which exercise to run (listed below; default: "
                                  f"{self.default_exercise})")
-        parser.add_argument("--epochs", type=_positive_int, default=d["epochs"],
-                            help="training epochs (default: %(default)s)")
-        parser.add_argument("--batch-size", type=_positive_int, default=d["batch_size"],
-                            help="global batch size (default: %(default)s)")
+        parser.add_argument("--epochs", type=_positive_int, default=None,
+                            help="training epochs (default: the exercise's, in "
+                                 "brackets below)")
+        parser.add_argument("--batch-size", type=_positive_int, default=None,
+                            help="global batch size (default: the exercise's, in "
+                                 "brackets below)")
+        parser.add_argument("--train-size", type=_positive_int, default=None,
+                            metavar="N",
+                            help="train on the first N training examples only, "
+                                 "for a quick try (default: all)")
         if d["latent_dim"] is not None:
             parser.add_argument("--latent-dim", type=_positive_int,
                                 default=d["latent_dim"],
@@ -123,6 +141,9 @@ class Lab:
         """
         args = self.parser().parse_args(argv)
         fn, _, export = self.exercises[args.exercise]
+        for key, value in self.exercise_defaults[args.exercise].items():
+            if getattr(args, key) is None:
+                setattr(args, key, value)
         if args.export == "default":
             args.export = export
         elif args.export.lower() == "none":
@@ -137,6 +158,21 @@ class Lab:
         print_summary(f"{self.name} / {args.exercise}", summary)
         write_json(os.path.join(out, "summary.json"), summary)
         return 0
+
+
+def take(n, *arrays):
+    """The first ``n`` items of each array (all of them when ``n`` is ``None``):
+    how the labs apply ``--train-size``.
+
+    Example:
+
+    >>> take(2, [1, 2, 3], [4, 5, 6])
+    ([1, 2], [4, 5])
+    """
+    if n is None:
+        return arrays if len(arrays) > 1 else arrays[0]
+    out = tuple(a[:n] for a in arrays)
+    return out if len(out) > 1 else out[0]
 
 
 def print_summary(title, rows):

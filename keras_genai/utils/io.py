@@ -121,3 +121,27 @@ def _suffix(name):
     if name.endswith(".weights.h5"):
         return ".weights.h5"
     return os.path.splitext(name)[1]
+
+
+def export_saved_model(model, path):
+    """Exports a plain Keras model as a SavedModel, atomically.
+
+    ``model.export`` writes into its target folder as it goes; this writes to a
+    temporary sibling folder and moves it into place, so an interrupted export
+    leaves the previous SavedModel (or nothing) at ``path``. The SavedModel's
+    ``serve`` endpoint runs the model in inference mode.
+
+    Args:
+        model: a built `keras.Model`.
+        path: target folder (replaced if it exists).
+
+    Returns:
+        ``path``.
+
+    Example:
+
+    >>> export_saved_model(model, "saved_models/unit1_digits_mlp")
+    """
+    with atomic_directory(path) as tmp:
+        model.export(tmp, format="tf_saved_model", verbose=False)
+    return path
