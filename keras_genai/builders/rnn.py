@@ -19,7 +19,7 @@ RNN_LAYERS = {
 def sequence_model(input_shape=(None, 1), cell="lstm", units=32, num_layers=1,
                    bidirectional=False, return_sequences=False, output_units=1,
                    output_activation=None, dropout=0.0, merge_mode="concat",
-                   seed=None, name=None):
+                   activation="tanh", recurrent_gain=1.0, seed=None, name=None):
     """Builds a stack of recurrent layers with a dense read-out.
 
     ``cell`` picks the recurrence: ``"simple"`` is Elman's RNN ``h_t = tanh(W x_t +
@@ -43,6 +43,11 @@ def sequence_model(input_shape=(None, 1), cell="lstm", units=32, num_layers=1,
             regression or logits).
         dropout: dropout rate on each recurrent layer's inputs.
         merge_mode: how `Bidirectional` combines the two directions.
+        activation: the recurrence's activation (``"tanh"``; ``"relu"`` with a
+            large ``recurrent_gain`` makes gradients explode, for the clipping
+            lesson).
+        recurrent_gain: gain of the orthogonal recurrent initializer (1.0: every
+            singular value of the recurrent matrix is 1).
         seed: int seed of the initial weights (``None``: Keras' global state).
         name: model name (default ``"<cell>_rnn"``, prefixed ``"bi"``).
 
@@ -62,6 +67,10 @@ def sequence_model(input_shape=(None, 1), cell="lstm", units=32, num_layers=1,
     output_units = check_positive_int("output_units", output_units)
     dropout = check_rate("dropout", dropout)
     check_choice("merge_mode", merge_mode, ("concat", "sum", "mul", "ave"))
+    if isinstance(recurrent_gain, bool) or not isinstance(recurrent_gain, (int, float)) \
+            or not recurrent_gain > 0:
+        raise ValueError("`recurrent_gain` must be a number > 0. "
+                         f"Received: recurrent_gain={recurrent_gain!r}")
     seeds = seed_counter(seed)
     prefix = "bi" if bidirectional else ""
     layers = [keras.Input(shape=input_shape, name="sequence")]
@@ -69,9 +78,11 @@ def sequence_model(input_shape=(None, 1), cell="lstm", units=32, num_layers=1,
         rnn = RNN_LAYERS[cell](
             units,
             return_sequences=return_sequences or i < num_layers,
+            activation=activation,
             dropout=dropout,
             kernel_initializer=keras.initializers.GlorotUniform(seed=next(seeds)),
-            recurrent_initializer=keras.initializers.Orthogonal(seed=next(seeds)),
+            recurrent_initializer=keras.initializers.Orthogonal(
+                gain=recurrent_gain, seed=next(seeds)),
             seed=next(seeds),
             name=f"{cell}{i}",
         )

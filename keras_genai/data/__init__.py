@@ -8,6 +8,7 @@ from keras_genai.data.augmentation import mixup
 from keras_genai.data.digits import load_digits
 from keras_genai.data.pipeline import image_dataset
 from keras_genai.data.sequences import adding_problem
+from keras_genai.data.sequences import causal_ceiling
 from keras_genai.data.sequences import future_context
 from keras_genai.data.sequences import sine_waves
 from keras_genai.data.synthetic import gaussian_mixture
@@ -20,6 +21,7 @@ __all__ = [
     "DatasetUnavailableError",
     "adding_problem",
     "augmentation",
+    "causal_ceiling",
     "cutmix",
     "future_context",
     "gaussian_mixture",

@@ -126,3 +126,43 @@ def future_context(n=1000, length=20, window=2, seed=0):
     sums = sum(padded[:, k:k + length] for k in range(2 * window + 1))
     y = (sums > 0).astype(np.float32)
     return x[..., None].astype(np.float32), y[..., None]
+
+
+def causal_ceiling(length=20, window=2):
+    """The best per-step accuracy any left-to-right model can reach on
+    `future_context`, averaged over the steps of a sequence.
+
+    At step ``t`` a causal model knows ``x_0 .. x_t``; the label also depends on
+    the unseen ``x_{t+1} .. x_{t+w}``. The Bayes-optimal guess picks the more
+    likely label given what was seen; this enumerates every case exactly (each
+    sign is +1 or -1 with probability 1/2).
+
+    Args:
+        length: time steps per sequence.
+        window: ``w`` of `future_context`.
+
+    Returns:
+        The mean over ``t`` of the Bayes accuracy at ``t``, a float.
+
+    Example:
+
+    >>> round(causal_ceiling(length=1000, window=2), 3)
+    0.812
+    """
+    import itertools
+
+    length = check_positive_int("length", length)
+    window = check_positive_int("window", window)
+    total = 0.0
+    for t in range(length):
+        known = t - max(0, t - window) + 1
+        unknown = min(length - 1, t + window) - t
+        accuracy = 0.0
+        for seen in itertools.product((-1, 1), repeat=known):
+            ones = 0
+            for hidden in itertools.product((-1, 1), repeat=unknown):
+                ones += (sum(seen) + sum(hidden)) > 0
+            p_one = ones / 2 ** unknown
+            accuracy += max(p_one, 1.0 - p_one) / 2 ** known
+        total += accuracy
+    return total / length
