@@ -1,7 +1,9 @@
-"""Callbacks: a NaN guard over every logged loss and per-epoch sample grids."""
+"""Callbacks: a NaN guard over every logged loss, per-epoch sample grids and an
+epoch timer."""
 
 import math
 import os
+import time
 import warnings
 
 import keras
@@ -112,3 +114,39 @@ class SampleGrid(keras.callbacks.Callback):
         viz.save_image_grid(np.asarray(images), path, value_range=(-1.0, 1.0),
                             title=f"epoch {epoch + 1}")
         self.paths.append(path)
+
+
+class EpochTimer(keras.callbacks.Callback):
+    """Records the wall-clock seconds of every epoch.
+
+    Attributes:
+        times: seconds of each epoch so far, in order.
+
+    Example:
+
+    >>> timer = EpochTimer()
+    >>> model.fit(x, y, epochs=3, callbacks=[timer])
+    >>> timer.typical_epoch_seconds()
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.times = []
+        self._start = None
+
+    def on_train_begin(self, logs=None):
+        self.times = []
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.times.append(time.perf_counter() - self._start)
+
+    def typical_epoch_seconds(self):
+        """The median epoch time, leaving out the first epoch (which includes
+        tracing and compiling the step) when there are others."""
+        times = self.times[1:] or self.times
+        if not times:
+            raise ValueError("No epoch has finished yet. Received: times=[]")
+        return float(np.median(times))

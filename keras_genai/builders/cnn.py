@@ -34,10 +34,10 @@ RESNET_DEPTHS = {
 }
 
 # A GoogLeNet sized for 28x28 inputs: inception blocks given as (1x1, 3x3 reduce,
-# 3x3, 5x5 reduce, 5x5, pool projection) filters, "M" for 3x3/2 max pooling.
-# (Szegedy et al. 2015, Table 1, has blocks 3a (64, 96, 128, 16, 32, 32) through
-# 5b; these are 3a and 3b at a quarter of the width.)
-GOOGLENET_SMALL_BLOCKS = [(16, 24, 32, 4, 8, 8), (32, 32, 48, 8, 24, 16), "M",
+# 3x3, 5x5 reduce, 5x5, pool projection) filters, "M" for 3x3/2 max pooling
+# (28 -> 14 -> 7). Szegedy et al. 2015, Table 1, has blocks 3a (64, 96, 128, 16,
+# 32, 32) through 5b; the first two here are 3a and 3b at a quarter of the width.
+GOOGLENET_SMALL_BLOCKS = ["M", (16, 24, 32, 4, 8, 8), (32, 32, 48, 8, 24, 16), "M",
                           (48, 24, 52, 4, 12, 16)]
 
 

@@ -87,11 +87,14 @@ def seed_counter(seed):
     return itertools.count(check_positive_int("seed", seed, minimum=0))
 
 
-def normalization_layer(kind, name, groups=8):
+def normalization_layer(kind, name, groups=8, momentum=0.9):
     """The normalisation layer ``kind`` (see `NORMALIZATIONS`), or ``None``.
 
     * ``"batch"``: batch normalisation (Ioffe & Szegedy 2015), statistics over the
-      batch and spatial axes, per channel.
+      batch and spatial axes, per channel. The moving averages used at inference
+      have momentum 0.9 (PyTorch's default), not Keras' 0.99: with 0.99 a ResNet
+      trained for 5 short epochs on the digits scored 97% with batch statistics
+      but 82% in inference mode, because the averages lagged behind the weights.
     * ``"layer"``: layer normalisation (Ba et al. 2016), per example over all
       features (here the channel axis, as in most CNNs).
     * ``"group"``: group normalisation (Wu & He 2018), per example over groups of
@@ -103,6 +106,7 @@ def normalization_layer(kind, name, groups=8):
         kind: one of `NORMALIZATIONS`.
         name: the layer's name.
         groups: number of groups for ``"group"``.
+        momentum: momentum of batch normalisation's moving averages.
 
     Returns:
         A Keras layer, or ``None`` for ``kind=None``.
@@ -114,7 +118,7 @@ def normalization_layer(kind, name, groups=8):
     """
     check_choice("normalization", kind, NORMALIZATIONS)
     if kind == "batch":
-        return keras.layers.BatchNormalization(name=name)
+        return keras.layers.BatchNormalization(momentum=momentum, name=name)
     if kind == "layer":
         return keras.layers.LayerNormalization(name=name)
     if kind == "group":

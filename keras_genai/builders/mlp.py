@@ -5,6 +5,7 @@ import keras
 from keras_genai.builders.common import check_rate
 from keras_genai.builders.common import check_shape
 from keras_genai.builders.common import check_units
+from keras_genai.builders.common import normalization_layer
 from keras_genai.builders.common import seed_counter
 from keras_genai.layers.step import Step
 from keras_genai.utils.checks import check_choice
@@ -120,7 +121,7 @@ def mlp(input_shape, hidden_units=(64,), num_classes=None, output_units=None,
         layers.append(keras.layers.Dense(width, kernel_initializer=init(),
                                          name=f"hidden{i}"))
         if batch_norm:
-            layers.append(keras.layers.BatchNormalization(name=f"hidden{i}_bn"))
+            layers.append(normalization_layer("batch", f"hidden{i}_bn"))
         layers.append(keras.layers.Activation(activation, name=f"hidden{i}_act"))
         if dropout:
             layers.append(keras.layers.Dropout(dropout, seed=next(seeds),
