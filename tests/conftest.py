@@ -40,3 +40,30 @@ def rng():
 def mirrored_strategy():
     """MirroredStrategy over the 2 logical CPU devices."""
     return tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@pytest.fixture
+def run_lab(tmp_path, monkeypatch):
+    """Runs ``python -m units.<lab> ARGS`` in-process, in a temporary folder.
+
+    Returns ``fn(lab, *args) -> (summary dict, output folder)``; the summary is
+    the ``summary.json`` the lab wrote.
+    """
+    import importlib
+    import json
+    import sys
+
+    monkeypatch.syspath_prepend(REPO_ROOT)
+    monkeypatch.chdir(tmp_path)
+
+    def run(lab, *args):
+        module = importlib.import_module(f"units.{lab}")
+        out = tmp_path / "out"
+        assert module.main(["--out", str(out), "--verbose", "0", *args]) == 0
+        with open(out / "summary.json") as f:
+            return json.load(f), out
+
+    return run

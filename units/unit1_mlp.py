@@ -188,6 +188,7 @@ def backprop(args, out):
         "grad_error": grad_error,
         "step_error": step_error,
         "numpy_test_accuracy": accuracy,
+        "numpy_losses": losses,
     }
 
 

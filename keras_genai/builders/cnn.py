@@ -94,8 +94,8 @@ def simple_cnn(input_shape=(32, 32, 3), num_classes=10, filters=(32, 64, 64),
     check_choice("normalization", normalization, NORMALIZATIONS)
     check_choice("pooling", pooling, ("max", "average"))
     dropout = check_rate("dropout", dropout)
-    if min(input_shape[:2]) < 14:
-        raise ValueError("`input_shape` must be at least 14x14 for three valid "
+    if ((min(input_shape[:2]) - 2) // 2 - 2) // 2 - 2 < 1:
+        raise ValueError("`input_shape` must be at least 18x18 for three valid "
                          f"3x3 convolutions and two poolings. Received: "
                          f"input_shape={input_shape!r}")
     seeds = seed_counter(seed)
@@ -116,11 +116,11 @@ def simple_cnn(input_shape=(32, 32, 3), num_classes=10, filters=(32, 64, 64),
                             kernel_initializer=_conv_init(seeds), name="conv3"),
         keras.layers.Flatten(name="flatten_features"),
         keras.layers.Dense(dense_units, activation="relu",
-                           kernel_initializer=_conv_init(seeds), name="dense"),
+                           kernel_initializer=_conv_init(seeds), name="hidden_dense"),
     ]
     if dropout:
         layers.append(keras.layers.Dropout(dropout, seed=next(seeds),
-                                           name="dense_dropout"))
+                                           name="hidden_dropout"))
     layers.append(keras.layers.Dense(num_classes, name="logits",
                                      kernel_initializer=keras.initializers
                                      .GlorotUniform(seed=next(seeds))))

@@ -40,7 +40,7 @@ def perceptron(input_dim=2, output="step", seed=None, name="perceptron"):
     input_dim = check_positive_int("input_dim", input_dim)
     check_choice("output", output, ("step", "sigmoid"))
     seeds = seed_counter(seed)
-    activation = (Step(name="step") if output == "step"
+    activation = (Step(name="heaviside_step") if output == "step"
                   else keras.layers.Activation("sigmoid", name="sigmoid"))
     return keras.Sequential([
         keras.Input(shape=(input_dim,), name="features"),

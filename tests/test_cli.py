@@ -1,0 +1,82 @@
+"""keras_genai.cli: per-exercise defaults, --train-size, help text."""
+
+import json
+
+import pytest
+
+from keras_genai.cli import Lab
+from keras_genai.cli import take
+
+
+def _lab(tmp_path):
+    lab = Lab("demo", "A demo lab.", default_exercise="a", epochs=7, batch_size=16)
+    seen = {}
+
+    @lab.exercise("a", "first exercise")
+    def a(args, out):
+        seen.update(vars(args))
+        return {"value": 1.5}
+
+    @lab.exercise("b", "second exercise", epochs=3, batch_size=4)
+    def b(args, out):
+        seen.update(vars(args))
+        return {}
+
+    return lab, seen
+
+
+def test_exercise_defaults_and_overrides(tmp_path):
+    lab, seen = _lab(tmp_path)
+    assert lab.main(["--out", str(tmp_path / "a")]) == 0
+    assert (seen["epochs"], seen["batch_size"], seen["train_size"]) == (7, 16, None)
+    lab.main(["--exercise", "b", "--out", str(tmp_path / "b")])
+    assert (seen["epochs"], seen["batch_size"]) == (3, 4)
+    lab.main(["--exercise", "b", "--epochs", "9", "--train-size", "5",
+              "--out", str(tmp_path / "c")])
+    assert (seen["epochs"], seen["train_size"]) == (9, 5)
+    summary = json.loads((tmp_path / "a" / "summary.json").read_text())
+    assert summary["exercise"] == "a" and summary["value"] == 1.5
+
+
+def test_help_lists_exercises_with_their_defaults(tmp_path, capsys):
+    lab, _ = _lab(tmp_path)
+    with pytest.raises(SystemExit):
+        lab.main(["--help"])
+    text = capsys.readouterr().out
+    assert "first exercise [7 epochs, batch 16]" in text
+    assert "second exercise [3 epochs, batch 4]" in text
+    assert "--train-size" in text
+
+
+@pytest.mark.parametrize("argv", [["--train-size", "0"], ["--exercise", "zzz"]])
+def test_bad_options_exit_with_usage(tmp_path, argv):
+    lab, _ = _lab(tmp_path)
+    with pytest.raises(SystemExit) as info:
+        lab.main(argv)
+    assert info.value.code == 2
+
+
+def test_take():
+    assert take(None, [1, 2, 3]) == [1, 2, 3]
+    assert take(2, [1, 2, 3], "abc") == ([1, 2], "ab")
+
+
+@pytest.mark.parametrize("lab, exercises", [
+    ("unit1_mlp", ["xor", "backprop", "optimizers", "activations", "digits"]),
+    ("unit2_cnn", ["cnn", "architectures", "pooling", "feature-maps",
+                   "regularization", "augmentation"]),
+    ("unit3_rnn", ["memory", "vanishing", "clipping", "bidirectional",
+                   "forecast"]),
+])
+def test_unit_labs_list_every_exercise(lab, exercises, monkeypatch, capsys):
+    import importlib
+
+    from conftest import REPO_ROOT
+
+    monkeypatch.syspath_prepend(REPO_ROOT)
+    module = importlib.import_module(f"units.{lab}")
+    with pytest.raises(SystemExit):
+        module.main(["--help"])
+    text = capsys.readouterr().out
+    for name in exercises:
+        assert f"  {name} " in text

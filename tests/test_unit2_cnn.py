@@ -1,0 +1,63 @@
+"""The Unit II lab: every exercise runs with tiny settings and writes what it
+promises; (slow) the CNN target."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+
+def test_cnn_callbacks_checkpoint_tensorboard_and_export(run_lab, tmp_path):
+    export = str(tmp_path / "cnn_export")
+    summary, out = run_lab("unit2_cnn", "--exercise", "cnn", "--epochs", "2",
+                           "--train-size", "300", "--export", export)
+    assert (out / "best.keras").exists()
+    assert any(p.is_file() for p in (out / "tensorboard").rglob("*"))
+    assert (out / "accuracy.png").exists()
+    model = keras.saving.load_model(out / "best.keras")
+    assert model.output_shape == (None, 10)
+    served = tf.saved_model.load(export)
+    assert served.serve(tf.zeros([1, 28, 28, 1])).shape == (1, 10)
+
+
+def test_architectures_table(run_lab):
+    summary, out = run_lab("unit2_cnn", "--exercise", "architectures", "--epochs",
+                           "1", "--train-size", "128")
+    table = (out / "architectures.md").read_text()
+    assert table.count("\n| ") == 5  # header + 4 networks
+    for row in summary["results"].values():
+        assert row["parameters"] > 0 and row["seconds_per_epoch"] > 0
+
+
+def test_pooling_and_feature_maps(run_lab):
+    summary, out = run_lab("unit2_cnn", "--exercise", "pooling", "--epochs", "1",
+                           "--train-size", "128")
+    assert (out / "pooling.png").exists() and "max_accuracy" in summary
+    summary, out = run_lab("unit2_cnn", "--exercise", "feature-maps", "--epochs",
+                           "1", "--train-size", "128")
+    assert (out / "feature_maps.png").exists() and (out / "filters.png").exists()
+
+
+def test_regularization_reports_four_settings(run_lab):
+    summary, out = run_lab("unit2_cnn", "--exercise", "regularization", "--epochs",
+                           "1", "--train-size", "128")
+    assert len(summary["results"]) == 4
+    for row in summary["results"].values():
+        assert 0.0 <= row["test"] <= 1.0
+    assert (out / "regularization.png").exists()
+
+
+def test_augmentation_grid(run_lab):
+    summary, out = run_lab("unit2_cnn", "--exercise", "augmentation", "--epochs",
+                           "1", "--train-size", "64")
+    assert (out / "augmented.png").exists()
+    assert summary["training digits"] == 64
+
+
+@pytest.mark.slow
+def test_cnn_meets_the_target(run_lab):
+    summary, _ = run_lab("unit2_cnn", "--exercise", "cnn", "--export", "none")
+    # Measured: 98.0% (target 97%).
+    assert summary["test_accuracy"] >= 0.97, summary
+    assert np.isclose(summary["checkpoint_accuracy"], summary["test_accuracy"],
+                      atol=0.01)
