@@ -2,9 +2,10 @@
 
 The package follows the course unit by unit: data loaders (`keras_genai.data`),
 network builders (`keras_genai.builders`), custom layers (`keras_genai.layers`),
-hand-written gradients for teaching (`keras_genai.gradients`), models that own a training algorithm
-(`keras_genai.models`), pure loss functions (`keras_genai.losses`), sample-quality
-metrics (`keras_genai.metrics`), callbacks and figures.
+hand-written gradients for teaching (`keras_genai.gradients`), models that own a
+training algorithm (`keras_genai.models`), pure loss functions
+(`keras_genai.losses`), sample-quality metrics (`keras_genai.metrics`), callbacks
+and figures.
 
 Importing the package has no side effects: nothing is downloaded, trained or
 written, and the heavy optional libraries (tensorflow-datasets, matplotlib, mlxtend)

@@ -115,13 +115,7 @@ def plot_history(history, path, keys=None, title=None):
         ax.plot(np.arange(1, len(values) + 1), values, marker="o", label=key)
     ax.set_xlabel("epoch")
     ax.set_ylabel("epoch mean")
-    ax.grid(alpha=0.3)
-    ax.legend()
-    if title:
-        ax.set_title(title)
-    fig.tight_layout()
-    _save(fig, path)
-    return path
+    return _finish_axes(fig, ax, path, title)
 
 
 def plot_class_histogram(counts, path, title=None):
@@ -187,13 +181,7 @@ def plot_curves(curves, path, xlabel="epoch", ylabel="loss", title=None,
     ax.set_ylabel(ylabel)
     if logy:
         ax.set_yscale("log")
-    ax.grid(alpha=0.3)
-    ax.legend()
-    if title:
-        ax.set_title(title)
-    fig.tight_layout()
-    _save(fig, path)
-    return path
+    return _finish_axes(fig, ax, path, title)
 
 
 def plot_decision_boundaries(predictors, x, y, path, title=None, resolution=200):
@@ -287,6 +275,17 @@ def plot_feature_maps(panels, path, title=None, max_channels=16):
         axes[r][0].set_ylabel(label, fontsize=8)
     if title:
         fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    _save(fig, path)
+    return path
+
+
+def _finish_axes(fig, ax, path, title):
+    """Grid, legend and title on a one-axis figure; saves it; returns ``path``."""
+    ax.grid(alpha=0.3)
+    ax.legend()
+    if title:
+        ax.set_title(title)
     fig.tight_layout()
     _save(fig, path)
     return path

@@ -89,3 +89,19 @@ def test_sample_grid_refuses_bad_arguments(tmp_path):
         callbacks.SampleGrid(tmp_path, every=0)
     with pytest.raises(ValueError, match="num_samples"):
         callbacks.SampleGrid(tmp_path, num_samples=0)
+
+
+def test_epoch_timer_records_every_epoch():
+    import keras
+
+    from keras_genai.callbacks import EpochTimer
+
+    timer = EpochTimer()
+    with pytest.raises(ValueError, match="times"):
+        timer.typical_epoch_seconds()
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1, name="out")])
+    model.compile("sgd", "mse")
+    model.fit(np.zeros((8, 2)), np.zeros((8, 1)), epochs=3, verbose=0,
+              callbacks=[timer])
+    assert len(timer.times) == 3 and all(t > 0 for t in timer.times)
+    assert timer.typical_epoch_seconds() == pytest.approx(np.median(timer.times[1:]))

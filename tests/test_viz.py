@@ -32,3 +32,26 @@ def test_figures_are_png_files(tmp_path):
     for path in paths:
         with open(path, "rb") as f:
             assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+def test_new_figures_are_png_files(tmp_path):
+    x = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], np.float32)
+    y = np.array([0, 1, 1, 0])
+    paths = [
+        viz.plot_curves({"a": [1.0, 0.5, 0.2], "b": (np.arange(3), [3, 2, 1])},
+                        str(tmp_path / "curves.png"), logy=True, title="t"),
+        viz.plot_decision_boundaries({"x1 > 0.5": lambda p: p[:, 0],
+                                      "never": lambda p: np.zeros(len(p))},
+                                     x, y, str(tmp_path / "regions.png"),
+                                     resolution=20),
+        viz.plot_feature_maps({"input": np.zeros((8, 8)),
+                               "conv": np.random.default_rng(0).normal(
+                                   size=(6, 6, 20))},
+                              str(tmp_path / "maps.png"), max_channels=4),
+    ]
+    for path in paths:
+        with open(path, "rb") as f:
+            assert f.read(8) == b"\x89PNG\r\n\x1a\n"
+    with pytest.raises(ValueError, match="shape"):
+        viz.plot_feature_maps({"bad": np.zeros((2, 2, 2, 2))},
+                              str(tmp_path / "bad.png"))

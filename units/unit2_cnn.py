@@ -3,9 +3,9 @@
 Run ``python -m units.unit2_cnn --exercise NAME`` (``--help`` lists them):
 
 * ``cnn`` (default): the course's CIFAR-10 listing (`simple_cnn`), sized for
-  28x28 digits, with dropout before the logits, trained with EarlyStopping (on a validation split of the training
-  set, never the test set), ModelCheckpoint and TensorBoard; exported as a
-  SavedModel. Target: >= 97% test accuracy.
+  28x28 digits, with dropout before the logits, trained with EarlyStopping (on a
+  validation split of the training set, never the test set), ModelCheckpoint and
+  TensorBoard; exported as a SavedModel. Target: >= 97% test accuracy.
 * ``architectures``: VGG, GoogLeNet (inception blocks) and ResNet (residual blocks)
   sized for 28x28, with the course CNN for reference: parameters, seconds per
   epoch and test accuracy in one table.

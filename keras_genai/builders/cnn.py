@@ -53,6 +53,21 @@ def _conv_init(seeds):
     return keras.initializers.HeNormal(seed=next(seeds))
 
 
+def _logits(num_classes, seeds):
+    """The linear classifier layer every network here ends with."""
+    return keras.layers.Dense(num_classes, name="logits",
+                              kernel_initializer=keras.initializers.GlorotUniform(
+                                  seed=next(seeds)))
+
+
+def _pooled_head(x, num_classes, dropout, seeds):
+    """Global average pooling, optional dropout, logits (GoogLeNet, ResNet)."""
+    x = keras.layers.GlobalAveragePooling2D(name="avg_pool")(x)
+    if dropout:
+        x = keras.layers.Dropout(dropout, seed=next(seeds), name="head_dropout")(x)
+    return _logits(num_classes, seeds)(x)
+
+
 def simple_cnn(input_shape=(32, 32, 3), num_classes=10, filters=(32, 64, 64),
                dense_units=64, normalization="batch", pooling="max", dropout=0.0,
                seed=None, name="simple_cnn"):
@@ -121,9 +136,7 @@ def simple_cnn(input_shape=(32, 32, 3), num_classes=10, filters=(32, 64, 64),
     if dropout:
         layers.append(keras.layers.Dropout(dropout, seed=next(seeds),
                                            name="hidden_dropout"))
-    layers.append(keras.layers.Dense(num_classes, name="logits",
-                                     kernel_initializer=keras.initializers
-                                     .GlorotUniform(seed=next(seeds))))
+    layers.append(_logits(num_classes, seeds))
     return keras.Sequential(layers, name=name)
 
 
@@ -215,9 +228,7 @@ def vgg(config="vgg16", input_shape=(224, 224, 3), num_classes=1000, width=1.0,
             if dropout:
                 layers.append(keras.layers.Dropout(dropout, seed=next(seeds),
                                                    name=f"fc{i}_dropout"))
-    layers.append(keras.layers.Dense(num_classes, name="logits",
-                                     kernel_initializer=keras.initializers
-                                     .GlorotUniform(seed=next(seeds))))
+    layers.append(_logits(num_classes, seeds))
     return keras.Sequential(layers, name=name or default_name)
 
 
@@ -341,12 +352,7 @@ def googlenet(input_shape=(28, 28, 1), num_classes=10, stem_filters=32,
             x = inception_block(x, *block, normalization=normalization,
                                 name=f"inception{index}", seed=seeds)
             index += 1
-    x = keras.layers.GlobalAveragePooling2D(name="avg_pool")(x)
-    if dropout:
-        x = keras.layers.Dropout(dropout, seed=next(seeds), name="head_dropout")(x)
-    outputs = keras.layers.Dense(num_classes, name="logits",
-                                 kernel_initializer=keras.initializers
-                                 .GlorotUniform(seed=next(seeds)))(x)
+    outputs = _pooled_head(x, num_classes, dropout, seeds)
     return keras.Model(inputs, outputs, name=name)
 
 
@@ -478,10 +484,5 @@ def resnet(depth=50, input_shape=(224, 224, 3), num_classes=1000, width=64,
             x = residual_block(x, width * 2 ** s, stride=stride, kind=kind,
                                normalization=normalization,
                                name=f"stage{s + 1}_block{b + 1}", seed=seeds)
-    x = keras.layers.GlobalAveragePooling2D(name="avg_pool")(x)
-    if dropout:
-        x = keras.layers.Dropout(dropout, seed=next(seeds), name="head_dropout")(x)
-    outputs = keras.layers.Dense(num_classes, name="logits",
-                                 kernel_initializer=keras.initializers
-                                 .GlorotUniform(seed=next(seeds)))(x)
+    outputs = _pooled_head(x, num_classes, dropout, seeds)
     return keras.Model(inputs, outputs, name=name or default_name)

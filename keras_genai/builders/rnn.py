@@ -67,8 +67,8 @@ def sequence_model(input_shape=(None, 1), cell="lstm", units=32, num_layers=1,
     output_units = check_positive_int("output_units", output_units)
     dropout = check_rate("dropout", dropout)
     check_choice("merge_mode", merge_mode, ("concat", "sum", "mul", "ave"))
-    if isinstance(recurrent_gain, bool) or not isinstance(recurrent_gain, (int, float)) \
-            or not recurrent_gain > 0:
+    if isinstance(recurrent_gain, bool) \
+            or not isinstance(recurrent_gain, (int, float)) or not recurrent_gain > 0:
         raise ValueError("`recurrent_gain` must be a number > 0. "
                          f"Received: recurrent_gain={recurrent_gain!r}")
     seeds = seed_counter(seed)
