@@ -157,7 +157,7 @@ def test_builders_fit_evaluate_save_and_export(name, tmp_path):
         model.compile(keras.optimizers.Adam(0.01),
                       keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     before = model.evaluate(x, y, verbose=0)
-    model.fit(x, y, epochs=15, batch_size=8, verbose=0)
+    model.fit(x, y, epochs=8, batch_size=8, verbose=0)
     assert model.evaluate(x, y, verbose=0) < before
 
     path = str(tmp_path / f"{name}.keras")

@@ -71,3 +71,15 @@ def test_mix_bad_arguments():
         data.cutmix([1, 2], num_classes=4)
     with pytest.raises(ValueError, match="num_classes"):
         data.cutmix(_dataset(), num_classes=1)
+
+
+def test_pipeline_runs_inside_tf_data_with_fresh_randomness_each_pass():
+    pipeline = data.augmentation(rotation=0.05, erasing=1.0, seed=0)
+    ds = tf.data.Dataset.from_tensor_slices(
+        (np.ones((8, 12, 12, 1), "float32"), np.arange(8))).batch(4)
+    ds = ds.map(lambda x, y: (pipeline(x, training=True), y))
+    first = [x.numpy() for x, _ in ds]
+    second = [x.numpy() for x, _ in ds]
+    assert first[0].shape == (4, 12, 12, 1)
+    assert not np.allclose(first[0], 1.0)  # augmented
+    assert not np.array_equal(first[0], second[0])  # new draws every epoch

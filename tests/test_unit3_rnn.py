@@ -45,7 +45,9 @@ def test_bidirectional_beats_the_causal_ceiling(run_lab):
     summary, _ = run_lab("unit3_rnn", "--exercise", "bidirectional")
     # Measured: bidirectional 100.0%, unidirectional 82.4%; ceiling 81.9%.
     assert summary["bi_accuracy"] >= 0.97, summary
-    assert summary["uni_accuracy"] <= summary["causal_ceiling"] + 0.015, summary
+    assert summary["bi_simple_accuracy"] >= 0.97, summary
+    for key in ("uni_accuracy", "stacked_accuracy"):
+        assert summary[key] <= summary["causal_ceiling"] + 0.015, summary
 
 
 @pytest.mark.slow
