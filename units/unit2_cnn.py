@@ -278,7 +278,7 @@ def regularization(args, out):
 
 
 @LAB.exercise("augmentation", "augmented samples; training with vs without "
-                              "augmentation on 500 digits", epochs=40)
+                              "augmentation on 500 digits", epochs=80)
 def augmentation(args, out):
     import keras
     import numpy as np
@@ -310,9 +310,12 @@ def augmentation(args, out):
         network = builders.simple_cnn(INPUT_SHAPE, seed=args.seed)
         layers = [keras.Input(INPUT_SHAPE, name="image")]
         if augment:
-            layers.append(data.augmentation(rotation=0.05, zoom=0.1,
-                                            translation=0.1, erasing=0.25,
-                                            seed=args.seed))
+            # Mild geometric changes (a digit rotated by 11 degrees or shifted
+            # by 2 pixels is still the same digit). Seed 0, 500 digits: 91.6% ->
+            # 92.5% after 40 epochs with stronger changes and erasing; 92.0% ->
+            # 95.4% after 80 with these: augmented data takes longer to fit.
+            layers.append(data.augmentation(rotation=0.03, zoom=0.05,
+                                            translation=0.08, seed=args.seed))
         model = _compile(keras.Sequential(layers + [network], name="classifier"))
         model.fit(x, y, batch_size=args.batch_size, epochs=args.epochs,
                   verbose=args.verbose)
