@@ -62,6 +62,14 @@ def test_mlp_shapes_and_options():
     assert builders.mlp((4,), hidden_units=(), num_classes=3).count_params() == 15
 
 
+def test_mlp_initializer_names_with_and_without_seeds():
+    zeros = builders.mlp((3,), (4,), num_classes=2, kernel_initializer="zeros",
+                         seed=1)
+    assert not np.any(zeros.get_weights()[0])
+    he = builders.mlp((3,), (4,), num_classes=2, kernel_initializer="he_normal")
+    assert np.any(he.get_weights()[0])
+
+
 def test_mlp_seed_reproduces_weights():
     a = builders.mlp((4,), (8,), num_classes=2, seed=5)
     b = builders.mlp((4,), (8,), num_classes=2, seed=5)
@@ -78,6 +86,8 @@ def test_mlp_seed_reproduces_weights():
     (dict(input_shape=(2,), num_classes=2, dropout=1.0), "dropout"),
     (dict(input_shape=(2,), num_classes=2, activation="nope"), "activation"),
     (dict(input_shape=(0,), num_classes=2), "input_shape"),
+    (dict(input_shape=(2,), num_classes=2, kernel_initializer="nope"),
+     "kernel_initializer"),
 ])
 def test_mlp_bad_arguments(kwargs, argument):
     with pytest.raises((ValueError, TypeError), match=argument):

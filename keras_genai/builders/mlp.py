@@ -55,9 +55,9 @@ def mlp(input_shape, hidden_units=(64,), num_classes=None, output_units=None,
         kernel_initializer="glorot_uniform", seed=None, name="mlp"):
     """Builds a multi-layer perceptron (a deep feed-forward network).
 
-    ``Flatten`` (for image inputs), then for each entry of ``hidden_units`` a
-    ``Dense`` layer with ``activation`` (optionally followed by batch
-    normalisation and dropout), then the output layer. Give either
+    ``Flatten`` (for image inputs), then for each entry of ``hidden_units``:
+    ``Dense``, batch normalisation (when asked, before the activation as in Ioffe
+    & Szegedy 2015), ``activation``, dropout (when asked); then the output layer. Give either
     ``num_classes`` (the output is ``num_classes`` logits, for
     ``SparseCategoricalCrossentropy(from_logits=True)``) or ``output_units``
     (regression or binary outputs, with ``output_activation``).
@@ -105,14 +105,24 @@ def mlp(input_shape, hidden_units=(64,), num_classes=None, output_units=None,
         except ValueError:
             raise ValueError(f"Unknown `activation`. Received: "
                              f"activation={activation!r}") from None
+    try:
+        keras.initializers.get(kernel_initializer)
+    except ValueError:
+        raise ValueError(f"Unknown `kernel_initializer`. Received: "
+                         f"kernel_initializer={kernel_initializer!r}") from None
     seeds = seed_counter(seed)
 
     def init():
-        if isinstance(kernel_initializer, str):
-            config = {"class_name": kernel_initializer,
-                      "config": {"seed": next(seeds)}}
-            return keras.initializers.get(config)
-        return kernel_initializer
+        if not isinstance(kernel_initializer, str):
+            return kernel_initializer
+        layer_seed = next(seeds)
+        if layer_seed is not None:
+            try:
+                return keras.initializers.get({"class_name": kernel_initializer,
+                                               "config": {"seed": layer_seed}})
+            except TypeError:  # an initializer without a seed ("zeros" ...)
+                pass
+        return keras.initializers.get(kernel_initializer)
 
     layers = [keras.Input(shape=input_shape, name="features")]
     if len(input_shape) > 1:
