@@ -124,3 +124,10 @@ def test_normalization_choices(kind):
 def test_cnn_bad_arguments(fn, kwargs, argument):
     with pytest.raises((ValueError, TypeError), match=argument):
         fn(**kwargs)
+
+
+def test_group_norm_picks_a_divisor_of_the_channels():
+    layer = builders.normalization_layer("group", "g", groups=8, channels=52)
+    assert layer.groups == 4  # 52 = 4 x 13
+    model = builders.googlenet(normalization="group")  # branches of 52, 12 ...
+    assert model.output_shape == (None, 10)

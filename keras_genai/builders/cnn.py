@@ -122,7 +122,7 @@ def simple_cnn(input_shape=(32, 32, 3), num_classes=10, filters=(32, 64, 64),
                                           kernel_initializer=_conv_init(seeds),
                                           name=f"conv{i}"))
         norm = normalization_layer(normalization, f"conv{i}_norm",
-                                   groups=min(8, f))
+                                   channels=f)
         if norm is not None:
             layers.append(norm)
         layers.append(pool(2, name=f"pool{i}"))
@@ -213,7 +213,7 @@ def vgg(config="vgg16", input_shape=(224, 224, 3), num_classes=1000, width=1.0,
         if normalization:
             layers.append(normalization_layer(normalization,
                                               f"block{block}_conv{conv}_norm",
-                                              groups=min(8, filters)))
+                                              channels=filters))
             layers.append(keras.layers.ReLU(name=f"block{block}_conv{conv}_relu"))
         conv += 1
     if head == "flatten":
@@ -240,7 +240,7 @@ def _conv_norm_act(x, filters, kernel_size, strides, normalization, name, seeds,
                             kernel_initializer=_conv_init(seeds),
                             name=f"{name}_conv")(x)
     norm = normalization_layer(normalization, f"{name}_norm",
-                               groups=min(8, filters))
+                               channels=filters)
     if norm is not None:
         x = norm(x)
     if activation:

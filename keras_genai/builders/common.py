@@ -87,7 +87,7 @@ def seed_counter(seed):
     return itertools.count(check_positive_int("seed", seed, minimum=0))
 
 
-def normalization_layer(kind, name, groups=8, momentum=0.9):
+def normalization_layer(kind, name, groups=8, momentum=0.9, channels=None):
     """The normalisation layer ``kind`` (see `NORMALIZATIONS`), or ``None``.
 
     * ``"batch"``: batch normalisation (Ioffe & Szegedy 2015), statistics over the
@@ -95,18 +95,21 @@ def normalization_layer(kind, name, groups=8, momentum=0.9):
       have momentum 0.9 (PyTorch's default), not Keras' 0.99: with 0.99 a ResNet
       trained for 5 short epochs on the digits scored 97% with batch statistics
       but 82% in inference mode, because the averages lagged behind the weights.
-    * ``"layer"``: layer normalisation (Ba et al. 2016), per example over all
-      features (here the channel axis, as in most CNNs).
+    * ``"layer"``: layer normalisation (Ba et al. 2016), per example; Keras
+      normalises over the last axis, so in a CNN each position over its channels
+      (as ConvNeXt uses it).
     * ``"group"``: group normalisation (Wu & He 2018), per example over groups of
-      channels and the spatial axes (``groups`` must divide the channel count).
+      channels and the spatial axes. With ``channels`` given, the number of groups
+      is the largest divisor of ``channels`` that is at most ``groups``.
     * ``"instance"``: instance normalisation (Ulyanov et al. 2016), per example and
       channel over the spatial axes: group normalisation with one channel per group.
 
     Args:
         kind: one of `NORMALIZATIONS`.
         name: the layer's name.
-        groups: number of groups for ``"group"``.
+        groups: number of groups for ``"group"`` (at most).
         momentum: momentum of batch normalisation's moving averages.
+        channels: the number of channels the layer will see, if known.
 
     Returns:
         A Keras layer, or ``None`` for ``kind=None``.
@@ -122,6 +125,9 @@ def normalization_layer(kind, name, groups=8, momentum=0.9):
     if kind == "layer":
         return keras.layers.LayerNormalization(name=name)
     if kind == "group":
+        if channels is not None:
+            groups = max(g for g in range(1, min(groups, channels) + 1)
+                         if channels % g == 0)
         return keras.layers.GroupNormalization(groups=groups, name=name)
     if kind == "instance":
         return keras.layers.GroupNormalization(groups=-1, name=name)
