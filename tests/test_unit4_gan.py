@@ -32,7 +32,7 @@ def test_help_lists_options_and_exercises(tmp_path):
     _copy_units(tmp_path)
     out = run_lab("--help", cwd=tmp_path)
     for option in ("--exercise", "--epochs", "--batch-size", "--latent-dim", "--seed",
-                   "--out", "--export", "--verbose"):
+                   "--out", "--export", "--verbose", "--train-size"):
         assert option in out
     assert "dcgan" in out and "exercises:" in out
 
@@ -48,8 +48,8 @@ def test_bad_option_is_refused(tmp_path):
 def test_short_run_writes_pictures_savedmodel_and_summary(tmp_path):
     """One epoch: every promised file appears and the export serves images."""
     _copy_units(tmp_path)
-    out = run_lab("--epochs", "1", "--batch-size", "128", "--verbose", "0",
-                  cwd=tmp_path)
+    out = run_lab("--epochs", "1", "--batch-size", "128", "--train-size", "512",
+                  "--verbose", "0", cwd=tmp_path)
     folder = tmp_path / "outputs" / "unit4_gan"
     assert (folder / "samples_epoch_001.png").exists()
     assert (folder / "losses.png").exists()

@@ -44,6 +44,7 @@ import os
 import sys
 
 from keras_genai.cli import Lab
+from keras_genai.cli import take
 
 LAB = Lab(
     "unit4_gan",
@@ -77,6 +78,7 @@ def dcgan(args, out):
 
     keras.utils.set_random_seed(args.seed)
     (x_train, _), (x_test, y_test) = data.load_digits()
+    x_train = take(args.train_size, x_train)
     dataset = data.image_dataset(x_train, batch_size=args.batch_size, scale="tanh",
                                  seed=args.seed)
     gan = models.GAN(
