@@ -83,3 +83,15 @@ def test_pipeline_runs_inside_tf_data_with_fresh_randomness_each_pass():
     assert first[0].shape == (4, 12, 12, 1)
     assert not np.allclose(first[0], 1.0)  # augmented
     assert not np.array_equal(first[0], second[0])  # new draws every epoch
+
+
+def test_pipeline_inside_a_model_is_identity_in_predict_and_active_in_fit():
+    import keras
+
+    pipeline = data.augmentation(rotation=0.1, erasing=1.0, seed=0)
+    model = keras.Sequential([keras.Input((10, 10, 1)), pipeline,
+                              keras.layers.Flatten(name="flat")])
+    x = np.random.default_rng(0).uniform(size=(4, 10, 10, 1)).astype("float32")
+    np.testing.assert_allclose(model.predict(x, verbose=0), x.reshape(4, -1),
+                               atol=1e-6)
+    assert not np.allclose(model(x, training=True), x.reshape(4, -1))

@@ -17,9 +17,10 @@ def augmentation(flip=None, rotation=0.05, zoom=0.1, translation=0.1, contrast=0
     The usual families (Shorten & Khoshgoftaar 2019): geometric (flip, rotation,
     zoom, translation), colour (contrast, brightness), kernel filters (Gaussian
     blur) and random erasing. Each is left out when its argument is 0 or ``None``.
-    The layers are active only in training (``model.fit``), so the pipeline can be
-    the first block of a model; it also works in ``tf.data`` with
-    ``dataset.map(lambda x, y: (pipeline(x, training=True), y))``.
+    As the first block of a model the pipeline augments in ``fit`` and is the
+    identity in ``predict`` / ``evaluate`` (which pass ``training=False``); a bare
+    call ``pipeline(x)`` augments, as Keras' preprocessing layers do. It also works
+    in ``tf.data``: ``dataset.map(lambda x, y: (pipeline(x, training=True), y))``.
 
     Defaults suit digits: no flip (a flipped 2 is not a 2) and mild rotation.
 

@@ -16,8 +16,9 @@ class RandomErasing(keras.layers.Layer):
     log-uniformly from ``[ratio[0], ratio[1]]``, i.e. ``H_e = sqrt(S_e r_e)``,
     ``W_e = sqrt(S_e / r_e)`` (clipped to the image), at a uniformly random position
     where it fits; its pixels are replaced by uniform noise over ``value_range``
-    (the paper's choice) or by ``fill_value``. At inference the layer is the
-    identity.
+    (the paper's choice) or by ``fill_value``. With ``training=False`` (what
+    ``predict`` and ``evaluate`` pass) the layer is the identity; like Keras'
+    own preprocessing layers, a bare call augments.
 
     (`keras.layers.RandomErasing` exists too; its ``factor`` is a range of
     probabilities and it has no aspect-ratio control, so this layer follows the
@@ -64,7 +65,7 @@ class RandomErasing(keras.layers.Layer):
         self.seed = seed
         self.seed_generator = keras.random.SeedGenerator(seed)
 
-    def call(self, images, training=False):
+    def call(self, images, training=True):
         if not training or self.probability == 0.0:
             return images
         images = tf.convert_to_tensor(images)
