@@ -1,8 +1,9 @@
 """Pure loss functions, TF-GAN style: ``<family>_generator_loss`` and
 ``<family>_discriminator_loss``.
 
-Every GAN loss takes the discriminator's *logits* (pre-sigmoid outputs) and returns
-the mean over the batch as a scalar. Writing ``log D(x)`` as ``-softplus(-x)`` and
+Every GAN loss takes the discriminator's raw outputs (its last linear layer: logits
+for the cross-entropy families, scores for least-squares, hinge and Wasserstein)
+and returns the mean over the batch as a scalar. Writing ``log D(x)`` as ``-softplus(-x)`` and
 ``log(1 - D(x))`` as ``-softplus(x)`` keeps them finite for any logit.
 
 Goodfellow et al. (2014), "Generative Adversarial Nets", eq. 1:
@@ -118,6 +119,159 @@ def non_saturating_generator_loss(fake_logits):
     return ops.mean(ops.softplus(-ops.convert_to_tensor(fake_logits)))
 
 
+def least_squares_discriminator_loss(real_outputs, fake_outputs,
+                                     label_smoothing=0.0):
+    """LSGAN's discriminator loss (Mao et al. 2017, "Least Squares Generative
+    Adversarial Networks", eq. 2 with ``a = 0``, ``b = 1``).
+
+    ``L_D = 1/2 E_x[(D(x) - b)^2] + 1/2 E_z[(D(G(z)) - a)^2]``, on D's raw outputs
+    (no sigmoid). One-sided label smoothing lowers the real target ``b`` to
+    ``1 - label_smoothing``.
+
+    Args:
+        real_outputs: D's outputs on real images.
+        fake_outputs: D's outputs on generated images.
+        label_smoothing: amount taken off the real target.
+
+    Returns:
+        Scalar loss.
+
+    Example:
+
+    >>> float(least_squares_discriminator_loss(ops.zeros(2), ops.ones(2)))
+    1.0
+    """
+    _check_smoothing(label_smoothing)
+    real = ops.convert_to_tensor(real_outputs)
+    fake = ops.convert_to_tensor(fake_outputs)
+    return (0.5 * ops.mean(ops.square(real - (1.0 - label_smoothing)))
+            + 0.5 * ops.mean(ops.square(fake)))
+
+
+def least_squares_generator_loss(fake_outputs):
+    """LSGAN's generator loss ``1/2 E_z[(D(G(z)) - c)^2]`` with ``c = 1`` (Mao et
+    al. 2017, eq. 2): G pulls its samples' scores to the real target.
+
+    Example:
+
+    >>> float(least_squares_generator_loss(ops.zeros(2)))
+    0.5
+    """
+    fake = ops.convert_to_tensor(fake_outputs)
+    return 0.5 * ops.mean(ops.square(fake - 1.0))
+
+
+def hinge_discriminator_loss(real_outputs, fake_outputs):
+    """The hinge discriminator loss (Lim & Ye 2017; Miyato et al. 2018, eq. 16).
+
+    ``L_D = E_x[max(0, 1 - D(x))] + E_z[max(0, 1 + D(G(z)))]``: real scores above
+    +1 and fake scores below -1 cost nothing.
+
+    Example:
+
+    >>> float(hinge_discriminator_loss(ops.zeros(2), ops.zeros(2)))
+    2.0
+    """
+    real = ops.convert_to_tensor(real_outputs)
+    fake = ops.convert_to_tensor(fake_outputs)
+    return ops.mean(ops.relu(1.0 - real)) + ops.mean(ops.relu(1.0 + fake))
+
+
+def hinge_generator_loss(fake_outputs):
+    """The hinge generator loss ``-E_z[D(G(z))]`` (Miyato et al. 2018, eq. 17).
+
+    Example:
+
+    >>> float(hinge_generator_loss(ops.ones(2)))
+    -1.0
+    """
+    return -ops.mean(ops.convert_to_tensor(fake_outputs))
+
+
+def wasserstein_discriminator_loss(real_outputs, fake_outputs):
+    """The critic's loss of WGAN (Arjovsky et al. 2017, Algorithm 1).
+
+    The critic maximises ``E_x[D(x)] - E_z[D(G(z))]``, an estimate of the
+    Wasserstein-1 distance when D is 1-Lipschitz; this returns its negation,
+    ``E_z[D(G(z))] - E_x[D(x)]``, to be minimised. The Lipschitz constraint comes
+    from weight clipping (WGAN) or `gradient_penalty` (WGAN-GP).
+
+    Example:
+
+    >>> float(wasserstein_discriminator_loss(ops.ones(2), ops.zeros(2)))
+    -1.0
+    """
+    real = ops.convert_to_tensor(real_outputs)
+    fake = ops.convert_to_tensor(fake_outputs)
+    return ops.mean(fake) - ops.mean(real)
+
+
+def wasserstein_generator_loss(fake_outputs):
+    """The generator's WGAN loss ``-E_z[D(G(z))]`` (Arjovsky et al. 2017).
+
+    Example:
+
+    >>> float(wasserstein_generator_loss(ops.ones(2)))
+    -1.0
+    """
+    return -ops.mean(ops.convert_to_tensor(fake_outputs))
+
+
+def gradient_penalty(discriminator, real_images, fake_images, epsilon=None,
+                     seed=None):
+    """WGAN-GP's gradient penalty (Gulrajani et al. 2017, Algorithm 1, line 8).
+
+    ``E[(||grad_x_hat D(x_hat)||_2 - 1)^2]`` at ``x_hat = eps x + (1 - eps) x_tilde``,
+    with ``eps ~ U[0, 1]`` drawn once per example, on the straight lines between
+    real images ``x`` and generated ones ``x_tilde``. The norm is over all of an
+    example's pixels. The WGAN-GP critic adds ``lambda`` (10 in the paper) times
+    this to `wasserstein_discriminator_loss`.
+
+    Args:
+        discriminator: a callable ``images -> (batch, 1)`` scores (a Keras model).
+        real_images: a batch of real images.
+        fake_images: a batch of generated images, same shape.
+        epsilon: optional interpolation weights ``(batch,)`` (drawn uniformly when
+            ``None``).
+        seed: a stateless seed pair ``[int, int]`` for ``epsilon`` (``None``:
+            TensorFlow's global generator).
+
+    Returns:
+        Scalar penalty, differentiable with respect to D's weights.
+
+    Example:
+
+    >>> critic = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1)])
+    >>> float(gradient_penalty(critic, ops.ones((4, 2)), ops.zeros((4, 2)))) >= 0
+    True
+    """
+    import tensorflow as tf
+
+    real = tf.convert_to_tensor(real_images, dtype=tf.float32)
+    fake = tf.convert_to_tensor(fake_images, dtype=tf.float32)
+    if real.shape.rank is not None and fake.shape.rank is not None \
+            and real.shape[1:] != fake.shape[1:]:
+        raise ValueError("`real_images` and `fake_images` must have the same shape. "
+                         f"Received: real_images.shape={real.shape}, "
+                         f"fake_images.shape={fake.shape}")
+    batch = tf.shape(real)[0]
+    if epsilon is None:
+        if seed is None:
+            epsilon = tf.random.uniform([batch])
+        else:
+            epsilon = tf.random.stateless_uniform([batch], seed=seed)
+    epsilon = tf.reshape(tf.cast(epsilon, tf.float32),
+                         [-1] + [1] * (real.shape.rank - 1))
+    interpolated = epsilon * real + (1.0 - epsilon) * fake
+    with tf.GradientTape() as tape:
+        tape.watch(interpolated)
+        scores = discriminator(interpolated)
+    grads = tape.gradient(scores, interpolated)
+    norms = tf.sqrt(tf.reduce_sum(tf.square(tf.reshape(grads, [batch, -1])),
+                                  axis=1) + 1e-12)
+    return tf.reduce_mean(tf.square(norms - 1.0))
+
+
 GAN_LOSSES = {
     "minimax": (minimax_generator_loss, minimax_discriminator_loss),
     "non_saturating": (non_saturating_generator_loss,
@@ -169,8 +323,15 @@ __all__ = [
     "GAN_LOSSES",
     "discriminator_accuracy",
     "get_gan_loss",
+    "gradient_penalty",
+    "hinge_discriminator_loss",
+    "hinge_generator_loss",
+    "least_squares_discriminator_loss",
+    "least_squares_generator_loss",
     "minimax_discriminator_loss",
     "minimax_generator_loss",
     "non_saturating_discriminator_loss",
     "non_saturating_generator_loss",
+    "wasserstein_discriminator_loss",
+    "wasserstein_generator_loss",
 ]

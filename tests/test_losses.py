@@ -91,3 +91,65 @@ def test_discriminator_accuracy():
     real_acc, fake_acc = losses.discriminator_accuracy(np.array([1.0, -1.0]),
                                                        np.array([-1.0, -2.0]))
     assert float(real_acc) == 0.5 and float(fake_acc) == 1.0
+
+
+def test_least_squares_losses_by_hand():
+    real, fake = np.array([1.0, 0.0]), np.array([0.5, -1.0])
+    # 1/2 mean((D(x) - 1)^2) + 1/2 mean(D(G(z))^2) = 1/2 * 0.5 + 1/2 * 0.625
+    assert float(losses.least_squares_discriminator_loss(real, fake)) == \
+        pytest.approx(0.25 + 0.3125)
+    # Smoothing 0.1: real target 0.9 -> 1/2 mean(0.01, 0.81) = 0.205
+    assert float(losses.least_squares_discriminator_loss(
+        real, fake, label_smoothing=0.1)) == pytest.approx(0.205 + 0.3125)
+    # 1/2 mean((D(G(z)) - 1)^2) = 1/2 * (0.25 + 4) / 2
+    assert float(losses.least_squares_generator_loss(fake)) == pytest.approx(1.0625)
+
+
+def test_hinge_losses_by_hand():
+    real, fake = np.array([2.0, 0.5, -1.0]), np.array([-2.0, 0.0, 1.0])
+    # mean(relu(1 - real)) = (0 + 0.5 + 2) / 3; mean(relu(1 + fake)) = (0 + 1 + 2) / 3
+    assert float(losses.hinge_discriminator_loss(real, fake)) == \
+        pytest.approx(2.5 / 3 + 3.0 / 3)
+    assert float(losses.hinge_generator_loss(fake)) == pytest.approx(1.0 / 3)
+
+
+def test_wasserstein_losses_by_hand():
+    real, fake = np.array([3.0, 1.0]), np.array([0.5, -0.5])
+    assert float(losses.wasserstein_discriminator_loss(real, fake)) == \
+        pytest.approx(0.0 - 2.0)
+    assert float(losses.wasserstein_generator_loss(fake)) == pytest.approx(0.0)
+
+
+def test_gradient_penalty_of_a_linear_critic_is_exact():
+    """D(x) = w . x has gradient w everywhere: the penalty is (||w|| - 1)^2."""
+    import keras
+
+    critic = keras.Sequential([keras.Input((2, 2, 1)),
+                               keras.layers.Flatten(name="flat"),
+                               keras.layers.Dense(1, name="score")])
+    w = np.array([[3.0], [0.0], [4.0], [0.0]], "float32")  # ||w|| = 5
+    critic.get_layer("score").kernel.assign(w)
+    rng = np.random.default_rng(0)
+    real = rng.normal(size=(6, 2, 2, 1)).astype("float32")
+    fake = rng.normal(size=(6, 2, 2, 1)).astype("float32")
+    assert float(losses.gradient_penalty(critic, real, fake, seed=[1, 2])) == \
+        pytest.approx(16.0, rel=1e-5)
+
+
+def test_gradient_penalty_at_given_interpolates():
+    """D(x) = sum(x^2): grad at x_hat is 2 x_hat; check the mean by hand."""
+    from keras import ops
+
+    critic = lambda x: ops.sum(ops.square(x), axis=[1, 2])  # noqa: E731
+    real = np.array([[[1.0, 0.0]], [[0.0, 2.0]]], "float32")  # (2, 1, 2)
+    fake = np.zeros_like(real)
+    eps = np.array([0.5, 0.25], "float32")
+    # x_hat = (0.5, 0) and (0, 0.5): grad norms 1 and 1 -> penalty 0.
+    assert float(losses.gradient_penalty(critic, real, fake, epsilon=eps)) == \
+        pytest.approx(0.0, abs=1e-6)
+    eps = np.array([1.0, 1.0], "float32")
+    # x_hat = real: grad norms 2 and 4 -> mean((1)^2, (3)^2) = 5.
+    assert float(losses.gradient_penalty(critic, real, fake, epsilon=eps)) == \
+        pytest.approx(5.0, rel=1e-5)
+    with pytest.raises(ValueError, match="fake_images"):
+        losses.gradient_penalty(critic, real, np.zeros((2, 3, 2), "float32"))
