@@ -71,6 +71,9 @@ def test_mix_bad_arguments():
         data.cutmix([1, 2], num_classes=4)
     with pytest.raises(ValueError, match="num_classes"):
         data.cutmix(_dataset(), num_classes=1)
+    images_only = tf.data.Dataset.from_tensor_slices(np.zeros((4, 2, 2, 1))).batch(2)
+    with pytest.raises(ValueError, match="element_spec"):
+        data.mixup(images_only, num_classes=2)
 
 
 def test_pipeline_runs_inside_tf_data_with_fresh_randomness_each_pass():

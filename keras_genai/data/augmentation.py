@@ -109,7 +109,8 @@ def _mix_dataset(dataset, mix, num_classes, seed):
     if not isinstance(dataset, tf.data.Dataset):
         raise TypeError("`dataset` must be a batched tf.data.Dataset of "
                         f"(images, labels). Received: dataset={dataset!r}")
-    if len(dataset.element_spec) != 2:
+    spec = dataset.element_spec
+    if not isinstance(spec, tuple) or len(spec) != 2:
         raise ValueError("`dataset` must yield (images, labels) batches. "
                          f"Received: element_spec={dataset.element_spec}")
     seeds = tf.data.Dataset.random(seed=seed).batch(2)
