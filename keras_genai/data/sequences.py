@@ -147,7 +147,7 @@ def causal_ceiling(length=20, window=2):
     Example:
 
     >>> round(causal_ceiling(length=1000, window=2), 3)
-    0.812
+    0.813
     """
     import itertools
 
