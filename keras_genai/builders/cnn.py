@@ -423,7 +423,7 @@ def resnet(depth=50, input_shape=(224, 224, 3), num_classes=1000, width=64,
     Stage ``i`` has ``width * 2**i`` base filters; every stage after the first
     starts with a stride-2 block. With the defaults, ``resnet(50)`` is the paper's
     ResNet-50: 25,557,032 trainable parameters (``keras.applications.ResNet50``
-    keeps biases on its convolutions and has 25,583,592).
+    keeps biases on its convolutions: 25,583,592 trainable, 25,636,712 in all).
 
     Args:
         depth: 18, 34, 50, 101 or 152 (Table 1 of the paper), or a list of blocks
