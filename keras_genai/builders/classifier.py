@@ -1,9 +1,9 @@
 """Small image classifiers (used, among other things, to measure samples)."""
 
-import itertools
-
 import keras
 
+from keras_genai.builders.common import check_shape
+from keras_genai.builders.common import seed_counter
 from keras_genai.utils.checks import check_positive_int
 
 
@@ -37,21 +37,11 @@ def lenet(input_shape=(28, 28, 1), num_classes=10, filters=(32, 64), dense_units
     """
     num_classes = check_positive_int("num_classes", num_classes, minimum=2)
     dense_units = check_positive_int("dense_units", dense_units)
-    input_shape = tuple(input_shape)
-    if len(input_shape) != 3:
-        raise ValueError(
-            "`input_shape` must be (height, width, channels). "
-            f"Received: input_shape={input_shape!r}"
-        )
-    seeds = None
-    if seed is not None:
-        seeds = itertools.count(check_positive_int("seed", seed, minimum=0))
-
-    def next_seed():
-        return None if seeds is None else next(seeds)
+    input_shape = check_shape("input_shape", input_shape, rank=3)
+    seeds = seed_counter(seed)
 
     def init():
-        return keras.initializers.GlorotUniform(seed=next_seed())
+        return keras.initializers.GlorotUniform(seed=next(seeds))
 
     layers = [keras.Input(shape=input_shape, name="image")]
     for i, f in enumerate(filters, start=1):
@@ -65,7 +55,7 @@ def lenet(input_shape=(28, 28, 1), num_classes=10, filters=(32, 64), dense_units
         keras.layers.Flatten(name="features"),
         keras.layers.Dense(dense_units, activation="relu", kernel_initializer=init(),
                            name="hidden"),
-        keras.layers.Dropout(dropout, seed=next_seed(), name="hidden_dropout"),
+        keras.layers.Dropout(dropout, seed=next(seeds), name="hidden_dropout"),
         keras.layers.Dense(num_classes, kernel_initializer=init(), name="logits"),
     ]
     return keras.Sequential(layers, name=name)

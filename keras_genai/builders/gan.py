@@ -9,33 +9,20 @@ hidden layers.
 
 import keras
 
+from keras_genai.builders.common import check_rate
+from keras_genai.builders.common import check_shape
+from keras_genai.builders.common import check_units
 from keras_genai.utils.checks import check_positive_int
 
 
 def _check_image_shape(image_shape, factor, name="image_shape"):
-    image_shape = tuple(image_shape)
-    if len(image_shape) != 3 or not all(
-        isinstance(d, int) and d > 0 for d in image_shape
-    ):
-        raise ValueError(
-            f"`{name}` must be (height, width, channels) with positive integers. "
-            f"Received: {name}={image_shape!r}"
-        )
+    image_shape = check_shape(name, image_shape, rank=3)
     if image_shape[0] % factor or image_shape[1] % factor:
         raise ValueError(
             f"`{name}` height and width must be divisible by {factor} "
             f"(2 ** number of stride-2 layers). Received: {name}={image_shape!r}"
         )
     return image_shape
-
-
-def _check_filters(filters):
-    filters = tuple(filters)
-    if not filters:
-        raise ValueError(f"`filters` must not be empty. Received: filters={filters!r}")
-    for f in filters:
-        check_positive_int("filters", f)
-    return filters
 
 
 def dcgan_generator(latent_dim=64, image_shape=(28, 28, 1), filters=(128, 64),
@@ -71,7 +58,7 @@ def dcgan_generator(latent_dim=64, image_shape=(28, 28, 1), filters=(128, 64),
     (None, 28, 28, 1)
     """
     latent_dim = check_positive_int("latent_dim", latent_dim)
-    filters = _check_filters(filters)
+    filters = check_units("filters", filters, allow_empty=False)
     kernel_size = check_positive_int("kernel_size", kernel_size)
     h, w, c = _check_image_shape(image_shape, 2 ** len(filters))
     h0, w0 = h // 2 ** len(filters), w // 2 ** len(filters)
@@ -138,11 +125,10 @@ def dcgan_discriminator(image_shape=(28, 28, 1), filters=(64, 128, 256),
     >>> d.output_shape
     (None, 1)
     """
-    filters = _check_filters(filters)
+    filters = check_units("filters", filters, allow_empty=False)
     kernel_size = check_positive_int("kernel_size", kernel_size)
     image_shape = _check_image_shape(image_shape, 1)
-    if not 0.0 <= dropout < 1.0:
-        raise ValueError(f"`dropout` must be in [0, 1). Received: dropout={dropout}")
+    dropout = check_rate("dropout", dropout)
     layers = [keras.Input(shape=image_shape, name="image")]
     for i, f in enumerate(filters, start=1):
         layers += [
