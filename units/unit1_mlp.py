@@ -20,8 +20,7 @@ import os
 import sys
 
 from keras_genai.cli import Lab
-from keras_genai.cli import take
-from keras_genai.utils.io import export_saved_model
+from units import common
 
 LAB = Lab(
     "unit1_mlp",
@@ -32,26 +31,6 @@ LAB = Lab(
 )
 
 DIGITS_TARGET = 0.93
-
-
-def _digits(args, flatten=False):
-    """The embedded digits scaled to [0, 1], cut to ``--train-size``."""
-    from keras_genai import data
-
-    (x, y), (x_test, y_test) = data.load_digits()
-    x, y = take(args.train_size, x, y)
-    shape = (-1, 784) if flatten else (-1, 28, 28, 1)
-    return ((x.reshape(shape) / 255.0).astype("float32"), y,
-            (x_test.reshape(shape) / 255.0).astype("float32"), y_test)
-
-
-def _classifier_compile(model, optimizer):
-    import keras
-
-    model.compile(optimizer,
-                  keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                  metrics=["accuracy"])
-    return model
 
 
 @LAB.exercise("xor", "perceptron vs 2-2-1 MLP on XOR/XNOR, decision boundaries",
@@ -134,7 +113,7 @@ def backprop(args, out):
     from keras_genai import gradients
     from keras_genai import viz
 
-    x, y, x_test, y_test = _digits(args, flatten=True)
+    x, y, x_test, y_test = common.digits(args, flatten=True)
     rng = np.random.default_rng(args.seed)
     sizes = (784, 32, 16, 10)
     params = [(rng.normal(0, np.sqrt(2.0 / (a + b)), size=(a, b)), np.zeros(b))
@@ -156,7 +135,7 @@ def backprop(args, out):
 
     learning_rate = 0.5
     stepped = gradients.sgd_step(params, grads, learning_rate)
-    _classifier_compile(model, keras.optimizers.SGD(learning_rate))
+    common.compile_classifier(model, keras.optimizers.SGD(learning_rate))
     model.train_on_batch(batch_x.astype("float32"), batch_y)
     step_error = max(float(np.max(np.abs(a - b))) for a, b in zip(
         [a for p in stepped for a in p], model.get_weights()))
@@ -201,7 +180,7 @@ def optimizers(args, out):
     from keras_genai import builders
     from keras_genai import viz
 
-    x, y, x_test, y_test = _digits(args)
+    x, y, x_test, y_test = common.digits(args)
     setups = {
         "full-batch GD (lr 0.5)": (lambda: keras.optimizers.SGD(0.5), len(x)),
         f"mini-batch SGD (lr 0.05, batch {args.batch_size})":
@@ -214,7 +193,7 @@ def optimizers(args, out):
     curves, summary = {}, {}
     for label, (make, batch) in setups.items():
         keras.utils.set_random_seed(args.seed)
-        model = _classifier_compile(
+        model = common.compile_classifier(
             builders.mlp((28, 28, 1), (128,), num_classes=10, seed=args.seed),
             make())
         history = model.fit(x, y, batch_size=batch, epochs=args.epochs,
@@ -253,7 +232,7 @@ def activations(args, out):
                     os.path.join(out, "derivatives.png"), xlabel="z",
                     ylabel="f'(z)", title="their derivatives (sigmoid' <= 1/4)")
 
-    x, y, x_test, y_test = _digits(args)
+    x, y, x_test, y_test = common.digits(args)
     depth = 8
     curves, summary = {}, {}
     loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
@@ -265,7 +244,7 @@ def activations(args, out):
             loss = loss_fn(y[:256], model(x[:256]))
         grads = tape.gradient(loss, model.trainable_variables)
         first, last = float(tf.norm(grads[0])), float(tf.norm(grads[-4]))
-        _classifier_compile(model, keras.optimizers.SGD(0.05))
+        common.compile_classifier(model, keras.optimizers.SGD(0.05))
         history = model.fit(x, y, batch_size=args.batch_size, epochs=args.epochs,
                             verbose=0)
         curves[name] = history.history["loss"]
@@ -290,7 +269,7 @@ def digits(args, out):
     from keras_genai import data
     from keras_genai import viz
 
-    x, y, x_test, y_test = _digits(args)
+    x, y, x_test, y_test = common.digits(args)
     keras.utils.set_random_seed(args.seed)
     mlp = builders.mlp((28, 28, 1), (256, 128), num_classes=10, dropout=0.3,
                        seed=args.seed)
@@ -302,7 +281,7 @@ def digits(args, out):
                           seed=args.seed),
         mlp,
     ], name="digits_mlp")
-    _classifier_compile(model, keras.optimizers.Adam(1e-3))
+    common.compile_classifier(model, keras.optimizers.Adam(1e-3))
     history = model.fit(x, y, batch_size=args.batch_size, epochs=args.epochs,
                         validation_data=(x_test, y_test), verbose=args.verbose)
     accuracy = model.evaluate(x_test, y_test, verbose=0)[1]
@@ -315,11 +294,8 @@ def digits(args, out):
                                    title="MLP on the digits"),
         "test_accuracy": accuracy,
     }
-    if args.export:
-        export_saved_model(model, args.export)
-        summary["SavedModel"] = f"{args.export} (serve: image[None, 28, 28, 1] " \
-                                f"in [0, 1] -> 10 logits)"
-    return summary
+    return common.export_if_asked(model, args, summary,
+                           "image[None, 28, 28, 1] in [0, 1] -> 10 logits")
 
 
 def main(argv=None):

@@ -24,8 +24,7 @@ import os
 import sys
 
 from keras_genai.cli import Lab
-from keras_genai.cli import take
-from keras_genai.utils.io import export_saved_model
+from units import common
 
 LAB = Lab(
     "unit2_cnn",
@@ -40,26 +39,6 @@ CNN_TARGET = 0.97
 INPUT_SHAPE = (28, 28, 1)
 
 
-def _digits(args, train_size=None):
-    """Digits in [0, 1] with a channel axis, cut to ``--train-size`` (or
-    ``train_size`` when the flag is not given)."""
-    from keras_genai import data
-
-    (x, y), (x_test, y_test) = data.load_digits()
-    x, y = take(args.train_size or train_size, x, y)
-    return (x[..., None] / 255.0).astype("float32"), y, \
-        (x_test[..., None] / 255.0).astype("float32"), y_test
-
-
-def _compile(model, learning_rate=1e-3):
-    import keras
-
-    model.compile(keras.optimizers.Adam(learning_rate),
-                  keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                  metrics=["accuracy"])
-    return model
-
-
 @LAB.exercise("cnn", "the course CNN on the digits with EarlyStopping, "
                      "ModelCheckpoint and TensorBoard (target >= 97%)", epochs=30,
               export=os.path.join("saved_models", "unit2_simple_cnn"))
@@ -69,12 +48,12 @@ def cnn(args, out):
     from keras_genai import builders
     from keras_genai import viz
 
-    x, y, x_test, y_test = _digits(args)
+    x, y, x_test, y_test = common.digits(args)
     keras.utils.set_random_seed(args.seed)
     # The listing plus dropout 0.5 before the logits (seed 0: 97.0% without,
     # 98.0% with, both with patience 8).
-    model = _compile(builders.simple_cnn(INPUT_SHAPE, num_classes=10, dropout=0.5,
-                                         seed=args.seed))
+    model = common.compile_classifier(builders.simple_cnn(
+        INPUT_SHAPE, num_classes=10, dropout=0.5, seed=args.seed))
     checkpoint = os.path.join(out, "best.keras")
     callbacks = [
         # Stop when the validation loss has not improved for 8 epochs and go
@@ -108,11 +87,8 @@ def cnn(args, out):
         "test_accuracy": accuracy,
         "checkpoint_accuracy": best_accuracy,
     }
-    if args.export:
-        export_saved_model(model, args.export)
-        summary["SavedModel"] = (f"{args.export} (serve: image[None, 28, 28, 1] in "
-                                 f"[0, 1] -> 10 logits)")
-    return summary
+    return common.export_if_asked(model, args, summary,
+                           "image[None, 28, 28, 1] in [0, 1] -> 10 logits")
 
 
 def _architectures(seed):
@@ -141,11 +117,11 @@ def architectures(args, out):
     from keras_genai.callbacks import EpochTimer
     from keras_genai.utils.io import atomic_file
 
-    x, y, x_test, y_test = _digits(args)
+    x, y, x_test, y_test = common.digits(args)
     rows, summary = [], {}
     for label, model in _architectures(args.seed).items():
         keras.utils.set_random_seed(args.seed)
-        _compile(model)
+        common.compile_classifier(model)
         timer = EpochTimer()
         model.fit(x, y, batch_size=args.batch_size, epochs=args.epochs,
                   callbacks=[timer], verbose=args.verbose)
@@ -179,7 +155,7 @@ def pooling(args, out):
     from keras_genai import builders
     from keras_genai import viz
 
-    x, y, x_test, y_test = _digits(args)
+    x, y, x_test, y_test = common.digits(args)
     digits = x_test[[int(np.argmax(y_test == d)) for d in range(8)]]
     panels = {"input 28x28": digits[..., 0].transpose(1, 2, 0)}
     for size in (2, 4):
@@ -196,8 +172,8 @@ def pooling(args, out):
                    " ".join(f"{v:.2f}" for v in gap[:, 0])}
     for kind in ("max", "average"):
         keras.utils.set_random_seed(args.seed)
-        model = _compile(builders.simple_cnn(INPUT_SHAPE, pooling=kind,
-                                             seed=args.seed))
+        model = common.compile_classifier(builders.simple_cnn(
+            INPUT_SHAPE, pooling=kind, seed=args.seed))
         model.fit(x, y, batch_size=args.batch_size, epochs=args.epochs,
                   verbose=args.verbose)
         _, accuracy = model.evaluate(x_test, y_test, verbose=0)
@@ -215,9 +191,10 @@ def feature_maps(args, out):
     from keras_genai import builders
     from keras_genai import viz
 
-    x, y, x_test, y_test = _digits(args)
+    x, y, x_test, y_test = common.digits(args)
     keras.utils.set_random_seed(args.seed)
-    model = _compile(builders.simple_cnn(INPUT_SHAPE, seed=args.seed))
+    model = common.compile_classifier(builders.simple_cnn(INPUT_SHAPE,
+                                                          seed=args.seed))
     model.fit(x, y, batch_size=args.batch_size, epochs=args.epochs,
               verbose=args.verbose)
     _, accuracy = model.evaluate(x_test, y_test, verbose=0)
@@ -250,14 +227,14 @@ def regularization(args, out):
     from keras_genai import builders
     from keras_genai import viz
 
-    x, y, x_test, y_test = _digits(args, train_size=1000)
+    x, y, x_test, y_test = common.digits(args, train_size=1000)
     summary, curves, results = {}, {}, {}
     for normalization in (None, "batch"):
         for dropout in (0.0, 0.5):
             label = (f"{'batch norm' if normalization else 'no norm'}, "
                      f"dropout {dropout}")
             keras.utils.set_random_seed(args.seed)
-            model = _compile(builders.simple_cnn(
+            model = common.compile_classifier(builders.simple_cnn(
                 INPUT_SHAPE, normalization=normalization, dropout=dropout,
                 seed=args.seed))
             history = model.fit(x, y, batch_size=args.batch_size,
@@ -288,7 +265,7 @@ def augmentation(args, out):
     from keras_genai import data
     from keras_genai import viz
 
-    x, y, x_test, y_test = _digits(args, train_size=500)
+    x, y, x_test, y_test = common.digits(args, train_size=500)
     pipeline = data.augmentation(rotation=0.05, zoom=0.1, translation=0.1,
                                  contrast=0.3, brightness=0.2, blur=0.5,
                                  erasing=0.5, seed=args.seed)
@@ -316,7 +293,8 @@ def augmentation(args, out):
             # 95.4% after 80 with these: augmented data takes longer to fit.
             layers.append(data.augmentation(rotation=0.03, zoom=0.05,
                                             translation=0.08, seed=args.seed))
-        model = _compile(keras.Sequential(layers + [network], name="classifier"))
+        model = common.compile_classifier(
+            keras.Sequential(layers + [network], name="classifier"))
         model.fit(x, y, batch_size=args.batch_size, epochs=args.epochs,
                   verbose=args.verbose)
         _, accuracy = model.evaluate(x_test, y_test, verbose=0)

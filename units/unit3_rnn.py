@@ -30,7 +30,7 @@ import sys
 
 from keras_genai.cli import Lab
 from keras_genai.cli import take
-from keras_genai.utils.io import export_saved_model
+from units import common
 
 LAB = Lab(
     "unit3_rnn",
@@ -325,11 +325,8 @@ def forecast(args, out):
         "lstm_mse": mse,
         "naive_mse": naive,
     }
-    if args.export:
-        export_saved_model(model, args.export)
-        summary["SavedModel"] = (f"{args.export} (serve: series[None, {length}, 1] "
-                                 f"-> next {horizon} values)")
-    return summary
+    return common.export_if_asked(model, args, summary,
+                           f"series[None, {length}, 1] -> next {horizon} values")
 
 
 def main(argv=None):
