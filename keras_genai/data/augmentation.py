@@ -5,6 +5,7 @@ import keras
 import tensorflow as tf
 
 from keras_genai.layers.random_erasing import RandomErasing
+from keras_genai.layers.random_erasing import box_masks
 from keras_genai.utils.checks import check_choice
 from keras_genai.utils.checks import check_positive_int
 
@@ -210,11 +211,8 @@ def cutmix(dataset, num_classes, alpha=1.0, seed=0):
         bottom = tf.clip_by_value(tf.round(cy + half_h), 0.0, height)
         left = tf.clip_by_value(tf.round(cx - half_w), 0.0, width)
         right = tf.clip_by_value(tf.round(cx + half_w), 0.0, width)
-        rows = tf.range(height)[None, :]
-        cols = tf.range(width)[None, :]
-        in_rows = (rows >= top[:, None]) & (rows < bottom[:, None])
-        in_cols = (cols >= left[:, None]) & (cols < right[:, None])
-        box = tf.cast(in_rows[:, :, None] & in_cols[:, None, :], tf.float32)
+        box = tf.cast(box_masks(height, width, top, bottom, left, right),
+                      tf.float32)
         pasted = (bottom - top) * (right - left) / (height * width)
         partner = tf.random.experimental.stateless_shuffle(
             tf.range(batch), seed=stateless_seed[::-1])

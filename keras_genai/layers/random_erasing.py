@@ -6,6 +6,32 @@ import keras
 import tensorflow as tf
 
 
+def box_masks(height, width, top, bottom, left, right):
+    """One boolean ``(height, width)`` rectangle mask per example.
+
+    Args:
+        height: image height (a float32 scalar tensor).
+        width: image width (a float32 scalar tensor).
+        top, bottom, left, right: float32 ``(batch,)`` box edges in pixels; rows
+            ``top <= r < bottom`` and columns ``left <= c < right`` are inside.
+
+    Returns:
+        A bool tensor ``(batch, height, width)``.
+
+    Example:
+
+    >>> m = box_masks(tf.constant(4.0), tf.constant(4.0), tf.constant([1.0]),
+    ...               tf.constant([3.0]), tf.constant([0.0]), tf.constant([2.0]))
+    >>> int(tf.reduce_sum(tf.cast(m, tf.int32)))
+    4
+    """
+    rows = tf.range(height)[None, :]
+    cols = tf.range(width)[None, :]
+    in_rows = (rows >= top[:, None]) & (rows < bottom[:, None])
+    in_cols = (cols >= left[:, None]) & (cols < right[:, None])
+    return in_rows[:, :, None] & in_cols[:, None, :]
+
+
 @keras.saving.register_keras_serializable(package="keras_genai")
 class RandomErasing(keras.layers.Layer):
     """Erases one random rectangle per image, in training only.
@@ -86,11 +112,8 @@ class RandomErasing(keras.layers.Layer):
         left = tf.floor(uniform() * (width - w + 1.0))
         erase = uniform() < self.probability
 
-        rows = tf.range(height)[None, :]
-        cols = tf.range(width)[None, :]
-        in_rows = (rows >= top[:, None]) & (rows < (top + h)[:, None])
-        in_cols = (cols >= left[:, None]) & (cols < (left + w)[:, None])
-        mask = in_rows[:, :, None] & in_cols[:, None, :] & erase[:, None, None]
+        mask = box_masks(height, width, top, top + h, left, left + w)
+        mask = mask & erase[:, None, None]
         mask = tf.cast(mask[..., None], images.dtype)
         if self.fill_value is None:
             low, high = self.value_range
