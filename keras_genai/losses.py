@@ -276,14 +276,38 @@ GAN_LOSSES = {
     "minimax": (minimax_generator_loss, minimax_discriminator_loss),
     "non_saturating": (non_saturating_generator_loss,
                        non_saturating_discriminator_loss),
+    "least_squares": (least_squares_generator_loss,
+                      least_squares_discriminator_loss),
+    "hinge": (hinge_generator_loss, hinge_discriminator_loss),
+    "wasserstein": (wasserstein_generator_loss, wasserstein_discriminator_loss),
+    # The same pair; `GAN.compile` adds the gradient penalty (weight 10) and
+    # 5 critic steps per generator step by default.
+    "wasserstein_gp": (wasserstein_generator_loss, wasserstein_discriminator_loss),
 }
+
+# The value of D's output above which D calls an image real, per loss family
+# (logits: 0; least-squares targets 0 and 1: 1/2; hinge margins -1 and +1: 0).
+# A Wasserstein critic's scores have no such threshold: ``None``.
+DECISION_THRESHOLDS = {
+    "minimax": 0.0,
+    "non_saturating": 0.0,
+    "least_squares": 0.5,
+    "hinge": 0.0,
+    "wasserstein": None,
+    "wasserstein_gp": None,
+}
+
+# The families whose discriminator loss takes ``label_smoothing``.
+SMOOTHABLE_LOSSES = ("minimax", "non_saturating", "least_squares")
 
 
 def get_gan_loss(name):
     """Returns ``(generator_loss, discriminator_loss)`` for a loss family name.
 
     Args:
-        name: one of ``GAN_LOSSES`` (``"minimax"``, ``"non_saturating"``).
+        name: one of ``GAN_LOSSES``: ``"minimax"``, ``"non_saturating"``,
+            ``"least_squares"``, ``"hinge"``, ``"wasserstein"``,
+            ``"wasserstein_gp"``.
 
     Returns:
         A pair of pure functions.
@@ -299,12 +323,17 @@ def get_gan_loss(name):
     return GAN_LOSSES[name]
 
 
-def discriminator_accuracy(real_logits, fake_logits):
+def discriminator_accuracy(real_outputs, fake_outputs, threshold=0.0):
     """Share of real images D calls real and of fakes D calls fake.
 
+    D calls an image real when its output is above ``threshold``: 0 for logits
+    (``sigmoid > 1/2``) and hinge scores, 1/2 for least-squares outputs (see
+    ``DECISION_THRESHOLDS``).
+
     Args:
-        real_logits: D's logits on real images.
-        fake_logits: D's logits on generated images.
+        real_outputs: D's outputs on real images.
+        fake_outputs: D's outputs on generated images.
+        threshold: decision threshold on D's output.
 
     Returns:
         ``(real_accuracy, fake_accuracy)``, scalars in ``[0, 1]``.
@@ -314,13 +343,15 @@ def discriminator_accuracy(real_logits, fake_logits):
     >>> [float(a) for a in discriminator_accuracy(ops.ones(2), ops.ones(2))]
     [1.0, 0.0]
     """
-    real = ops.cast(ops.convert_to_tensor(real_logits) > 0, "float32")
-    fake = ops.cast(ops.convert_to_tensor(fake_logits) < 0, "float32")
+    real = ops.cast(ops.convert_to_tensor(real_outputs) > threshold, "float32")
+    fake = ops.cast(ops.convert_to_tensor(fake_outputs) <= threshold, "float32")
     return ops.mean(real), ops.mean(fake)
 
 
 __all__ = [
+    "DECISION_THRESHOLDS",
     "GAN_LOSSES",
+    "SMOOTHABLE_LOSSES",
     "discriminator_accuracy",
     "get_gan_loss",
     "gradient_penalty",

@@ -91,6 +91,18 @@ def test_discriminator_accuracy():
     real_acc, fake_acc = losses.discriminator_accuracy(np.array([1.0, -1.0]),
                                                        np.array([-1.0, -2.0]))
     assert float(real_acc) == 0.5 and float(fake_acc) == 1.0
+    # Least-squares outputs are called real above 1/2.
+    real_acc, fake_acc = losses.discriminator_accuracy(
+        np.array([0.4, 0.6]), np.array([0.4, 0.6, 0.5, 0.9]), threshold=0.5)
+    assert float(real_acc) == 0.5 and float(fake_acc) == 0.5
+
+
+def test_every_loss_family_is_selectable_and_has_a_threshold():
+    assert set(losses.GAN_LOSSES) == set(losses.DECISION_THRESHOLDS)
+    for name in ("least_squares", "hinge", "wasserstein", "wasserstein_gp"):
+        g_loss, d_loss = losses.get_gan_loss(name)
+        assert callable(g_loss) and callable(d_loss)
+    assert losses.get_gan_loss("wasserstein_gp") == losses.GAN_LOSSES["wasserstein"]
 
 
 def test_least_squares_losses_by_hand():

@@ -168,3 +168,82 @@ def test_fit_on_labelled_data_ignores_the_labels():
     ha = a.fit(tf.data.Dataset.from_tensor_slices(x).batch(8), verbose=0).history
     hb = b.fit(tf.data.Dataset.from_tensor_slices((x, y)).batch(8), verbose=0).history
     assert ha == hb
+
+
+# -- loss families -----------------------------------------------------------------
+
+WGAN_GP_SPEC = conformance.ModelSpec(**{
+    **SPEC.__dict__,
+    "compile": lambda m: compile_gan(m, loss="wasserstein_gp"),  # d_steps=5
+    "batch_size": 10,
+    # E[D(G(z))] - E[D(x)] and the penalty's input gradient ignore D's last bias.
+    "constant_variables": ("dcgan_discriminator/logit/bias",),
+})
+
+
+@pytest.mark.parametrize("check", [conformance.check_fit, conformance.check_mirrored,
+                                   conformance.check_save_load_fresh_process],
+                         ids=conformance.check_id)
+def test_wgan_gp_conformance(check, tmp_path, mirrored_strategy):
+    """The gradient penalty's interpolation weights differ per replica and the
+    two-replica step still equals the one-device step."""
+    check(WGAN_GP_SPEC, tmp_path, mirrored_strategy)
+
+
+@pytest.mark.parametrize("loss, keys", [
+    ("minimax", {"d_real_accuracy", "d_fake_accuracy"}),
+    ("least_squares", {"d_real_accuracy", "d_fake_accuracy"}),
+    ("hinge", {"d_real_accuracy", "d_fake_accuracy"}),
+    ("wasserstein", {"wasserstein_distance"}),
+    ("wasserstein_gp", {"wasserstein_distance", "gradient_penalty"}),
+])
+def test_every_loss_family_trains_and_logs_its_metrics(loss, keys):
+    model = make_gan()
+    compile_gan(model, loss=loss)
+    history = model.fit(tf.data.Dataset.from_tensor_slices(images(20)).batch(10),
+                        epochs=1, verbose=0).history
+    assert set(history) == {"d_loss", "g_loss"} | keys
+    assert all(np.isfinite(v[0]) for v in history.values()), history
+
+
+def test_wgan_gp_defaults_are_the_papers():
+    model = make_gan()
+    compile_gan(model, loss="wasserstein_gp")
+    assert model.d_steps == 5 and model.gradient_penalty_weight == 10.0
+    compile_gan(model, loss="wasserstein_gp", d_steps=2, gradient_penalty_weight=1)
+    assert model.d_steps == 2 and model.gradient_penalty_weight == 1.0
+    compile_gan(model, loss="hinge")
+    assert model.d_steps == 1 and model.gradient_penalty_weight == 0.0
+
+
+def test_wgan_gp_critic_loss_is_wasserstein_term_plus_weighted_penalty():
+    """evaluate: d_loss = E[D(G(z))] - E[D(x)] + lambda * GP, by the logged parts."""
+    model = make_gan()
+    compile_gan(model, loss="wasserstein_gp", gradient_penalty_weight=7.0)
+    logs = model.evaluate(images(16), batch_size=16, verbose=0, return_dict=True)
+    np.testing.assert_allclose(
+        logs["d_loss"],
+        -logs["wasserstein_distance"] + 7.0 * logs["gradient_penalty"], rtol=1e-5)
+    assert logs["gradient_penalty"] > 0
+
+
+def test_least_squares_accuracy_uses_the_half_threshold():
+    """LSGAN targets are 0 and 1: an output of 0.3 is a 'fake' call."""
+    model = make_gan()
+    compile_gan(model, loss="least_squares")
+    logs = model._update_metrics(tf.constant(0.0), tf.constant(0.0),
+                                 tf.constant([0.3, 0.7]), tf.constant([0.3, 0.7]),
+                                 tf.constant(0.0))
+    assert float(logs["d_real_accuracy"]) == 0.5
+    assert float(logs["d_fake_accuracy"]) == 0.5
+
+
+@pytest.mark.parametrize("loss", ["hinge", "wasserstein", "wasserstein_gp"])
+def test_label_smoothing_is_refused_for_score_losses(loss):
+    with pytest.raises(ValueError, match="label_smoothing"):
+        compile_gan(make_gan(), loss=loss, label_smoothing=0.1)
+
+
+def test_negative_gradient_penalty_weight_is_refused():
+    with pytest.raises(ValueError, match="gradient_penalty_weight"):
+        compile_gan(make_gan(), gradient_penalty_weight=-1.0)

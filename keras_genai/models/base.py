@@ -110,10 +110,30 @@ class GenerativeModel(keras.Model):
         Returns:
             A float32 tensor ``(batch_size, *shape)``.
         """
+        return self._sample_replica_slice(tf.random.stateless_normal, batch_size,
+                                          shape)
+
+    def sample_uniform(self, batch_size, shape=()):
+        """Draws ``U[0, 1)`` numbers for this replica, like `sample_normal`.
+
+        Args:
+            batch_size: this replica's batch size.
+            shape: the shape of one sample (``()`` for one number per example).
+
+        Returns:
+            A float32 tensor ``(batch_size, *shape)``.
+        """
+        return self._sample_replica_slice(tf.random.stateless_uniform, batch_size,
+                                          shape)
+
+    def _sample_replica_slice(self, stateless_fn, batch_size, shape):
+        """Draws the global batch with one stateless seed and keeps this
+        replica's slice."""
         num_replicas, replica_id = replica_context()
         seed = self.seed_generator.next()
-        full = tf.random.stateless_normal(
-            tf.concat([[batch_size * num_replicas], tf.constant(shape, tf.int32)], 0),
+        full = stateless_fn(
+            tf.concat([[batch_size * num_replicas],
+                       tf.constant(shape, tf.int32, shape=[len(shape)])], 0),
             seed=seed,
         )
         if num_replicas == 1:

@@ -3,6 +3,7 @@
 import keras
 import numpy as np
 import tensorflow as tf
+from keras import ops
 
 from keras_genai import losses as losses_module
 from keras_genai.models.base import GenerativeModel
@@ -17,6 +18,15 @@ def unpack_images(data):
     if isinstance(data, (tuple, list)):
         return data[0]
     return data
+
+
+def _check_score_shape(discriminator):
+    d_out = tuple(discriminator.output_shape)[1:]
+    if d_out not in ((1,), ()):
+        raise ValueError(
+            "`discriminator` must return one logit per image, shape (batch, 1). "
+            f"Received: discriminator output shape {(None,) + d_out}"
+        )
 
 
 @keras.saving.register_keras_serializable(package="keras_genai")
@@ -34,8 +44,14 @@ class GAN(GenerativeModel):
     each, then the generator is updated on ``m`` new latents. Each network has its
     own optimizer and variable list; nothing toggles ``trainable``.
 
-    Logged (epoch means): ``d_loss``, ``g_loss``, ``d_real_accuracy`` (share of
-    real images D calls real), ``d_fake_accuracy`` (share of fakes D calls fake).
+    The objective is chosen by name in ``compile(loss=...)``: minimax,
+    non-saturating, least-squares, hinge, Wasserstein or WGAN-GP (see
+    `keras_genai.losses`).
+
+    Logged (epoch means): ``d_loss``, ``g_loss``, and ``d_real_accuracy`` (share of
+    real images D calls real) / ``d_fake_accuracy`` (share of fakes D calls fake),
+    or for a Wasserstein critic ``wasserstein_distance`` (``E[D(x)] -
+    E[D(G(z))]``); ``gradient_penalty`` when it is on.
 
     Args:
         generator: built `keras.Model` ``(batch, latent_dim) -> images``.
@@ -58,33 +74,34 @@ class GAN(GenerativeModel):
         self.generator = check_network("generator", generator)
         self.discriminator = check_network("discriminator", discriminator)
         self.latent_dim = check_positive_int("latent_dim", latent_dim)
-        g_in = tuple(generator.input_shape)
+        self.image_shape = self._check_networks()
+        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
+        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
+        self.d_real_accuracy = keras.metrics.Mean(name="d_real_accuracy")
+        self.d_fake_accuracy = keras.metrics.Mean(name="d_fake_accuracy")
+        self.wasserstein_tracker = keras.metrics.Mean(name="wasserstein_distance")
+        self.penalty_tracker = keras.metrics.Mean(name="gradient_penalty")
+        # Built here, so Keras never builds it by calling it on a data batch
+        # (KERAS3_PITFALLS.md, item 2).
+        self.built = True
+
+    def _check_networks(self):
+        """Checks that G and D fit together; returns the image shape."""
+        g_in = tuple(self.generator.input_shape)
         if g_in[1:] != (self.latent_dim,):
             raise ValueError(
                 "`latent_dim` must match the generator's input shape "
-                f"{g_in}. Received: latent_dim={latent_dim}"
+                f"{g_in}. Received: latent_dim={self.latent_dim}"
             )
-        g_out = tuple(generator.output_shape)[1:]
-        d_in = tuple(discriminator.input_shape)[1:]
+        g_out = tuple(self.generator.output_shape)[1:]
+        d_in = tuple(self.discriminator.input_shape)[1:]
         if g_out != d_in:
             raise ValueError(
                 "`discriminator` must take the generator's output shape "
                 f"{g_out}. Received: discriminator input shape {d_in}"
             )
-        d_out = tuple(discriminator.output_shape)[1:]
-        if d_out not in ((1,), ()):
-            raise ValueError(
-                "`discriminator` must return one logit per image, shape (batch, 1). "
-                f"Received: discriminator output shape {(None,) + d_out}"
-            )
-        self.image_shape = g_out
-        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
-        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
-        self.d_real_accuracy = keras.metrics.Mean(name="d_real_accuracy")
-        self.d_fake_accuracy = keras.metrics.Mean(name="d_fake_accuracy")
-        # Built here, so Keras never builds it by calling it on a data batch
-        # (KERAS3_PITFALLS.md, item 2).
-        self.built = True
+        _check_score_shape(self.discriminator)
+        return g_out
 
     def call(self, z, training=False):
         """Maps latents to images: ``G(z)``."""
@@ -92,31 +109,59 @@ class GAN(GenerativeModel):
 
     @property
     def metrics(self):
-        """The epoch-mean trackers logged by ``fit`` and ``evaluate``."""
-        return [self.d_loss_tracker, self.g_loss_tracker, self.d_real_accuracy,
-                self.d_fake_accuracy]
+        """The epoch-mean trackers logged by ``fit`` and ``evaluate``.
+
+        ``d_loss`` and ``g_loss`` always; D's accuracies on real and fake images
+        for the losses with a decision threshold, and the critic's estimate
+        ``E[D(x)] - E[D(G(z))]`` (``wasserstein_distance``) for the Wasserstein
+        losses; ``gradient_penalty`` when the penalty is on.
+        """
+        trackers = [self.d_loss_tracker, self.g_loss_tracker]
+        if getattr(self, "decision_threshold", 0.0) is None:
+            trackers.append(self.wasserstein_tracker)
+        else:
+            trackers += [self.d_real_accuracy, self.d_fake_accuracy]
+        if getattr(self, "gradient_penalty_weight", 0.0):
+            trackers.append(self.penalty_tracker)
+        return trackers
 
     def compile(self, d_optimizer=None, g_optimizer=None, loss="non_saturating",
-                d_steps=1, label_smoothing=0.0, **kwargs):
+                d_steps=None, label_smoothing=0.0, gradient_penalty_weight=None,
+                **kwargs):
         """Sets the optimizers and the objective.
 
         Args:
             d_optimizer: discriminator optimizer (instance or name).
             g_optimizer: generator optimizer (instance or name).
-            loss: ``"non_saturating"`` (G minimises ``-log D(G(z))``) or
-                ``"minimax"`` (G minimises ``log(1 - D(G(z)))``); see
-                `keras_genai.losses.GAN_LOSSES`.
-            d_steps: ``k``, discriminator updates per generator update. The
-                batch size must be divisible by ``k``.
-            label_smoothing: one-sided label smoothing of D's real target.
+            loss: a loss family of `keras_genai.losses.GAN_LOSSES`:
+                ``"non_saturating"`` (G minimises ``-log D(G(z))``),
+                ``"minimax"`` (G minimises ``log(1 - D(G(z)))``),
+                ``"least_squares"`` (LSGAN), ``"hinge"``, ``"wasserstein"``
+                (the critic is unconstrained unless you constrain it) or
+                ``"wasserstein_gp"`` (WGAN-GP, Gulrajani et al. 2017).
+            d_steps: ``k``, discriminator updates per generator update; the
+                batch size must be divisible by ``k``. Default 5 for
+                ``"wasserstein_gp"`` (the paper's ``n_critic``), else 1.
+            label_smoothing: one-sided label smoothing of D's real target
+                (``minimax``, ``non_saturating`` and ``least_squares`` only).
+            gradient_penalty_weight: ``lambda`` of the gradient penalty added
+                to D's loss (`keras_genai.losses.gradient_penalty`). Default 10
+                for ``"wasserstein_gp"`` (the paper's value), else 0 (off).
             **kwargs: `keras.Model.compile` options (``steps_per_execution``,
                 ``jit_compile``, ``run_eagerly``).
+
+        Example:
+
+        >>> gan.compile(d_optimizer=keras.optimizers.Adam(1e-4, 0.0, 0.9),
+        ...             g_optimizer=keras.optimizers.Adam(1e-4, 0.0, 0.9),
+        ...             loss="wasserstein_gp")  # 5 critic steps, lambda = 10
         """
         for key in ("optimizer", "loss_weights", "metrics", "weighted_metrics"):
             if kwargs.get(key) is not None:
                 raise ValueError(
-                    f"GAN.compile does not take `{key}`; use d_optimizer / "
-                    f"g_optimizer and loss. Received: {key}={kwargs[key]!r}"
+                    f"{type(self).__name__}.compile does not take `{key}`; use "
+                    f"d_optimizer / g_optimizer and loss. Received: "
+                    f"{key}={kwargs[key]!r}"
                 )
         d_opt = get_optimizer("d_optimizer", d_optimizer)
         g_opt = get_optimizer("g_optimizer", g_optimizer)
@@ -126,97 +171,155 @@ class GAN(GenerativeModel):
                 f"(each keeps its own state). Received the same object twice: {d_opt}"
             )
         self.g_loss_fn, self.d_loss_fn = losses_module.get_gan_loss(loss)
-        self.d_steps = check_positive_int("d_steps", d_steps)
+        wgan_gp = loss == "wasserstein_gp"
+        self.d_steps = check_positive_int(
+            "d_steps", (5 if wgan_gp else 1) if d_steps is None else d_steps)
         if not 0.0 <= label_smoothing < 1.0:
             raise ValueError(
                 "`label_smoothing` must be in [0, 1). "
                 f"Received: label_smoothing={label_smoothing}"
             )
+        if label_smoothing and loss not in losses_module.SMOOTHABLE_LOSSES:
+            raise ValueError(
+                f"`label_smoothing` applies to the losses "
+                f"{losses_module.SMOOTHABLE_LOSSES}, not to loss={loss!r}. "
+                f"Received: label_smoothing={label_smoothing}"
+            )
+        if gradient_penalty_weight is None:
+            gradient_penalty_weight = 10.0 if wgan_gp else 0.0
+        if isinstance(gradient_penalty_weight, bool) or not (
+                isinstance(gradient_penalty_weight, (int, float))
+                and gradient_penalty_weight >= 0):
+            raise ValueError(
+                "`gradient_penalty_weight` must be a number >= 0. "
+                f"Received: gradient_penalty_weight={gradient_penalty_weight!r}"
+            )
         self.loss_name = loss
+        self.decision_threshold = losses_module.DECISION_THRESHOLDS[loss]
         self.label_smoothing = float(label_smoothing)
+        self.gradient_penalty_weight = float(gradient_penalty_weight)
         self._finish_compile(
             {
                 "d_optimizer": (d_opt, self.discriminator.trainable_variables),
                 "g_optimizer": (g_opt, self.generator.trainable_variables),
             },
-            dict(d_optimizer=d_opt, g_optimizer=g_opt, loss=loss, d_steps=d_steps,
-                 label_smoothing=self.label_smoothing),
+            dict(d_optimizer=d_opt, g_optimizer=g_opt, loss=loss,
+                 d_steps=self.d_steps, label_smoothing=self.label_smoothing,
+                 gradient_penalty_weight=self.gradient_penalty_weight),
             **kwargs,
         )
 
+    # -- what a conditional subclass changes ---------------------------------------
+
+    def _unpack(self, data):
+        """Returns ``(real_images, condition)`` of a batch (no condition here)."""
+        return unpack_images(data), None
+
+    def _generate(self, z, condition, training):
+        """``G(z)`` (a conditional GAN passes the condition too)."""
+        return self.generator(z, training=training)
+
+    def _discriminate(self, images, condition, training):
+        """``D(x)`` (a conditional GAN passes the condition too)."""
+        return self.discriminator(images, training=training)
+
     # -- the algorithm -----------------------------------------------------------
 
-    def _fakes(self, batch, training):
+    def _fakes(self, batch, condition, training):
         """``G(z)`` for ``batch`` fresh latents of this replica."""
-        return self.generator(self.sample_normal(batch, (self.latent_dim,)),
-                              training=training)
+        return self._generate(self.sample_normal(batch, (self.latent_dim,)),
+                              condition, training)
 
-    def _discriminator_loss(self, real, fake, training):
-        """D's loss, and its logits on ``real`` and ``fake``."""
-        real_logits = self.discriminator(real, training=training)
-        fake_logits = self.discriminator(fake, training=training)
-        d_loss = self.d_loss_fn(real_logits, fake_logits,
-                                label_smoothing=self.label_smoothing)
-        return d_loss, real_logits, fake_logits
+    def _discriminator_loss(self, real, fake, condition, training):
+        """D's loss (penalty included), its outputs on ``real`` and ``fake``, and
+        the gradient penalty (0 when off)."""
+        real_out = self._discriminate(real, condition, training)
+        fake_out = self._discriminate(fake, condition, training)
+        if self.loss_name in losses_module.SMOOTHABLE_LOSSES:
+            d_loss = self.d_loss_fn(real_out, fake_out,
+                                    label_smoothing=self.label_smoothing)
+        else:
+            d_loss = self.d_loss_fn(real_out, fake_out)
+        penalty = tf.constant(0.0)
+        if self.gradient_penalty_weight:
+            penalty = losses_module.gradient_penalty(
+                lambda x: self._discriminate(x, condition, training), real, fake,
+                epsilon=self.sample_uniform(tf.shape(real)[0]))
+            d_loss = d_loss + self.gradient_penalty_weight * penalty
+        return d_loss, real_out, fake_out, penalty
 
-    def _generator_loss(self, batch, training):
-        return self.g_loss_fn(self.discriminator(self._fakes(batch, training),
-                                                 training=training))
+    def _generator_loss(self, batch, condition, training):
+        fake = self._fakes(batch, condition, training)
+        return self.g_loss_fn(self._discriminate(fake, condition, training))
 
-    def _update_metrics(self, d_loss, g_loss, real_logits, fake_logits):
-        real_acc, fake_acc = losses_module.discriminator_accuracy(real_logits,
-                                                                  fake_logits)
+    def _update_metrics(self, d_loss, g_loss, real_out, fake_out, penalty):
         self.d_loss_tracker.update_state(d_loss)
         self.g_loss_tracker.update_state(g_loss)
-        self.d_real_accuracy.update_state(real_acc)
-        self.d_fake_accuracy.update_state(fake_acc)
+        if getattr(self, "decision_threshold", 0.0) is None:
+            self.wasserstein_tracker.update_state(
+                ops.mean(real_out) - ops.mean(fake_out))
+        else:
+            real_acc, fake_acc = losses_module.discriminator_accuracy(
+                real_out, fake_out, threshold=self.decision_threshold)
+            self.d_real_accuracy.update_state(real_acc)
+            self.d_fake_accuracy.update_state(fake_acc)
+        if getattr(self, "gradient_penalty_weight", 0.0):
+            self.penalty_tracker.update_state(penalty)
         return {m.name: m.result() for m in self.metrics}
 
-    def _minibatches(self, real):
-        """Splits a batch into ``d_steps`` disjoint minibatches, strided so that
-        the split of a global batch is the same on any number of replicas."""
+    def _minibatches(self, real, condition):
+        """Splits a batch (and its condition) into ``d_steps`` disjoint
+        minibatches, strided so that the split of a global batch is the same on
+        any number of replicas."""
         k = self.d_steps
         if k == 1:
-            return [real]
+            return [(real, condition)]
         message = f"The batch size must be divisible by d_steps={k}."
         n = real.shape[0]
         if n is not None and n % k:
             raise ValueError(f"{message} Received: batch of {n} images")
         if n is None:  # Unknown until run time: checked in the graph.
             tf.debugging.assert_equal(tf.shape(real)[0] % k, 0, message=message)
-        return [real[i::k] for i in range(k)]
+        return [(real[i::k], None if condition is None else condition[i::k])
+                for i in range(k)]
 
     def train_step(self, data):
-        """One iteration of Algorithm 1: ``d_steps`` D updates, one G update."""
-        real = unpack_images(data)
+        """One iteration of Algorithm 1: ``d_steps`` D updates, one G update.
+
+        The generator step uses the condition of the last minibatch (none for an
+        unconditional GAN).
+        """
+        real, condition = self._unpack(data)
         d_vars = self.discriminator.trainable_variables
         g_vars = self.generator.trainable_variables
         d_losses = []
-        for real_i in self._minibatches(real):
+        for real_i, condition_i in self._minibatches(real, condition):
             batch = tf.shape(real_i)[0]
             # The fakes need no gradient in the D step: draw them off the tape.
-            fake = self._fakes(batch, training=True)
+            fake = self._fakes(batch, condition_i, training=True)
             with tf.GradientTape() as tape:
-                d_loss, real_logits, fake_logits = self._discriminator_loss(
-                    real_i, fake, training=True)
+                d_loss, real_out, fake_out, penalty = self._discriminator_loss(
+                    real_i, fake, condition_i, training=True)
                 scaled_loss = self.scale_loss(d_loss)
             self.d_optimizer.apply(tape.gradient(scaled_loss, d_vars), d_vars)
             d_losses.append(d_loss)
         with tf.GradientTape() as tape:
-            g_loss = self._generator_loss(batch, training=True)
+            g_loss = self._generator_loss(batch, condition_i, training=True)
             scaled_loss = self.scale_loss(g_loss)
         self.g_optimizer.apply(tape.gradient(scaled_loss, g_vars), g_vars)
         return self._update_metrics(tf.add_n(d_losses) / len(d_losses), g_loss,
-                                    real_logits, fake_logits)
+                                    real_out, fake_out, penalty)
 
     def test_step(self, data):
-        """Both losses and D's accuracies on a batch, without updates."""
-        real = unpack_images(data)
+        """Both losses and D's accuracies (or the critic's estimate) on a batch,
+        without updates."""
+        real, condition = self._unpack(data)
         batch = tf.shape(real)[0]
-        d_loss, real_logits, fake_logits = self._discriminator_loss(
-            real, self._fakes(batch, training=False), training=False)
-        g_loss = self._generator_loss(batch, training=False)
-        return self._update_metrics(d_loss, g_loss, real_logits, fake_logits)
+        d_loss, real_out, fake_out, penalty = self._discriminator_loss(
+            real, self._fakes(batch, condition, training=False), condition,
+            training=False)
+        g_loss = self._generator_loss(batch, condition, training=False)
+        return self._update_metrics(d_loss, g_loss, real_out, fake_out, penalty)
 
     # -- using the trained model -------------------------------------------------
 
