@@ -70,6 +70,8 @@ class SampleGrid(keras.callbacks.Callback):
 
     The latents are drawn once from ``seed``, so successive grids show how the same
     latent points evolve. Files are named ``samples_epoch_XXX.png`` (1-based epoch).
+    For a model with ``num_classes`` (a `ConditionalGAN`), sample ``i`` gets label
+    ``i % num_classes``, so each column of the grid is one class.
 
     Args:
         directory: folder for the PNG files (created if missing).
@@ -109,10 +111,15 @@ class SampleGrid(keras.callbacks.Callback):
             return
         from keras_genai import viz
 
-        images = self.model.generator(self.latents, training=False)
+        num_classes = getattr(self.model, "num_classes", None)
+        if num_classes:
+            labels = (np.arange(len(self.latents)) % num_classes).astype(np.int32)
+            images = self.model([self.latents, labels], training=False)
+        else:
+            images = self.model(self.latents, training=False)
         path = os.path.join(self.directory, f"samples_epoch_{epoch + 1:03d}.png")
         viz.save_image_grid(np.asarray(images), path, value_range=(-1.0, 1.0),
-                            title=f"epoch {epoch + 1}")
+                            cols=num_classes, title=f"epoch {epoch + 1}")
         self.paths.append(path)
 
 

@@ -56,7 +56,8 @@ class ModelSpec:
             as a tuple; float32, already scaled.
         networks: attribute names of the networks that training must change.
         optimizers: attribute names of the optimizers.
-        inputs: returns example inputs of ``model(inputs)``.
+        inputs: returns example inputs of ``model(inputs)`` (an array, or a
+            list of arrays for a model with several inputs).
         endpoints: ``{endpoint: (args, reference_fn)}``; ``reference_fn(model,
             *args)`` computes what the SavedModel endpoint must return.
         bad_arguments: ``[(argument_name, fn)]``; ``fn()`` must raise naming it.
@@ -162,7 +163,9 @@ _LOAD_SCRIPT = textwrap.dedent("""
     model_path, arrays_path, optimizers = sys.argv[1], sys.argv[2], sys.argv[3].split(",")
     model = keras.models.load_model(model_path)
     arrays = np.load(arrays_path)
-    out = np.asarray(model(arrays["inputs"], training=False))
+    inputs = [arrays[k] for k in sorted(arrays.files) if k.startswith("inputs")]
+    out = np.asarray(model(inputs[0] if len(inputs) == 1 else inputs,
+                           training=False))
     report = {"iterations_loaded": {n: int(getattr(model, n).iterations)
                                     for n in optimizers},
               "optimizer_state": {n: [float(np.abs(np.asarray(v)).sum())
@@ -200,7 +203,9 @@ def check_save_load_fresh_process(spec, tmp_path, strategy):
     expected = np.asarray(model(inputs, training=False))
     path = tmp_path / "model.keras"
     model.save(path)
-    arrays = {"inputs": inputs, "batch_size": spec.batch_size}
+    arrays = {"batch_size": spec.batch_size}
+    for i, a in enumerate(inputs if isinstance(inputs, (list, tuple)) else [inputs]):
+        arrays[f"inputs{i}"] = a
     for i, a in enumerate(spec.data()):
         arrays[f"data{i}"] = a[:spec.batch_size]
     np.savez(tmp_path / "arrays.npz", **arrays)

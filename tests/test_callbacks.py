@@ -84,6 +84,31 @@ def test_sample_grid_writes_pngs_from_fixed_latents(tmp_path):
     assert (tmp_path / "samples_epoch_002.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
+def test_sample_grid_of_a_conditional_gan_has_one_class_per_column(
+        tmp_path, monkeypatch):
+    from keras_genai import viz
+    from keras_genai.models import ConditionalGAN
+
+    shape = (8, 8, 1)
+    cgan = ConditionalGAN(
+        builders.conditional_dcgan_generator(4, 3, shape, filters=(8, 4)),
+        builders.conditional_dcgan_discriminator(shape, 3, filters=(4,)),
+        latent_dim=4, num_classes=3, seed=0)
+    cgan.compile(d_optimizer="adam", g_optimizer="adam")
+    drawn = []
+    monkeypatch.setattr(viz, "save_image_grid",
+                        lambda images, path, **kw: drawn.append((images, kw)))
+    grid = callbacks.SampleGrid(tmp_path, num_samples=6, seed=5)
+    x = np.random.default_rng(0).uniform(-1, 1, (4,) + shape).astype("float32")
+    cgan.fit(x, np.array([0, 1, 2, 0]), batch_size=4, epochs=1, verbose=0,
+             callbacks=[grid])
+    images, kw = drawn[0]
+    assert kw["cols"] == 3
+    labels = np.arange(6) % 3
+    np.testing.assert_allclose(
+        images, np.asarray(cgan.generator([grid.latents, labels])), atol=1e-6)
+
+
 def test_sample_grid_refuses_bad_arguments(tmp_path):
     with pytest.raises(ValueError, match="every"):
         callbacks.SampleGrid(tmp_path, every=0)

@@ -9,19 +9,27 @@ from keras_genai.builders.cnn import resnet
 from keras_genai.builders.cnn import simple_cnn
 from keras_genai.builders.cnn import vgg
 from keras_genai.builders.common import normalization_layer
+from keras_genai.builders.gan import conditional_dcgan_discriminator
+from keras_genai.builders.gan import conditional_dcgan_generator
 from keras_genai.builders.gan import dcgan_discriminator
 from keras_genai.builders.gan import dcgan_generator
+from keras_genai.builders.gan import mlp_discriminator
+from keras_genai.builders.gan import mlp_generator
 from keras_genai.builders.mlp import mlp
 from keras_genai.builders.mlp import perceptron
 from keras_genai.builders.rnn import sequence_model
 
 __all__ = [
+    "conditional_dcgan_discriminator",
+    "conditional_dcgan_generator",
     "dcgan_discriminator",
     "dcgan_generator",
     "googlenet",
     "inception_block",
     "lenet",
     "mlp",
+    "mlp_discriminator",
+    "mlp_generator",
     "normalization_layer",
     "perceptron",
     "residual_block",

@@ -8,10 +8,12 @@ hidden layers.
 """
 
 import keras
+import numpy as np
 
 from keras_genai.builders.common import check_rate
 from keras_genai.builders.common import check_shape
 from keras_genai.builders.common import check_units
+from keras_genai.utils.checks import check_choice
 from keras_genai.utils.checks import check_positive_int
 
 
@@ -61,6 +63,15 @@ def dcgan_generator(latent_dim=64, image_shape=(28, 28, 1), filters=(128, 64),
     filters = check_units("filters", filters, allow_empty=False)
     kernel_size = check_positive_int("kernel_size", kernel_size)
     h, w, c = _check_image_shape(image_shape, 2 ** len(filters))
+
+    body = _dcgan_generator_body(h, w, c, filters, kernel_size, synchronized_bn)
+    return keras.Sequential([keras.Input(shape=(latent_dim,), name="z")] + body,
+                            name=name)
+
+
+def _dcgan_generator_body(h, w, c, filters, kernel_size, synchronized_bn):
+    """The DCGAN generator's layers after its input: projection, upsampling
+    transposed convolutions, tanh."""
     h0, w0 = h // 2 ** len(filters), w // 2 ** len(filters)
 
     def bn(layer_name):
@@ -68,7 +79,6 @@ def dcgan_generator(latent_dim=64, image_shape=(28, 28, 1), filters=(128, 64),
             synchronized=synchronized_bn, name=layer_name)
 
     layers = [
-        keras.Input(shape=(latent_dim,), name="z"),
         keras.layers.Dense(h0 * w0 * filters[0], use_bias=False, name="project"),
         bn("project_bn"),
         keras.layers.ReLU(name="project_relu"),
@@ -86,7 +96,7 @@ def dcgan_generator(latent_dim=64, image_shape=(28, 28, 1), filters=(128, 64),
                                      name=f"up{len(filters)}_conv"),
         keras.layers.Activation("tanh", name="tanh"),
     ]
-    return keras.Sequential(layers, name=name)
+    return layers
 
 
 def dcgan_discriminator(image_shape=(28, 28, 1), filters=(64, 128, 256),
@@ -129,7 +139,16 @@ def dcgan_discriminator(image_shape=(28, 28, 1), filters=(64, 128, 256),
     kernel_size = check_positive_int("kernel_size", kernel_size)
     image_shape = _check_image_shape(image_shape, 1)
     dropout = check_rate("dropout", dropout)
-    layers = [keras.Input(shape=image_shape, name="image")]
+    body = _dcgan_discriminator_body(filters, kernel_size, leaky_relu_slope,
+                                     dropout)
+    return keras.Sequential([keras.Input(shape=image_shape, name="image")] + body,
+                            name=name)
+
+
+def _dcgan_discriminator_body(filters, kernel_size, leaky_relu_slope, dropout):
+    """The DCGAN discriminator's layers after its input: strided convolutions
+    with LeakyReLU (and dropout), then one linear unit."""
+    layers = []
     for i, f in enumerate(filters, start=1):
         layers += [
             keras.layers.Conv2D(f, kernel_size, strides=2, padding="same",
@@ -143,4 +162,225 @@ def dcgan_discriminator(image_shape=(28, 28, 1), filters=(64, 128, 256),
         keras.layers.Flatten(name="features"),
         keras.layers.Dense(1, name="logit"),
     ]
+    return layers
+
+
+# -- conditional DCGAN (Mirza & Osindero 2014) ------------------------------------
+
+LABEL_ENCODINGS = ("embedding", "one_hot")
+
+
+def _label_input():
+    return keras.Input(shape=(), dtype="int32", name="label")
+
+
+def _label_vector(labels, num_classes, encoding, units, prefix):
+    """A learned embedding of ``units`` numbers, or the one-hot vector, of each
+    label."""
+    if encoding == "embedding":
+        return keras.layers.Embedding(num_classes, units,
+                                      name=f"{prefix}_embedding")(labels)
+    return keras.layers.CategoryEncoding(num_classes, output_mode="one_hot",
+                                         name=f"{prefix}_one_hot")(labels)
+
+
+def _check_conditioning(num_classes, label_encoding):
+    num_classes = check_positive_int("num_classes", num_classes, minimum=2)
+    check_choice("label_encoding", label_encoding, LABEL_ENCODINGS)
+    return num_classes
+
+
+def conditional_dcgan_generator(latent_dim=64, num_classes=10,
+                                image_shape=(28, 28, 1), filters=(128, 64),
+                                kernel_size=4, label_encoding="embedding",
+                                embedding_dim=16, synchronized_bn=True,
+                                name="conditional_dcgan_generator"):
+    """Builds a class-conditional DCGAN generator ``G(z, y)``.
+
+    Mirza & Osindero (2014), "Conditional Generative Adversarial Nets", sec. 3.2:
+    the label ``y`` enters G next to the noise: its vector (a learned embedding of
+    ``embedding_dim`` numbers, or the one-hot vector) is concatenated with ``z``,
+    and the rest is `dcgan_generator`'s network.
+
+    Args:
+        latent_dim: size of z.
+        num_classes: number of labels (``>= 2``); labels are ints in
+            ``[0, num_classes)``.
+        image_shape: ``(height, width, channels)``, divisible by
+            ``2 ** len(filters)``.
+        filters: as in `dcgan_generator`.
+        kernel_size: transposed-convolution kernel size.
+        label_encoding: ``"embedding"`` or ``"one_hot"``.
+        embedding_dim: size of the label embedding (``"embedding"`` only).
+        synchronized_bn: synchronize batch norm across replicas.
+        name: model name.
+
+    Returns:
+        A functional `keras.Model` ``[z (batch, latent_dim), labels (batch,)] ->
+        (batch, *image_shape)`` in ``[-1, 1]``.
+
+    Example:
+
+    >>> g = conditional_dcgan_generator(64, num_classes=10)
+    >>> g([np.zeros((2, 64)), np.array([3, 7])]).shape
+    TensorShape([2, 28, 28, 1])
+    """
+    latent_dim = check_positive_int("latent_dim", latent_dim)
+    num_classes = _check_conditioning(num_classes, label_encoding)
+    embedding_dim = check_positive_int("embedding_dim", embedding_dim)
+    filters = check_units("filters", filters, allow_empty=False)
+    kernel_size = check_positive_int("kernel_size", kernel_size)
+    h, w, c = _check_image_shape(image_shape, 2 ** len(filters))
+    z = keras.Input(shape=(latent_dim,), name="z")
+    labels = _label_input()
+    label_vector = _label_vector(labels, num_classes, label_encoding,
+                                 embedding_dim, "label")
+    x = keras.layers.Concatenate(name="z_and_label")([z, label_vector])
+    for layer in _dcgan_generator_body(h, w, c, filters, kernel_size,
+                                       synchronized_bn):
+        x = layer(x)
+    return keras.Model([z, labels], x, name=name)
+
+
+def conditional_dcgan_discriminator(image_shape=(28, 28, 1), num_classes=10,
+                                    filters=(64, 128, 256), kernel_size=4,
+                                    label_encoding="embedding",
+                                    leaky_relu_slope=0.2, dropout=0.0,
+                                    name="conditional_dcgan_discriminator"):
+    """Builds a class-conditional DCGAN discriminator ``D(x, y)``.
+
+    Mirza & Osindero (2014), sec. 3.2: D sees the image together with its label.
+    The label becomes extra image channels concatenated with ``x``: a learned
+    ``height x width`` map (``"embedding"``), or ``num_classes`` constant planes
+    of the one-hot vector (``"one_hot"``). The rest is `dcgan_discriminator`'s
+    network, returning one logit per (image, label) pair.
+
+    Args:
+        image_shape: ``(height, width, channels)``.
+        num_classes: number of labels (``>= 2``).
+        filters: channels of each stride-2 convolution.
+        kernel_size: convolution kernel size.
+        label_encoding: ``"embedding"`` or ``"one_hot"``.
+        leaky_relu_slope: negative slope of LeakyReLU.
+        dropout: dropout rate after each convolution.
+        name: model name.
+
+    Returns:
+        A functional `keras.Model` ``[images, labels (batch,)] -> (batch, 1)``.
+
+    Example:
+
+    >>> d = conditional_dcgan_discriminator((28, 28, 1), num_classes=10)
+    >>> d.output_shape
+    (None, 1)
+    """
+    image_shape = _check_image_shape(image_shape, 1)
+    num_classes = _check_conditioning(num_classes, label_encoding)
+    filters = check_units("filters", filters, allow_empty=False)
+    kernel_size = check_positive_int("kernel_size", kernel_size)
+    dropout = check_rate("dropout", dropout)
+    h, w, _ = image_shape
+    images = keras.Input(shape=image_shape, name="image")
+    labels = _label_input()
+    if label_encoding == "embedding":
+        label_map = _label_vector(labels, num_classes, label_encoding, h * w,
+                                  "label")
+        label_map = keras.layers.Reshape((h, w, 1), name="label_map")(label_map)
+    else:
+        label_map = _label_vector(labels, num_classes, label_encoding, None, "label")
+        label_map = keras.layers.Reshape((1, 1, num_classes),
+                                         name="label_planes")(label_map)
+        label_map = keras.layers.UpSampling2D((h, w), name="label_map")(label_map)
+    x = keras.layers.Concatenate(name="image_and_label")([images, label_map])
+    for layer in _dcgan_discriminator_body(filters, kernel_size, leaky_relu_slope,
+                                           dropout):
+        x = layer(x)
+    return keras.Model([images, labels], x, name=name)
+
+
+# -- vanilla GAN (Goodfellow et al. 2014) ------------------------------------------
+
+def mlp_generator(latent_dim=64, output_shape=(28, 28, 1), hidden_units=(256, 512),
+                  activation="relu", output_activation="tanh", batch_norm=False,
+                  name="mlp_generator"):
+    """Builds the "vanilla GAN" generator: a multi-layer perceptron.
+
+    Goodfellow et al. (2014) used fully connected G and D on MNIST: ``z`` goes
+    through ``Dense`` layers (with batch norm when asked) and a last ``Dense``
+    with ``prod(output_shape)`` units, reshaped to ``output_shape``.
+
+    Args:
+        latent_dim: size of z.
+        output_shape: shape of one sample, e.g. ``(28, 28, 1)`` or ``(2,)`` for
+            points in the plane.
+        hidden_units: width of each hidden layer.
+        activation: hidden activation.
+        output_activation: ``"tanh"`` for images in ``[-1, 1]``, ``None`` for
+            unbounded data (2-D points).
+        batch_norm: batch normalisation before each hidden activation.
+        name: model name.
+
+    Returns:
+        A `keras.Sequential` model ``(batch, latent_dim) -> (batch, *output_shape)``.
+
+    Example:
+
+    >>> mlp_generator(2, output_shape=(2,), output_activation=None).output_shape
+    (None, 2)
+    """
+    latent_dim = check_positive_int("latent_dim", latent_dim)
+    output_shape = check_shape("output_shape", output_shape, rank=(1, 2, 3))
+    hidden_units = check_units("hidden_units", hidden_units)
+    layers = [keras.Input(shape=(latent_dim,), name="z")]
+    for i, units in enumerate(hidden_units, start=1):
+        layers.append(keras.layers.Dense(units, use_bias=not batch_norm,
+                                         name=f"hidden{i}"))
+        if batch_norm:
+            layers.append(keras.layers.BatchNormalization(
+                synchronized=True, name=f"hidden{i}_bn"))
+        layers.append(keras.layers.Activation(activation, name=f"hidden{i}_act"))
+    layers += [
+        keras.layers.Dense(int(np.prod(output_shape)), activation=output_activation,
+                           name="output"),
+        keras.layers.Reshape(output_shape, name="sample"),
+    ]
+    return keras.Sequential(layers, name=name)
+
+
+def mlp_discriminator(input_shape=(28, 28, 1), hidden_units=(512, 256),
+                      leaky_relu_slope=0.2, dropout=0.0, name="mlp_discriminator"):
+    """Builds the "vanilla GAN" discriminator: a multi-layer perceptron.
+
+    ``Flatten``, then ``Dense`` + LeakyReLU (+ dropout) per hidden layer, then one
+    linear unit: the logit of "real".
+
+    Args:
+        input_shape: shape of one sample.
+        hidden_units: width of each hidden layer.
+        leaky_relu_slope: negative slope of LeakyReLU.
+        dropout: dropout rate after each hidden layer.
+        name: model name.
+
+    Returns:
+        A `keras.Sequential` model ``(batch, *input_shape) -> (batch, 1)`` logits.
+
+    Example:
+
+    >>> mlp_discriminator((2,)).output_shape
+    (None, 1)
+    """
+    input_shape = check_shape("input_shape", input_shape, rank=(1, 2, 3))
+    hidden_units = check_units("hidden_units", hidden_units)
+    dropout = check_rate("dropout", dropout)
+    layers = [keras.Input(shape=input_shape, name="sample"),
+              keras.layers.Flatten(name="pixels")]
+    for i, units in enumerate(hidden_units, start=1):
+        layers += [
+            keras.layers.Dense(units, name=f"hidden{i}"),
+            keras.layers.LeakyReLU(negative_slope=leaky_relu_slope,
+                                   name=f"hidden{i}_lrelu"),
+        ]
+        if dropout:
+            layers.append(keras.layers.Dropout(dropout, name=f"hidden{i}_dropout"))
+    layers.append(keras.layers.Dense(1, name="logit"))
     return keras.Sequential(layers, name=name)

@@ -3,6 +3,7 @@
 """
 
 from keras_genai.models.base import GenerativeModel
+from keras_genai.models.conditional_gan import ConditionalGAN
 from keras_genai.models.gan import GAN
 
-__all__ = ["GAN", "GenerativeModel"]
+__all__ = ["ConditionalGAN", "GAN", "GenerativeModel"]

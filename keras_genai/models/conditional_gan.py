@@ -1,0 +1,159 @@
+"""The class-conditional GAN of Mirza & Osindero (2014)."""
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from keras_genai.models.gan import GAN
+from keras_genai.models.gan import _check_score_shape
+from keras_genai.utils.checks import check_positive_int
+
+
+def _check_two_inputs(name, model):
+    if len(model.inputs) != 2:
+        raise ValueError(
+            f"`{name}` must take two inputs, [{'z' if name == 'generator' else 'images'}"
+            f", labels]. Received: {name} with {len(model.inputs)} input(s)"
+        )
+    return [tuple(t.shape) for t in model.inputs]
+
+
+@keras.saving.register_keras_serializable(package="keras_genai")
+class ConditionalGAN(GAN):
+    """A GAN whose generator and discriminator both see the class label.
+
+    Mirza & Osindero (2014), "Conditional Generative Adversarial Nets", eq. 2:
+
+        min_G max_D E_x,y[log D(x | y)] + E_z,y[log(1 - D(G(z | y) | y))]
+
+    The training algorithm is `GAN`'s (Algorithm 1 of Goodfellow et al. 2014,
+    every loss family of ``compile(loss=...)``); the fakes of each step are
+    conditioned on the labels of the real minibatch they are compared with, so
+    the generated labels follow the data's label distribution and D must judge
+    whether an image fits *its* label.
+
+    ``fit`` takes ``(images, labels)`` batches with integer labels in
+    ``[0, num_classes)``.
+
+    Args:
+        generator: built `keras.Model` ``[z (batch, latent_dim), labels (batch,)]
+            -> images`` (e.g. `builders.conditional_dcgan_generator`).
+        discriminator: built `keras.Model` ``[images, labels] -> (batch, 1)``
+            (e.g. `builders.conditional_dcgan_discriminator`).
+        latent_dim: size of z.
+        num_classes: number of labels.
+        seed: seed of the model's noise.
+        **kwargs: `keras.Model` arguments.
+
+    Example:
+
+    >>> cgan = ConditionalGAN(conditional_dcgan_generator(64, 10),
+    ...                       conditional_dcgan_discriminator((28, 28, 1), 10),
+    ...                       latent_dim=64, num_classes=10)
+    >>> cgan.compile(d_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5),
+    ...              g_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5))
+    >>> cgan.fit(image_dataset(x_train, y_train, batch_size=64), epochs=10)
+    >>> sevens = cgan.generate(np.full(16, 7), seed=0)
+    """
+
+    def __init__(self, generator, discriminator, latent_dim, num_classes, seed=None,
+                 **kwargs):
+        self._num_classes = check_positive_int("num_classes", num_classes, minimum=2)
+        super().__init__(generator, discriminator, latent_dim, seed=seed, **kwargs)
+
+    @property
+    def num_classes(self):
+        """Number of labels the model is conditioned on."""
+        return self._num_classes
+
+    def _check_networks(self):
+        (z_shape, label_shape) = _check_two_inputs("generator", self.generator)
+        if z_shape[1:] != (self.latent_dim,):
+            raise ValueError(
+                "`latent_dim` must match the generator's z input shape "
+                f"{z_shape}. Received: latent_dim={self.latent_dim}"
+            )
+        if label_shape[1:] not in ((), (1,)):
+            raise ValueError(
+                "`generator`'s second input must be one integer label per sample, "
+                f"shape (batch,). Received: label input shape {label_shape}"
+            )
+        g_out = tuple(self.generator.output_shape)[1:]
+        (image_shape, _) = _check_two_inputs("discriminator", self.discriminator)
+        if image_shape[1:] != g_out:
+            raise ValueError(
+                "`discriminator` must take the generator's output shape "
+                f"{g_out}. Received: discriminator image input shape "
+                f"{image_shape[1:]}"
+            )
+        _check_score_shape(self.discriminator)
+        return g_out
+
+    def call(self, inputs, training=False):
+        """Maps ``[z, labels]`` to images: ``G(z | y)``."""
+        z, labels = inputs
+        return self.generator([z, labels], training=training)
+
+    def _unpack(self, data):
+        if not isinstance(data, (tuple, list)) or len(data) < 2:
+            raise ValueError(
+                "ConditionalGAN trains on (images, labels) batches. Received: a "
+                "batch without labels"
+            )
+        labels = tf.reshape(tf.cast(data[1], tf.int32), [-1])
+        message = f"labels must be in [0, num_classes={self.num_classes})"
+        checks = [tf.debugging.assert_less(labels, self.num_classes, message=message),
+                  tf.debugging.assert_non_negative(labels, message=message)]
+        with tf.control_dependencies(checks):  # before any lookup uses them
+            labels = tf.identity(labels)
+        return data[0], labels
+
+    def _generate(self, z, labels, training):
+        return self.generator([z, labels], training=training)
+
+    def _discriminate(self, images, labels, training):
+        return self.discriminator([images, labels], training=training)
+
+    def _check_labels(self, labels):
+        labels = np.asarray(labels)
+        if labels.ndim != 1 or labels.size == 0 or labels.dtype.kind not in "iu":
+            raise ValueError(
+                "`labels` must be a non-empty 1-D array of ints. "
+                f"Received: labels with shape {labels.shape} and dtype {labels.dtype}"
+            )
+        if labels.min() < 0 or labels.max() >= self.num_classes:
+            raise ValueError(
+                f"`labels` must be in [0, num_classes={self.num_classes}). "
+                f"Received: labels from {labels.min()} to {labels.max()}"
+            )
+        return labels.astype(np.int32)
+
+    def generate(self, labels, seed=None, batch_size=256):
+        """Generates one image per requested label.
+
+        Args:
+            labels: 1-D ints in ``[0, num_classes)``.
+            seed: int seed for reproducible latents, or ``None``.
+            batch_size: generator batch size.
+
+        Returns:
+            A float32 NumPy array ``(len(labels), *image_shape)``.
+
+        Example:
+
+        >>> grid = cgan.generate(np.repeat(np.arange(10), 8), seed=0)
+        """
+        labels = self._check_labels(labels)
+        z = self.sample_latents(len(labels), seed=seed)
+        return self.generator.predict([z, labels], batch_size=batch_size, verbose=0)
+
+    def get_config(self):
+        """The constructor arguments, networks serialized."""
+        return dict(super().get_config(), num_classes=self.num_classes)
+
+    def _export_endpoints(self):
+        signature = [tf.TensorSpec((None, self.latent_dim), tf.float32, name="z"),
+                     tf.TensorSpec((None,), tf.int32, name="labels")]
+        return [("serve",
+                 lambda z, labels: self.generator([z, labels], training=False),
+                 signature)]

@@ -1,0 +1,96 @@
+"""keras_genai.builders.gan: the vanilla (MLP) and conditional DCGAN builders.
+
+The DCGAN builders themselves are tested in test_builders.py.
+"""
+
+import re
+
+import keras
+import numpy as np
+import pytest
+
+from keras_genai import builders
+
+
+def _explicit_names(model):
+    for layer in model.layers:
+        auto = re.sub(r"(?<!^)(?=[A-Z])", "_", type(layer).__name__).lower()
+        assert not re.fullmatch(rf"{auto}(_\d+)?", layer.name), layer.name
+
+
+@pytest.mark.parametrize("encoding", ["embedding", "one_hot"])
+def test_conditional_generator_uses_the_label(encoding):
+    g = builders.conditional_dcgan_generator(8, num_classes=4, image_shape=(8, 8, 1),
+                                             filters=(8, 4), label_encoding=encoding)
+    assert g.output_shape == (None, 8, 8, 1)
+    _explicit_names(g)
+    z = np.random.default_rng(0).normal(size=(1, 8)).astype("float32")
+    outputs = [np.asarray(g([z, np.array([y])], training=False)) for y in range(4)]
+    for y in range(1, 4):
+        assert not np.allclose(outputs[0], outputs[y]), y
+    assert max(np.abs(o).max() for o in outputs) <= 1.0
+
+
+@pytest.mark.parametrize("encoding", ["embedding", "one_hot"])
+def test_conditional_discriminator_uses_the_label(encoding):
+    d = builders.conditional_dcgan_discriminator((8, 8, 1), num_classes=3,
+                                                 filters=(4, 8),
+                                                 label_encoding=encoding)
+    assert d.output_shape == (None, 1)
+    _explicit_names(d)
+    x = np.random.default_rng(0).uniform(-1, 1, (3, 8, 8, 1)).astype("float32")
+    same = np.asarray(d([x, np.zeros(3, "int32")]))
+    other = np.asarray(d([x, np.array([0, 1, 2])]))
+    assert np.allclose(same[0], other[0]) and not np.allclose(same[1:], other[1:])
+    if encoding == "one_hot":  # the label planes are extra input channels
+        assert d.get_layer("label_map").output.shape == (None, 8, 8, 3)
+
+
+def test_conditional_builders_round_trip_through_keras_files(tmp_path):
+    g = builders.conditional_dcgan_generator(8, 3, (8, 8, 1), filters=(8, 4),
+                                             label_encoding="one_hot")
+    path = tmp_path / "g.keras"
+    g.save(path)
+    loaded = keras.models.load_model(path)
+    inputs = [np.ones((2, 8), "float32"), np.array([0, 2])]
+    np.testing.assert_allclose(np.asarray(loaded(inputs)), np.asarray(g(inputs)),
+                               rtol=1e-6)
+
+
+@pytest.mark.parametrize("builder, kwargs, argument", [
+    (builders.conditional_dcgan_generator, dict(num_classes=1), "num_classes"),
+    (builders.conditional_dcgan_generator, dict(label_encoding="onehot"),
+     "label_encoding"),
+    (builders.conditional_dcgan_generator, dict(embedding_dim=0), "embedding_dim"),
+    (builders.conditional_dcgan_discriminator, dict(num_classes=0), "num_classes"),
+    (builders.conditional_dcgan_discriminator, dict(image_shape=(28, 28)),
+     "image_shape"),
+    (builders.mlp_generator, dict(output_shape=(0,)), "output_shape"),
+    (builders.mlp_generator, dict(hidden_units=(4, -1)), "hidden_units"),
+    (builders.mlp_discriminator, dict(dropout=2.0), "dropout"),
+    (builders.mlp_discriminator, dict(input_shape=()), "input_shape"),
+])
+def test_bad_arguments_name_the_argument(builder, kwargs, argument):
+    with pytest.raises((ValueError, TypeError), match=argument):
+        builder(**kwargs)
+
+
+def test_mlp_generator_for_points_and_images():
+    points = builders.mlp_generator(2, output_shape=(2,), hidden_units=(16,),
+                                    output_activation=None)
+    assert points.output_shape == (None, 2)
+    z = np.random.default_rng(0).normal(size=(64, 2)).astype("float32") * 50
+    assert np.abs(np.asarray(points(z))).max() > 1.0  # linear output: unbounded
+    images = builders.mlp_generator(8, output_shape=(28, 28, 1), batch_norm=True)
+    assert images.output_shape == (None, 28, 28, 1)
+    assert [type(x).__name__ for x in images.layers].count("BatchNormalization") == 2
+    assert np.abs(np.asarray(images(z[:, :1].repeat(8, 1)))).max() <= 1.0
+    _explicit_names(images)
+
+
+def test_mlp_discriminator_returns_one_logit():
+    d = builders.mlp_discriminator((28, 28, 1), hidden_units=(32, 16), dropout=0.3)
+    assert d.output_shape == (None, 1)
+    assert [type(x).__name__ for x in d.layers].count("Dropout") == 2
+    _explicit_names(d)
+    assert builders.mlp_discriminator((2,)).output_shape == (None, 1)
