@@ -1,4 +1,4 @@
-"""Sample-quality measures computed with a classifier.
+"""The digit classifier that judges generated digits, and class-based measures.
 
 The default judge of generated digits is a LeNet-style CNN trained once on the
 embedded training digits and cached (`digit_classifier`). A good digit generator
@@ -117,6 +117,15 @@ def classify(images, classifier=None, value_range=(-1.0, 1.0), batch_size=256):
 
     >>> probs = classify(gan.generate(100), value_range=(-1, 1))
     """
+    unit = _to_unit(images, value_range)  # checked before any model is loaded
+    classifier = classifier if classifier is not None else digit_classifier()
+    logits = classifier.predict(unit, batch_size=batch_size, verbose=0)
+    return np.asarray(keras.ops.convert_to_numpy(keras.ops.softmax(logits, axis=-1)),
+                      dtype=np.float32)
+
+
+def _to_unit(images, value_range):
+    """Images as ``(N, H, W, C)`` float32 in ``[0, 1]``."""
     images = np.asarray(images, dtype=np.float32)
     if images.ndim == 3:
         images = images[..., None]
@@ -129,11 +138,45 @@ def classify(images, classifier=None, value_range=(-1.0, 1.0), batch_size=256):
     if not high > low:
         raise ValueError(f"`value_range` must be (low, high) with high > low. "
                          f"Received: value_range={value_range!r}")
+    return np.clip((images - low) / (high - low), 0.0, 1.0)
+
+
+def classifier_features(images, classifier=None, layer="hidden",
+                        value_range=(-1.0, 1.0), batch_size=256):
+    """Features of images at a classifier's hidden layer (the "Inception
+    features" of FID and KID, from the digit classifier instead of Inception).
+
+    Args:
+        images: ``(N, 28, 28[, 1])`` in ``value_range``.
+        classifier: a Sequential or functional model taking ``[0, 1]`` images;
+            default `digit_classifier`.
+        layer: name of the layer whose output is the feature vector; the digit
+            classifier's ``"hidden"`` is its 128-unit ReLU layer before the logits.
+        value_range: ``(low, high)`` of ``images``.
+        batch_size: inference batch size.
+
+    Returns:
+        Float64 features ``(N, units)``.
+
+    Example:
+
+    >>> f = classifier_features(x_test, value_range=(0, 255))
+    >>> f.shape
+    (1000, 128)
+    """
+    unit = _to_unit(images, value_range)
     classifier = classifier if classifier is not None else digit_classifier()
-    unit = np.clip((images - low) / (high - low), 0.0, 1.0)
-    logits = classifier.predict(unit, batch_size=batch_size, verbose=0)
-    return np.asarray(keras.ops.convert_to_numpy(keras.ops.softmax(logits, axis=-1)),
-                      dtype=np.float32)
+    try:
+        output = classifier.get_layer(layer).output
+    except ValueError:
+        raise ValueError(
+            f"`layer` must name a layer of the classifier "
+            f"{[x.name for x in classifier.layers]}. Received: layer={layer!r}"
+        ) from None
+    extractor = keras.Model(classifier.inputs, output, name=f"{classifier.name}_"
+                                                              "features")
+    features = extractor.predict(unit, batch_size=batch_size, verbose=0)
+    return np.asarray(features, dtype=np.float64).reshape(len(features), -1)
 
 
 def confident_fraction(probabilities, threshold=0.9):
@@ -222,3 +265,72 @@ def sample_quality(images, classifier=None, value_range=(-1.0, 1.0), threshold=0
         "class_shares": shares.tolist(),
         "min_class_share": float(shares.min()),
     }
+
+
+def label_accuracy(probabilities, labels, num_classes=None):
+    """How often a classifier recognises the label a conditional sample was asked
+    for: overall and per class.
+
+    Args:
+        probabilities: ``(N, num_classes)`` class probabilities of the samples.
+        labels: ``(N,)`` the requested labels.
+        num_classes: number of classes; default the width of ``probabilities``.
+
+    Returns:
+        A dict with ``accuracy`` (share of samples whose predicted class is the
+        requested one), ``per_class`` (list, ``nan`` for a class never requested)
+        and ``min_class_accuracy`` (over the requested classes).
+
+    Example:
+
+    >>> label_accuracy(np.eye(3)[[0, 1, 1]], np.array([0, 1, 2]))["accuracy"]
+    0.6666666666666666
+    """
+    probabilities = np.asarray(probabilities)
+    labels = np.asarray(labels)
+    if probabilities.ndim != 2:
+        raise ValueError("`probabilities` must be (N, num_classes). "
+                         f"Received: probabilities.shape={probabilities.shape}")
+    if labels.shape != (len(probabilities),):
+        raise ValueError("`labels` must be (N,), one per row of `probabilities`. "
+                         f"Received: labels.shape={labels.shape}")
+    num_classes = check_positive_int("num_classes",
+                                     num_classes or probabilities.shape[1])
+    correct = probabilities.argmax(axis=1) == labels
+    per_class = [float(correct[labels == k].mean()) if np.any(labels == k)
+                 else float("nan") for k in range(num_classes)]
+    return {
+        "accuracy": float(correct.mean()),
+        "per_class": per_class,
+        "min_class_accuracy": float(np.nanmin(per_class)),
+    }
+
+
+def inception_score(probabilities, eps=1e-12):
+    """The Inception Score of Salimans et al. (2016), sec. 4, on any
+    classifier's probabilities: ``exp(E_x[KL(p(y|x) || p(y))])``.
+
+    It is high when each sample is classified confidently (low entropy
+    ``p(y|x)``) and the classes are spread out (high entropy ``p(y)``); its
+    maximum is the number of classes. Computed from the digit classifier, it is
+    a "classifier score", not comparable with published Inception Scores.
+
+    Args:
+        probabilities: ``(N, num_classes)`` class probabilities.
+        eps: added inside the logarithms.
+
+    Returns:
+        A float in ``[1, num_classes]``.
+
+    Example:
+
+    >>> inception_score(np.eye(4))  # confident and uniform over 4 classes
+    4.0
+    """
+    p = np.asarray(probabilities, dtype=np.float64)
+    if p.ndim != 2:
+        raise ValueError("`probabilities` must be (N, num_classes). "
+                         f"Received: probabilities.shape={p.shape}")
+    marginal = p.mean(axis=0, keepdims=True)
+    kl = np.sum(p * (np.log(p + eps) - np.log(marginal + eps)), axis=1)
+    return float(np.exp(kl.mean()))

@@ -1,10 +1,12 @@
-"""keras_genai.metrics: quality measures on known inputs, the digit classifier."""
+"""keras_genai.metrics.classifier: class-based measures on known inputs, the digit
+classifier."""
 
 import keras
 import numpy as np
 import pytest
 
 from keras_genai import metrics
+from keras_genai.metrics import classifier as classifier_module
 
 
 class PixelClassifier(keras.Model):
@@ -73,22 +75,22 @@ def test_digit_classifier_is_loaded_from_its_cache(tmp_path, monkeypatch):
     from keras_genai.builders import lenet
 
     cached = lenet(filters=(2, 2), dense_units=4, seed=1, name="digit_classifier")
-    cached.save(tmp_path / metrics._CLASSIFIER_NAME)
+    cached.save(tmp_path / classifier_module._CLASSIFIER_NAME)
 
     def must_not_train(**kwargs):
         raise AssertionError("the cached classifier must be used")
 
-    monkeypatch.setattr(metrics, "train_digit_classifier", must_not_train)
+    monkeypatch.setattr(classifier_module, "train_digit_classifier", must_not_train)
     loaded = metrics.digit_classifier(cache_dir=tmp_path)
     x = np.random.default_rng(0).uniform(size=(3, 28, 28, 1)).astype("float32")
     np.testing.assert_allclose(loaded.predict(x, verbose=0),
                                cached.predict(x, verbose=0), rtol=1e-6)
 
-    (tmp_path / metrics._CLASSIFIER_NAME).write_bytes(b"damaged")
-    monkeypatch.setattr(metrics, "train_digit_classifier",
+    (tmp_path / classifier_module._CLASSIFIER_NAME).write_bytes(b"damaged")
+    monkeypatch.setattr(classifier_module, "train_digit_classifier",
                         lambda **kwargs: (cached, 1.0))
     assert metrics.digit_classifier(cache_dir=tmp_path) is cached
-    assert keras.models.load_model(tmp_path / metrics._CLASSIFIER_NAME)
+    assert keras.models.load_model(tmp_path / classifier_module._CLASSIFIER_NAME)
 
 
 def test_lenet_with_a_seed_is_reproducible():
@@ -98,3 +100,43 @@ def test_lenet_with_a_seed_is_reproducible():
     for va, vb in zip(a.weights, b.weights):
         np.testing.assert_array_equal(va.numpy(), vb.numpy())
     assert not np.array_equal(a.weights[0].numpy(), lenet(seed=8).weights[0].numpy())
+
+
+def test_inception_score_by_hand():
+    assert metrics.inception_score(np.eye(4)) == pytest.approx(4.0)
+    assert metrics.inception_score(np.eye(4)[[2, 2, 2]]) == pytest.approx(1.0)
+    assert metrics.inception_score(np.full((5, 3), 1 / 3)) == pytest.approx(1.0)
+    # Two samples, p(y|x) = (0.9, 0.1) and (0.1, 0.9): p(y) uniform,
+    # KL = 0.9 log 1.8 + 0.1 log 0.2 for both.
+    p = np.array([[0.9, 0.1], [0.1, 0.9]])
+    assert metrics.inception_score(p) == pytest.approx(
+        np.exp(0.9 * np.log(1.8) + 0.1 * np.log(0.2)))
+
+
+def test_label_accuracy_overall_and_per_class():
+    probs = np.eye(3)[[0, 1, 1, 2, 0]]
+    result = metrics.label_accuracy(probs, np.array([0, 1, 2, 2, 0]))
+    assert result["accuracy"] == pytest.approx(4 / 5)
+    assert result["per_class"] == [1.0, 1.0, 0.5]
+    assert result["min_class_accuracy"] == 0.5
+    missing = metrics.label_accuracy(np.eye(3)[[0]], np.array([0]))
+    assert np.isnan(missing["per_class"][1]) and missing["min_class_accuracy"] == 1.0
+    with pytest.raises(ValueError, match="labels"):
+        metrics.label_accuracy(probs, np.array([0, 1]))
+
+
+def test_classifier_features_are_the_named_layer_outputs():
+    from keras_genai.builders import lenet
+
+    clf = lenet(filters=(2, 2), dense_units=5, seed=1)
+    images = np.random.default_rng(0).uniform(0, 255, (4, 28, 28)).astype("float32")
+    features = metrics.classifier_features(images, classifier=clf,
+                                           value_range=(0, 255))
+    assert features.shape == (4, 5)
+    hidden = keras.Model(clf.inputs, clf.get_layer("hidden").output)
+    np.testing.assert_allclose(features, hidden(images[..., None] / 255.0),
+                               rtol=1e-5, atol=1e-6)
+    with pytest.raises(ValueError, match="layer"):
+        metrics.classifier_features(images, classifier=clf, layer="nope")
+    with pytest.raises(ValueError, match="images"):
+        metrics.classifier_features(np.zeros((2, 28)), classifier=clf)

@@ -1,0 +1,42 @@
+"""Sample-quality measures.
+
+* `classifier`: the digit classifier that judges generated digits, its
+  probabilities and features, confident share, class histogram, label accuracy
+  of conditional samples, the (classifier) Inception Score.
+* `distances`: Fréchet distance (FID) and kernel distance (KID) between two sets
+  of feature vectors.
+* `coverage`: modes covered and share of high-quality samples for mixtures with
+  known modes.
+"""
+
+from keras_genai.metrics.classifier import class_histogram
+from keras_genai.metrics.classifier import classifier_features
+from keras_genai.metrics.classifier import classify
+from keras_genai.metrics.classifier import confident_fraction
+from keras_genai.metrics.classifier import digit_classifier
+from keras_genai.metrics.classifier import inception_score
+from keras_genai.metrics.classifier import label_accuracy
+from keras_genai.metrics.classifier import sample_quality
+from keras_genai.metrics.classifier import train_digit_classifier
+from keras_genai.metrics.coverage import mode_coverage
+from keras_genai.metrics.distances import frechet_distance
+from keras_genai.metrics.distances import gaussian_frechet_distance
+from keras_genai.metrics.distances import kernel_inception_distance
+from keras_genai.metrics.distances import polynomial_kernel
+
+__all__ = [
+    "class_histogram",
+    "classifier_features",
+    "classify",
+    "confident_fraction",
+    "digit_classifier",
+    "frechet_distance",
+    "gaussian_frechet_distance",
+    "inception_score",
+    "kernel_inception_distance",
+    "label_accuracy",
+    "mode_coverage",
+    "polynomial_kernel",
+    "sample_quality",
+    "train_digit_classifier",
+]
