@@ -157,3 +157,48 @@ class EpochTimer(keras.callbacks.Callback):
         if not times:
             raise ValueError("No epoch has finished yet. Received: times=[]")
         return float(np.median(times))
+
+
+class TimeLimit(keras.callbacks.Callback):
+    """Stops training at the end of the first epoch that ends after ``seconds``
+    of training: how to compare two models "at equal training time".
+
+    The clock starts at the beginning of ``fit``; the epoch running when time is
+    up is finished, so every logged value is a whole-epoch mean.
+
+    Args:
+        seconds: the training-time budget (> 0; ``float("inf")`` for none).
+
+    Attributes:
+        elapsed: seconds trained when ``fit`` returned.
+        stopped_epoch: the (1-based) epoch after which training stopped, or
+            ``None`` if ``fit`` ran all its epochs within the budget.
+
+    Example:
+
+    >>> gan.fit(ds, epochs=10_000, callbacks=[TimeLimit(180)])  # 3 minutes
+    """
+
+    def __init__(self, seconds):
+        super().__init__()
+        if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) \
+                or not seconds > 0:  # float("inf") is allowed: no limit
+            raise ValueError(f"`seconds` must be a number > 0. Received: "
+                             f"seconds={seconds!r}")
+        self.seconds = float(seconds)
+        self.elapsed = 0.0
+        self.stopped_epoch = None
+        self._start = None
+
+    def on_train_begin(self, logs=None):
+        self._start = time.perf_counter()
+        self.stopped_epoch = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.elapsed = time.perf_counter() - self._start
+        if self.elapsed >= self.seconds:
+            self.stopped_epoch = epoch + 1
+            self.model.stop_training = True
+
+    def on_train_end(self, logs=None):
+        self.elapsed = time.perf_counter() - self._start

@@ -130,3 +130,24 @@ def test_epoch_timer_records_every_epoch():
               callbacks=[timer])
     assert len(timer.times) == 3 and all(t > 0 for t in timer.times)
     assert timer.typical_epoch_seconds() == pytest.approx(np.median(timer.times[1:]))
+
+
+def test_time_limit_stops_after_the_epoch_that_runs_out_of_time(monkeypatch):
+    import time as time_module
+
+    import keras
+
+    from keras_genai.callbacks import TimeLimit
+
+    clock = iter([0.0, 4.0, 8.0, 12.0, 16.0, 20.0])  # one tick per reading
+    monkeypatch.setattr(time_module, "perf_counter", lambda: next(clock))
+    limit = TimeLimit(seconds=10)
+    model = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1, name="out")])
+    model.compile("sgd", "mse")
+    history = model.fit(np.zeros((4, 2)), np.zeros((4, 1)), epochs=10, verbose=0,
+                        callbacks=[limit])
+    # Epoch ends read 4, 8, 12: the third epoch is the first past 10 s.
+    assert len(history.history["loss"]) == 3 and limit.stopped_epoch == 3
+    assert limit.elapsed == 16.0
+    with pytest.raises(ValueError, match="seconds"):
+        TimeLimit(0)

@@ -2,6 +2,7 @@
 
 import os
 
+import numpy as np
 import pytest
 
 from keras_genai import utils
@@ -67,3 +68,32 @@ def test_cache_dir_honours_keras_home(tmp_path, monkeypatch):
     monkeypatch.setenv("KERAS_HOME", str(tmp_path))
     assert utils.cache_dir() == os.path.join(str(tmp_path), "keras_genai")
     assert os.path.isdir(utils.cache_dir())
+
+
+def test_interpolate_linear_and_spherical_by_hand():
+    from keras_genai.utils import interpolate
+
+    a, b = np.array([2.0, 0.0]), np.array([0.0, 2.0])
+    linear = interpolate(a, b, 3)
+    np.testing.assert_allclose(linear, [[2, 0], [1, 1], [0, 2]])
+    spherical = interpolate(a, b, 3, kind="spherical")
+    np.testing.assert_allclose(spherical, [[2, 0], [np.sqrt(2), np.sqrt(2)], [0, 2]],
+                               atol=1e-6)
+    # Equal norms at the ends: slerp keeps the norm all along the path.
+    many = interpolate(np.stack([a, -a + 1e-3]), np.stack([b, a]), 7,
+                       kind="spherical")
+    assert many.shape == (2, 7, 2)
+    np.testing.assert_allclose(np.linalg.norm(many[0], axis=-1), 2.0, rtol=1e-6)
+    # Almost opposite latents: the path still starts and ends at them.
+    np.testing.assert_allclose(many[1, [0, -1]], [-a + 1e-3, a], atol=1e-6)
+
+
+def test_interpolate_refuses_bad_arguments():
+    from keras_genai.utils import interpolate
+
+    with pytest.raises(ValueError, match="steps"):
+        interpolate(np.zeros(2), np.ones(2), 1)
+    with pytest.raises(ValueError, match="kind"):
+        interpolate(np.zeros(2), np.ones(2), 3, kind="cubic")
+    with pytest.raises(ValueError, match="start"):
+        interpolate(np.zeros(2), np.ones(3), 3)

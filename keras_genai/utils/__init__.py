@@ -1,4 +1,4 @@
-"""Small shared helpers: argument checks and atomic file writes."""
+"""Small shared helpers: argument checks, atomic file writes, latent paths."""
 
 from keras_genai.utils.checks import check_choice
 from keras_genai.utils.checks import check_positive_int
@@ -6,6 +6,7 @@ from keras_genai.utils.io import atomic_directory
 from keras_genai.utils.io import atomic_file
 from keras_genai.utils.io import cache_dir
 from keras_genai.utils.io import export_saved_model
+from keras_genai.utils.latent import interpolate
 
 __all__ = [
     "atomic_directory",
@@ -14,4 +15,5 @@ __all__ = [
     "export_saved_model",
     "check_choice",
     "check_positive_int",
+    "interpolate",
 ]
