@@ -280,6 +280,60 @@ def plot_feature_maps(panels, path, title=None, max_channels=16):
     return path
 
 
+def plot_point_grid(rows, path, centres=None, title=None, limit=None):
+    """Scatter plots of 2-D points on a grid: one row per model, one column per
+    moment (e.g. training step), with the true modes marked.
+
+    Args:
+        rows: dict ``row_label -> [(column_label, points (N, 2)), ...]``; every
+            row has the same number of columns.
+        path: output ``.png`` path.
+        centres: optional ``(K, 2)`` true mode centres, drawn as red crosses.
+        title: optional figure title.
+        limit: axes span ``[-limit, limit]`` (default: fitted to the points).
+
+    Returns:
+        ``path``.
+
+    Example:
+
+    >>> plot_point_grid({"minimax": [("step 500", g500), ("step 1000", g1000)]},
+    ...                 "ring.png", centres=centres)
+    """
+    plt = _pyplot()
+    labels = list(rows)
+    cols = max(len(panels) for panels in rows.values())
+    fig, axes = plt.subplots(len(labels), cols, figsize=(2.2 * cols, 2.2 * len(labels)),
+                             squeeze=False)
+    if limit is None:
+        every = np.concatenate([np.asarray(p) for panels in rows.values()
+                                for _, p in panels])
+        limit = float(np.percentile(np.abs(every), 99)) * 1.2 + 1e-6
+    for r, label in enumerate(labels):
+        for c in range(cols):
+            ax = axes[r][c]
+            ax.set_xlim(-limit, limit)
+            ax.set_ylim(-limit, limit)
+            ax.set_xticks([])
+            ax.set_yticks([])
+            if c < len(rows[label]):
+                column, points = rows[label][c]
+                points = np.asarray(points)
+                ax.scatter(points[:, 0], points[:, 1], s=2, alpha=0.4)
+                if centres is not None:
+                    ax.scatter(np.asarray(centres)[:, 0], np.asarray(centres)[:, 1],
+                               marker="x", color="red", s=20)
+                if r == 0:
+                    ax.set_title(column, fontsize=8)
+            if c == 0:
+                ax.set_ylabel(label, fontsize=8)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    _save(fig, path)
+    return path
+
+
 def _finish_axes(fig, ax, path, title):
     """Grid, legend and title on a one-axis figure; saves it; returns ``path``."""
     ax.grid(alpha=0.3)

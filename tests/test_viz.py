@@ -55,3 +55,12 @@ def test_new_figures_are_png_files(tmp_path):
     with pytest.raises(ValueError, match="shape"):
         viz.plot_feature_maps({"bad": np.zeros((2, 2, 2, 2))},
                               str(tmp_path / "bad.png"))
+
+
+def test_point_grid_is_a_png_with_one_panel_per_cell(tmp_path):
+    rng = np.random.default_rng(0)
+    rows = {"a": [("step 1", rng.normal(size=(50, 2))), ("step 2", rng.normal(size=(50, 2)))],
+            "b": [("step 1", rng.normal(size=(50, 2)))]}
+    path = viz.plot_point_grid(rows, str(tmp_path / "ring.png"),
+                               centres=np.eye(2), title="t")
+    assert open(path, "rb").read(8) == b"\x89PNG\r\n\x1a\n"

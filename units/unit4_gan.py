@@ -45,6 +45,8 @@ import sys
 
 from keras_genai.cli import Lab
 from keras_genai.cli import take
+from units.unit4 import digits as digit_exercises
+from units.unit4 import toy as toy_exercises
 
 LAB = Lab(
     "unit4_gan",
@@ -67,17 +69,16 @@ MIN_CLASS_SHARE_TARGET = 0.04
               export=os.path.join("saved_models", "unit4_dcgan"))
 def dcgan(args, out):
     import keras
-    import numpy as np
 
     from keras_genai import builders
     from keras_genai import callbacks
     from keras_genai import data
-    from keras_genai import metrics
     from keras_genai import models
     from keras_genai import viz
+    from units.unit4.judge import DigitJudge
 
     keras.utils.set_random_seed(args.seed)
-    (x_train, _), (x_test, y_test) = data.load_digits()
+    (x_train, _), _ = data.load_digits()
     x_train = take(args.train_size, x_train)
     dataset = data.image_dataset(x_train, batch_size=args.batch_size, scale="tanh",
                                  seed=args.seed)
@@ -118,33 +119,38 @@ def dcgan(args, out):
 
     print("Measuring 1,000 samples with the digit classifier (trained and cached "
           "on first use, ~20 s).", flush=True)
-    classifier = metrics.digit_classifier()
-    real_probs = metrics.classify(x_test, classifier=classifier, value_range=(0, 255))
-    classifier_accuracy = float(np.mean(real_probs.argmax(axis=1) == y_test))
-    real_confident = metrics.confident_fraction(real_probs, 0.9)
-    quality = metrics.sample_quality(gan.generate(1000, seed=args.seed + 1),
-                                     classifier=classifier)
+    judge = DigitJudge()
+    quality = judge.report(gan.generate(1000, seed=args.seed + 1))
     hist = viz.plot_class_histogram(quality["class_counts"],
                                     os.path.join(out, "class_histogram.png"),
                                     title="digit classes of 1,000 samples")
     confident, rarest = quality["confident_fraction"], quality["min_class_share"]
     summary.update({
-        "judge: classifier test accuracy": f"{classifier_accuracy:.1%}",
-        "judge: real test digits confident": f"{real_confident:.1%} (the ceiling)",
+        **judge.floors(),
         "confident samples (p>=0.9)":
             f"{confident:.1%} (target >= {CONFIDENT_TARGET:.0%}: "
             f"{'met' if confident >= CONFIDENT_TARGET else 'NOT met'})",
         "rarest digit share":
             f"{rarest:.1%} (target >= {MIN_CLASS_SHARE_TARGET:.0%}: "
             f"{'met' if rarest >= MIN_CLASS_SHARE_TARGET else 'NOT met'})",
+        "classifier FID (1,000 samples vs test digits)":
+            f"{quality['fid']:.3f} (floor {judge.fid_floor:.3f})",
+        "classifier KID": f"{quality['kid']:.4f} (floor {judge.kid_floor:.4f})",
+        "classifier Inception Score": round(quality["inception_score"], 3),
         "class counts 0-9": " ".join(str(c) for c in quality["class_counts"]),
         "class histogram": hist,
-        "classifier_accuracy": classifier_accuracy,
-        "real_confident_fraction": real_confident,
+        "classifier_accuracy": judge.accuracy,
+        "real_confident_fraction": judge.real_confident,
         "confident_fraction": confident,
         "min_class_share": rarest,
+        "fid": quality["fid"],
+        "fid_floor": judge.fid_floor,
     })
     return summary
+
+
+digit_exercises.register(LAB)
+toy_exercises.register(LAB)
 
 
 def main(argv=None):

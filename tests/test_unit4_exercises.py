@@ -1,0 +1,98 @@
+"""The Unit IV lab's exercises beyond the default DCGAN, run in-process with tiny
+settings (and, marked slow, at their defaults against the issue's targets)."""
+
+import numpy as np
+import pytest
+
+
+def test_vanilla_gan_is_measured_against_the_floor(run_lab):
+    summary, out = run_lab("unit4_gan", "--exercise", "vanilla", "--epochs", "1",
+                           "--train-size", "256")
+    assert summary["fid"] > 0 and summary["FID floor (1,000 real train vs test "
+                                              "digits)"] >= 0
+    assert summary["generator parameters"] > summary["discriminator parameters"] / 10
+    assert (out / "samples_epoch_001.png").exists() and (out / "losses.png").exists()
+
+
+def test_cgan_exports_a_generator_that_takes_labels(run_lab, tmp_path):
+    import tensorflow as tf
+
+    export = tmp_path / "cgan_model"
+    summary, out = run_lab("unit4_gan", "--exercise", "cgan", "--epochs", "1",
+                           "--train-size", "256", "--export", str(export))
+    assert 0.0 <= summary["label_accuracy"] <= 1.0
+    assert summary["min_class_accuracy"] <= summary["label_accuracy"]
+    loaded = tf.saved_model.load(str(export))
+    images = loaded.serve(tf.random.normal([4, 64]),
+                          tf.constant([0, 3, 7, 9], tf.int32)).numpy()
+    assert images.shape == (4, 28, 28, 1) and np.abs(images).max() <= 1.0
+
+
+def test_wgan_gp_trains_for_the_dcgans_time(run_lab):
+    summary, _ = run_lab("unit4_gan", "--exercise", "wgan-gp", "--epochs", "1",
+                         "--train-size", "640")
+    dcgan, wgan = summary["training"]["non_saturating"], \
+        summary["training"]["wasserstein_gp"]
+    assert dcgan["epochs"] == 1
+    # 5 critic steps per generator step, and at least the DCGAN's time.
+    assert wgan["discriminator steps"] == 5 * wgan["generator steps"]
+    assert wgan["seconds"] >= dcgan["seconds"]
+    assert set(summary["quality"]) == {"non_saturating", "wasserstein_gp"}
+
+
+def test_losses_compares_every_family(run_lab):
+    summary, out = run_lab("unit4_gan", "--exercise", "losses", "--epochs", "1",
+                           "--train-size", "640")
+    families = {"minimax", "non_saturating", "least_squares", "hinge",
+                "wasserstein_gp"}
+    assert set(summary["quality"]) == families == set(summary["training"])
+    assert all(np.isfinite(r["fid"]) for r in summary["quality"].values())
+    assert (out / "samples_by_loss.png").exists()
+
+
+def test_interpolation_writes_walks_and_shows_the_norm_dip(run_lab):
+    summary, out = run_lab("unit4_gan", "--exercise", "interpolation", "--epochs",
+                           "1", "--train-size", "256")
+    assert (out / "walks_linear.png").exists() and (out / "walks_spherical.png").exists()
+    norms = summary["latent norm along one walk (linear dips toward 0, where N(0, I) "
+                    "puts almost no mass; spherical keeps it)"]
+    assert min(norms["linear"]) < min(norms["spherical"])
+
+
+def test_mode_collapse_short(run_lab):
+    summary, out = run_lab("unit4_gan", "--exercise", "mode-collapse", "--epochs",
+                           "1")
+    assert set(summary["modes_covered"]) == {"minimax, k=1", "minimax, k=5",
+                                             "non_saturating, k=5",
+                                             "wasserstein_gp, k=5"}
+    assert all(0 <= v <= 8 for v in summary["modes_covered"].values())
+    assert (out / "ring.png").exists()
+
+
+def test_generative_vs_discriminative_short(run_lab):
+    summary, out = run_lab("unit4_gan", "--exercise", "generative-vs-discriminative",
+                           "--epochs", "2", "--train-size", "200")
+    table = summary["test accuracy"]
+    assert set(table) == {"50 training digits", "200 training digits"}
+    for row in table.values():
+        assert set(row) == {"naive Bayes", "GMM, 5 per class", "logistic regression",
+                            "MLP 128"}
+    assert (out / "samples_naive_bayes.png").exists()
+    assert (out / "samples_gmm.png").exists()
+
+
+@pytest.mark.slow
+def test_cgan_default_run_meets_the_label_targets(run_lab):
+    summary, _ = run_lab("unit4_gan", "--exercise", "cgan", "--export", "none")
+    # Measured: 97.6% overall, worst digit 93% (issue targets: 90% and 80%);
+    # checked with a margin for run-to-run variation.
+    assert summary["label_accuracy"] >= 0.90, summary
+    assert summary["min_class_accuracy"] >= 0.80, summary
+
+
+@pytest.mark.slow
+def test_mode_collapse_default_run(run_lab):
+    summary, _ = run_lab("unit4_gan", "--exercise", "mode-collapse")
+    covered = summary["modes_covered"]
+    assert covered["wasserstein_gp, k=5"] >= 7, summary
+    assert covered["minimax, k=5"] <= 2, summary

@@ -1,0 +1,10 @@
+"""The exercises of the Unit IV lab (`units/unit4_gan.py`), by theme:
+
+* `judge`: how generated digits are measured (classifier, FID/KID and floors).
+* `digits`: GANs on the digits (vanilla, conditional, WGAN-GP, the loss families,
+  latent interpolation, cGAN data augmentation).
+* `toy`: 2-D and classical experiments (mode collapse on the 8-Gaussian ring,
+  generative vs discriminative classifiers).
+
+Each module has ``register(lab)``, which adds its exercises to the lab.
+"""

@@ -1,0 +1,145 @@
+"""Unit IV exercises on small, fully known problems: mode collapse on the
+8-Gaussian ring, and generative vs discriminative classifiers."""
+
+import os
+
+import numpy as np
+
+# The ring of Metz et al. (2017, "Unrolled GANs"): 8 modes on a circle of radius
+# 2, standard deviation 0.02.
+RING = dict(modes=8, std=0.02, radius=2.0)
+# A mode counts as covered when at least 1% of the samples are high-quality
+# samples of it (a uniform spread gives 12.5% each).
+COVERED_SHARE = 0.01
+
+
+def _ring_gan(loss, d_steps, latent_dim, seed):
+    import keras
+
+    from keras_genai import builders
+    from keras_genai import models
+
+    gan = models.GAN(
+        builders.mlp_generator(latent_dim, (2,), hidden_units=(128, 128),
+                               output_activation=None),
+        builders.mlp_discriminator((2,), hidden_units=(128, 128)),
+        latent_dim=latent_dim, seed=seed)
+    betas = dict(beta_1=0.5, beta_2=0.9 if loss == "wasserstein_gp" else 0.999)
+    gan.compile(d_optimizer=keras.optimizers.Adam(1e-3, **betas),
+                g_optimizer=keras.optimizers.Adam(1e-3, **betas),
+                loss=loss, d_steps=d_steps)
+    return gan
+
+
+def register(lab):
+    """Adds the toy-problem exercises to ``lab``."""
+
+    @lab.exercise("mode-collapse", "8-Gaussian ring: minimax vs non-saturating vs "
+                                   "WGAN-GP, scatter plots over training and modes "
+                                   "covered (--epochs checkpoints of 1,000 "
+                                   "generator steps).",
+                  epochs=5, batch_size=256)
+    def mode_collapse(args, out):
+        import keras
+        import tensorflow as tf
+
+        from keras_genai import data
+        from keras_genai import metrics
+        from keras_genai import viz
+
+        x, _, centres = data.gaussian_mixture(20000, seed=args.seed,
+                                              return_labels=True, **RING)
+        x = x[:args.train_size] if args.train_size else x
+        settings = [("minimax", 1), ("minimax", 5), ("non_saturating", 5),
+                    ("wasserstein_gp", 5)]
+        steps = 1000
+        panels, table = {}, {}
+        for loss, k in settings:
+            keras.utils.set_random_seed(args.seed)
+            gan = _ring_gan(loss, k, args.latent_dim, args.seed)
+            dataset = (tf.data.Dataset.from_tensor_slices(x)
+                       .shuffle(len(x), seed=args.seed).repeat()
+                       .batch(args.batch_size * k, drop_remainder=True))
+            name = f"{loss}, k={k}"
+            panels[name], table[name] = [], []
+            for epoch in range(args.epochs):
+                gan.fit(dataset, steps_per_epoch=steps, epochs=epoch + 1,
+                        initial_epoch=epoch, verbose=0)
+                samples = gan.generate(2000, seed=args.seed + 1)
+                coverage = metrics.mode_coverage(
+                    samples, centres, RING["std"],
+                    min_samples=int(COVERED_SHARE * len(samples)))
+                step = (epoch + 1) * steps
+                panels[name].append((f"step {step}", samples))
+                table[name].append((step, coverage["modes_covered"],
+                                    round(coverage["high_quality_fraction"], 3)))
+            if args.verbose:
+                print(f"{name}: modes covered / high-quality share by step: "
+                      f"{table[name]}", flush=True)
+        figure = viz.plot_point_grid(panels, os.path.join(out, "ring.png"),
+                                     centres=centres, limit=2.6,
+                                     title="8-Gaussian ring: generated points (red:"
+                                           " true modes); k = D steps per G step")
+        final = {name: rows[-1] for name, rows in table.items()}
+        return {
+            "modes covered / high-quality share at the end": {
+                name: f"{covered}/8, {share:.1%}" for name, (_, covered, share)
+                in final.items()},
+            "by checkpoint (step, modes covered, high-quality share)": table,
+            "modes_covered": {name: covered for name, (_, covered, _) in
+                              final.items()},
+            "scatter plots": figure,
+        }
+
+    @lab.exercise("generative-vs-discriminative",
+                  "Gaussian naive Bayes and a Gaussian mixture per class (generative:"
+                  " they can sample digits) vs logistic regression and an MLP "
+                  "(discriminative), at 3 training-set sizes.", epochs=30)
+    def generative_vs_discriminative(args, out):
+        import keras
+
+        from keras_genai import builders
+        from keras_genai import viz
+        from keras_genai.classical import GaussianMixtureClassifier
+        from keras_genai.classical import GaussianNaiveBayes
+        from units.common import compile_classifier
+        from units.common import digits
+
+        x, y, x_test, y_test = digits(args, flatten=True)
+        sizes = sorted({min(n, len(x)) for n in (50, 500, len(x))})
+        rng = np.random.default_rng(args.seed)
+        order = rng.permutation(len(x))
+        table, generative = {}, {}
+        for n in sizes:
+            xs, ys = x[order[:n]], y[order[:n]]
+            row = {}
+            models = {
+                "naive Bayes": GaussianNaiveBayes(seed=args.seed),
+                "GMM, 5 per class": GaussianMixtureClassifier(components=5,
+                                                              seed=args.seed),
+            }
+            for name, model in models.items():
+                model.fit(xs, ys)
+                row[name] = float(np.mean(model.predict(x_test) == y_test))
+                generative[name] = model
+            for name, hidden in (("logistic regression", ()), ("MLP 128", (128,))):
+                keras.utils.set_random_seed(args.seed)
+                net = compile_classifier(builders.mlp((784,), hidden, num_classes=10))
+                net.fit(xs, ys, epochs=args.epochs, batch_size=min(args.batch_size, n),
+                        verbose=0)
+                row[name] = float(net.evaluate(x_test, y_test, verbose=0)[1])
+            table[f"{n} training digits"] = {k: f"{v:.1%}" for k, v in row.items()}
+        labels = np.repeat(np.arange(10), 8)
+        grids = {}
+        for name, model in generative.items():
+            samples = np.clip(model.sample(labels, seed=args.seed), 0.0, 1.0)
+            slug = name.split(",")[0].replace(" ", "_").lower()
+            grids[name] = viz.save_image_grid(
+                samples.reshape(10, 8, 28, 28).transpose(1, 0, 2, 3)
+                .reshape(-1, 28, 28), os.path.join(out, f"samples_{slug}.png"),
+                cols=10, title=f"{name}: samples x ~ p(x | y), one digit per column")
+        return {
+            "test accuracy": table,
+            "samples drawn from the generative classifiers": grids,
+            "discriminative models": "cannot sample: they only model p(y | x)",
+        }
