@@ -94,3 +94,39 @@ def test_mlp_discriminator_returns_one_logit():
     assert [type(x).__name__ for x in d.layers].count("Dropout") == 2
     _explicit_names(d)
     assert builders.mlp_discriminator((2,)).output_shape == (None, 1)
+
+
+def test_unet_generator_has_skips_and_keeps_the_shape():
+    g = builders.unet_generator((28, 28, 1), filters=(8, 16), bottleneck_filters=16)
+    assert g.output_shape == (None, 28, 28, 1)
+    _explicit_names(g)
+    assert g.get_layer("bottleneck_conv").output.shape == (None, 7, 7, 16)
+    # Each decoder level concatenates the encoder map of its resolution.
+    assert g.get_layer("skip2").output.shape == (None, 7, 7, 32)
+    assert g.get_layer("skip1").output.shape == (None, 14, 14, 8 + 8)
+    x = np.random.default_rng(0).uniform(-1, 1, (2, 28, 28, 1)).astype("float32")
+    assert np.abs(np.asarray(g(x))).max() <= 1.0
+    rgb = builders.unet_generator((16, 16, 1), output_channels=3, filters=(4,))
+    assert rgb.output_shape == (None, 16, 16, 3)
+
+
+def test_patchgan_returns_a_map_of_patch_logits():
+    d = builders.patchgan_discriminator((28, 28, 1), condition_shape=(28, 28, 1),
+                                        filters=(8, 16))
+    assert d.output_shape == (None, 7, 7, 1) and len(d.inputs) == 2
+    _explicit_names(d)
+    plain = builders.patchgan_discriminator((16, 16, 3), filters=(4, 4, 4))
+    assert plain.output_shape == (None, 2, 2, 1) and len(plain.inputs) == 1
+
+
+@pytest.mark.parametrize("builder, kwargs, argument", [
+    (builders.unet_generator, dict(input_shape=(30, 30, 1)), "input_shape"),
+    (builders.unet_generator, dict(dropout=1.5), "dropout"),
+    (builders.unet_generator, dict(filters=()), "filters"),
+    (builders.patchgan_discriminator, dict(condition_shape=(14, 14, 1)),
+     "condition_shape"),
+    (builders.patchgan_discriminator, dict(image_shape=(27, 27, 1)), "image_shape"),
+])
+def test_translation_builders_refuse_bad_arguments(builder, kwargs, argument):
+    with pytest.raises((ValueError, TypeError), match=argument):
+        builder(**kwargs)

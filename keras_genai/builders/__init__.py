@@ -18,6 +18,8 @@ from keras_genai.builders.gan import mlp_generator
 from keras_genai.builders.mlp import mlp
 from keras_genai.builders.mlp import perceptron
 from keras_genai.builders.rnn import sequence_model
+from keras_genai.builders.translation import patchgan_discriminator
+from keras_genai.builders.translation import unet_generator
 
 __all__ = [
     "conditional_dcgan_discriminator",
@@ -31,10 +33,12 @@ __all__ = [
     "mlp_discriminator",
     "mlp_generator",
     "normalization_layer",
+    "patchgan_discriminator",
     "perceptron",
     "residual_block",
     "resnet",
     "sequence_model",
     "simple_cnn",
+    "unet_generator",
     "vgg",
 ]

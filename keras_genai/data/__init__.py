@@ -16,6 +16,9 @@ from keras_genai.data.synthetic import xnor
 from keras_genai.data.synthetic import xor
 from keras_genai.data.tfds_loader import DatasetUnavailableError
 from keras_genai.data.tfds_loader import load
+from keras_genai.data.translation import downsample
+from keras_genai.data.translation import occlude
+from keras_genai.data.translation import thicken
 
 __all__ = [
     "DatasetUnavailableError",
@@ -23,13 +26,16 @@ __all__ = [
     "augmentation",
     "causal_ceiling",
     "cutmix",
+    "downsample",
     "future_context",
     "gaussian_mixture",
     "image_dataset",
     "load",
     "load_digits",
     "mixup",
+    "occlude",
     "sine_waves",
+    "thicken",
     "xnor",
     "xor",
 ]

@@ -5,5 +5,7 @@
 from keras_genai.models.base import GenerativeModel
 from keras_genai.models.conditional_gan import ConditionalGAN
 from keras_genai.models.gan import GAN
+from keras_genai.models.paired_gan import PairedGAN
+from keras_genai.models.paired_gan import Pix2Pix
 
-__all__ = ["ConditionalGAN", "GAN", "GenerativeModel"]
+__all__ = ["ConditionalGAN", "GAN", "GenerativeModel", "PairedGAN", "Pix2Pix"]

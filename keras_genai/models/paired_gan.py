@@ -1,0 +1,284 @@
+"""Image-conditioned GANs trained on (source, target) pairs: pix2pix and SRGAN.
+
+Both learn a generator ``G: source -> target`` from the sum of an adversarial
+term and a reconstruction term that compares ``G(source)`` with the paired
+target; they differ in what the discriminator sees and in the reconstruction
+term. `PairedGAN` holds the shared algorithm; `Pix2Pix` and `SRGAN` choose.
+"""
+
+import keras
+import tensorflow as tf
+from keras import ops
+
+from keras_genai import losses as losses_module
+from keras_genai.models.base import GenerativeModel
+from keras_genai.models.base import check_network
+from keras_genai.models.base import get_optimizer
+
+# Families that need no Lipschitz constraint or extra critic steps.
+PAIRED_LOSSES = ("minimax", "non_saturating", "least_squares", "hinge")
+
+
+def _check_weight(name, value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise ValueError(f"`{name}` must be a number >= 0. Received: {name}={value!r}")
+    return float(value)
+
+
+class PairedGAN(GenerativeModel):
+    """The shared algorithm of paired image-to-image GANs.
+
+    Each step: one discriminator update on (source, target) pairs against
+    (source, ``G(source)``), then one generator update on
+    ``adversarial_weight * L_adv + reconstruction_weight * L_rec``. Subclasses
+    define `_discriminate` and `_reconstruction_loss`.
+
+    Logged: ``d_loss``, ``g_loss`` (the weighted total), ``adversarial_loss``
+    and the reconstruction term under `RECONSTRUCTION_NAME`.
+    """
+
+    RECONSTRUCTION_NAME = "reconstruction_loss"
+
+    def __init__(self, generator, discriminator, reconstruction_weight,
+                 adversarial_weight=1.0, seed=None, **kwargs):
+        super().__init__(seed=seed, **kwargs)
+        self.generator = check_network("generator", generator)
+        self.discriminator = check_network("discriminator", discriminator)
+        self.reconstruction_weight = _check_weight("reconstruction_weight",
+                                                   reconstruction_weight)
+        self.adversarial_weight = _check_weight("adversarial_weight",
+                                                adversarial_weight)
+        self.source_shape = tuple(generator.input_shape)[1:]
+        self.target_shape = tuple(generator.output_shape)[1:]
+        self._check_discriminator()
+        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
+        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
+        self.adversarial_tracker = keras.metrics.Mean(name="adversarial_loss")
+        self.reconstruction_tracker = keras.metrics.Mean(
+            name=self.RECONSTRUCTION_NAME)
+        self.built = True
+
+    def _check_discriminator(self):
+        raise NotImplementedError
+
+    @property
+    def metrics(self):
+        """The epoch-mean trackers logged by ``fit`` and ``evaluate``."""
+        return [self.d_loss_tracker, self.g_loss_tracker, self.adversarial_tracker,
+                self.reconstruction_tracker]
+
+    def call(self, source, training=False):
+        """``G(source)``."""
+        return self.generator(source, training=training)
+
+    def compile(self, d_optimizer=None, g_optimizer=None, loss="non_saturating",
+                label_smoothing=0.0, **kwargs):
+        """Sets the optimizers and the adversarial loss family.
+
+        Args:
+            d_optimizer: discriminator optimizer.
+            g_optimizer: generator optimizer.
+            loss: one of ``PAIRED_LOSSES`` (``"non_saturating"``, ``"minimax"``,
+                ``"least_squares"``, ``"hinge"``).
+            label_smoothing: one-sided smoothing of D's real target (not for
+                ``"hinge"``).
+            **kwargs: `keras.Model.compile` options.
+        """
+        for key in ("optimizer", "loss_weights", "metrics", "weighted_metrics"):
+            if kwargs.get(key) is not None:
+                raise ValueError(f"{type(self).__name__}.compile does not take "
+                                 f"`{key}`. Received: {key}={kwargs[key]!r}")
+        d_opt = get_optimizer("d_optimizer", d_optimizer)
+        g_opt = get_optimizer("g_optimizer", g_optimizer)
+        if d_opt is g_opt:
+            raise ValueError("`d_optimizer` and `g_optimizer` must be two optimizer "
+                             f"instances. Received the same object twice: {d_opt}")
+        if loss not in PAIRED_LOSSES:
+            raise ValueError(f"`loss` must be one of {PAIRED_LOSSES}. "
+                             f"Received: loss={loss!r}")
+        self.g_loss_fn, self.d_loss_fn = losses_module.get_gan_loss(loss)
+        if not 0.0 <= label_smoothing < 1.0 or (
+                label_smoothing and loss not in losses_module.SMOOTHABLE_LOSSES):
+            raise ValueError("`label_smoothing` must be in [0, 1) and only with "
+                             f"{losses_module.SMOOTHABLE_LOSSES}. Received: "
+                             f"label_smoothing={label_smoothing} with loss={loss!r}")
+        self.loss_name = loss
+        self.label_smoothing = float(label_smoothing)
+        self._finish_compile(
+            {"d_optimizer": (d_opt, self.discriminator.trainable_variables),
+             "g_optimizer": (g_opt, self.generator.trainable_variables)},
+            dict(d_optimizer=d_opt, g_optimizer=g_opt, loss=loss,
+                 label_smoothing=self.label_smoothing),
+            **kwargs)
+
+    # -- what a subclass chooses -------------------------------------------------
+
+    def _discriminate(self, source, image, training):
+        raise NotImplementedError
+
+    def _reconstruction_loss(self, target, fake):
+        raise NotImplementedError
+
+    # -- the algorithm -----------------------------------------------------------
+
+    @staticmethod
+    def _unpack(data):
+        if not isinstance(data, (tuple, list)) or len(data) < 2:
+            raise ValueError("Paired GANs train on (source, target) batches. "
+                             "Received: a batch without targets")
+        return data[0], data[1]
+
+    def _d_loss(self, source, target, fake, training):
+        real_out = self._discriminate(source, target, training)
+        fake_out = self._discriminate(source, fake, training)
+        if self.loss_name in losses_module.SMOOTHABLE_LOSSES:
+            return self.d_loss_fn(real_out, fake_out,
+                                  label_smoothing=self.label_smoothing)
+        return self.d_loss_fn(real_out, fake_out)
+
+    def _g_losses(self, source, target, training):
+        fake = self.generator(source, training=training)
+        adversarial = self.g_loss_fn(self._discriminate(source, fake, training))
+        reconstruction = self._reconstruction_loss(target, fake)
+        total = (self.adversarial_weight * adversarial
+                 + self.reconstruction_weight * reconstruction)
+        return total, adversarial, reconstruction
+
+    def _update_metrics(self, d_loss, g_losses):
+        self.d_loss_tracker.update_state(d_loss)
+        for tracker, value in zip((self.g_loss_tracker, self.adversarial_tracker,
+                                   self.reconstruction_tracker), g_losses):
+            tracker.update_state(value)
+        return {m.name: m.result() for m in self.metrics}
+
+    def train_step(self, data):
+        """One D update, then one G update on the same pairs."""
+        source, target = self._unpack(data)
+        d_vars = self.discriminator.trainable_variables
+        g_vars = self.generator.trainable_variables
+        fake = self.generator(source, training=True)
+        with tf.GradientTape() as tape:
+            d_loss = self._d_loss(source, target, fake, training=True)
+            scaled = self.scale_loss(d_loss)
+        self.d_optimizer.apply(tape.gradient(scaled, d_vars), d_vars)
+        with tf.GradientTape() as tape:
+            g_losses = self._g_losses(source, target, training=True)
+            scaled = self.scale_loss(g_losses[0])
+        self.g_optimizer.apply(tape.gradient(scaled, g_vars), g_vars)
+        return self._update_metrics(d_loss, g_losses)
+
+    def test_step(self, data):
+        """The losses on a batch, without updates."""
+        source, target = self._unpack(data)
+        fake = self.generator(source, training=False)
+        d_loss = self._d_loss(source, target, fake, training=False)
+        return self._update_metrics(d_loss,
+                                    self._g_losses(source, target, training=False))
+
+    def translate(self, source, batch_size=256):
+        """``G(source)`` as a NumPy array (inference mode).
+
+        Example:
+
+        >>> restored = model.translate(masked_digits)
+        """
+        return self.generator.predict(source, batch_size=batch_size, verbose=0)
+
+    # -- serialization and export -----------------------------------------------
+
+    def get_config(self):
+        """The constructor arguments, networks serialized."""
+        return {
+            "name": self.name,
+            "generator": keras.saving.serialize_keras_object(self.generator),
+            "discriminator": keras.saving.serialize_keras_object(self.discriminator),
+            "reconstruction_weight": self.reconstruction_weight,
+            "adversarial_weight": self.adversarial_weight,
+            "seed": self.seed,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        """Rebuilds the model from `get_config`."""
+        config = dict(config)
+        for key in ("generator", "discriminator", "content_model"):
+            if config.get(key) is not None:
+                config[key] = keras.saving.deserialize_keras_object(config[key])
+        return cls(**config)
+
+    def _export_resources(self):
+        return [self.generator]
+
+    def _export_endpoints(self):
+        signature = [tf.TensorSpec((None,) + self.source_shape, tf.float32,
+                                   name="source")]
+        return [("serve", lambda source: self.generator(source, training=False),
+                 signature)]
+
+
+@keras.saving.register_keras_serializable(package="keras_genai")
+class Pix2Pix(PairedGAN):
+    """pix2pix: image-to-image translation with a conditional GAN and an L1 term.
+
+    Isola et al. (2017), "Image-to-Image Translation with Conditional Adversarial
+    Networks", eqs. 1-4:
+
+        L_cGAN(G, D) = E_x,y[log D(x, y)] + E_x[log(1 - D(x, G(x)))]
+        L_L1(G) = E_x,y[||y - G(x)||_1]
+        G* = arg min_G max_D L_cGAN(G, D) + lambda L_L1(G),  lambda = 100
+
+    D (a PatchGAN) sees the source next to the real or generated target; G is
+    trained with the non-saturating form of ``L_cGAN`` by default (sec. 3.3).
+
+    Args:
+        generator: built `keras.Model` ``source -> target`` (e.g.
+            `builders.unet_generator`).
+        discriminator: built `keras.Model` ``[source, image] -> logits`` (e.g.
+            `builders.patchgan_discriminator(condition_shape=...)`).
+        l1_weight: ``lambda``.
+        seed: seed of the model's randomness.
+        **kwargs: `keras.Model` arguments.
+
+    Example:
+
+    >>> model = Pix2Pix(unet_generator((28, 28, 1)),
+    ...                 patchgan_discriminator((28, 28, 1), (28, 28, 1)))
+    >>> model.compile(d_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5),
+    ...               g_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5))
+    >>> model.fit(tf.data.Dataset.from_tensor_slices((masked, clean)).batch(64))
+    """
+
+    RECONSTRUCTION_NAME = "l1_loss"
+
+    def __init__(self, generator, discriminator, l1_weight=100.0, seed=None,
+                 **kwargs):
+        super().__init__(generator, discriminator,
+                         reconstruction_weight=_check_weight("l1_weight", l1_weight),
+                         seed=seed, **kwargs)
+
+    @property
+    def l1_weight(self):
+        """``lambda`` of the L1 term."""
+        return self.reconstruction_weight
+
+    def _check_discriminator(self):
+        inputs = self.discriminator.inputs
+        shapes = [tuple(t.shape)[1:] for t in inputs]
+        if len(inputs) != 2 or shapes != [self.source_shape, self.target_shape]:
+            raise ValueError(
+                "`discriminator` must take [source, image] with the generator's "
+                f"input and output shapes {[self.source_shape, self.target_shape]}."
+                f" Received: discriminator input shapes {shapes}")
+
+    def _discriminate(self, source, image, training):
+        return self.discriminator([source, image], training=training)
+
+    def _reconstruction_loss(self, target, fake):
+        return ops.mean(ops.abs(target - fake))
+
+    def get_config(self):
+        """The constructor arguments."""
+        config = super().get_config()
+        config["l1_weight"] = config.pop("reconstruction_weight")
+        config.pop("adversarial_weight")
+        return config
