@@ -130,3 +130,14 @@ def test_patchgan_returns_a_map_of_patch_logits():
 def test_translation_builders_refuse_bad_arguments(builder, kwargs, argument):
     with pytest.raises((ValueError, TypeError), match=argument):
         builder(**kwargs)
+
+
+def test_sr_generator_upscales_with_residual_blocks():
+    g = builders.sr_generator((7, 7, 1), scale=4, filters=8, residual_blocks=2)
+    assert g.output_shape == (None, 28, 28, 1)
+    _explicit_names(g)
+    assert g.get_layer("up2_resize").output.shape == (None, 28, 28, 8)
+    assert [layer.name for layer in g.layers if layer.name.endswith("_add")] == \
+        ["res1_add", "res2_add"]
+    with pytest.raises(ValueError, match="scale"):
+        builders.sr_generator(scale=6)

@@ -94,3 +94,82 @@ def test_fit_needs_targets():
     compile_pix2pix(model)
     with pytest.raises(ValueError, match="target"):
         model.fit(pairs(8)[0], batch_size=8, verbose=0)
+
+
+# -- SRGAN -------------------------------------------------------------------------
+
+from keras_genai.models import SRGAN  # noqa: E402
+
+
+def content_features():
+    inputs = keras.Input(SHAPE, name="image")
+    x = keras.layers.Conv2D(3, 3, padding="same", activation="relu",
+                            kernel_initializer=keras.initializers.GlorotUniform(0),
+                            name="features")(inputs)
+    return keras.Model(inputs, x, name="content")
+
+
+def make_srgan(content=True, adversarial_weight=1e-3, seed=3):
+    return SRGAN(builders.sr_generator((4, 4, 1), scale=2, filters=4,
+                                       residual_blocks=1),
+                 builders.dcgan_discriminator(SHAPE, filters=(4, 8)),
+                 content_model=content_features() if content else None,
+                 adversarial_weight=adversarial_weight, seed=seed)
+
+
+def low_high(n=32):
+    from keras_genai.data import downsample
+
+    high = np.random.default_rng(0).uniform(-1, 1, (n,) + SHAPE).astype("float32")
+    return downsample(high, 2), high
+
+
+SR_SPEC = conformance.ModelSpec(
+    make_model=make_srgan,
+    compile=compile_pix2pix,
+    data=low_high,
+    networks=("generator", "discriminator"),
+    optimizers=("d_optimizer", "g_optimizer"),
+    inputs=lambda: low_high(5)[0],
+    endpoints={"serve": ((low_high(3)[0],),
+                         lambda m, x: m.generator(x, training=False))},
+    bad_arguments=[
+        ("adversarial_weight", lambda: make_srgan(adversarial_weight=-1.0)),
+        ("content_model", lambda: SRGAN(
+            builders.sr_generator((4, 4, 1), scale=2, filters=4),
+            builders.dcgan_discriminator(SHAPE, filters=(4,)),
+            content_model=builders.dcgan_discriminator((16, 16, 1)))),
+        ("discriminator", lambda: SRGAN(
+            builders.sr_generator((4, 4, 1), scale=2, filters=4),
+            builders.dcgan_discriminator((16, 16, 1)))),
+        ("scale", lambda: builders.sr_generator(scale=3)),
+    ],
+)
+
+
+@pytest.mark.parametrize("check", conformance.CHECKS, ids=conformance.check_id)
+def test_srgan_conformance(check, tmp_path, mirrored_strategy):
+    check(SR_SPEC, tmp_path, mirrored_strategy)
+
+
+def test_srgan_perceptual_loss_by_hand():
+    model = make_srgan(adversarial_weight=0.5)
+    compile_pix2pix(model)
+    low, high = low_high(16)
+    logs = model.evaluate(low, high, batch_size=16, verbose=0, return_dict=True)
+    fake = np.asarray(model.generator(low, training=False))
+    phi = model.content_model
+    content = (np.mean((high - fake) ** 2)
+               + np.mean((np.asarray(phi(high)) - np.asarray(phi(fake))) ** 2))
+    np.testing.assert_allclose(logs["content_loss"], content, rtol=1e-5)
+    logits = np.asarray(model.discriminator(fake, training=False))
+    np.testing.assert_allclose(logs["adversarial_loss"],
+                               np.mean(np.logaddexp(0.0, -logits)), rtol=1e-5)
+    np.testing.assert_allclose(logs["g_loss"],
+                               content + 0.5 * logs["adversarial_loss"], rtol=1e-5)
+    plain = make_srgan(content=False)
+    compile_pix2pix(plain)
+    logs = plain.evaluate(low, high, batch_size=16, verbose=0, return_dict=True)
+    fake = np.asarray(plain.generator(low, training=False))
+    np.testing.assert_allclose(logs["content_loss"], np.mean((high - fake) ** 2),
+                               rtol=1e-5)

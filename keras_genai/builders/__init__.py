@@ -19,6 +19,7 @@ from keras_genai.builders.mlp import mlp
 from keras_genai.builders.mlp import perceptron
 from keras_genai.builders.rnn import sequence_model
 from keras_genai.builders.translation import patchgan_discriminator
+from keras_genai.builders.translation import sr_generator
 from keras_genai.builders.translation import unet_generator
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "resnet",
     "sequence_model",
     "simple_cnn",
+    "sr_generator",
     "unet_generator",
     "vgg",
 ]

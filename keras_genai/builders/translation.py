@@ -143,3 +143,73 @@ def patchgan_discriminator(image_shape=(28, 28, 1), condition_shape=None,
         x = keras.layers.LeakyReLU(0.2, name=f"down{i}_lrelu")(x)
     x = keras.layers.Conv2D(1, kernel_size, padding="same", name="patch_logits")(x)
     return keras.Model(inputs, x, name=name)
+
+
+def sr_generator(input_shape=(7, 7, 1), scale=4, filters=64, residual_blocks=4,
+                 output_channels=None, name="sr_generator"):
+    """Builds SRGAN's residual super-resolution generator (Ledig et al. 2017,
+    fig. 4), sized for small images.
+
+    A 9x9 convolution with PReLU; ``residual_blocks`` blocks of (3x3 conv, batch
+    norm, PReLU, 3x3 conv, batch norm) with identity shortcuts; a 3x3 conv and
+    batch norm added to the first features (the long skip); then ``log2(scale)``
+    x2 upsampling stages and a 9x9 convolution with tanh. Each upsampling stage
+    is nearest-neighbour upsampling followed by a 3x3 convolution and PReLU
+    (resize-convolution, Odena et al. 2016) instead of the paper's sub-pixel
+    convolution, which Keras has no serializable layer for.
+
+    Args:
+        input_shape: ``(h, w, C)`` of the low-resolution input.
+        scale: upscaling factor, a power of 2.
+        filters: width of every convolution but the last.
+        residual_blocks: number of residual blocks.
+        output_channels: channels of the output (default: C).
+        name: model name.
+
+    Returns:
+        A functional `keras.Model` ``(batch, h, w, C) -> (batch, scale h, scale
+        w, output_channels)`` in ``[-1, 1]``.
+
+    Example:
+
+    >>> sr_generator((7, 7, 1), scale=4).output_shape
+    (None, 28, 28, 1)
+    """
+    h, w, c = check_shape("input_shape", input_shape, rank=3)
+    scale = check_positive_int("scale", scale, minimum=2)
+    if scale & (scale - 1):
+        raise ValueError(f"`scale` must be a power of 2. Received: scale={scale}")
+    filters = check_positive_int("filters", filters)
+    residual_blocks = check_positive_int("residual_blocks", residual_blocks,
+                                         minimum=0)
+    output_channels = check_positive_int("output_channels", output_channels or c)
+
+    def bn(layer_name):
+        return keras.layers.BatchNormalization(momentum=0.9, synchronized=True,
+                                               name=layer_name)
+
+    def prelu(layer_name):
+        return keras.layers.PReLU(shared_axes=[1, 2], name=layer_name)
+
+    inputs = keras.Input((h, w, c), name="low_resolution")
+    x = keras.layers.Conv2D(filters, 9, padding="same", name="stem_conv")(inputs)
+    stem = x = prelu("stem_prelu")(x)
+    for i in range(1, residual_blocks + 1):
+        y = keras.layers.Conv2D(filters, 3, padding="same", use_bias=False,
+                                name=f"res{i}_conv1")(x)
+        y = prelu(f"res{i}_prelu")(bn(f"res{i}_bn1")(y))
+        y = keras.layers.Conv2D(filters, 3, padding="same", use_bias=False,
+                                name=f"res{i}_conv2")(y)
+        x = keras.layers.Add(name=f"res{i}_add")([x, bn(f"res{i}_bn2")(y)])
+    x = keras.layers.Conv2D(filters, 3, padding="same", use_bias=False,
+                            name="trunk_conv")(x)
+    x = keras.layers.Add(name="long_skip")([stem, bn("trunk_bn")(x)])
+    stage = 1
+    while 2 ** stage <= scale:
+        x = keras.layers.UpSampling2D(2, name=f"up{stage}_resize")(x)
+        x = keras.layers.Conv2D(filters, 3, padding="same", name=f"up{stage}_conv")(x)
+        x = prelu(f"up{stage}_prelu")(x)
+        stage += 1
+    x = keras.layers.Conv2D(output_channels, 9, padding="same", name="out_conv")(x)
+    x = keras.layers.Activation("tanh", name="tanh")(x)
+    return keras.Model(inputs, x, name=name)

@@ -7,5 +7,7 @@ from keras_genai.models.conditional_gan import ConditionalGAN
 from keras_genai.models.gan import GAN
 from keras_genai.models.paired_gan import PairedGAN
 from keras_genai.models.paired_gan import Pix2Pix
+from keras_genai.models.paired_gan import SRGAN
 
-__all__ = ["ConditionalGAN", "GAN", "GenerativeModel", "PairedGAN", "Pix2Pix"]
+__all__ = ["ConditionalGAN", "GAN", "GenerativeModel", "PairedGAN", "Pix2Pix",
+           "SRGAN"]

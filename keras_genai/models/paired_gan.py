@@ -282,3 +282,95 @@ class Pix2Pix(PairedGAN):
         config["l1_weight"] = config.pop("reconstruction_weight")
         config.pop("adversarial_weight")
         return config
+
+
+@keras.saving.register_keras_serializable(package="keras_genai")
+class SRGAN(PairedGAN):
+    """SRGAN: super-resolution with an adversarial and a content loss.
+
+    Ledig et al. (2017), "Photo-Realistic Single Image Super-Resolution Using a
+    Generative Adversarial Network", eqs. 3-6: the generator minimises the
+    perceptual loss
+
+        l_SR = l_content + 1e-3 * l_Gen
+
+    where ``l_Gen = -log D(G(x_LR))`` and the content loss compares *features*
+    of the super-resolved and the true high-resolution image, ``phi(G(x_LR))``
+    and ``phi(x_HR)`` (VGG features in the paper; any ``content_model`` here,
+    e.g. a digit classifier's convolutional features), by mean squared error.
+    Pixel MSE is added with ``pixel_weight`` (1 by default: it keeps overall
+    intensities, which a feature loss alone can let drift). Without a
+    ``content_model`` the content loss is the pixel MSE only (the paper's
+    SRGAN-MSE). The discriminator sees only high-resolution images.
+
+    Args:
+        generator: built `keras.Model` ``low-resolution -> high-resolution``
+            (e.g. `builders.sr_generator`).
+        discriminator: built `keras.Model` ``high-resolution image -> (batch,
+            1)`` logits (e.g. `builders.dcgan_discriminator`).
+        content_model: optional built `keras.Model` mapping high-resolution
+            images *in the generator's output range* to features; not trained.
+        adversarial_weight: weight of ``l_Gen`` (1e-3 in the paper).
+        pixel_weight: weight of the pixel MSE added to the feature loss.
+        seed: seed of the model's randomness.
+        **kwargs: `keras.Model` arguments.
+
+    Example:
+
+    >>> model = SRGAN(sr_generator((7, 7, 1), scale=4),
+    ...               dcgan_discriminator((28, 28, 1)), content_model=features)
+    >>> model.compile(d_optimizer=keras.optimizers.Adam(1e-4, beta_1=0.9),
+    ...               g_optimizer=keras.optimizers.Adam(1e-4, beta_1=0.9))
+    >>> model.fit(tf.data.Dataset.from_tensor_slices((low, high)).batch(64))
+    """
+
+    RECONSTRUCTION_NAME = "content_loss"
+
+    def __init__(self, generator, discriminator, content_model=None,
+                 adversarial_weight=1e-3, pixel_weight=1.0, seed=None, **kwargs):
+        if content_model is not None:
+            check_network("content_model", content_model)
+        self._content_model = content_model
+        self.pixel_weight = _check_weight("pixel_weight", pixel_weight)
+        super().__init__(generator, discriminator, reconstruction_weight=1.0,
+                         adversarial_weight=adversarial_weight, seed=seed, **kwargs)
+        if content_model is not None:
+            shape = tuple(content_model.input_shape)[1:]
+            if shape != self.target_shape:
+                raise ValueError(
+                    "`content_model` must take the generator's output shape "
+                    f"{self.target_shape}. Received: content_model input shape "
+                    f"{shape}")
+
+    @property
+    def content_model(self):
+        """The fixed feature extractor of the content loss (or ``None``)."""
+        return self._content_model
+
+    def _check_discriminator(self):
+        shapes = [tuple(t.shape)[1:] for t in self.discriminator.inputs]
+        if shapes != [self.target_shape]:
+            raise ValueError(
+                "`discriminator` must take one high-resolution image of shape "
+                f"{self.target_shape}. Received: discriminator input shapes {shapes}")
+
+    def _discriminate(self, source, image, training):
+        return self.discriminator(image, training=training)
+
+    def _reconstruction_loss(self, target, fake):
+        loss = self.pixel_weight * ops.mean(ops.square(target - fake))
+        if self._content_model is not None:
+            loss = loss + ops.mean(ops.square(
+                self._content_model(target, training=False)
+                - self._content_model(fake, training=False)))
+        return loss
+
+    def get_config(self):
+        """The constructor arguments (networks and content model serialized)."""
+        config = super().get_config()
+        config.pop("reconstruction_weight")
+        config["pixel_weight"] = self.pixel_weight
+        config["content_model"] = (
+            None if self._content_model is None
+            else keras.saving.serialize_keras_object(self._content_model))
+        return config
