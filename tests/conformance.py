@@ -54,7 +54,8 @@ class ModelSpec:
         compile: compiles a model with fresh optimizers.
         data: returns the training arrays ``x`` (and ``y`` for conditional models)
             as a tuple; float32, already scaled.
-        networks: attribute names of the networks that training must change.
+        networks: attribute names of the networks that training must change (an
+            attribute may hold a list of networks, e.g. one per pyramid level).
         optimizers: attribute names of the optimizers.
         inputs: returns example inputs of ``model(inputs)`` (an array, or a
             list of arrays for a model with several inputs).
@@ -87,6 +88,15 @@ def _dataset(spec, repeat_batches=1):
         spec.batch_size, drop_remainder=True)
 
 
+def _network_variables(model, name, trainable=True):
+    """The (trainable) variables of the network, or list of networks, ``name``."""
+    networks = getattr(model, name)
+    if not isinstance(networks, (list, tuple)):
+        networks = [networks]
+    return [v for n in networks
+            for v in (n.trainable_variables if trainable else n.weights)]
+
+
 def _iterations(model, optimizer_name):
     return int(getattr(model, optimizer_name).iterations.numpy())
 
@@ -95,11 +105,11 @@ def check_fit(spec, tmp_path, strategy):
     model = spec.make_model()
     assert model.built, "the model must be built at construction (not by fit)"
     spec.compile(model)
-    before = {n: [v.numpy() for v in getattr(model, n).trainable_variables]
+    before = {n: [v.numpy() for v in _network_variables(model, n)]
               for n in spec.networks}
     history = model.fit(_dataset(spec, repeat_batches=2), epochs=2, verbose=0)
     for name in spec.networks:
-        after = getattr(model, name).trainable_variables
+        after = _network_variables(model, name)
         unchanged = [v.path for v, b in zip(after, before[name])
                      if np.array_equal(v.numpy(), b)]
         expected = [p for p in unchanged if p in spec.constant_variables]
@@ -138,7 +148,8 @@ def check_mirrored(spec, tmp_path, strategy):
         np.testing.assert_allclose(two[key], one[key], rtol=1e-4, atol=1e-5,
                                    err_msg=f"logged {key} differs on 2 replicas")
     for name in spec.networks:
-        for a, b in zip(getattr(single, name).weights, getattr(mirrored, name).weights):
+        for a, b in zip(_network_variables(single, name, trainable=False),
+                        _network_variables(mirrored, name, trainable=False)):
             np.testing.assert_allclose(b.numpy(), a.numpy(), rtol=1e-4, atol=1e-5,
                                        err_msg=f"{name} weight {a.path} differs")
     for name in spec.optimizers:

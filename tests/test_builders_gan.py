@@ -141,3 +141,17 @@ def test_sr_generator_upscales_with_residual_blocks():
         ["res1_add", "res2_add"]
     with pytest.raises(ValueError, match="scale"):
         builders.sr_generator(scale=6)
+
+
+def test_lapgan_level_networks():
+    g = builders.lapgan_generator((14, 14, 1), latent_dim=6, filters=(8,))
+    assert [tuple(t.shape) for t in g.inputs] == [(None, 6), (None, 14, 14, 1)]
+    assert g.output_shape == (None, 14, 14, 1)
+    # The residual is linear (signed, unbounded): not squashed by tanh.
+    assert g.get_layer("residual").get_config()["activation"] == "linear"
+    d = builders.lapgan_discriminator((14, 14, 1), filters=(4, 8))
+    assert d.output_shape == (None, 1) and len(d.inputs) == 2
+    for model in (g, d):
+        _explicit_names(model)
+    with pytest.raises(ValueError, match="image_shape"):
+        builders.lapgan_generator((14, 14))

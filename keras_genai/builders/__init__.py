@@ -15,6 +15,8 @@ from keras_genai.builders.gan import dcgan_discriminator
 from keras_genai.builders.gan import dcgan_generator
 from keras_genai.builders.gan import mlp_discriminator
 from keras_genai.builders.gan import mlp_generator
+from keras_genai.builders.lapgan import lapgan_discriminator
+from keras_genai.builders.lapgan import lapgan_generator
 from keras_genai.builders.mlp import mlp
 from keras_genai.builders.mlp import perceptron
 from keras_genai.builders.rnn import sequence_model
@@ -29,6 +31,8 @@ __all__ = [
     "dcgan_generator",
     "googlenet",
     "inception_block",
+    "lapgan_discriminator",
+    "lapgan_generator",
     "lenet",
     "mlp",
     "mlp_discriminator",

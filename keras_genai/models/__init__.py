@@ -6,9 +6,18 @@ from keras_genai.models.base import GenerativeModel
 from keras_genai.models.conditional_gan import ConditionalGAN
 from keras_genai.models.cycle_gan import CycleGAN
 from keras_genai.models.gan import GAN
+from keras_genai.models.lapgan import LAPGAN
 from keras_genai.models.paired_gan import PairedGAN
 from keras_genai.models.paired_gan import Pix2Pix
 from keras_genai.models.paired_gan import SRGAN
 
-__all__ = ["ConditionalGAN", "CycleGAN", "GAN", "GenerativeModel", "PairedGAN", "Pix2Pix",
-           "SRGAN"]
+__all__ = [
+    "CycleGAN",
+    "ConditionalGAN",
+    "GAN",
+    "GenerativeModel",
+    "LAPGAN",
+    "PairedGAN",
+    "Pix2Pix",
+    "SRGAN",
+]
