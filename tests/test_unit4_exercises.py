@@ -96,3 +96,37 @@ def test_mode_collapse_default_run(run_lab):
     covered = summary["modes_covered"]
     assert covered["wasserstein_gp, k=5"] >= 7, summary
     assert covered["minimax, k=5"] <= 2, summary
+
+
+def test_pix2pix_short_run_reports_and_exports(run_lab, tmp_path):
+    import tensorflow as tf
+
+    export = tmp_path / "p2p"
+    summary, out = run_lab("unit4_gan", "--exercise", "pix2pix", "--epochs", "1",
+                           "--train-size", "256", "--export", str(export))
+    assert 0 <= summary["accuracy_restored"] <= 1
+    assert summary["hole_l1_holed"] > 0
+    assert (out / "inpainting.png").exists()
+    loaded = tf.saved_model.load(str(export))  # keep it: it owns the variables
+    restored = loaded.serve(tf.zeros([2, 28, 28, 1])).numpy()
+    assert restored.shape == (2, 28, 28, 1)
+
+
+def test_cyclegan_srgan_lapgan_short_runs(run_lab):
+    summary, out = run_lab("unit4_gan", "--exercise", "cyclegan", "--epochs", "1",
+                           "--train-size", "256")
+    assert summary["l1_identity"] > 0 and (out / "translations.png").exists()
+    summary, out = run_lab("unit4_gan", "--exercise", "srgan", "--epochs", "1",
+                           "--train-size", "256")
+    assert summary["psnr_bicubic"] > 0 and (out / "super_resolution.png").exists()
+    summary, out = run_lab("unit4_gan", "--exercise", "lapgan", "--epochs", "1",
+                           "--train-size", "256")
+    assert summary["fid"] > 0 and (out / "pyramid.png").exists()
+
+
+def test_augmentation_short_run(run_lab):
+    summary, out = run_lab("unit4_gan", "--exercise", "augmentation", "--epochs", "1",
+                           "--train-size", "100")
+    assert set(summary["accuracy"]) == {"100 real digits",
+                                        "100 real + 5,000 cGAN digits"}
+    assert (out / "generated.png").exists()

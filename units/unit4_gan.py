@@ -47,6 +47,7 @@ from keras_genai.cli import Lab
 from keras_genai.cli import take
 from units.unit4 import digits as digit_exercises
 from units.unit4 import toy as toy_exercises
+from units.unit4 import translation as translation_exercises
 
 LAB = Lab(
     "unit4_gan",
@@ -151,6 +152,7 @@ def dcgan(args, out):
 
 digit_exercises.register(LAB)
 toy_exercises.register(LAB)
+translation_exercises.register(LAB)
 
 
 def main(argv=None):
