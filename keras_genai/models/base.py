@@ -166,6 +166,30 @@ class GenerativeModel(keras.Model):
             kwargs.setdefault("shuffle", False)
         return super().fit(x, *args, callbacks=callbacks, **kwargs)
 
+    def _two_optimizers(self, d_optimizer, g_optimizer, compile_kwargs):
+        """Checks the arguments of an adversarial ``compile``: refuses Keras'
+        single-optimizer arguments and returns the two optimizers, resolved and
+        distinct.
+
+        Returns:
+            ``(d_optimizer, g_optimizer)`` instances.
+        """
+        for key in ("optimizer", "loss_weights", "metrics", "weighted_metrics"):
+            if compile_kwargs.get(key) is not None:
+                raise ValueError(
+                    f"{type(self).__name__}.compile does not take `{key}`; use "
+                    f"d_optimizer / g_optimizer and loss. Received: "
+                    f"{key}={compile_kwargs[key]!r}"
+                )
+        d_opt = get_optimizer("d_optimizer", d_optimizer)
+        g_opt = get_optimizer("g_optimizer", g_optimizer)
+        if d_opt is g_opt:
+            raise ValueError(
+                "`d_optimizer` and `g_optimizer` must be two optimizer instances "
+                f"(each keeps its own state). Received the same object twice: {d_opt}"
+            )
+        return d_opt, g_opt
+
     def _finish_compile(self, optimizers, config, **kwargs):
         """Compiles the Keras side and builds each optimizer on its variables.
 

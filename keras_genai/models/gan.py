@@ -8,7 +8,6 @@ from keras import ops
 from keras_genai import losses as losses_module
 from keras_genai.models.base import GenerativeModel
 from keras_genai.models.base import check_network
-from keras_genai.models.base import get_optimizer
 from keras_genai.utils.checks import check_positive_int
 
 
@@ -156,20 +155,7 @@ class GAN(GenerativeModel):
         ...             g_optimizer=keras.optimizers.Adam(1e-4, 0.0, 0.9),
         ...             loss="wasserstein_gp")  # 5 critic steps, lambda = 10
         """
-        for key in ("optimizer", "loss_weights", "metrics", "weighted_metrics"):
-            if kwargs.get(key) is not None:
-                raise ValueError(
-                    f"{type(self).__name__}.compile does not take `{key}`; use "
-                    f"d_optimizer / g_optimizer and loss. Received: "
-                    f"{key}={kwargs[key]!r}"
-                )
-        d_opt = get_optimizer("d_optimizer", d_optimizer)
-        g_opt = get_optimizer("g_optimizer", g_optimizer)
-        if d_opt is g_opt:
-            raise ValueError(
-                "`d_optimizer` and `g_optimizer` must be two optimizer instances "
-                f"(each keeps its own state). Received the same object twice: {d_opt}"
-            )
+        d_opt, g_opt = self._two_optimizers(d_optimizer, g_optimizer, kwargs)
         self.g_loss_fn, self.d_loss_fn = losses_module.get_gan_loss(loss)
         wgan_gp = loss == "wasserstein_gp"
         self.d_steps = check_positive_int(

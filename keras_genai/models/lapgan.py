@@ -8,8 +8,8 @@ from keras import ops
 from keras_genai import losses as losses_module
 from keras_genai.models.base import GenerativeModel
 from keras_genai.models.base import check_network
-from keras_genai.models.base import get_optimizer
 from keras_genai.models.paired_gan import PAIRED_LOSSES
+from keras_genai.utils.checks import check_choice
 from keras_genai.utils.checks import check_positive_int
 
 
@@ -152,18 +152,8 @@ class LAPGAN(GenerativeModel):
             loss: one of ``PAIRED_LOSSES``.
             **kwargs: `keras.Model.compile` options.
         """
-        for key in ("optimizer", "loss_weights", "metrics", "weighted_metrics"):
-            if kwargs.get(key) is not None:
-                raise ValueError(f"LAPGAN.compile does not take `{key}`. "
-                                 f"Received: {key}={kwargs[key]!r}")
-        d_opt = get_optimizer("d_optimizer", d_optimizer)
-        g_opt = get_optimizer("g_optimizer", g_optimizer)
-        if d_opt is g_opt:
-            raise ValueError("`d_optimizer` and `g_optimizer` must be two optimizer "
-                             f"instances. Received the same object twice: {d_opt}")
-        if loss not in PAIRED_LOSSES:
-            raise ValueError(f"`loss` must be one of {PAIRED_LOSSES}. "
-                             f"Received: loss={loss!r}")
+        d_opt, g_opt = self._two_optimizers(d_optimizer, g_optimizer, kwargs)
+        check_choice("loss", loss, PAIRED_LOSSES)
         self.loss_name = loss
         self.g_loss_fn, self.d_loss_fn = losses_module.get_gan_loss(loss)
         self._finish_compile(

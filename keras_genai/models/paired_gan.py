@@ -13,7 +13,7 @@ from keras import ops
 from keras_genai import losses as losses_module
 from keras_genai.models.base import GenerativeModel
 from keras_genai.models.base import check_network
-from keras_genai.models.base import get_optimizer
+from keras_genai.utils.checks import check_choice
 
 # Families that need no Lipschitz constraint or extra critic steps.
 PAIRED_LOSSES = ("minimax", "non_saturating", "least_squares", "hinge")
@@ -84,18 +84,8 @@ class PairedGAN(GenerativeModel):
                 ``"hinge"``).
             **kwargs: `keras.Model.compile` options.
         """
-        for key in ("optimizer", "loss_weights", "metrics", "weighted_metrics"):
-            if kwargs.get(key) is not None:
-                raise ValueError(f"{type(self).__name__}.compile does not take "
-                                 f"`{key}`. Received: {key}={kwargs[key]!r}")
-        d_opt = get_optimizer("d_optimizer", d_optimizer)
-        g_opt = get_optimizer("g_optimizer", g_optimizer)
-        if d_opt is g_opt:
-            raise ValueError("`d_optimizer` and `g_optimizer` must be two optimizer "
-                             f"instances. Received the same object twice: {d_opt}")
-        if loss not in PAIRED_LOSSES:
-            raise ValueError(f"`loss` must be one of {PAIRED_LOSSES}. "
-                             f"Received: loss={loss!r}")
+        d_opt, g_opt = self._two_optimizers(d_optimizer, g_optimizer, kwargs)
+        check_choice("loss", loss, PAIRED_LOSSES)
         self.g_loss_fn, self.d_loss_fn = losses_module.get_gan_loss(loss)
         if not 0.0 <= label_smoothing < 1.0 or (
                 label_smoothing and loss not in losses_module.SMOOTHABLE_LOSSES):
