@@ -130,3 +130,11 @@ def test_augmentation_short_run(run_lab):
     assert set(summary["accuracy"]) == {"100 real digits",
                                         "100 real + 5,000 cGAN digits"}
     assert (out / "generated.png").exists()
+
+
+@pytest.mark.slow
+def test_srgan_default_run_beats_bicubic(run_lab):
+    summary, _ = run_lab("unit4_gan", "--exercise", "srgan")
+    # Measured: PSNR 18.3 dB vs 14.5 dB for bicubic; classifier accuracy 92.6%
+    # vs 91.2%. The issue asks for a win on either; PSNR is checked with margin.
+    assert summary["psnr_srgan"] > summary["psnr_bicubic"] + 1.0, summary

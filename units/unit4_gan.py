@@ -2,6 +2,37 @@
 
 Run ``python -m units.unit4_gan`` (or ``--help`` for the options and exercises).
 
+The exercises, by theme (the code of the others is in ``units/unit4/``):
+
+* GANs on the digits (``units/unit4/digits.py``): ``dcgan`` (below), ``vanilla``
+  (MLP networks, the 2014 paper's set-up), ``cgan`` (the label goes into G and
+  D; ask for a 7, get a 7), ``wgan-gp`` (the DCGAN against WGAN-GP for the same
+  training time), ``losses`` (one DCGAN under every loss family),
+  ``interpolation`` (latent walks; slerp keeps the latent norm, a straight line
+  passes near the origin, where Gaussian latents never are) and
+  ``augmentation`` (cGAN samples as extra training data for a classifier that
+  has few labels).
+* Known problems (``units/unit4/toy.py``): ``mode-collapse`` on the 8-Gaussian
+  ring, where everything is measurable: with 5 discriminator steps per
+  generator step, the minimax generator gets no gradient (its loss saturates)
+  and learns nothing, the non-saturating one collapses onto a single mode, and
+  WGAN-GP, built for that many critic steps, covers all eight; and
+  ``generative-vs-discriminative`` (naive Bayes and a Gaussian mixture per class
+  can *sample* digits; logistic regression and an MLP classify better once
+  there is enough data, as Ng & Jordan 2001 predict).
+* Image-conditioned GANs (``units/unit4/translation.py``): ``pix2pix``
+  (inpainting a 12x12 hole: the rest of the digit constrains the missing
+  strokes, so the task is visibly solvable and its success measurable by the
+  classifier), ``cyclegan`` (thin <-> bold digits from disjoint halves of the
+  training set; the true dilation is known, so the translation can be scored),
+  ``srgan`` (7x7 -> 28x28 against bicubic upsampling) and ``lapgan``
+  (7 -> 14 -> 28, each finer level adding the detail of the coarser one).
+
+Every digit exercise measures samples the same way (``units/unit4/judge.py``):
+a digit classifier's confidence and class histogram, and the classifier FID /
+KID against 1,000 test digits, next to their floor (the same distances between
+1,000 real training digits and the test digits).
+
 Exercise ``dcgan`` (the default) trains a DCGAN (Radford et al. 2016) on the
 5,000 real handwritten digits embedded in the package, with Goodfellow's
 non-saturating generator loss and one discriminator step per generator step. It
