@@ -76,7 +76,8 @@ class GaussianMixtureClassifier:
         self.components = check_positive_int("components", components)
         self.iterations = check_positive_int("iterations", iterations)
         if not var_floor > 0:
-            raise ValueError(f"`var_floor` must be > 0. Received: var_floor={var_floor}")
+            raise ValueError("`var_floor` must be > 0. "
+                             f"Received: var_floor={var_floor}")
         self.var_floor = float(var_floor)
         self.seed = seed
         self.classes_ = None

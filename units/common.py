@@ -43,8 +43,15 @@ def compile_classifier(model, optimizer=None):
 
 def export_if_asked(model, args, summary, serves):
     """Exports ``model`` to ``--export`` (unless it is ``none``) and records it in
-    ``summary`` with what its ``serve`` endpoint does."""
+    ``summary`` with what its endpoints do. A `keras_genai.models` model writes
+    its own endpoints (``model.export``); a plain Keras model is served by its
+    ``call``."""
+    from keras_genai.models import GenerativeModel
+
     if args.export:
-        export_saved_model(model, args.export)
+        if isinstance(model, GenerativeModel):
+            model.export(args.export)
+        else:
+            export_saved_model(model, args.export)
         summary["SavedModel"] = f"{args.export} (serve: {serves})"
     return summary

@@ -77,7 +77,8 @@ def lapgan_discriminator(image_shape=(14, 14, 1), filters=(32, 64),
     residual = keras.Input(image_shape, name="residual")
     x = keras.layers.Concatenate(name="coarse_and_residual")([coarse, residual])
     for i, f in enumerate(filters, start=1):
-        x = keras.layers.Conv2D(f, 3, strides=2, padding="same", name=f"down{i}_conv")(x)
+        x = keras.layers.Conv2D(f, 3, strides=2, padding="same",
+                                name=f"down{i}_conv")(x)
         x = keras.layers.LeakyReLU(0.2, name=f"down{i}_lrelu")(x)
     x = keras.layers.Flatten(name="features")(x)
     x = keras.layers.Dense(1, name="logit")(x)

@@ -14,7 +14,8 @@ def _divisible(name, shape, factor):
     shape = check_shape(name, shape, rank=3)
     if shape[0] % factor or shape[1] % factor:
         raise ValueError(f"`{name}` height and width must be divisible by {factor} "
-                         f"(2 ** number of stride-2 layers). Received: {name}={shape!r}")
+                         "(2 ** number of stride-2 layers). "
+                         f"Received: {name}={shape!r}")
     return shape
 
 

@@ -11,9 +11,10 @@ from keras_genai.utils.checks import check_positive_int
 
 def _check_two_inputs(name, model):
     if len(model.inputs) != 2:
+        first = "z" if name == "generator" else "images"
         raise ValueError(
-            f"`{name}` must take two inputs, [{'z' if name == 'generator' else 'images'}"
-            f", labels]. Received: {name} with {len(model.inputs)} input(s)"
+            f"`{name}` must take two inputs, [{first}, labels]. "
+            f"Received: {name} with {len(model.inputs)} input(s)"
         )
     return [tuple(t.shape) for t in model.inputs]
 

@@ -5,6 +5,7 @@ import os
 import numpy as np
 
 from keras_genai.cli import take
+from units.common import export_if_asked
 
 # Optimiser settings per loss family. Radford et al. (2016): Adam 2e-4, beta_1
 # 0.5. Gulrajani et al. (2017), Algorithm 1: Adam 1e-4, beta_1 0, beta_2 0.9,
@@ -13,10 +14,8 @@ ADAM = {"wasserstein_gp": dict(learning_rate=1e-4, beta_1=0.0, beta_2=0.9)}
 DEFAULT_ADAM = dict(learning_rate=2e-4, beta_1=0.5)
 
 
-def digits_for_gan(args, labels=False):
-    """The training digits as a tanh-scaled dataset (with labels if asked),
-    honouring ``--train-size``; each batch feeds one generator step, so a
-    WGAN-GP batch holds ``d_steps`` minibatches."""
+def digits_for_gan(args):
+    """The raw training digits and labels (uint8), cut by ``--train-size``."""
     from keras_genai import data
 
     (x, y), _ = data.load_digits()
@@ -155,12 +154,9 @@ def register(lab):
                                             keys=["d_loss", "g_loss"],
                                             title="conditional GAN losses"),
         }
-        if args.export:
-            model.export(args.export)
-            summary["SavedModel"] = (f"{args.export} (serve: z[None, "
-                                     f"{args.latent_dim}], labels[None] int32 -> "
-                                     "images in [-1, 1])")
-        return summary
+        return export_if_asked(model, args, summary,
+                               f"serve: z[None, {args.latent_dim}], labels[None] "
+                               "int32 -> images in [-1, 1]")
 
     @lab.exercise("wgan-gp", "DCGAN (non-saturating) for --epochs, then WGAN-GP "
                              "for the same training time: FID and KID.",

@@ -6,6 +6,7 @@ import os
 import numpy as np
 
 from keras_genai.cli import take
+from units.common import export_if_asked
 
 ADAM = dict(learning_rate=2e-4, beta_1=0.5)  # pix2pix, CycleGAN, LAPGAN
 
@@ -114,15 +115,14 @@ def register(lab):
                                os.path.join(out, "inpainting.png"),
                                "rows: holed input, pix2pix output, original"),
         }
-        if args.export:
-            model.export(args.export)
-            summary["SavedModel"] = f"{args.export} (serve: holed [None, 28, 28, 1])"
-        return summary
+        return export_if_asked(
+            model, args, summary, "serve: holed [None, 28, 28, 1] -> "
+            "restored")
 
     @lab.exercise("cyclegan", "CycleGAN between thin and bold (dilated) digits "
                               "from disjoint halves of the training set: "
                               "translation error against the true dilation.",
-                  epochs=10)
+                  export=os.path.join("saved_models", "unit4_cyclegan"), epochs=10)
     def cyclegan(args, out):
         import keras
         import tensorflow as tf
@@ -167,7 +167,7 @@ def register(lab):
         def l1(a, b):
             return float(np.mean(np.abs(a - b)))
 
-        return {
+        summary = {
             "final cycle_loss / identity_loss":
                 f"{history.history['cycle_loss'][-1]:.4f} / "
                 f"{history.history['identity_loss'][-1]:.4f}",
@@ -185,10 +185,14 @@ def register(lab):
                                "rows: thin test digit, G(thin), true dilation, "
                                "F(true dilation)"),
         }
+        return export_if_asked(
+            model, args, summary, "serve: thin [None, 28, 28, 1] -> "
+            "bold; serve_b_to_a: bold -> thin")
 
     @lab.exercise("srgan", "SRGAN 7x7 -> 28x28: adversarial + content loss "
                            "(digit-classifier features) vs bicubic upsampling, by "
-                           "PSNR and classifier accuracy.", epochs=10)
+                           "PSNR and classifier accuracy.",
+                  export=os.path.join("saved_models", "unit4_srgan"), epochs=10)
     def srgan(args, out):
         import keras
         import tensorflow as tf
@@ -222,7 +226,7 @@ def register(lab):
         results = {name: (psnr(images, x_test), _accuracy(images, y_test, classifier))
                    for name, images in (("nearest", nearest), ("bicubic", bicubic),
                                         ("SRGAN", upscaled), ("original", x_test))}
-        return {
+        summary = {
             "final content_loss / adversarial_loss":
                 f"{history.history['content_loss'][-1]:.4f} / "
                 f"{history.history['adversarial_loss'][-1]:.4f}",
@@ -237,10 +241,14 @@ def register(lab):
                                os.path.join(out, "super_resolution.png"),
                                "rows: 7x7 input (nearest), bicubic, SRGAN, original"),
         }
+        return export_if_asked(
+            model, args, summary, "serve: [None, 7, 7, 1] in [-1, 1] -> "
+            "[None, 28, 28, 1]")
 
     @lab.exercise("lapgan", "LAPGAN 7 -> 14 -> 28: a GAN for 7x7 digits and two "
                             "conditional GANs that add the detail of each finer "
-                            "level; classifier FID against the floor.", epochs=30)
+                            "level; classifier FID against the floor.",
+                  export=os.path.join("saved_models", "unit4_lapgan"), epochs=30)
     def lapgan(args, out):
         import keras
 
@@ -272,7 +280,7 @@ def register(lab):
         report = judge.report(levels[-1])
         upsampled = [np.repeat(np.repeat(level, 28 // level.shape[1], axis=1),
                                28 // level.shape[2], axis=2) for level in levels]
-        return {
+        summary = {
             **judge.floors(),
             "final d_loss / g_loss (sums over 3 levels)":
                 f"{history.history['d_loss'][-1]:.4f} / "
@@ -286,3 +294,6 @@ def register(lab):
                                   "rows: level 0 (7x7), level 1 (14x14), level 2 "
                                   "(28x28), same samples"),
         }
+        return export_if_asked(
+            model, args, summary, f"serve: z [None, 3, {latent}] -> "
+            "[None, 28, 28, 1]")
