@@ -66,7 +66,7 @@ def register(lab):
 
     @lab.exercise("vanilla", "The 'vanilla' GAN: MLP generator and discriminator "
                              "on the digits, measured like the DCGAN.",
-                  epochs=60)
+                  epochs=200)
     def vanilla(args, out):
         import keras
 

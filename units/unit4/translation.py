@@ -122,7 +122,7 @@ def register(lab):
     @lab.exercise("cyclegan", "CycleGAN between thin and bold (dilated) digits "
                               "from disjoint halves of the training set: "
                               "translation error against the true dilation.",
-                  export=os.path.join("saved_models", "unit4_cyclegan"), epochs=10)
+                  export=os.path.join("saved_models", "unit4_cyclegan"), epochs=40)
     def cyclegan(args, out):
         import keras
         import tensorflow as tf
@@ -261,11 +261,11 @@ def register(lab):
         x, _, _, _ = _tanh_digits(args)
         latent = args.latent_dim
         model = models.LAPGAN(
-            [builders.mlp_generator(latent, (7, 7, 1), hidden_units=(128, 128),
-                                    name="level0_generator"),
+            [builders.mlp_generator(latent, (7, 7, 1), hidden_units=(256, 256),
+                                    batch_norm=True, name="level0_generator"),
              builders.lapgan_generator((14, 14, 1), latent, name="level1_generator"),
              builders.lapgan_generator((28, 28, 1), latent, name="level2_generator")],
-            [builders.mlp_discriminator((7, 7, 1), (128, 64),
+            [builders.mlp_discriminator((7, 7, 1), (256, 128), dropout=0.3,
                                         name="level0_discriminator"),
              builders.lapgan_discriminator((14, 14, 1), name="level1_discriminator"),
              builders.lapgan_discriminator((28, 28, 1),
