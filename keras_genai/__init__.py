@@ -4,8 +4,8 @@ The package follows the course unit by unit: data loaders (`keras_genai.data`),
 network builders (`keras_genai.builders`), custom layers (`keras_genai.layers`),
 hand-written gradients for teaching (`keras_genai.gradients`), models that own a
 training algorithm (`keras_genai.models`), pure loss functions
-(`keras_genai.losses`), sample-quality metrics (`keras_genai.metrics`), callbacks
-and figures.
+(`keras_genai.losses`), sample-quality metrics (`keras_genai.metrics`), NumPy
+generative classifiers (`keras_genai.classical`), callbacks and figures.
 
 Importing the package has no side effects: nothing is downloaded, trained or
 written, and the heavy optional libraries (tensorflow-datasets, matplotlib, mlxtend)
@@ -23,6 +23,7 @@ __version__ = "0.1.0"
 
 from keras_genai import builders
 from keras_genai import callbacks
+from keras_genai import classical
 from keras_genai import data
 from keras_genai import gradients
 from keras_genai import layers
@@ -36,6 +37,7 @@ __all__ = [
     "__version__",
     "builders",
     "callbacks",
+    "classical",
     "data",
     "gradients",
     "layers",
