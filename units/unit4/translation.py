@@ -97,18 +97,19 @@ def register(lab):
         def hole_l1(images):
             return float(np.mean(np.abs(images - x_test)[inside]))
 
+        accuracy = {name: _accuracy(images, y_test, classifier) for name, images in
+                    (("original", x_test), ("holed", holed_test),
+                     ("restored", restored))}
         summary = {
             "final l1_loss / adversarial_loss":
                 f"{history.history['l1_loss'][-1]:.4f} / "
                 f"{history.history['adversarial_loss'][-1]:.4f}",
             "classifier accuracy: original / holed / restored test digits":
-                f"{_accuracy(x_test, y_test, classifier):.1%} / "
-                f"{_accuracy(holed_test, y_test, classifier):.1%} / "
-                f"{_accuracy(restored, y_test, classifier):.1%}",
+                " / ".join(f"{a:.1%}" for a in accuracy.values()),
             "mean |error| inside the hole: holed / restored":
                 f"{hole_l1(holed_test):.3f} / {hole_l1(restored):.3f}",
-            "accuracy_holed": _accuracy(holed_test, y_test, classifier),
-            "accuracy_restored": _accuracy(restored, y_test, classifier),
+            "accuracy_holed": accuracy["holed"],
+            "accuracy_restored": accuracy["restored"],
             "hole_l1_restored": hole_l1(restored),
             "hole_l1_holed": hole_l1(holed_test),
             "grid": _rows_grid([holed_test, restored, x_test],
