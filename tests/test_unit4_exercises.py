@@ -128,6 +128,7 @@ def test_augmentation_short_run(run_lab):
     summary, out = run_lab("unit4_gan", "--exercise", "augmentation", "--epochs", "1",
                            "--train-size", "100")
     assert set(summary["accuracy"]) == {"100 real digits",
+                                        "100 real + 100 cGAN digits",
                                         "100 real + 5,000 cGAN digits"}
     assert (out / "generated.png").exists()
 

@@ -270,8 +270,9 @@ def register(lab):
         }
 
     @lab.exercise("augmentation", "A classifier trained on a small labelled subset "
-                                  "(--train-size, default 500) with and without "
-                                  "5,000 cGAN samples of the same subset.",
+                                  "(--train-size, default 500) alone, with as many "
+                                  "cGAN samples of the same subset, and with "
+                                  "5,000.",
                   epochs=150)
     def augmentation(args, out):
         import keras
@@ -301,8 +302,13 @@ def register(lab):
         real = x[..., None].astype("float32") / 255.0
         test = x_test[..., None].astype("float32") / 255.0
         accuracy = {}
+        # As many generated digits as real ones, and ten times as many.
+        same = np.arange(len(labels)).reshape(10, -1)[:, :max(1, n // 10)].ravel()
         for name, (xs, ys) in {
                 f"{n} real digits": (real, y),
+                f"{n} real + {len(same):,} cGAN digits": (
+                    np.concatenate([real, generated[same]]),
+                    np.concatenate([y, labels[same]])),
                 f"{n} real + 5,000 cGAN digits": (np.concatenate([real, generated]),
                                                   np.concatenate([y, labels]))}.items():
             keras.utils.set_random_seed(args.seed)
