@@ -10,7 +10,9 @@ Subclasses implement ``train_step`` / ``test_step``, ``compile`` (calling
 import keras
 import tensorflow as tf
 
+from keras_genai import losses as losses_module
 from keras_genai.callbacks import NaNGuard
+from keras_genai.utils.checks import check_choice
 from keras_genai.utils.io import atomic_directory
 
 
@@ -189,6 +191,59 @@ class GenerativeModel(keras.Model):
                 f"(each keeps its own state). Received the same object twice: {d_opt}"
             )
         return d_opt, g_opt
+
+    def _set_adversarial_loss(self, loss, allowed, label_smoothing=0.0):
+        """Checks and sets the adversarial loss family of ``compile``.
+
+        Sets ``loss_name``, ``label_smoothing`` and the pure functions
+        ``g_loss_fn`` / ``d_loss_fn`` of `keras_genai.losses.GAN_LOSSES`.
+
+        Args:
+            loss: the family's name; must be one of ``allowed``.
+            allowed: the families this model accepts.
+            label_smoothing: one-sided smoothing of D's real target, in
+                ``[0, 1)``; only for `keras_genai.losses.SMOOTHABLE_LOSSES`.
+        """
+        check_choice("loss", loss, tuple(allowed))
+        if not 0.0 <= label_smoothing < 1.0:
+            raise ValueError(
+                "`label_smoothing` must be in [0, 1). "
+                f"Received: label_smoothing={label_smoothing}"
+            )
+        if label_smoothing and loss not in losses_module.SMOOTHABLE_LOSSES:
+            raise ValueError(
+                f"`label_smoothing` applies to the losses "
+                f"{losses_module.SMOOTHABLE_LOSSES}, not to loss={loss!r}. "
+                f"Received: label_smoothing={label_smoothing}"
+            )
+        self.g_loss_fn, self.d_loss_fn = losses_module.get_gan_loss(loss)
+        self.loss_name = loss
+        self.label_smoothing = float(label_smoothing)
+
+    def _adversarial_d_loss(self, real_outputs, fake_outputs):
+        """D's loss of the chosen family on its outputs for real and fake
+        images, with the label smoothing where the family takes it."""
+        if self.loss_name in losses_module.SMOOTHABLE_LOSSES:
+            return self.d_loss_fn(real_outputs, fake_outputs,
+                                  label_smoothing=self.label_smoothing)
+        return self.d_loss_fn(real_outputs, fake_outputs)
+
+    def _descend(self, optimizer, variables, loss_fn):
+        """One ``optimizer`` step on ``variables`` down the loss ``loss_fn()``.
+
+        ``loss_fn`` returns the loss, or a tuple whose first item is the loss
+        (the rest is passed back: outputs to log). The loss is scaled with
+        `scale_loss` before the gradient, so replicas sum to the global-batch
+        gradient.
+
+        Returns:
+            What ``loss_fn`` returned.
+        """
+        with tf.GradientTape() as tape:
+            out = loss_fn()
+            scaled = self.scale_loss(out[0] if isinstance(out, tuple) else out)
+        optimizer.apply(tape.gradient(scaled, variables), variables)
+        return out
 
     def _finish_compile(self, optimizers, config, **kwargs):
         """Compiles the Keras side and builds each optimizer on its variables.

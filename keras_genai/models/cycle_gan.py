@@ -4,12 +4,10 @@ import keras
 import tensorflow as tf
 from keras import ops
 
-from keras_genai import losses as losses_module
 from keras_genai.models.base import GenerativeModel
 from keras_genai.models.base import check_network
 from keras_genai.models.paired_gan import PAIRED_LOSSES
-from keras_genai.models.paired_gan import _check_weight
-from keras_genai.utils.checks import check_choice
+from keras_genai.utils.checks import check_non_negative
 
 _NETWORKS = ("generator_ab", "generator_ba", "discriminator_a", "discriminator_b")
 
@@ -64,8 +62,8 @@ class CycleGAN(GenerativeModel):
         for name, network in zip(_NETWORKS, (generator_ab, generator_ba,
                                              discriminator_a, discriminator_b)):
             setattr(self, name, check_network(name, network))
-        self.cycle_weight = _check_weight("cycle_weight", cycle_weight)
-        self.identity_weight = _check_weight(
+        self.cycle_weight = check_non_negative("cycle_weight", cycle_weight)
+        self.identity_weight = check_non_negative(
             "identity_weight",
             0.5 * self.cycle_weight if identity_weight is None else identity_weight)
         shape_a = tuple(generator_ab.input_shape)[1:]
@@ -105,9 +103,7 @@ class CycleGAN(GenerativeModel):
             **kwargs: `keras.Model.compile` options.
         """
         d_opt, g_opt = self._two_optimizers(d_optimizer, g_optimizer, kwargs)
-        check_choice("loss", loss, PAIRED_LOSSES)
-        self.loss_name = loss
-        self.g_loss_fn, self.d_loss_fn = losses_module.get_gan_loss(loss)
+        self._set_adversarial_loss(loss, PAIRED_LOSSES)
         self._finish_compile(
             {"d_optimizer": (d_opt, self._variables("discriminator")),
              "g_optimizer": (g_opt, self._variables("generator"))},
@@ -125,10 +121,12 @@ class CycleGAN(GenerativeModel):
         return data[0], data[1]
 
     def _d_loss(self, a, b, fake_a, fake_b, training):
-        return (self.d_loss_fn(self.discriminator_a(a, training=training),
-                               self.discriminator_a(fake_a, training=training))
-                + self.d_loss_fn(self.discriminator_b(b, training=training),
-                                 self.discriminator_b(fake_b, training=training)))
+        return (self._adversarial_d_loss(
+                    self.discriminator_a(a, training=training),
+                    self.discriminator_a(fake_a, training=training))
+                + self._adversarial_d_loss(
+                    self.discriminator_b(b, training=training),
+                    self.discriminator_b(fake_b, training=training)))
 
     def _g_losses(self, a, b, training):
         def l1(x, y):
@@ -160,14 +158,11 @@ class CycleGAN(GenerativeModel):
         d_vars, g_vars = self._variables("discriminator"), self._variables("generator")
         fake_b = self.generator_ab(a, training=True)
         fake_a = self.generator_ba(b, training=True)
-        with tf.GradientTape() as tape:
-            d_loss = self._d_loss(a, b, fake_a, fake_b, training=True)
-            scaled = self.scale_loss(d_loss)
-        self.d_optimizer.apply(tape.gradient(scaled, d_vars), d_vars)
-        with tf.GradientTape() as tape:
-            g_losses = self._g_losses(a, b, training=True)
-            scaled = self.scale_loss(g_losses[0])
-        self.g_optimizer.apply(tape.gradient(scaled, g_vars), g_vars)
+        d_loss = self._descend(
+            self.d_optimizer, d_vars,
+            lambda: self._d_loss(a, b, fake_a, fake_b, training=True))
+        g_losses = self._descend(self.g_optimizer, g_vars,
+                                 lambda: self._g_losses(a, b, training=True))
         return self._update_metrics(d_loss, g_losses)
 
     def test_step(self, data):

@@ -8,6 +8,7 @@ from keras import ops
 from keras_genai import losses as losses_module
 from keras_genai.models.base import GenerativeModel
 from keras_genai.models.base import check_network
+from keras_genai.utils.checks import check_non_negative
 from keras_genai.utils.checks import check_positive_int
 
 
@@ -156,34 +157,18 @@ class GAN(GenerativeModel):
         ...             loss="wasserstein_gp")  # 5 critic steps, lambda = 10
         """
         d_opt, g_opt = self._two_optimizers(d_optimizer, g_optimizer, kwargs)
-        self.g_loss_fn, self.d_loss_fn = losses_module.get_gan_loss(loss)
         wgan_gp = loss == "wasserstein_gp"
-        self.d_steps = check_positive_int(
+        d_steps = check_positive_int(
             "d_steps", (5 if wgan_gp else 1) if d_steps is None else d_steps)
-        if not 0.0 <= label_smoothing < 1.0:
-            raise ValueError(
-                "`label_smoothing` must be in [0, 1). "
-                f"Received: label_smoothing={label_smoothing}"
-            )
-        if label_smoothing and loss not in losses_module.SMOOTHABLE_LOSSES:
-            raise ValueError(
-                f"`label_smoothing` applies to the losses "
-                f"{losses_module.SMOOTHABLE_LOSSES}, not to loss={loss!r}. "
-                f"Received: label_smoothing={label_smoothing}"
-            )
-        if gradient_penalty_weight is None:
-            gradient_penalty_weight = 10.0 if wgan_gp else 0.0
-        if isinstance(gradient_penalty_weight, bool) or not (
-                isinstance(gradient_penalty_weight, (int, float))
-                and gradient_penalty_weight >= 0):
-            raise ValueError(
-                "`gradient_penalty_weight` must be a number >= 0. "
-                f"Received: gradient_penalty_weight={gradient_penalty_weight!r}"
-            )
-        self.loss_name = loss
+        gradient_penalty_weight = check_non_negative(
+            "gradient_penalty_weight",
+            (10.0 if wgan_gp else 0.0) if gradient_penalty_weight is None
+            else gradient_penalty_weight)
+        # Every argument is checked before the model changes.
+        self._set_adversarial_loss(loss, losses_module.GAN_LOSSES, label_smoothing)
+        self.d_steps = d_steps
         self.decision_threshold = losses_module.DECISION_THRESHOLDS[loss]
-        self.label_smoothing = float(label_smoothing)
-        self.gradient_penalty_weight = float(gradient_penalty_weight)
+        self.gradient_penalty_weight = gradient_penalty_weight
         self._finish_compile(
             {
                 "d_optimizer": (d_opt, self.discriminator.trainable_variables),
@@ -221,11 +206,7 @@ class GAN(GenerativeModel):
         the gradient penalty (0 when off)."""
         real_out = self._discriminate(real, condition, training)
         fake_out = self._discriminate(fake, condition, training)
-        if self.loss_name in losses_module.SMOOTHABLE_LOSSES:
-            d_loss = self.d_loss_fn(real_out, fake_out,
-                                    label_smoothing=self.label_smoothing)
-        else:
-            d_loss = self.d_loss_fn(real_out, fake_out)
+        d_loss = self._adversarial_d_loss(real_out, fake_out)
         penalty = tf.constant(0.0)
         if self.gradient_penalty_weight:
             penalty = losses_module.gradient_penalty(
@@ -283,16 +264,14 @@ class GAN(GenerativeModel):
             batch = tf.shape(real_i)[0]
             # The fakes need no gradient in the D step: draw them off the tape.
             fake = self._fakes(batch, condition_i, training=True)
-            with tf.GradientTape() as tape:
-                d_loss, real_out, fake_out, penalty = self._discriminator_loss(
-                    real_i, fake, condition_i, training=True)
-                scaled_loss = self.scale_loss(d_loss)
-            self.d_optimizer.apply(tape.gradient(scaled_loss, d_vars), d_vars)
+            d_loss, real_out, fake_out, penalty = self._descend(
+                self.d_optimizer, d_vars,
+                lambda: self._discriminator_loss(real_i, fake, condition_i,
+                                                 training=True))
             d_losses.append(d_loss)
-        with tf.GradientTape() as tape:
-            g_loss = self._generator_loss(batch, condition_i, training=True)
-            scaled_loss = self.scale_loss(g_loss)
-        self.g_optimizer.apply(tape.gradient(scaled_loss, g_vars), g_vars)
+        g_loss = self._descend(
+            self.g_optimizer, g_vars,
+            lambda: self._generator_loss(batch, condition_i, training=True))
         return self._update_metrics(tf.add_n(d_losses) / len(d_losses), g_loss,
                                     real_out, fake_out, penalty)
 

@@ -5,11 +5,9 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
-from keras_genai import losses as losses_module
 from keras_genai.models.base import GenerativeModel
 from keras_genai.models.base import check_network
 from keras_genai.models.paired_gan import PAIRED_LOSSES
-from keras_genai.utils.checks import check_choice
 from keras_genai.utils.checks import check_positive_int
 
 
@@ -153,9 +151,7 @@ class LAPGAN(GenerativeModel):
             **kwargs: `keras.Model.compile` options.
         """
         d_opt, g_opt = self._two_optimizers(d_optimizer, g_optimizer, kwargs)
-        check_choice("loss", loss, PAIRED_LOSSES)
-        self.loss_name = loss
-        self.g_loss_fn, self.d_loss_fn = losses_module.get_gan_loss(loss)
+        self._set_adversarial_loss(loss, PAIRED_LOSSES)
         self._finish_compile(
             {"d_optimizer": (d_opt, self._variables(self.discriminators)),
              "g_optimizer": (g_opt, self._variables(self.generators))},
@@ -185,7 +181,7 @@ class LAPGAN(GenerativeModel):
         return residuals, coarse
 
     def _d_loss(self, residuals, coarse, fakes, training):
-        return sum(self.d_loss_fn(
+        return sum(self._adversarial_d_loss(
             self._discriminate_level(k, residuals[k], coarse[k], training),
             self._discriminate_level(k, fakes[k], coarse[k], training))
             for k in range(self.num_levels))
@@ -208,14 +204,11 @@ class LAPGAN(GenerativeModel):
         d_vars = self._variables(self.discriminators)
         g_vars = self._variables(self.generators)
         fakes = self._fakes(batch, coarse, training=True)
-        with tf.GradientTape() as tape:
-            d_loss = self._d_loss(residuals, coarse, fakes, training=True)
-            scaled = self.scale_loss(d_loss)
-        self.d_optimizer.apply(tape.gradient(scaled, d_vars), d_vars)
-        with tf.GradientTape() as tape:
-            g_loss = self._g_loss(batch, coarse, training=True)
-            scaled = self.scale_loss(g_loss)
-        self.g_optimizer.apply(tape.gradient(scaled, g_vars), g_vars)
+        d_loss = self._descend(
+            self.d_optimizer, d_vars,
+            lambda: self._d_loss(residuals, coarse, fakes, training=True))
+        g_loss = self._descend(self.g_optimizer, g_vars,
+                               lambda: self._g_loss(batch, coarse, training=True))
         self.d_loss_tracker.update_state(d_loss)
         self.g_loss_tracker.update_state(g_loss)
         return {m.name: m.result() for m in self.metrics}

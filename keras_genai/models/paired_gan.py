@@ -10,19 +10,12 @@ import keras
 import tensorflow as tf
 from keras import ops
 
-from keras_genai import losses as losses_module
 from keras_genai.models.base import GenerativeModel
 from keras_genai.models.base import check_network
-from keras_genai.utils.checks import check_choice
+from keras_genai.utils.checks import check_non_negative
 
 # Families that need no Lipschitz constraint or extra critic steps.
 PAIRED_LOSSES = ("minimax", "non_saturating", "least_squares", "hinge")
-
-
-def _check_weight(name, value):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-        raise ValueError(f"`{name}` must be a number >= 0. Received: {name}={value!r}")
-    return float(value)
 
 
 class PairedGAN(GenerativeModel):
@@ -44,9 +37,9 @@ class PairedGAN(GenerativeModel):
         super().__init__(seed=seed, **kwargs)
         self.generator = check_network("generator", generator)
         self.discriminator = check_network("discriminator", discriminator)
-        self.reconstruction_weight = _check_weight("reconstruction_weight",
+        self.reconstruction_weight = check_non_negative("reconstruction_weight",
                                                    reconstruction_weight)
-        self.adversarial_weight = _check_weight("adversarial_weight",
+        self.adversarial_weight = check_non_negative("adversarial_weight",
                                                 adversarial_weight)
         self.source_shape = tuple(generator.input_shape)[1:]
         self.target_shape = tuple(generator.output_shape)[1:]
@@ -85,15 +78,7 @@ class PairedGAN(GenerativeModel):
             **kwargs: `keras.Model.compile` options.
         """
         d_opt, g_opt = self._two_optimizers(d_optimizer, g_optimizer, kwargs)
-        check_choice("loss", loss, PAIRED_LOSSES)
-        self.g_loss_fn, self.d_loss_fn = losses_module.get_gan_loss(loss)
-        if not 0.0 <= label_smoothing < 1.0 or (
-                label_smoothing and loss not in losses_module.SMOOTHABLE_LOSSES):
-            raise ValueError("`label_smoothing` must be in [0, 1) and only with "
-                             f"{losses_module.SMOOTHABLE_LOSSES}. Received: "
-                             f"label_smoothing={label_smoothing} with loss={loss!r}")
-        self.loss_name = loss
-        self.label_smoothing = float(label_smoothing)
+        self._set_adversarial_loss(loss, PAIRED_LOSSES, label_smoothing)
         self._finish_compile(
             {"d_optimizer": (d_opt, self.discriminator.trainable_variables),
              "g_optimizer": (g_opt, self.generator.trainable_variables)},
@@ -121,10 +106,7 @@ class PairedGAN(GenerativeModel):
     def _d_loss(self, source, target, fake, training):
         real_out = self._discriminate(source, target, training)
         fake_out = self._discriminate(source, fake, training)
-        if self.loss_name in losses_module.SMOOTHABLE_LOSSES:
-            return self.d_loss_fn(real_out, fake_out,
-                                  label_smoothing=self.label_smoothing)
-        return self.d_loss_fn(real_out, fake_out)
+        return self._adversarial_d_loss(real_out, fake_out)
 
     def _g_losses(self, source, target, training):
         fake = self.generator(source, training=training)
@@ -147,14 +129,12 @@ class PairedGAN(GenerativeModel):
         d_vars = self.discriminator.trainable_variables
         g_vars = self.generator.trainable_variables
         fake = self.generator(source, training=True)
-        with tf.GradientTape() as tape:
-            d_loss = self._d_loss(source, target, fake, training=True)
-            scaled = self.scale_loss(d_loss)
-        self.d_optimizer.apply(tape.gradient(scaled, d_vars), d_vars)
-        with tf.GradientTape() as tape:
-            g_losses = self._g_losses(source, target, training=True)
-            scaled = self.scale_loss(g_losses[0])
-        self.g_optimizer.apply(tape.gradient(scaled, g_vars), g_vars)
+        d_loss = self._descend(
+            self.d_optimizer, d_vars,
+            lambda: self._d_loss(source, target, fake, training=True))
+        g_losses = self._descend(
+            self.g_optimizer, g_vars,
+            lambda: self._g_losses(source, target, training=True))
         return self._update_metrics(d_loss, g_losses)
 
     def test_step(self, data):
@@ -243,7 +223,7 @@ class Pix2Pix(PairedGAN):
     def __init__(self, generator, discriminator, l1_weight=100.0, seed=None,
                  **kwargs):
         super().__init__(generator, discriminator,
-                         reconstruction_weight=_check_weight("l1_weight", l1_weight),
+                         reconstruction_weight=check_non_negative("l1_weight", l1_weight),
                          seed=seed, **kwargs)
 
     @property
@@ -321,7 +301,7 @@ class SRGAN(PairedGAN):
         if content_model is not None:
             check_network("content_model", content_model)
         self._content_model = content_model
-        self.pixel_weight = _check_weight("pixel_weight", pixel_weight)
+        self.pixel_weight = check_non_negative("pixel_weight", pixel_weight)
         super().__init__(generator, discriminator, reconstruction_weight=1.0,
                          adversarial_weight=adversarial_weight, seed=seed, **kwargs)
         if content_model is not None:

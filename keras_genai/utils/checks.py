@@ -36,6 +36,30 @@ def check_positive_int(name, value, minimum=1):
     return int(value)
 
 
+def check_non_negative(name, value):
+    """Checks that ``value`` is a real number ``>= 0`` (a loss weight, say).
+
+    Args:
+        name: the argument's name, used in the error message.
+        value: the value received.
+
+    Returns:
+        ``value`` as a Python ``float``.
+
+    Raises:
+        ValueError: if ``value`` is not a number (booleans are refused too) or
+            is negative.
+
+    Example:
+
+    >>> check_non_negative("l1_weight", 100)
+    100.0
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not value >= 0:
+        raise ValueError(f"`{name}` must be a number >= 0. Received: {name}={value!r}")
+    return float(value)
+
+
 def check_choice(name, value, choices):
     """Checks that ``value`` is one of ``choices``.
 
