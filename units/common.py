@@ -5,14 +5,16 @@ from keras_genai.cli import take
 from keras_genai.utils.io import export_saved_model
 
 
-def digits(args, train_size=None, flatten=False):
-    """The embedded digits scaled to ``[0, 1]``, for a classifier.
+def digits(args, train_size=None, flatten=False, scale="unit"):
+    """The embedded digits, scaled to ``[0, 1]`` for a classifier (or to
+    ``[-1, 1]`` for a tanh generator).
 
     Args:
         args: the parsed lab options; ``--train-size`` cuts the training set.
         train_size: the exercise's own cut, used when ``--train-size`` is not
             given (``None``: all 4,000 training digits).
         flatten: ``(N, 784)`` vectors instead of ``(N, 28, 28, 1)`` images.
+        scale: ``"unit"`` or ``"tanh"``, as in `data.pipeline.scale_images`.
 
     Returns:
         ``(x_train, y_train, x_test, y_test)``, images as float32 NumPy arrays.
@@ -24,10 +26,10 @@ def digits(args, train_size=None, flatten=False):
     x, y = take(args.train_size or train_size, x, y)
     shape = (-1, 784) if flatten else (-1, 28, 28, 1)
 
-    def scale(images):
-        return scale_images(images.reshape(shape), scale="unit").numpy()
+    def prepare(images):
+        return scale_images(images.reshape(shape), scale=scale).numpy()
 
-    return scale(x), y, scale(x_test), y_test
+    return prepare(x), y, prepare(x_test), y_test
 
 
 def compile_classifier(model, optimizer=None):

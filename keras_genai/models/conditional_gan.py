@@ -5,18 +5,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_genai.models.gan import GAN
-from keras_genai.models.gan import _check_score_shape
 from keras_genai.utils.checks import check_positive_int
-
-
-def _check_two_inputs(name, model):
-    if len(model.inputs) != 2:
-        first = "z" if name == "generator" else "images"
-        raise ValueError(
-            f"`{name}` must take two inputs, [{first}, labels]. "
-            f"Received: {name} with {len(model.inputs)} input(s)"
-        )
-    return [tuple(t.shape) for t in model.inputs]
 
 
 @keras.saving.register_keras_serializable(package="keras_genai")
@@ -67,28 +56,18 @@ class ConditionalGAN(GAN):
         """Number of labels the model is conditioned on."""
         return self._num_classes
 
+    NETWORK_INPUTS = {"generator": ("z", "labels"),
+                      "discriminator": ("images", "labels")}
+
     def _check_networks(self):
-        (z_shape, label_shape) = _check_two_inputs("generator", self.generator)
-        if z_shape[1:] != (self.latent_dim,):
-            raise ValueError(
-                "`latent_dim` must match the generator's z input shape "
-                f"{z_shape}. Received: latent_dim={self.latent_dim}"
-            )
+        image_shape = super()._check_networks()
+        label_shape = self._input_shapes("generator")[1]
         if label_shape[1:] not in ((), (1,)):
             raise ValueError(
                 "`generator`'s second input must be one integer label per sample, "
                 f"shape (batch,). Received: label input shape {label_shape}"
             )
-        g_out = tuple(self.generator.output_shape)[1:]
-        (image_shape, _) = _check_two_inputs("discriminator", self.discriminator)
-        if image_shape[1:] != g_out:
-            raise ValueError(
-                "`discriminator` must take the generator's output shape "
-                f"{g_out}. Received: discriminator image input shape "
-                f"{image_shape[1:]}"
-            )
-        _check_score_shape(self.discriminator)
-        return g_out
+        return image_shape
 
     def call(self, inputs, training=False):
         """Maps ``[z, labels]`` to images: ``G(z | y)``."""

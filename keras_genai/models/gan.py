@@ -85,20 +85,35 @@ class GAN(GenerativeModel):
         # (KERAS3_PITFALLS.md, item 2).
         self.built = True
 
+    # The inputs of each network, in order; a conditional GAN adds "labels".
+    NETWORK_INPUTS = {"generator": ("z",), "discriminator": ("images",)}
+
+    def _input_shapes(self, name):
+        """The input shapes of network ``name``, after checking their number."""
+        network = getattr(self, name)
+        expected = self.NETWORK_INPUTS[name]
+        if len(network.inputs) != len(expected):
+            raise ValueError(
+                f"`{name}` must take {len(expected)} input(s), "
+                f"[{', '.join(expected)}]. Received: {name} with "
+                f"{len(network.inputs)} input(s)"
+            )
+        return [tuple(t.shape) for t in network.inputs]
+
     def _check_networks(self):
         """Checks that G and D fit together; returns the image shape."""
-        g_in = tuple(self.generator.input_shape)
-        if g_in[1:] != (self.latent_dim,):
+        z_shape = self._input_shapes("generator")[0]
+        if z_shape[1:] != (self.latent_dim,):
             raise ValueError(
-                "`latent_dim` must match the generator's input shape "
-                f"{g_in}. Received: latent_dim={self.latent_dim}"
+                "`latent_dim` must match the generator's z input shape "
+                f"{z_shape}. Received: latent_dim={self.latent_dim}"
             )
         g_out = tuple(self.generator.output_shape)[1:]
-        d_in = tuple(self.discriminator.input_shape)[1:]
+        d_in = self._input_shapes("discriminator")[0][1:]
         if g_out != d_in:
             raise ValueError(
                 "`discriminator` must take the generator's output shape "
-                f"{g_out}. Received: discriminator input shape {d_in}"
+                f"{g_out}. Received: discriminator image input shape {d_in}"
             )
         _check_score_shape(self.discriminator)
         return g_out

@@ -31,6 +31,8 @@ class PairedGAN(GenerativeModel):
     """
 
     RECONSTRUCTION_NAME = "reconstruction_loss"
+    # The config entries that hold serialized networks.
+    _SERIALIZED_NETWORKS = ("generator", "discriminator")
 
     def __init__(self, generator, discriminator, reconstruction_weight,
                  adversarial_weight=1.0, seed=None, **kwargs):
@@ -171,7 +173,7 @@ class PairedGAN(GenerativeModel):
     def from_config(cls, config):
         """Rebuilds the model from `get_config`."""
         config = dict(config)
-        for key in ("generator", "discriminator", "content_model"):
+        for key in cls._SERIALIZED_NETWORKS:
             if config.get(key) is not None:
                 config[key] = keras.saving.deserialize_keras_object(config[key])
         return cls(**config)
@@ -295,6 +297,7 @@ class SRGAN(PairedGAN):
     """
 
     RECONSTRUCTION_NAME = "content_loss"
+    _SERIALIZED_NETWORKS = ("generator", "discriminator", "content_model")
 
     def __init__(self, generator, discriminator, content_model=None,
                  adversarial_weight=1e-3, pixel_weight=1.0, seed=None, **kwargs):

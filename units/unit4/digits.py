@@ -281,11 +281,12 @@ def register(lab):
         from keras_genai import data
         from keras_genai import models
         from keras_genai import viz
+        from keras_genai.data.pipeline import scale_images
         from units.common import compile_classifier
 
         keras.utils.set_random_seed(args.seed)
         (x_all, y_all), (x_test, y_test) = data.load_digits()
-        # A stratified labelled subset: the first n of a shuffled order.
+        # A random labelled subset of n digits.
         n = args.train_size or 500
         order = np.random.default_rng(args.seed).permutation(len(x_all))[:n]
         x, y = x_all[order], y_all[order]
@@ -299,8 +300,8 @@ def register(lab):
                  epochs=args.epochs, verbose=args.verbose)
         labels = np.repeat(np.arange(10), 500)
         generated = (cgan.generate(labels, seed=args.seed + 1) + 1.0) / 2.0
-        real = x[..., None].astype("float32") / 255.0
-        test = x_test[..., None].astype("float32") / 255.0
+        real = scale_images(x[..., None], scale="unit").numpy()
+        test = scale_images(x_test[..., None], scale="unit").numpy()
         accuracy = {}
         # As many generated digits as real ones, and ten times as many.
         same = np.arange(len(labels)).reshape(10, -1)[:, :max(1, n // 10)].ravel()

@@ -5,23 +5,10 @@ import os
 
 import numpy as np
 
-from keras_genai.cli import take
+from units.common import digits
 from units.common import export_if_asked
 
 ADAM = dict(learning_rate=2e-4, beta_1=0.5)  # pix2pix, CycleGAN, LAPGAN
-
-
-def _tanh_digits(args):
-    """Training and test digits scaled to [-1, 1] as (N, 28, 28, 1), labels."""
-    from keras_genai import data
-
-    (x, y), (x_test, y_test) = data.load_digits()
-    x, y = take(args.train_size, x, y)
-
-    def scale(images):
-        return (images.astype("float32")[..., None] / 127.5 - 1.0)
-
-    return scale(x), y, scale(x_test), y_test
 
 
 def _pairs_dataset(source, target, args):
@@ -79,7 +66,7 @@ def register(lab):
         from keras_genai import models
 
         keras.utils.set_random_seed(args.seed)
-        x, _, x_test, y_test = _tanh_digits(args)
+        x, _, x_test, y_test = digits(args, scale="tanh")
         holed, _ = data.occlude(x, hole=12, fill=-1.0, seed=args.seed)
         holed_test, mask_test = data.occlude(x_test, hole=12, fill=-1.0,
                                              seed=args.seed + 1)
@@ -134,7 +121,7 @@ def register(lab):
         from keras_genai import models
 
         keras.utils.set_random_seed(args.seed)
-        x, _, x_test, y_test = _tanh_digits(args)
+        x, _, x_test, y_test = digits(args, scale="tanh")
         half = len(x) // 2
         thin, bold = x[:half], data.thicken(x[half:])  # no digit in both
         bold_test = data.thicken(x_test)
@@ -204,7 +191,7 @@ def register(lab):
         from keras_genai import models
 
         keras.utils.set_random_seed(args.seed)
-        x, _, x_test, y_test = _tanh_digits(args)
+        x, _, x_test, y_test = digits(args, scale="tanh")
         low, low_test = data.downsample(x, 4), data.downsample(x_test, 4)
         classifier = metrics.digit_classifier()
         # phi: the classifier's second convolution, on generator-range images.
@@ -259,7 +246,7 @@ def register(lab):
         from units.unit4.judge import DigitJudge
 
         keras.utils.set_random_seed(args.seed)
-        x, _, _, _ = _tanh_digits(args)
+        x, _, _, _ = digits(args, scale="tanh")
         latent = args.latent_dim
         model = models.LAPGAN(
             [builders.mlp_generator(latent, (7, 7, 1), hidden_units=(256, 256),
