@@ -4,8 +4,9 @@ The package follows the course unit by unit: data loaders (`keras_genai.data`),
 network builders (`keras_genai.builders`), custom layers (`keras_genai.layers`),
 hand-written gradients for teaching (`keras_genai.gradients`), models that own a
 training algorithm (`keras_genai.models`), pure loss functions
-(`keras_genai.losses`), sample-quality metrics (`keras_genai.metrics`), NumPy
-generative classifiers (`keras_genai.classical`), callbacks and figures.
+(`keras_genai.losses`), sparsity regularizers (`keras_genai.regularizers`),
+sample-quality metrics (`keras_genai.metrics`), NumPy generative classifiers
+(`keras_genai.classical`), callbacks and figures.
 
 Importing the package has no side effects: nothing is downloaded, trained or
 written, and the heavy optional libraries (tensorflow-datasets, matplotlib, mlxtend)
@@ -30,6 +31,7 @@ from keras_genai import layers
 from keras_genai import losses
 from keras_genai import metrics
 from keras_genai import models
+from keras_genai import regularizers
 from keras_genai import utils
 from keras_genai import viz
 
@@ -44,6 +46,7 @@ __all__ = [
     "losses",
     "metrics",
     "models",
+    "regularizers",
     "utils",
     "viz",
 ]

@@ -9,6 +9,10 @@ and returns the mean over the batch as a scalar. Writing ``log D(x)`` as ``-soft
 Goodfellow et al. (2014), "Generative Adversarial Nets", eq. 1:
 
     min_G max_D V(D, G) = E_x[log D(x)] + E_z[log(1 - D(G(z)))]
+
+The autoencoder losses (`kl_divergence`, `bernoulli_reconstruction_loss`,
+`gaussian_reconstruction_loss`) return one value per example, in nats, so a model
+can average them over its batch and report them per image.
 """
 
 from keras import ops
@@ -348,15 +352,134 @@ def discriminator_accuracy(real_outputs, fake_outputs, threshold=0.0):
     return ops.mean(real), ops.mean(fake)
 
 
+# -- autoencoder and VAE losses (per example: one value per image) -----------------
+
+
+def _per_example_sum(values):
+    """Sums every axis but the first (the batch axis)."""
+    values = ops.convert_to_tensor(values)
+    return ops.sum(ops.reshape(values, (ops.shape(values)[0], -1)), axis=1)
+
+
+def kl_divergence(mean, log_var):
+    """KL divergence of a diagonal Gaussian posterior from the standard normal prior.
+
+    Kingma & Welling (2014), "Auto-Encoding Variational Bayes", appendix B:
+
+        KL(N(mu, sigma^2) || N(0, I)) = 1/2 sum_j (mu_j^2 + sigma_j^2
+                                                   - log sigma_j^2 - 1)
+
+    computed from the log-variance (``sigma^2 = exp(log_var)``), so no ``log`` of a
+    variance that rounds to 0 appears. The course notes write
+    ``1/2 sum(mu^2 + sigma^2 - log(1e-8 + sigma^2)) - 1``, with the ``- 1`` outside
+    the sum: the correct ``- 1`` is inside, once per latent dimension (with it
+    outside, the KL of the prior to itself would be ``-1`` instead of 0).
+
+    Args:
+        mean: posterior means, shape ``(batch, latent_dim)``.
+        log_var: posterior log-variances, same shape.
+
+    Returns:
+        The KL of each example in nats, shape ``(batch,)``.
+
+    Example:
+
+    >>> float(kl_divergence(ops.zeros((1, 3)), ops.zeros((1, 3)))[0])
+    0.0
+    """
+    mean = ops.convert_to_tensor(mean)
+    log_var = ops.convert_to_tensor(log_var)
+    return 0.5 * _per_example_sum(ops.square(mean) + ops.exp(log_var) - log_var - 1.0)
+
+
+def bernoulli_reconstruction_loss(x, probabilities, epsilon=1e-7):
+    """Negative log-likelihood of ``x`` under independent Bernoulli pixels.
+
+    ``-log p(x | z) = -sum_i [x_i log p_i + (1 - x_i) log(1 - p_i)]``, the binary
+    cross-entropy summed over the pixels of each image (Kingma & Welling 2014,
+    appendix C.1). For binarized images it is a log-likelihood in nats; for grey
+    levels in ``[0, 1]`` it is the usual cross-entropy surrogate.
+
+    Args:
+        x: targets in ``[0, 1]``, shape ``(batch, ...)``.
+        probabilities: the decoder's pixel probabilities, same shape; clipped to
+            ``[epsilon, 1 - epsilon]`` so a saturated pixel costs at most
+            ``-log(epsilon)`` (16 nats for 1e-7).
+        epsilon: the clipping margin.
+
+    Returns:
+        One value per image, shape ``(batch,)``.
+
+    Example:
+
+    >>> round(float(bernoulli_reconstruction_loss([[1.0, 0.0]], [[0.5, 0.5]])[0]), 4)
+    1.3863
+    """
+    x = ops.cast(ops.convert_to_tensor(x), "float32")
+    p = ops.clip(ops.cast(ops.convert_to_tensor(probabilities), "float32"),
+                 epsilon, 1.0 - epsilon)
+    return -_per_example_sum(x * ops.log(p) + (1.0 - x) * ops.log(1.0 - p))
+
+
+def gaussian_reconstruction_loss(x, reconstruction):
+    """Squared error summed over the pixels of each image.
+
+    ``sum_i (x_i - x_hat_i)^2``: up to a constant, the negative log-likelihood of
+    ``x`` under a Gaussian ``N(x_hat, 1/2 I)`` decoder.
+
+    Args:
+        x: targets, shape ``(batch, ...)``.
+        reconstruction: the decoder's output, same shape.
+
+    Returns:
+        One value per image, shape ``(batch,)``.
+
+    Example:
+
+    >>> float(gaussian_reconstruction_loss([[1.0, 0.0]], [[0.5, 0.5]])[0])
+    0.5
+    """
+    x = ops.cast(ops.convert_to_tensor(x), "float32")
+    reconstruction = ops.cast(ops.convert_to_tensor(reconstruction), "float32")
+    return _per_example_sum(ops.square(x - reconstruction))
+
+
+RECONSTRUCTION_LOSSES = {
+    "bce": bernoulli_reconstruction_loss,
+    "mse": gaussian_reconstruction_loss,
+}
+
+
+def get_reconstruction_loss(name):
+    """Returns the per-example reconstruction loss called ``name``.
+
+    Args:
+        name: ``"bce"`` (`bernoulli_reconstruction_loss`) or ``"mse"``
+            (`gaussian_reconstruction_loss`).
+
+    Example:
+
+    >>> get_reconstruction_loss("mse") is gaussian_reconstruction_loss
+    True
+    """
+    check_choice("reconstruction", name, tuple(RECONSTRUCTION_LOSSES))
+    return RECONSTRUCTION_LOSSES[name]
+
+
 __all__ = [
     "DECISION_THRESHOLDS",
     "GAN_LOSSES",
+    "RECONSTRUCTION_LOSSES",
     "SMOOTHABLE_LOSSES",
+    "bernoulli_reconstruction_loss",
     "discriminator_accuracy",
+    "gaussian_reconstruction_loss",
     "get_gan_loss",
+    "get_reconstruction_loss",
     "gradient_penalty",
     "hinge_discriminator_loss",
     "hinge_generator_loss",
+    "kl_divergence",
     "least_squares_discriminator_loss",
     "least_squares_generator_loss",
     "minimax_discriminator_loss",

@@ -102,7 +102,7 @@ def test_batch_not_divisible_by_d_steps_is_refused():
 
 def test_same_optimizer_twice_is_refused():
     opt = keras.optimizers.Adam()
-    with pytest.raises(ValueError, match="two optimizer instances"):
+    with pytest.raises(ValueError, match="different optimizer instances"):
         make_gan().compile(d_optimizer=opt, g_optimizer=opt)
 
 

@@ -1,6 +1,13 @@
 """Functions that return `keras.Model` networks (Sequential where the network is a
 stack, Functional where it branches)."""
 
+from keras_genai.builders.autoencoder import Autoencoder
+from keras_genai.builders.autoencoder import conv_autoencoder
+from keras_genai.builders.autoencoder import conv_decoder
+from keras_genai.builders.autoencoder import conv_encoder
+from keras_genai.builders.autoencoder import dense_autoencoder
+from keras_genai.builders.autoencoder import dense_decoder
+from keras_genai.builders.autoencoder import dense_encoder
 from keras_genai.builders.classifier import lenet
 from keras_genai.builders.cnn import googlenet
 from keras_genai.builders.cnn import inception_block
@@ -25,9 +32,16 @@ from keras_genai.builders.translation import sr_generator
 from keras_genai.builders.translation import unet_generator
 
 __all__ = [
+    "Autoencoder",
     "conditional_dcgan_discriminator",
+    "conv_autoencoder",
+    "conv_decoder",
+    "conv_encoder",
     "conditional_dcgan_generator",
     "dcgan_discriminator",
+    "dense_autoencoder",
+    "dense_decoder",
+    "dense_encoder",
     "dcgan_generator",
     "googlenet",
     "inception_block",

@@ -1,6 +1,9 @@
 """Reusable custom layers, each registered serializable."""
 
+from keras_genai.layers.corruption import Corruption
 from keras_genai.layers.random_erasing import RandomErasing
+from keras_genai.layers.sampling import Sampling
+from keras_genai.layers.sampling import reparameterize
 from keras_genai.layers.step import Step
 
-__all__ = ["RandomErasing", "Step"]
+__all__ = ["Corruption", "RandomErasing", "Sampling", "Step", "reparameterize"]

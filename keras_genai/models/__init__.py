@@ -10,14 +10,18 @@ from keras_genai.models.lapgan import LAPGAN
 from keras_genai.models.paired_gan import PairedGAN
 from keras_genai.models.paired_gan import Pix2Pix
 from keras_genai.models.paired_gan import SRGAN
+from keras_genai.models.vae import VAE
+from keras_genai.models.vae import ConditionalVAE
 
 __all__ = [
     "CycleGAN",
     "ConditionalGAN",
+    "ConditionalVAE",
     "GAN",
     "GenerativeModel",
     "LAPGAN",
     "PairedGAN",
     "Pix2Pix",
     "SRGAN",
+    "VAE",
 ]

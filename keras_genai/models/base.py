@@ -8,11 +8,13 @@ Subclasses implement ``train_step`` / ``test_step``, ``compile`` (calling
 """
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from keras_genai import losses as losses_module
 from keras_genai.callbacks import NaNGuard
 from keras_genai.utils.checks import check_choice
+from keras_genai.utils.checks import check_positive_int
 from keras_genai.utils.io import atomic_directory
 
 
@@ -152,6 +154,74 @@ class GenerativeModel(keras.Model):
             return loss
         return loss / num_replicas
 
+    # -- networks, labels and latents --------------------------------------------
+
+    # The inputs of each network, in order (e.g. ``("z", "labels")``); subclasses
+    # set it for `_input_shapes`.
+    NETWORK_INPUTS = {}
+
+    def _input_shapes(self, name):
+        """The input shapes of network ``name``, after checking their number
+        against ``NETWORK_INPUTS[name]``."""
+        network = getattr(self, name)
+        expected = self.NETWORK_INPUTS[name]
+        if len(network.inputs) != len(expected):
+            raise ValueError(
+                f"`{name}` must take {len(expected)} input(s), "
+                f"[{', '.join(expected)}]. Received: {name} with "
+                f"{len(network.inputs)} input(s)"
+            )
+        return [tuple(t.shape) for t in network.inputs]
+
+    def _labels_of(self, data):
+        """The int32 labels ``(batch,)`` of an ``(x, labels)`` batch, checked in
+        the graph to lie in ``[0, num_classes)`` before any lookup uses them."""
+        if not isinstance(data, (tuple, list)) or len(data) < 2:
+            raise ValueError(
+                f"{type(self).__name__} trains on (images, labels) batches. "
+                "Received: a batch without labels"
+            )
+        labels = tf.reshape(tf.cast(data[1], tf.int32), [-1])
+        message = f"labels must be in [0, num_classes={self.num_classes})"
+        checks = [tf.debugging.assert_less(labels, self.num_classes, message=message),
+                  tf.debugging.assert_non_negative(labels, message=message)]
+        with tf.control_dependencies(checks):
+            return tf.identity(labels)
+
+    def _check_labels(self, labels):
+        """Checks user labels (NumPy side); returns them as int32."""
+        labels = np.asarray(labels)
+        if labels.ndim != 1 or labels.size == 0 or labels.dtype.kind not in "iu":
+            raise ValueError(
+                "`labels` must be a non-empty 1-D array of ints. "
+                f"Received: labels with shape {labels.shape} and dtype {labels.dtype}"
+            )
+        if labels.min() < 0 or labels.max() >= self.num_classes:
+            raise ValueError(
+                f"`labels` must be in [0, num_classes={self.num_classes}). "
+                f"Received: labels from {labels.min()} to {labels.max()}"
+            )
+        return labels.astype(np.int32)
+
+    def sample_latents(self, n, seed=None):
+        """Draws ``n`` standard normal latents of size ``latent_dim``.
+
+        Args:
+            n: number of latents.
+            seed: int seed for reproducible latents; ``None`` uses (and advances)
+                the model's seed generator.
+
+        Returns:
+            A float32 NumPy array ``(n, latent_dim)``.
+        """
+        n = check_positive_int("n", n)
+        if seed is None:
+            seed = self.seed_generator
+        elif isinstance(seed, bool) or not isinstance(seed, int):
+            raise TypeError(f"`seed` must be an int or None. Received: seed={seed!r}")
+        z = keras.random.normal((n, self.latent_dim), seed=seed)
+        return np.asarray(keras.ops.convert_to_numpy(z), dtype=np.float32)
+
     # -- training ---------------------------------------------------------------
 
     def fit(self, x=None, *args, callbacks=None, **kwargs):
@@ -168,29 +238,41 @@ class GenerativeModel(keras.Model):
             kwargs.setdefault("shuffle", False)
         return super().fit(x, *args, callbacks=callbacks, **kwargs)
 
-    def _two_optimizers(self, d_optimizer, g_optimizer, compile_kwargs):
-        """Checks the arguments of an adversarial ``compile``: refuses Keras'
-        single-optimizer arguments and returns the two optimizers, resolved and
-        distinct.
+    def _optimizers(self, compile_kwargs, **optimizers):
+        """Checks the optimizers of a custom ``compile``: refuses Keras'
+        single-objective arguments (the model owns its losses) and returns the
+        optimizers, resolved and distinct.
+
+        Args:
+            compile_kwargs: the other keyword arguments ``compile`` received.
+            **optimizers: ``name=value`` for each optimizer argument.
 
         Returns:
-            ``(d_optimizer, g_optimizer)`` instances.
+            The optimizer instances, in the order given.
         """
-        for key in ("optimizer", "loss_weights", "metrics", "weighted_metrics"):
+        for key in ("optimizer", "loss", "loss_weights", "metrics",
+                    "weighted_metrics"):
             if compile_kwargs.get(key) is not None:
                 raise ValueError(
-                    f"{type(self).__name__}.compile does not take `{key}`; use "
-                    f"d_optimizer / g_optimizer and loss. Received: "
-                    f"{key}={compile_kwargs[key]!r}"
+                    f"{type(self).__name__}.compile does not take `{key}`; it "
+                    f"takes {', '.join(optimizers)} and computes its own losses. "
+                    f"Received: {key}={compile_kwargs[key]!r}"
                 )
-        d_opt = get_optimizer("d_optimizer", d_optimizer)
-        g_opt = get_optimizer("g_optimizer", g_optimizer)
-        if d_opt is g_opt:
-            raise ValueError(
-                "`d_optimizer` and `g_optimizer` must be two optimizer instances "
-                f"(each keeps its own state). Received the same object twice: {d_opt}"
-            )
-        return d_opt, g_opt
+        resolved = [get_optimizer(name, value) for name, value in optimizers.items()]
+        for i, a in enumerate(resolved):
+            for b in resolved[i + 1:]:
+                if a is b:
+                    raise ValueError(
+                        f"{', '.join(f'`{n}`' for n in optimizers)} must be "
+                        "different optimizer instances (each keeps its own "
+                        f"state). Received the same object twice: {a}")
+        return resolved
+
+    def _two_optimizers(self, d_optimizer, g_optimizer, compile_kwargs):
+        """`_optimizers` for an adversarial ``compile``:
+        ``(d_optimizer, g_optimizer)``."""
+        return self._optimizers(compile_kwargs, d_optimizer=d_optimizer,
+                                g_optimizer=g_optimizer)
 
     def _set_adversarial_loss(self, loss, allowed, label_smoothing=0.0):
         """Checks and sets the adversarial loss family of ``compile``.

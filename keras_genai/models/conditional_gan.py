@@ -1,7 +1,6 @@
 """The class-conditional GAN of Mirza & Osindero (2014)."""
 
 import keras
-import numpy as np
 import tensorflow as tf
 
 from keras_genai.models.gan import GAN
@@ -75,38 +74,14 @@ class ConditionalGAN(GAN):
         return self.generator([z, labels], training=training)
 
     def _unpack(self, data):
-        if not isinstance(data, (tuple, list)) or len(data) < 2:
-            raise ValueError(
-                "ConditionalGAN trains on (images, labels) batches. Received: a "
-                "batch without labels"
-            )
-        labels = tf.reshape(tf.cast(data[1], tf.int32), [-1])
-        message = f"labels must be in [0, num_classes={self.num_classes})"
-        checks = [tf.debugging.assert_less(labels, self.num_classes, message=message),
-                  tf.debugging.assert_non_negative(labels, message=message)]
-        with tf.control_dependencies(checks):  # before any lookup uses them
-            labels = tf.identity(labels)
-        return data[0], labels
+        return data[0] if isinstance(data, (tuple, list)) else data, \
+            self._labels_of(data)
 
     def _generate(self, z, labels, training):
         return self.generator([z, labels], training=training)
 
     def _discriminate(self, images, labels, training):
         return self.discriminator([images, labels], training=training)
-
-    def _check_labels(self, labels):
-        labels = np.asarray(labels)
-        if labels.ndim != 1 or labels.size == 0 or labels.dtype.kind not in "iu":
-            raise ValueError(
-                "`labels` must be a non-empty 1-D array of ints. "
-                f"Received: labels with shape {labels.shape} and dtype {labels.dtype}"
-            )
-        if labels.min() < 0 or labels.max() >= self.num_classes:
-            raise ValueError(
-                f"`labels` must be in [0, num_classes={self.num_classes}). "
-                f"Received: labels from {labels.min()} to {labels.max()}"
-            )
-        return labels.astype(np.int32)
 
     def generate(self, labels, seed=None, batch_size=256):
         """Generates one image per requested label.

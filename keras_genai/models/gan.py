@@ -1,7 +1,6 @@
 """The GAN of Goodfellow et al. (2014), with any generator / discriminator pair."""
 
 import keras
-import numpy as np
 import tensorflow as tf
 from keras import ops
 
@@ -85,20 +84,8 @@ class GAN(GenerativeModel):
         # (KERAS3_PITFALLS.md, item 2).
         self.built = True
 
-    # The inputs of each network, in order; a conditional GAN adds "labels".
+    # A conditional GAN adds "labels".
     NETWORK_INPUTS = {"generator": ("z",), "discriminator": ("images",)}
-
-    def _input_shapes(self, name):
-        """The input shapes of network ``name``, after checking their number."""
-        network = getattr(self, name)
-        expected = self.NETWORK_INPUTS[name]
-        if len(network.inputs) != len(expected):
-            raise ValueError(
-                f"`{name}` must take {len(expected)} input(s), "
-                f"[{', '.join(expected)}]. Received: {name} with "
-                f"{len(network.inputs)} input(s)"
-            )
-        return [tuple(t.shape) for t in network.inputs]
 
     def _check_networks(self):
         """Checks that G and D fit together; returns the image shape."""
@@ -302,25 +289,6 @@ class GAN(GenerativeModel):
         return self._update_metrics(d_loss, g_loss, real_out, fake_out, penalty)
 
     # -- using the trained model -------------------------------------------------
-
-    def sample_latents(self, n, seed=None):
-        """Draws ``n`` standard normal latents.
-
-        Args:
-            n: number of latents.
-            seed: int seed for reproducible latents; ``None`` uses (and advances)
-                the model's seed generator.
-
-        Returns:
-            A float32 NumPy array ``(n, latent_dim)``.
-        """
-        n = check_positive_int("n", n)
-        if seed is None:
-            seed = self.seed_generator
-        elif isinstance(seed, bool) or not isinstance(seed, int):
-            raise TypeError(f"`seed` must be an int or None. Received: seed={seed!r}")
-        z = keras.random.normal((n, self.latent_dim), seed=seed)
-        return np.asarray(keras.ops.convert_to_numpy(z), dtype=np.float32)
 
     def generate(self, n, seed=None, batch_size=256):
         """Generates ``n`` images from fresh latents.

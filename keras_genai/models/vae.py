@@ -1,0 +1,407 @@
+"""The variational autoencoder of Kingma & Welling (2014) and its conditional form."""
+
+import keras
+import numpy as np
+import tensorflow as tf
+from keras import ops
+
+from keras_genai import losses as losses_module
+from keras_genai.layers.sampling import reparameterize
+from keras_genai.models.base import GenerativeModel
+from keras_genai.models.base import check_network
+from keras_genai.utils.checks import check_choice
+from keras_genai.utils.checks import check_non_negative
+from keras_genai.utils.checks import check_positive_int
+
+
+def check_variational_encoder(encoder):
+    """Checks that ``encoder`` returns ``[z_mean, z_log_var]`` of one shape
+    ``(batch, latent_dim)``; returns ``latent_dim``."""
+    shapes = [tuple(t.shape) for t in encoder.outputs]
+    if len(shapes) != 2 or shapes[0] != shapes[1] or len(shapes[0]) != 2:
+        raise ValueError(
+            "`encoder` must return [z_mean, z_log_var], two tensors of shape "
+            "(batch, latent_dim) (e.g. builders.dense_encoder(..., "
+            f"variational=True)). Received: encoder output shapes {shapes}")
+    return shapes[0][1]
+
+
+@keras.saving.register_keras_serializable(package="keras_genai")
+class VAE(GenerativeModel):
+    """A variational autoencoder trained on the negative ELBO.
+
+    Kingma & Welling (2014), "Auto-Encoding Variational Bayes", eq. 3 and 10: for
+    each image the model maximises the evidence lower bound
+
+        ELBO(x) = E_q(z|x)[log p(x | z)] - KL(q(z | x) || p(z)) <= log p(x)
+
+    with ``q(z | x) = N(mu(x), diag(sigma^2(x)))`` from the encoder, the prior
+    ``p(z) = N(0, I)`` and ``p(x | z)`` the decoder. One ``z`` per image is drawn
+    with the reparameterisation trick (`keras_genai.layers.reparameterize`), so
+    the loss is
+
+        loss = reconstruction + beta * KL
+
+    with the reconstruction term `keras_genai.losses.bernoulli_reconstruction_loss`
+    (``"bce"``: binary cross-entropy summed over pixels, the Bernoulli decoder of
+    the paper's MNIST experiments) or `gaussian_reconstruction_loss` (``"mse"``:
+    squared error summed over pixels) and the KL term
+    `keras_genai.losses.kl_divergence`. ``beta = 1`` is the VAE; ``beta > 1`` the
+    beta-VAE of Higgins et al. (2017).
+
+    Logged (epoch means, per image, in nats): ``loss``, ``reconstruction``, ``kl``
+    and ``elbo`` = ``-(reconstruction + kl)`` whatever ``beta`` is. On binarized
+    images with ``"bce"``, ``evaluate``'s ``elbo`` is the test ELBO in nats per
+    image (a one-sample estimate; ``-elbo`` bounds ``-log p(x)`` from above).
+
+    ``fit`` takes images (``x``, or ``(x, y)`` whose ``y`` is ignored) with pixels
+    in ``[0, 1]`` for ``"bce"``.
+
+    Args:
+        encoder: built `keras.Model` ``images -> [z_mean, z_log_var]`` (e.g.
+            `builders.dense_encoder(..., variational=True)`).
+        decoder: built `keras.Model` ``z -> images`` (e.g. `builders.dense_decoder`
+            with a sigmoid output for ``"bce"``).
+        beta: weight of the KL term (``>= 0``).
+        reconstruction: ``"bce"`` or ``"mse"``.
+        seed: seed of the model's noise.
+        **kwargs: `keras.Model` arguments.
+
+    Example:
+
+    >>> vae = VAE(dense_encoder((28, 28, 1), 20, (512, 256), variational=True),
+    ...           dense_decoder((28, 28, 1), 20, (256, 512)))
+    >>> vae.compile(optimizer=keras.optimizers.Adam(1e-3))
+    >>> vae.fit(x_binary, epochs=50, batch_size=100)
+    >>> vae.evaluate(x_test_binary, return_dict=True)["elbo"]  # nats per image
+    >>> samples = vae.sample(16, seed=0)
+    """
+
+    NETWORK_INPUTS = {"encoder": ("images",), "decoder": ("z",)}
+
+    def __init__(self, encoder, decoder, beta=1.0, reconstruction="bce", seed=None,
+                 **kwargs):
+        super().__init__(seed=seed, **kwargs)
+        self.encoder = check_network("encoder", encoder)
+        self.decoder = check_network("decoder", decoder)
+        self.beta = check_non_negative("beta", beta)
+        check_choice("reconstruction", reconstruction,
+                     tuple(losses_module.RECONSTRUCTION_LOSSES))
+        self.reconstruction = reconstruction
+        self.reconstruction_fn = losses_module.get_reconstruction_loss(reconstruction)
+        self.latent_dim, self.image_shape = self._check_networks()
+        self.loss_tracker = keras.metrics.Mean(name="loss")
+        self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction")
+        self.kl_tracker = keras.metrics.Mean(name="kl")
+        self.elbo_tracker = keras.metrics.Mean(name="elbo")
+        self.built = True
+
+    def _check_networks(self):
+        """Checks that the encoder and decoder fit together; returns
+        ``(latent_dim, image_shape)``."""
+        image_shape = self._input_shapes("encoder")[0][1:]
+        latent_dim = check_variational_encoder(self.encoder)
+        z_shape = self._input_shapes("decoder")[0]
+        if z_shape[1:] != (latent_dim,):
+            raise ValueError(
+                f"`decoder` must take the encoder's latent size {latent_dim}. "
+                f"Received: decoder z input shape {z_shape}")
+        out = tuple(self.decoder.output_shape)[1:]
+        if out != image_shape:
+            raise ValueError(
+                f"`decoder` must return the encoder's input shape {image_shape}. "
+                f"Received: decoder output shape {out}")
+        return latent_dim, image_shape
+
+    @property
+    def metrics(self):
+        """``loss``, ``reconstruction``, ``kl`` and ``elbo`` trackers."""
+        return [self.loss_tracker, self.reconstruction_tracker, self.kl_tracker,
+                self.elbo_tracker]
+
+    def compile(self, optimizer="adam", **kwargs):
+        """Sets the optimizer of the encoder and decoder.
+
+        Args:
+            optimizer: a keras optimizer or its name.
+            **kwargs: `keras.Model.compile` options (``steps_per_execution``,
+                ``jit_compile``, ``run_eagerly``); the model computes its own
+                loss, so ``loss`` and ``metrics`` are refused.
+        """
+        (opt,) = self._optimizers(kwargs, optimizer=optimizer)
+        self._finish_compile(
+            {"optimizer": (opt, self._trained_variables())},
+            dict(optimizer=opt), **kwargs)
+
+    def _trained_variables(self):
+        return self.encoder.trainable_variables + self.decoder.trainable_variables
+
+    # -- what the conditional subclass changes -----------------------------------
+
+    def _unpack(self, data):
+        """Returns ``(images, condition)``; no condition here."""
+        return (data[0] if isinstance(data, (tuple, list)) else data), None
+
+    def _encode(self, x, condition, training):
+        return self.encoder(x, training=training)
+
+    def _decode(self, z, condition, training):
+        return self.decoder(z, training=training)
+
+    # -- the algorithm -----------------------------------------------------------
+
+    def _loss_terms(self, x, condition, training):
+        """The batch means of the total loss, reconstruction and KL terms."""
+        mean, log_var = self._encode(x, condition, training)
+        noise = self.sample_normal(tf.shape(x)[0], (self.latent_dim,))
+        x_hat = self._decode(reparameterize(mean, log_var, noise), condition,
+                             training)
+        reconstruction = ops.mean(self.reconstruction_fn(x, x_hat))
+        kl = ops.mean(losses_module.kl_divergence(mean, log_var))
+        return reconstruction + self.beta * kl, reconstruction, kl
+
+    def _update_metrics(self, loss, reconstruction, kl):
+        self.loss_tracker.update_state(loss)
+        self.reconstruction_tracker.update_state(reconstruction)
+        self.kl_tracker.update_state(kl)
+        self.elbo_tracker.update_state(-(reconstruction + kl))
+        return {m.name: m.result() for m in self.metrics}
+
+    def train_step(self, data):
+        """One gradient step on ``reconstruction + beta * KL``."""
+        x, condition = self._unpack(data)
+        losses = self._descend(self.optimizer, self._trained_variables(),
+                               lambda: self._loss_terms(x, condition, training=True))
+        return self._update_metrics(*losses)
+
+    def test_step(self, data):
+        """The losses and the ELBO of a batch, without updates."""
+        x, condition = self._unpack(data)
+        return self._update_metrics(*self._loss_terms(x, condition, training=False))
+
+    def call(self, x, training=False):
+        """Reconstructs ``x`` from its posterior mean: ``decoder(mu(x))``."""
+        mean, _ = self.encoder(x, training=training)
+        return self.decoder(mean, training=training)
+
+    # -- using the trained model -------------------------------------------------
+
+    def encode(self, x, return_log_var=False, batch_size=256):
+        """The posterior mean ``mu(x)`` of each image (and the log-variance).
+
+        Args:
+            x: images, ``(n, *image_shape)``.
+            return_log_var: also return ``log sigma^2(x)``.
+            batch_size: encoder batch size.
+
+        Returns:
+            ``mu`` ``(n, latent_dim)``, or ``(mu, log_var)``.
+
+        Example:
+
+        >>> codes = vae.encode(x_test)  # e.g. a 2-D latent map by label
+        """
+        mean, log_var = self.encoder.predict(x, batch_size=batch_size, verbose=0)
+        return (mean, log_var) if return_log_var else mean
+
+    def decode(self, z, batch_size=256):
+        """Decodes latents to images (pixel probabilities for ``"bce"``).
+
+        Args:
+            z: ``(n, latent_dim)`` latents.
+            batch_size: decoder batch size.
+
+        Returns:
+            A float32 NumPy array ``(n, *image_shape)``.
+        """
+        return self.decoder.predict(np.asarray(z, np.float32), batch_size=batch_size,
+                                    verbose=0)
+
+    def sample(self, n, seed=None, batch_size=256):
+        """Generates ``n`` images: ``z ~ N(0, I)``, decoded.
+
+        Args:
+            n: number of images.
+            seed: int seed for reproducible samples, or ``None``.
+            batch_size: decoder batch size.
+
+        Returns:
+            A float32 NumPy array ``(n, *image_shape)`` (the decoder's mean
+            image, i.e. pixel probabilities for ``"bce"``).
+
+        Example:
+
+        >>> images = vae.sample(16, seed=0)
+        """
+        return self.decode(self.sample_latents(n, seed=seed), batch_size=batch_size)
+
+    # -- serialization and export ------------------------------------------------
+
+    def get_config(self):
+        """The constructor arguments, networks serialized."""
+        return {
+            "name": self.name,
+            "encoder": keras.saving.serialize_keras_object(self.encoder),
+            "decoder": keras.saving.serialize_keras_object(self.decoder),
+            "beta": self.beta,
+            "reconstruction": self.reconstruction,
+            "seed": self.seed,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        """Rebuilds the model (networks deserialized) from `get_config`."""
+        config = dict(config)
+        for key in ("encoder", "decoder"):
+            config[key] = keras.saving.deserialize_keras_object(config[key])
+        return cls(**config)
+
+    def _export_resources(self):
+        return [self.encoder, self.decoder]
+
+    def _export_endpoints(self):
+        """``serve(x)`` reconstructs, ``encode(x)`` gives ``mu(x)``,
+        ``decode(z)`` and ``sample(n, seed)`` generate (``seed``: two int32, the
+        stateless seed of ``tf.random.stateless_normal``)."""
+        images = tf.TensorSpec((None,) + self.image_shape, tf.float32, name="x")
+        z = tf.TensorSpec((None, self.latent_dim), tf.float32, name="z")
+        n = tf.TensorSpec((), tf.int32, name="n")
+        seed = tf.TensorSpec((2,), tf.int32, name="seed")
+
+        def sample(n, seed):
+            return self.decoder(
+                tf.random.stateless_normal(tf.stack([n, self.latent_dim]), seed),
+                training=False)
+
+        return [
+            ("serve", lambda x: self(x, training=False), [images]),
+            ("encode", lambda x: self.encoder(x, training=False)[0], [images]),
+            ("decode", lambda z: self.decoder(z, training=False), [z]),
+            ("sample", sample, [n, seed]),
+        ]
+
+
+@keras.saving.register_keras_serializable(package="keras_genai")
+class ConditionalVAE(VAE):
+    """A VAE whose encoder and decoder both see the class label.
+
+    Sohn, Lee & Yan (2015), "Learning Structured Output Representation using Deep
+    Conditional Generative Models", eq. 4 with the label as the condition:
+
+        ELBO(x | y) = E_q(z|x,y)[log p(x | z, y)] - KL(q(z | x, y) || p(z))
+
+    (the prior stays ``N(0, I)``, as in Kingma et al. 2014's M2 with observed
+    labels). The latent no longer needs to encode the digit's class, only its
+    style, and ``sample(labels)`` draws images of chosen classes.
+
+    ``fit`` takes ``(images, labels)`` batches with integer labels in
+    ``[0, num_classes)``.
+
+    Args:
+        encoder: built `keras.Model` ``[images, labels] -> [z_mean, z_log_var]``
+            (e.g. `builders.dense_encoder(..., variational=True,
+            num_classes=10)`).
+        decoder: built `keras.Model` ``[z, labels] -> images``.
+        num_classes: number of labels.
+        beta: weight of the KL term.
+        reconstruction: ``"bce"`` or ``"mse"``.
+        seed: seed of the model's noise.
+        **kwargs: `keras.Model` arguments.
+
+    Example:
+
+    >>> cvae = ConditionalVAE(
+    ...     dense_encoder((28, 28, 1), 20, variational=True, num_classes=10),
+    ...     dense_decoder((28, 28, 1), 20, num_classes=10), num_classes=10)
+    >>> cvae.compile(optimizer="adam")
+    >>> cvae.fit(image_dataset(x, y, batch_size=100, scale="unit"), epochs=30)
+    >>> sevens = cvae.sample(np.full(16, 7), seed=0)
+    """
+
+    NETWORK_INPUTS = {"encoder": ("images", "labels"), "decoder": ("z", "labels")}
+
+    def __init__(self, encoder, decoder, num_classes, beta=1.0, reconstruction="bce",
+                 seed=None, **kwargs):
+        self._num_classes = check_positive_int("num_classes", num_classes, minimum=2)
+        super().__init__(encoder, decoder, beta=beta, reconstruction=reconstruction,
+                         seed=seed, **kwargs)
+
+    @property
+    def num_classes(self):
+        """Number of labels the model is conditioned on."""
+        return self._num_classes
+
+    def _unpack(self, data):
+        return data[0] if isinstance(data, (tuple, list)) else data, \
+            self._labels_of(data)
+
+    def _encode(self, x, labels, training):
+        return self.encoder([x, labels], training=training)
+
+    def _decode(self, z, labels, training):
+        return self.decoder([z, labels], training=training)
+
+    def call(self, inputs, training=False):
+        """Reconstructs ``[x, labels]`` from the posterior mean."""
+        x, labels = inputs
+        mean, _ = self.encoder([x, labels], training=training)
+        return self.decoder([mean, labels], training=training)
+
+    def encode(self, x, labels, return_log_var=False, batch_size=256):
+        """The posterior mean ``mu(x, y)`` of each image given its label (and the
+        log-variance)."""
+        labels = self._check_labels(labels)
+        mean, log_var = self.encoder.predict([x, labels], batch_size=batch_size,
+                                             verbose=0)
+        return (mean, log_var) if return_log_var else mean
+
+    def decode(self, z, labels, batch_size=256):
+        """Decodes latents to images of the given labels."""
+        labels = self._check_labels(labels)
+        return self.decoder.predict([np.asarray(z, np.float32), labels],
+                                    batch_size=batch_size, verbose=0)
+
+    def sample(self, labels, seed=None, batch_size=256):
+        """Generates one image per requested label from ``z ~ N(0, I)``.
+
+        Args:
+            labels: 1-D ints in ``[0, num_classes)``.
+            seed: int seed, or ``None``.
+            batch_size: decoder batch size.
+
+        Returns:
+            A float32 NumPy array ``(len(labels), *image_shape)``.
+
+        Example:
+
+        >>> grid = cvae.sample(np.repeat(np.arange(10), 8), seed=0)
+        """
+        labels = self._check_labels(labels)
+        return self.decode(self.sample_latents(len(labels), seed=seed), labels,
+                           batch_size=batch_size)
+
+    def get_config(self):
+        """The constructor arguments, networks serialized."""
+        return dict(super().get_config(), num_classes=self.num_classes)
+
+    def _export_endpoints(self):
+        """``serve(x, labels)``, ``encode(x, labels)``, ``decode(z, labels)`` and
+        ``sample(labels, seed)``."""
+        images = tf.TensorSpec((None,) + self.image_shape, tf.float32, name="x")
+        labels = tf.TensorSpec((None,), tf.int32, name="labels")
+        z = tf.TensorSpec((None, self.latent_dim), tf.float32, name="z")
+        seed = tf.TensorSpec((2,), tf.int32, name="seed")
+
+        def sample(labels, seed):
+            z = tf.random.stateless_normal(
+                tf.stack([tf.shape(labels)[0], self.latent_dim]), seed)
+            return self.decoder([z, labels], training=False)
+
+        return [
+            ("serve", lambda x, y: self([x, y], training=False), [images, labels]),
+            ("encode", lambda x, y: self.encoder([x, y], training=False)[0],
+             [images, labels]),
+            ("decode", lambda z, y: self.decoder([z, y], training=False),
+             [z, labels]),
+            ("sample", sample, [labels, seed]),
+        ]
