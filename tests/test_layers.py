@@ -74,3 +74,80 @@ def test_layers_round_trip_through_keras_files(tmp_path):
 def test_random_erasing_bad_arguments(kwargs, argument):
     with pytest.raises(ValueError, match=argument):
         layers.RandomErasing(**kwargs)
+
+
+# -- Corruption (denoising autoencoders) ---------------------------------------------
+
+
+def test_corruption_is_identity_outside_training():
+    x = np.random.default_rng(0).random((4, 50)).astype("float32")
+    for kind in layers.corruption.CORRUPTIONS:
+        layer = layers.Corruption(kind, amount=0.5, seed=0)
+        np.testing.assert_array_equal(layer(x), x)
+        np.testing.assert_array_equal(layer(x, training=False), x)
+        assert not np.array_equal(layer(x, training=True), x), kind
+
+
+def test_masking_and_salt_and_pepper_hit_the_requested_share():
+    x = np.full((100, 400), 0.5, "float32")
+    masked = np.asarray(layers.Corruption("masking", 0.3, seed=1)(x, training=True))
+    assert set(np.unique(masked)) == {0.0, 0.5}
+    assert abs((masked == 0).mean() - 0.3) < 0.01
+    salted = np.asarray(layers.Corruption("salt_and_pepper", 0.2, value_range=(-1, 1),
+                                          seed=2)(x, training=True))
+    assert set(np.unique(salted)) == {-1.0, 0.5, 1.0}
+    assert abs((salted != 0.5).mean() - 0.2) < 0.01
+    assert abs((salted == 1).mean() - 0.1) < 0.01  # salt and pepper half each
+
+
+def test_gaussian_corruption_has_the_requested_spread_and_stays_in_range():
+    x = np.full((200, 500), 0.5, "float32")
+    noisy = np.asarray(layers.Corruption("gaussian", 0.1, seed=3)(x, training=True))
+    assert abs((noisy - x).std() - 0.1) < 0.005
+    wide = np.asarray(layers.Corruption("gaussian", 2.0, seed=3)(x, training=True))
+    assert wide.min() == 0.0 and wide.max() == 1.0  # clipped to value_range
+
+
+@pytest.mark.parametrize("kwargs, argument", [
+    (dict(kind="blur"), "kind"),
+    (dict(kind="masking", amount=1.5), "amount"),
+    (dict(kind="gaussian", amount=-0.1), "amount"),
+    (dict(value_range=(1.0, 0.0)), "value_range"),
+    (dict(value_range=3), "value_range"),
+])
+def test_corruption_bad_arguments(kwargs, argument):
+    with pytest.raises(ValueError, match=argument):
+        layers.Corruption(**kwargs)
+
+
+# -- Sampling (the reparameterisation trick) -----------------------------------------
+
+
+def test_sampling_draws_from_the_posterior_and_passes_gradients():
+    mean = keras.ops.full((20000, 2), 3.0)
+    log_var = keras.ops.log(keras.ops.full((20000, 2), 0.25))
+    z = np.asarray(layers.Sampling(seed=0)([mean, log_var]))
+    np.testing.assert_allclose(z.mean(0), [3.0, 3.0], atol=0.02)
+    np.testing.assert_allclose(z.std(0), [0.5, 0.5], atol=0.02)
+    import tensorflow as tf
+
+    mean_v, log_var_v = tf.Variable([[1.0]]), tf.Variable([[0.0]])
+    with tf.GradientTape() as tape:
+        z = layers.reparameterize(mean_v, log_var_v, tf.constant([[2.0]]))
+    d_mean, d_log_var = tape.gradient(z, [mean_v, log_var_v])
+    # dz/dmu = 1, dz/dlog_var = eps * exp(log_var / 2) / 2 = 1.
+    np.testing.assert_allclose([float(d_mean[0, 0]), float(d_log_var[0, 0])], [1, 1])
+
+
+def test_sampling_uses_given_noise_and_round_trips(tmp_path):
+    mean_in, log_var_in = keras.Input((2,)), keras.Input((2,))
+    model = keras.Model([mean_in, log_var_in],
+                        layers.Sampling(seed=5, name="sampling")([mean_in, log_var_in]))
+    path = str(tmp_path / "m.keras")
+    model.save(path)
+    loaded = keras.saving.load_model(path)
+    assert loaded.get_layer("sampling").get_config()["seed"] == 5
+    noise = np.ones((1, 2), "float32")
+    out = layers.Sampling()([np.zeros((1, 2), "float32"), np.zeros((1, 2), "float32")],
+                            noise=noise)
+    np.testing.assert_array_equal(out, noise)

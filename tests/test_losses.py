@@ -165,3 +165,40 @@ def test_gradient_penalty_at_given_interpolates():
         pytest.approx(5.0, rel=1e-5)
     with pytest.raises(ValueError, match="fake_images"):
         losses.gradient_penalty(critic, real, np.zeros((2, 3, 2), "float32"))
+
+
+# -- autoencoder losses -------------------------------------------------------------
+
+
+def test_kl_divergence_by_hand():
+    mean = np.array([[1.0, 0.0], [0.0, 0.0]], "float32")
+    log_var = np.log(np.array([[1.0, 4.0], [1.0, 1.0]], "float32"))
+    # 1/2 [(1 + 1 - 0 - 1) + (0 + 4 - log 4 - 1)] and 0 for the prior itself.
+    expected = [0.5 * (1 + 3 - math.log(4)), 0.0]
+    np.testing.assert_allclose(losses.kl_divergence(mean, log_var), expected,
+                               rtol=1e-6, atol=1e-7)
+
+
+def test_kl_divergence_matches_a_monte_carlo_estimate():
+    rng = np.random.default_rng(0)
+    mu, sigma = 0.7, 0.5
+    z = rng.normal(mu, sigma, 400_000)
+    log_q = -0.5 * ((z - mu) / sigma) ** 2 - math.log(sigma)
+    log_p = -0.5 * z ** 2
+    kl = float(losses.kl_divergence([[mu]], [[2 * math.log(sigma)]])[0])
+    assert abs(kl - (log_q - log_p).mean()) < 0.01
+
+
+def test_reconstruction_losses_by_hand():
+    x = np.array([[[1.0, 0.0]], [[1.0, 1.0]]], "float32")
+    p = np.array([[[0.8, 0.4]], [[0.5, 1.0]]], "float32")
+    bce = losses.bernoulli_reconstruction_loss(x, p)
+    np.testing.assert_allclose(
+        bce, [-(math.log(0.8) + math.log(0.6)), -math.log(0.5) - math.log(1 - 1e-7)],
+        rtol=1e-5)
+    assert np.isfinite(losses.bernoulli_reconstruction_loss([[1.0]], [[0.0]])).all()
+    np.testing.assert_allclose(losses.gaussian_reconstruction_loss(x, p),
+                               [0.04 + 0.16, 0.25], rtol=1e-5)
+    assert losses.get_reconstruction_loss("bce") is losses.bernoulli_reconstruction_loss
+    with pytest.raises(ValueError, match="reconstruction"):
+        losses.get_reconstruction_loss("l1")
