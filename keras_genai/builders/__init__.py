@@ -22,6 +22,8 @@ from keras_genai.builders.gan import dcgan_discriminator
 from keras_genai.builders.gan import dcgan_generator
 from keras_genai.builders.gan import mlp_discriminator
 from keras_genai.builders.gan import mlp_generator
+from keras_genai.builders.hybrid import bigan_discriminator
+from keras_genai.builders.hybrid import vaegan_discriminator
 from keras_genai.builders.lapgan import lapgan_discriminator
 from keras_genai.builders.lapgan import lapgan_generator
 from keras_genai.builders.mlp import mlp
@@ -33,6 +35,7 @@ from keras_genai.builders.translation import unet_generator
 
 __all__ = [
     "Autoencoder",
+    "bigan_discriminator",
     "conditional_dcgan_discriminator",
     "conv_autoencoder",
     "conv_decoder",
@@ -60,5 +63,6 @@ __all__ = [
     "simple_cnn",
     "sr_generator",
     "unet_generator",
+    "vaegan_discriminator",
     "vgg",
 ]

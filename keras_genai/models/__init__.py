@@ -2,7 +2,10 @@
 ``test_step``). Networks are passed in; ``compile`` takes one optimizer per network.
 """
 
+from keras_genai.models.aae import AdversarialAutoencoder
 from keras_genai.models.base import GenerativeModel
+from keras_genai.models.bigan import ALI
+from keras_genai.models.bigan import BiGAN
 from keras_genai.models.conditional_gan import ConditionalGAN
 from keras_genai.models.cycle_gan import CycleGAN
 from keras_genai.models.gan import GAN
@@ -12,8 +15,12 @@ from keras_genai.models.paired_gan import Pix2Pix
 from keras_genai.models.paired_gan import SRGAN
 from keras_genai.models.vae import VAE
 from keras_genai.models.vae import ConditionalVAE
+from keras_genai.models.vaegan import VAEGAN
 
 __all__ = [
+    "ALI",
+    "AdversarialAutoencoder",
+    "BiGAN",
     "CycleGAN",
     "ConditionalGAN",
     "ConditionalVAE",
@@ -24,4 +31,5 @@ __all__ = [
     "Pix2Pix",
     "SRGAN",
     "VAE",
+    "VAEGAN",
 ]

@@ -19,7 +19,8 @@ def unpack_images(data):
     return data
 
 
-def _check_score_shape(discriminator):
+def check_score_shape(discriminator):
+    """Checks that a discriminator returns one score per example, ``(batch, 1)``."""
     d_out = tuple(discriminator.output_shape)[1:]
     if d_out not in ((1,), ()):
         raise ValueError(
@@ -102,7 +103,7 @@ class GAN(GenerativeModel):
                 "`discriminator` must take the generator's output shape "
                 f"{g_out}. Received: discriminator image input shape {d_in}"
             )
-        _check_score_shape(self.discriminator)
+        check_score_shape(self.discriminator)
         return g_out
 
     def call(self, z, training=False):

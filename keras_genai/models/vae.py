@@ -7,7 +7,7 @@ from keras import ops
 
 from keras_genai import losses as losses_module
 from keras_genai.layers.sampling import reparameterize
-from keras_genai.models.base import GenerativeModel
+from keras_genai.models.latent import LatentVariableModel
 from keras_genai.models.base import check_network
 from keras_genai.utils.checks import check_choice
 from keras_genai.utils.checks import check_non_negative
@@ -27,7 +27,7 @@ def check_variational_encoder(encoder):
 
 
 @keras.saving.register_keras_serializable(package="keras_genai")
-class VAE(GenerativeModel):
+class VAE(LatentVariableModel):
     """A variational autoencoder trained on the negative ELBO.
 
     Kingma & Welling (2014), "Auto-Encoding Variational Bayes", eq. 3 and 10: for
@@ -150,12 +150,17 @@ class VAE(GenerativeModel):
 
     # -- the algorithm -----------------------------------------------------------
 
-    def _loss_terms(self, x, condition, training):
-        """The batch means of the total loss, reconstruction and KL terms."""
+    def _posterior_sample(self, x, condition, training):
+        """``(mu, log_var, z)`` of ``q(z | x)`` with one reparameterised ``z`` per
+        image, its noise drawn for this replica."""
         mean, log_var = self._encode(x, condition, training)
         noise = self.sample_normal(tf.shape(x)[0], (self.latent_dim,))
-        x_hat = self._decode(reparameterize(mean, log_var, noise), condition,
-                             training)
+        return mean, log_var, reparameterize(mean, log_var, noise)
+
+    def _loss_terms(self, x, condition, training):
+        """The batch means of the total loss, reconstruction and KL terms."""
+        mean, log_var, z = self._posterior_sample(x, condition, training)
+        x_hat = self._decode(z, condition, training)
         reconstruction = ops.mean(self.reconstruction_fn(x, x_hat))
         kl = ops.mean(losses_module.kl_divergence(mean, log_var))
         return reconstruction + self.beta * kl, reconstruction, kl
@@ -204,37 +209,6 @@ class VAE(GenerativeModel):
         mean, log_var = self.encoder.predict(x, batch_size=batch_size, verbose=0)
         return (mean, log_var) if return_log_var else mean
 
-    def decode(self, z, batch_size=256):
-        """Decodes latents to images (pixel probabilities for ``"bce"``).
-
-        Args:
-            z: ``(n, latent_dim)`` latents.
-            batch_size: decoder batch size.
-
-        Returns:
-            A float32 NumPy array ``(n, *image_shape)``.
-        """
-        return self.decoder.predict(np.asarray(z, np.float32), batch_size=batch_size,
-                                    verbose=0)
-
-    def sample(self, n, seed=None, batch_size=256):
-        """Generates ``n`` images: ``z ~ N(0, I)``, decoded.
-
-        Args:
-            n: number of images.
-            seed: int seed for reproducible samples, or ``None``.
-            batch_size: decoder batch size.
-
-        Returns:
-            A float32 NumPy array ``(n, *image_shape)`` (the decoder's mean
-            image, i.e. pixel probabilities for ``"bce"``).
-
-        Example:
-
-        >>> images = vae.sample(16, seed=0)
-        """
-        return self.decode(self.sample_latents(n, seed=seed), batch_size=batch_size)
-
     # -- serialization and export ------------------------------------------------
 
     def get_config(self):
@@ -252,7 +226,7 @@ class VAE(GenerativeModel):
     def from_config(cls, config):
         """Rebuilds the model (networks deserialized) from `get_config`."""
         config = dict(config)
-        for key in ("encoder", "decoder"):
+        for key in cls.NETWORK_INPUTS:
             config[key] = keras.saving.deserialize_keras_object(config[key])
         return cls(**config)
 
@@ -263,22 +237,11 @@ class VAE(GenerativeModel):
         """``serve(x)`` reconstructs, ``encode(x)`` gives ``mu(x)``,
         ``decode(z)`` and ``sample(n, seed)`` generate (``seed``: two int32, the
         stateless seed of ``tf.random.stateless_normal``)."""
-        images = tf.TensorSpec((None,) + self.image_shape, tf.float32, name="x")
-        z = tf.TensorSpec((None, self.latent_dim), tf.float32, name="z")
-        n = tf.TensorSpec((), tf.int32, name="n")
-        seed = tf.TensorSpec((2,), tf.int32, name="seed")
-
-        def sample(n, seed):
-            return self.decoder(
-                tf.random.stateless_normal(tf.stack([n, self.latent_dim]), seed),
-                training=False)
-
+        images = self._image_spec()
         return [
             ("serve", lambda x: self(x, training=False), [images]),
             ("encode", lambda x: self.encoder(x, training=False)[0], [images]),
-            ("decode", lambda z: self.decoder(z, training=False), [z]),
-            ("sample", sample, [n, seed]),
-        ]
+        ] + self._latent_endpoints()
 
 
 @keras.saving.register_keras_serializable(package="keras_genai")
@@ -387,7 +350,7 @@ class ConditionalVAE(VAE):
     def _export_endpoints(self):
         """``serve(x, labels)``, ``encode(x, labels)``, ``decode(z, labels)`` and
         ``sample(labels, seed)``."""
-        images = tf.TensorSpec((None,) + self.image_shape, tf.float32, name="x")
+        images = self._image_spec()
         labels = tf.TensorSpec((None,), tf.int32, name="labels")
         z = tf.TensorSpec((None, self.latent_dim), tf.float32, name="z")
         seed = tf.TensorSpec((2,), tf.int32, name="seed")

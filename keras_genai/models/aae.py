@@ -1,0 +1,231 @@
+"""The adversarial autoencoder of Makhzani et al. (2016)."""
+
+import keras
+import tensorflow as tf
+from keras import ops
+
+from keras_genai import losses as losses_module
+from keras_genai.models.base import check_network
+from keras_genai.models.gan import check_score_shape
+from keras_genai.models.gan import unpack_images
+from keras_genai.models.latent import LatentVariableModel
+from keras_genai.utils.checks import check_choice
+
+# Families without a gradient penalty (the latent critic has no Lipschitz
+# constraint here, so the Wasserstein ones are left out).
+AAE_LOSSES = ("non_saturating", "minimax", "least_squares", "hinge")
+
+
+@keras.saving.register_keras_serializable(package="keras_genai")
+class AdversarialAutoencoder(LatentVariableModel):
+    """An autoencoder whose codes are matched to a prior by a GAN in latent space.
+
+    Makhzani, Shlens, Jaitly, Goodfellow & Frey (2016), "Adversarial
+    Autoencoders", sec. 2: a deterministic encoder ``q(z | x)`` and a decoder are
+    trained to reconstruct, and a discriminator on codes tells samples of the
+    prior ``p(z) = N(0, I)`` (real) from codes ``q(z) = E_x q(z | x)`` (fake); the
+    encoder, as the generator, learns to fool it. The adversarial game replaces
+    the VAE's KL term: it matches the aggregated posterior ``q(z)`` to the prior,
+    so decoding prior samples gives images. Each ``train_step`` runs the paper's
+    two phases on one minibatch:
+
+    1. reconstruction: encoder and decoder descend the reconstruction loss
+       (``ae_optimizer``);
+    2. regularization: the discriminator descends its loss on prior samples vs
+       codes (``d_optimizer``), then the encoder descends the generator loss on
+       its codes (``g_optimizer``).
+
+    Logged: ``reconstruction`` (per image), ``d_loss``, ``g_loss`` and the
+    discriminator's accuracies on prior samples (``d_real_accuracy``) and codes
+    (``d_fake_accuracy``).
+
+    Args:
+        encoder: built `keras.Model` ``images -> z`` (one output, linear; e.g.
+            `builders.dense_encoder(...)`).
+        decoder: built `keras.Model` ``z -> images``.
+        discriminator: built `keras.Model` ``z -> (batch, 1)`` logits (e.g.
+            `builders.mlp_discriminator((latent_dim,))`).
+        reconstruction: ``"mse"`` or ``"bce"`` (per-image sums, see
+            `keras_genai.losses`).
+        seed: seed of the model's noise.
+        **kwargs: `keras.Model` arguments.
+
+    Example:
+
+    >>> aae = AdversarialAutoencoder(
+    ...     dense_encoder((28, 28, 1), 8, (512, 256)),
+    ...     dense_decoder((28, 28, 1), 8, (256, 512)),
+    ...     mlp_discriminator((8,), (256, 256)))
+    >>> aae.compile(ae_optimizer=keras.optimizers.Adam(1e-3),
+    ...             d_optimizer=keras.optimizers.Adam(2e-4),
+    ...             g_optimizer=keras.optimizers.Adam(2e-4))
+    >>> aae.fit(x_train, epochs=50, batch_size=100)
+    >>> images = aae.sample(16, seed=0)
+    """
+
+    NETWORK_INPUTS = {"encoder": ("images",), "decoder": ("z",),
+                      "discriminator": ("z",)}
+
+    def __init__(self, encoder, decoder, discriminator, reconstruction="mse",
+                 seed=None, **kwargs):
+        super().__init__(seed=seed, **kwargs)
+        self.encoder = check_network("encoder", encoder)
+        self.decoder = check_network("decoder", decoder)
+        self.discriminator = check_network("discriminator", discriminator)
+        check_choice("reconstruction", reconstruction,
+                     tuple(losses_module.RECONSTRUCTION_LOSSES))
+        self.reconstruction = reconstruction
+        self.reconstruction_fn = losses_module.get_reconstruction_loss(reconstruction)
+        self.latent_dim, self.image_shape = self._check_networks()
+        self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction")
+        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
+        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
+        self.d_real_accuracy = keras.metrics.Mean(name="d_real_accuracy")
+        self.d_fake_accuracy = keras.metrics.Mean(name="d_fake_accuracy")
+        self.built = True
+
+    def _check_networks(self):
+        image_shape = self._input_shapes("encoder")[0][1:]
+        code_shapes = [tuple(t.shape) for t in self.encoder.outputs]
+        if len(code_shapes) != 1 or len(code_shapes[0]) != 2:
+            raise ValueError(
+                "`encoder` must return one code of shape (batch, latent_dim) "
+                "(a deterministic encoder, not a variational one). Received: "
+                f"encoder output shapes {code_shapes}")
+        latent_dim = code_shapes[0][1]
+        for name in ("decoder", "discriminator"):
+            z_shape = self._input_shapes(name)[0]
+            if z_shape[1:] != (latent_dim,):
+                raise ValueError(
+                    f"`{name}` must take the encoder's code size {latent_dim}. "
+                    f"Received: {name} input shape {z_shape}")
+        out = tuple(self.decoder.output_shape)[1:]
+        if out != image_shape:
+            raise ValueError(
+                f"`decoder` must return the encoder's input shape {image_shape}. "
+                f"Received: decoder output shape {out}")
+        check_score_shape(self.discriminator)
+        return latent_dim, image_shape
+
+    @property
+    def metrics(self):
+        """``reconstruction``, ``d_loss``, ``g_loss`` and D's two accuracies."""
+        return [self.reconstruction_tracker, self.d_loss_tracker, self.g_loss_tracker,
+                self.d_real_accuracy, self.d_fake_accuracy]
+
+    def compile(self, ae_optimizer=None, d_optimizer=None, g_optimizer=None,
+                loss="non_saturating", label_smoothing=0.0, **kwargs):
+        """Sets the three optimizers and the adversarial loss family.
+
+        Args:
+            ae_optimizer: encoder + decoder, on the reconstruction loss.
+            d_optimizer: the latent discriminator.
+            g_optimizer: the encoder, on the generator loss.
+            loss: one of `AAE_LOSSES`.
+            label_smoothing: one-sided smoothing of D's "prior" target.
+            **kwargs: `keras.Model.compile` options.
+        """
+        ae_opt, d_opt, g_opt = self._optimizers(
+            kwargs, ae_optimizer=ae_optimizer, d_optimizer=d_optimizer,
+            g_optimizer=g_optimizer)
+        self._set_adversarial_loss(loss, AAE_LOSSES, label_smoothing)
+        self.decision_threshold = losses_module.DECISION_THRESHOLDS[loss]
+        self._finish_compile(
+            {
+                "ae_optimizer": (ae_opt, self._autoencoder_variables()),
+                "d_optimizer": (d_opt, self.discriminator.trainable_variables),
+                "g_optimizer": (g_opt, self.encoder.trainable_variables),
+            },
+            dict(ae_optimizer=ae_opt, d_optimizer=d_opt, g_optimizer=g_opt,
+                 loss=loss, label_smoothing=self.label_smoothing),
+            **kwargs)
+
+    def _autoencoder_variables(self):
+        return self.encoder.trainable_variables + self.decoder.trainable_variables
+
+    def _reconstruction_loss(self, x, training):
+        x_hat = self.decoder(self.encoder(x, training=training), training=training)
+        return ops.mean(self.reconstruction_fn(x, x_hat))
+
+    def _discriminator_loss(self, x, training):
+        prior = self.sample_normal(tf.shape(x)[0], (self.latent_dim,))
+        codes = self.encoder(x, training=training)
+        real_out = self.discriminator(prior, training=training)
+        fake_out = self.discriminator(codes, training=training)
+        return self._adversarial_d_loss(real_out, fake_out), real_out, fake_out
+
+    def _generator_loss(self, x, training):
+        return self.g_loss_fn(self.discriminator(self.encoder(x, training=training),
+                                                 training=training))
+
+    def _update_metrics(self, reconstruction, d_loss, g_loss, real_out, fake_out):
+        self.reconstruction_tracker.update_state(reconstruction)
+        self.d_loss_tracker.update_state(d_loss)
+        self.g_loss_tracker.update_state(g_loss)
+        real_acc, fake_acc = losses_module.discriminator_accuracy(
+            real_out, fake_out, threshold=self.decision_threshold)
+        self.d_real_accuracy.update_state(real_acc)
+        self.d_fake_accuracy.update_state(fake_acc)
+        return {m.name: m.result() for m in self.metrics}
+
+    def train_step(self, data):
+        """The reconstruction phase, then the regularization phase (D, then the
+        encoder as generator)."""
+        x = unpack_images(data)
+        reconstruction = self._descend(
+            self.ae_optimizer, self._autoencoder_variables(),
+            lambda: self._reconstruction_loss(x, training=True))
+        d_loss, real_out, fake_out = self._descend(
+            self.d_optimizer, self.discriminator.trainable_variables,
+            lambda: self._discriminator_loss(x, training=True))
+        g_loss = self._descend(self.g_optimizer, self.encoder.trainable_variables,
+                               lambda: self._generator_loss(x, training=True))
+        return self._update_metrics(reconstruction, d_loss, g_loss, real_out,
+                                    fake_out)
+
+    def test_step(self, data):
+        """The three losses and D's accuracies on a batch, without updates."""
+        x = unpack_images(data)
+        d_loss, real_out, fake_out = self._discriminator_loss(x, training=False)
+        return self._update_metrics(self._reconstruction_loss(x, training=False),
+                                    d_loss, self._generator_loss(x, training=False),
+                                    real_out, fake_out)
+
+    def call(self, x, training=False):
+        """Reconstructs ``x``: ``decoder(encoder(x))``."""
+        return self.decoder(self.encoder(x, training=training), training=training)
+
+    def encode(self, x, batch_size=256):
+        """The code ``z = encoder(x)`` of each image, a NumPy array
+        ``(n, latent_dim)``."""
+        return self.encoder.predict(x, batch_size=batch_size, verbose=0)
+
+    def get_config(self):
+        """The constructor arguments, networks serialized."""
+        return {
+            "name": self.name,
+            **{key: keras.saving.serialize_keras_object(getattr(self, key))
+               for key in ("encoder", "decoder", "discriminator")},
+            "reconstruction": self.reconstruction,
+            "seed": self.seed,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        """Rebuilds the model (networks deserialized) from `get_config`."""
+        config = dict(config)
+        for key in ("encoder", "decoder", "discriminator"):
+            config[key] = keras.saving.deserialize_keras_object(config[key])
+        return cls(**config)
+
+    def _export_resources(self):
+        return [self.encoder, self.decoder]
+
+    def _export_endpoints(self):
+        """``serve(x)`` reconstructs, ``encode(x)``, ``decode(z)`` and
+        ``sample(n, seed)``."""
+        images = self._image_spec()
+        return [
+            ("serve", lambda x: self(x, training=False), [images]),
+            ("encode", lambda x: self.encoder(x, training=False), [images]),
+        ] + self._latent_endpoints()
