@@ -7,6 +7,8 @@
   of feature vectors.
 * `coverage`: modes covered and share of high-quality samples for mixtures with
   known modes.
+* `reconstruction`: PSNR, ROC AUC of anomaly scores, principal angles between
+  subspaces (a linear autoencoder vs PCA).
 """
 
 from keras_genai.metrics.classifier import class_histogram
@@ -23,6 +25,9 @@ from keras_genai.metrics.distances import frechet_distance
 from keras_genai.metrics.distances import gaussian_frechet_distance
 from keras_genai.metrics.distances import kernel_inception_distance
 from keras_genai.metrics.distances import polynomial_kernel
+from keras_genai.metrics.reconstruction import principal_angles
+from keras_genai.metrics.reconstruction import psnr
+from keras_genai.metrics.reconstruction import roc_auc
 
 __all__ = [
     "class_histogram",
@@ -37,6 +42,9 @@ __all__ = [
     "label_accuracy",
     "mode_coverage",
     "polynomial_kernel",
+    "principal_angles",
+    "psnr",
+    "roc_auc",
     "sample_quality",
     "train_digit_classifier",
 ]
