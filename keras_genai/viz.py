@@ -334,6 +334,39 @@ def plot_point_grid(rows, path, centres=None, title=None, limit=None):
     return path
 
 
+def plot_latent_scatter(codes, labels, path, title=None):
+    """Scatter plot of 2-D latent codes, coloured by class label.
+
+    Args:
+        codes: ``(N, 2)`` codes (e.g. a VAE's posterior means).
+        labels: ``(N,)`` integer labels.
+        path: output ``.png`` path.
+        title: optional title.
+
+    Returns:
+        ``path``.
+
+    Example:
+
+    >>> plot_latent_scatter(vae.encode(x_test), y_test, "latent.png")
+    """
+    codes = np.asarray(codes)
+    labels = np.asarray(labels)
+    if codes.ndim != 2 or codes.shape[1] != 2 or len(labels) != len(codes):
+        raise ValueError("`codes` must be (N, 2) with one label each. Received: "
+                         f"codes.shape={codes.shape}, {len(labels)} labels")
+    plt = _pyplot()
+    fig, ax = plt.subplots(figsize=(5.5, 5))
+    cmap = plt.get_cmap("tab10")
+    for i, label in enumerate(np.unique(labels)):
+        keep = labels == label
+        ax.scatter(codes[keep, 0], codes[keep, 1], s=4, alpha=0.6,
+                   color=cmap(i % 10), label=str(label))
+    ax.set_xlabel("z1")
+    ax.set_ylabel("z2")
+    return _finish_axes(fig, ax, path, title)
+
+
 def _finish_axes(fig, ax, path, title):
     """Grid, legend and title on a one-axis figure; saves it; returns ``path``."""
     ax.grid(alpha=0.3)

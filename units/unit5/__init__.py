@@ -1,0 +1,1 @@
+"""The exercises of the Unit V lab (`units.unit5_autoencoder`), by theme."""

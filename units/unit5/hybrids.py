@@ -1,0 +1,261 @@
+"""Unit V exercises on autoencoder-GAN hybrids: the adversarial autoencoder,
+VAE-GAN, BiGAN, and autoencoders vs GANs side by side."""
+
+import os
+
+import numpy as np
+
+from units.unit5.common import per_image_mse
+from units.unit5.common import side_by_side
+from units.unit5.common import unit_digits
+
+
+def _adam(learning_rate=2e-4, beta_1=0.5):
+    import keras
+
+    return keras.optimizers.Adam(learning_rate, beta_1=beta_1)
+
+
+def _judge_row(judge, images, value_range):
+    """The Unit IV measures of 1,000 digits, rounded for the summary."""
+    r = judge.report(images, value_range=value_range)
+    return {"classifier FID": round(r["fid"], 2),
+            "confident (p >= 0.9)": round(r["confident_fraction"], 3),
+            "rarest digit share": round(r["min_class_share"], 3)}
+
+
+def _fit_linear_classifier(features, labels, test_features, test_labels, seed):
+    """Multinomial logistic regression (one Dense layer, Adam, 200 epochs) on
+    standardised features; returns the test accuracy."""
+    import keras
+
+    mean, std = features.mean(0), features.std(0) + 1e-6
+    keras.utils.set_random_seed(seed)
+    model = keras.Sequential([keras.Input((features.shape[1],)),
+                              keras.layers.Dense(10, name="logits")])
+    model.compile(keras.optimizers.Adam(1e-3),
+                  keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                  metrics=["accuracy"])
+    model.fit((features - mean) / std, labels, epochs=200, batch_size=256, verbose=0)
+    return float(model.evaluate((test_features - mean) / std, test_labels,
+                                verbose=0)[1])
+
+
+def register(lab):
+    """Adds the hybrid exercises to ``lab``."""
+
+    @lab.exercise("aae", "Adversarial autoencoder: a discriminator on the codes "
+                         "replaces the KL term; code statistics and samples.",
+                  epochs=60, batch_size=100,
+                  export=os.path.join("saved_models", "unit5_aae"))
+    def aae(args, out):
+        import keras
+
+        from keras_genai import builders
+        from keras_genai import models
+        from keras_genai import viz
+        from units.common import export_if_asked
+        from units.unit4.judge import DigitJudge
+
+        x, y, x_test, y_test = unit_digits(args)
+        latent = 8 if args.latent_dim in (None, 32) else args.latent_dim
+        keras.utils.set_random_seed(args.seed)
+        model = models.AdversarialAutoencoder(
+            builders.dense_encoder((28, 28, 1), latent, (512, 256)),
+            builders.dense_decoder((28, 28, 1), latent, (256, 512)),
+            builders.mlp_discriminator((latent,), (256, 256)),
+            reconstruction="bce", seed=args.seed)
+        model.compile(ae_optimizer=keras.optimizers.Adam(1e-3),
+                      d_optimizer=_adam(), g_optimizer=_adam())
+        print(f"Training an adversarial autoencoder (latent {latent}) for "
+              f"{args.epochs} epochs.", flush=True)
+        history = model.fit(x, epochs=args.epochs, batch_size=args.batch_size,
+                            verbose=args.verbose)
+        codes = model.encode(x_test)
+        samples = model.sample(1000, seed=args.seed)
+        grid = viz.save_image_grid(samples[:100], os.path.join(out, "samples.png"),
+                                   cols=10, title="AAE: decoded prior samples")
+        curves = viz.plot_history(history, os.path.join(out, "losses.png"),
+                                  keys=["d_loss", "g_loss"],
+                                  title="latent discriminator vs encoder")
+        summary = {
+            "test reconstruction MSE":
+                round(float(per_image_mse(x_test, model.predict(x_test,
+                                                                 verbose=0)).mean()),
+                      5),
+            "code means (prior: 0)": [round(float(v), 2) for v in codes.mean(0)],
+            "code standard deviations (prior: 1)":
+                [round(float(v), 2) for v in codes.std(0)],
+            "samples": _judge_row(DigitJudge(), samples, (0.0, 1.0)),
+            "grid": grid, "loss curves": curves,
+        }
+        if latent == 2:
+            summary["latent scatter"] = viz.plot_latent_scatter(
+                codes, y_test, os.path.join(out, "latent_2d.png"))
+        return export_if_asked(model, args, summary, "encode, decode, sample")
+
+    @lab.exercise("vaegan", "VAE-GAN vs a VAE with the same networks: "
+                            "reconstructions and samples, classifier FID.",
+                  epochs=20, batch_size=64)
+    def vaegan(args, out):
+        import keras
+
+        from keras_genai import builders
+        from keras_genai import models
+        from keras_genai import viz
+        from units.unit4.judge import DigitJudge
+
+        x, _, x_test, _ = unit_digits(args)
+        x, x_test = 2 * x - 1, 2 * x_test - 1  # tanh decoder
+        latent = args.latent_dim or 32
+
+        def networks():
+            return (builders.conv_encoder((28, 28, 1), latent, (32, 64),
+                                          variational=True),
+                    builders.conv_decoder((28, 28, 1), latent, (64, 32),
+                                          output_activation="tanh"))
+
+        keras.utils.set_random_seed(args.seed)
+        vae = models.VAE(*networks(), reconstruction="mse", seed=args.seed)
+        vae.compile(optimizer=keras.optimizers.Adam(1e-3))
+        keras.utils.set_random_seed(args.seed)
+        hybrid = models.VAEGAN(*networks(), builders.vaegan_discriminator(),
+                               seed=args.seed)
+        hybrid.compile(encoder_optimizer=_adam(), decoder_optimizer=_adam(),
+                       d_optimizer=_adam())
+        judge = DigitJudge()
+        results, panels = {}, [x_test]
+        for name, model in (("VAE", vae), ("VAE-GAN", hybrid)):
+            print(f"Training the {name} for {args.epochs} epochs.", flush=True)
+            model.fit(x, epochs=args.epochs, batch_size=args.batch_size,
+                      verbose=args.verbose)
+            recon = model.predict(x_test, verbose=0)
+            samples = model.sample(1000, seed=args.seed)
+            panels += [recon, samples]
+            results[name] = {
+                "test reconstruction MSE (pixels in [-1, 1])":
+                    round(float(per_image_mse(x_test, recon).mean()), 4),
+                "samples": _judge_row(judge, samples, (-1.0, 1.0)),
+                "reconstructions": _judge_row(judge, recon, (-1.0, 1.0)),
+            }
+            print(f"  {name}: {results[name]}", flush=True)
+        grid = viz.save_image_grid(
+            side_by_side(panels), os.path.join(out, "vae_vs_vaegan.png"), cols=10,
+            value_range=(-1, 1),
+            title="test; VAE recon; VAE samples; VAE-GAN recon; VAE-GAN samples")
+        return {**results, "floors": judge.floors(), "grid": grid}
+
+    @lab.exercise("bigan", "BiGAN: a linear classifier on the inferred latents "
+                           "E(x) vs on raw pixels (and on an untrained encoder).",
+                  epochs=50, batch_size=100,
+                  export=os.path.join("saved_models", "unit5_bigan"))
+    def bigan(args, out):
+        import keras
+
+        from keras_genai import builders
+        from keras_genai import models
+        from keras_genai import viz
+        from units.common import export_if_asked
+
+        x, y, x_test, y_test = unit_digits(args)
+        x, x_test = 2 * x - 1, 2 * x_test - 1
+        latent = 50 if args.latent_dim in (None, 32) else args.latent_dim
+        keras.utils.set_random_seed(args.seed)
+        model = models.BiGAN(
+            builders.mlp_generator(latent, (28, 28, 1), (512, 512), batch_norm=True),
+            builders.dense_encoder((28, 28, 1), latent, (512, 512)),
+            builders.bigan_discriminator((28, 28, 1), latent, (512, 512)),
+            seed=args.seed)
+        model.compile(d_optimizer=_adam(), g_optimizer=_adam())
+        untrained_train, untrained_test = model.encode(x), model.encode(x_test)
+        print(f"Training a BiGAN (latent {latent}) for {args.epochs} epochs.",
+              flush=True)
+        history = model.fit(x, epochs=args.epochs, batch_size=args.batch_size,
+                            verbose=args.verbose)
+        accuracy = {
+            "raw pixels (784)": _fit_linear_classifier(
+                x.reshape(len(x), -1), y, x_test.reshape(len(x_test), -1), y_test,
+                args.seed),
+            f"BiGAN E(x) ({latent})": _fit_linear_classifier(
+                model.encode(x), y, model.encode(x_test), y_test, args.seed),
+            f"untrained encoder ({latent})": _fit_linear_classifier(
+                untrained_train, y, untrained_test, y_test, args.seed),
+        }
+        print(f"  linear classifier test accuracy: {accuracy}", flush=True)
+        grid = viz.save_image_grid(
+            side_by_side([x_test, model.reconstruct(x_test[:10]),
+                          model.sample(10, seed=args.seed)]),
+            os.path.join(out, "bigan.png"), cols=10, value_range=(-1, 1),
+            title="test digits; G(E(x)); G(z)")
+        curves = viz.plot_history(history, os.path.join(out, "losses.png"),
+                                  keys=["d_loss", "g_loss"], title="BiGAN losses")
+        summary = {"linear classifier test accuracy":
+                   {k: round(v, 4) for k, v in accuracy.items()},
+                   "grid": grid, "loss curves": curves, "accuracy": accuracy}
+        return export_if_asked(model, args, summary, "serve(z), encode(x), sample")
+
+    @lab.exercise("ae-vs-gan", "Autoencoder, VAE and DCGAN side by side: "
+                               "reconstructions vs generations, with the Unit IV "
+                               "classifier metrics.", epochs=20, batch_size=64)
+    def ae_vs_gan(args, out):
+        import keras
+
+        from keras_genai import builders
+        from keras_genai import data
+        from keras_genai import models
+        from keras_genai import viz
+        from units.unit4.judge import DigitJudge
+
+        x, _, x_test, _ = unit_digits(args)
+        latent = 20 if args.latent_dim in (None, 32) else args.latent_dim
+        rng = np.random.default_rng(args.seed)
+        judge = DigitJudge()
+        rows, panels = {}, [x_test]
+
+        keras.utils.set_random_seed(args.seed)
+        ae = builders.conv_autoencoder((28, 28, 1), latent_dim=latent)
+        ae.compile(keras.optimizers.Adam(1e-3), "binary_crossentropy")
+        ae.fit(x, x, epochs=args.epochs, batch_size=args.batch_size,
+               verbose=args.verbose)
+        codes = ae.encoder.predict(x, verbose=0)
+        # A plain autoencoder has no prior: sample a Gaussian fitted to its codes.
+        fitted = rng.multivariate_normal(codes.mean(0), np.cov(codes.T), 1000)
+        ae_samples = ae.decoder.predict(fitted.astype("float32"), verbose=0)
+        ae_recon = ae.predict(x_test, verbose=0)
+
+        keras.utils.set_random_seed(args.seed)
+        vae = models.VAE(
+            builders.conv_encoder((28, 28, 1), latent, variational=True),
+            builders.conv_decoder((28, 28, 1), latent), seed=args.seed)
+        vae.compile(optimizer=keras.optimizers.Adam(1e-3))
+        vae.fit(x, epochs=args.epochs, batch_size=args.batch_size,
+                verbose=args.verbose)
+        vae_samples = vae.sample(1000, seed=args.seed)
+        vae_recon = vae.predict(x_test, verbose=0)
+
+        keras.utils.set_random_seed(args.seed)
+        gan = models.GAN(builders.dcgan_generator(64), builders.dcgan_discriminator(),
+                         latent_dim=64, seed=args.seed)
+        gan.compile(d_optimizer=_adam(), g_optimizer=_adam(), label_smoothing=0.1)
+        gan.fit(data.image_dataset(x * 255, batch_size=args.batch_size, scale="tanh",
+                                   seed=args.seed),
+                epochs=args.epochs, verbose=args.verbose)
+        gan_samples = (gan.generate(1000, seed=args.seed) + 1) / 2
+
+        for name, recon in (("autoencoder", ae_recon), ("VAE", vae_recon)):
+            rows[f"{name} reconstructions"] = {
+                "test MSE": round(float(per_image_mse(x_test, recon).mean()), 5),
+                **_judge_row(judge, recon, (0.0, 1.0))}
+        for name, samples in (("autoencoder (Gaussian fitted to codes)",
+                               ae_samples), ("VAE", vae_samples),
+                              ("DCGAN", gan_samples)):
+            rows[f"{name} samples"] = _judge_row(judge, samples, (0.0, 1.0))
+        panels += [ae_recon, vae_recon, ae_samples, vae_samples, gan_samples]
+        grid = viz.save_image_grid(
+            side_by_side(panels), os.path.join(out, "ae_vs_gan.png"), cols=10,
+            title="test; AE recon; VAE recon; AE samples; VAE samples; "
+                  "DCGAN samples")
+        for name, row in rows.items():
+            print(f"  {name}: {row}", flush=True)
+        return {**rows, "floors": judge.floors(), "grid": grid,
+                "epochs each": args.epochs}

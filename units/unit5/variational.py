@@ -1,0 +1,160 @@
+"""Unit V exercises on variational autoencoders: the VAE's latent space, its
+samples and ELBO, and the conditional VAE."""
+
+import os
+
+import numpy as np
+
+from units.unit5.common import unit_digits
+
+# Kingma & Welling (2014), appendix C: one hidden layer of 500 units on MNIST;
+# two layers of 512 and 256 are the keras-io example's and train as well here.
+VAE_HIDDEN = (512, 256)
+ELBO_PASSES = 10  # evaluate's one-sample ELBO averaged over this many passes
+
+
+def build_vae(latent_dim, num_classes=None, seed=0):
+    """A dense VAE (or conditional VAE) for 28x28 binarized digits."""
+    from keras_genai import builders
+    from keras_genai import models
+
+    encoder = builders.dense_encoder((28, 28, 1), latent_dim, VAE_HIDDEN,
+                                     variational=True, num_classes=num_classes)
+    decoder = builders.dense_decoder((28, 28, 1), latent_dim, VAE_HIDDEN[::-1],
+                                     num_classes=num_classes)
+    if num_classes:
+        return models.ConditionalVAE(encoder, decoder, num_classes=num_classes,
+                                     seed=seed)
+    return models.VAE(encoder, decoder, seed=seed)
+
+
+def mean_elbo(model, x, y=None, batch_size=500, passes=ELBO_PASSES):
+    """The one-sample ELBO (nats per image) averaged over ``passes``
+    evaluations, so the estimate's noise is small against the differences we
+    report."""
+    values = [model.evaluate(x, y, batch_size=batch_size, verbose=0,
+                             return_dict=True) for _ in range(passes)]
+    return {k: float(np.mean([v[k] for v in values])) for k in values[0]}
+
+
+def register(lab):
+    """Adds the VAE exercises to ``lab``."""
+
+    @lab.exercise("vae", "VAE on binarized digits: 2-D latent map by label, decoded "
+                         "manifold, samples, interpolation; test ELBO of a 20-D "
+                         "VAE in nats.",
+                  epochs=100, batch_size=100,
+                  export=os.path.join("saved_models", "unit5_vae"))
+    def vae(args, out):
+        from statistics import NormalDist
+
+        import keras
+
+        from keras_genai import utils
+        from keras_genai import viz
+        from units.common import export_if_asked
+
+        x, y, x_test, y_test = unit_digits(args, binarize=True)
+        latent = 20 if args.latent_dim in (None, 32) else args.latent_dim
+        results = {}
+        trained = {}
+        for d in (2, latent):
+            keras.utils.set_random_seed(args.seed)
+            model = build_vae(d, seed=args.seed)
+            model.compile(optimizer=keras.optimizers.Adam(1e-3))
+            print(f"Training a {d}-D VAE on {len(x)} binarized digits for "
+                  f"{args.epochs} epochs.", flush=True)
+            history = model.fit(x, epochs=args.epochs, batch_size=args.batch_size,
+                                verbose=args.verbose)
+            train = mean_elbo(model, x)
+            test = mean_elbo(model, x_test)
+            results[d] = {"train ELBO": train["elbo"], "test ELBO": test["elbo"],
+                          "test reconstruction": test["reconstruction"],
+                          "test KL": test["kl"]}
+            trained[d] = (model, history)
+            print(f"  latent {d}: {results[d]}", flush=True)
+        small, _ = trained[2]
+        big, history = trained[latent]
+        scatter = viz.plot_latent_scatter(small.encode(x_test), y_test,
+                                          os.path.join(out, "latent_2d.png"),
+                                          title="posterior means of test digits")
+        # The manifold: a 15x15 grid of latents at equally spaced quantiles of
+        # the prior, decoded (Kingma & Welling 2014, fig. 4).
+        q = np.array([NormalDist().inv_cdf(p) for p in np.linspace(0.05, 0.95, 15)])
+        grid_z = np.stack(np.meshgrid(q, q[::-1]), axis=-1).reshape(-1, 2)
+        manifold = viz.save_image_grid(small.decode(grid_z),
+                                       os.path.join(out, "manifold.png"), cols=15,
+                                       title="decoded 2-D latent grid")
+        samples = viz.save_image_grid(big.sample(100, seed=args.seed),
+                                      os.path.join(out, "samples.png"), cols=10,
+                                      title=f"samples of the {latent}-D VAE")
+        pairs = [(0, 1), (2, 3), (4, 5)]
+        codes = big.encode(x_test[:6])
+        walks = [big.decode(utils.interpolate(codes[a], codes[b], 10))
+                 for a, b in pairs]
+        interpolation = viz.save_image_grid(np.concatenate(walks),
+                                            os.path.join(out, "interpolation.png"),
+                                            cols=10,
+                                            title="straight lines between codes")
+        curves = viz.plot_history(history, os.path.join(out, "losses.png"),
+                                  keys=["reconstruction", "kl"],
+                                  title=f"{latent}-D VAE: loss terms (nats)")
+        summary = {
+            f"test ELBO, {latent}-D VAE (nats per image)":
+                round(results[latent]["test ELBO"], 2),
+            f"train ELBO, {latent}-D VAE": round(results[latent]["train ELBO"], 2),
+            f"test reconstruction / KL, {latent}-D":
+                f"{results[latent]['test reconstruction']:.2f} / "
+                f"{results[latent]['test KL']:.2f}",
+            "test ELBO, 2-D VAE": round(results[2]["test ELBO"], 2),
+            "published fully connected VAEs on full MNIST": "about -90 to -95 nats",
+            "latent scatter": scatter, "manifold": manifold, "samples": samples,
+            "interpolation": interpolation, "loss curves": curves,
+            "test_elbo": results[latent]["test ELBO"],
+            "train_elbo": results[latent]["train ELBO"],
+        }
+        return export_if_asked(big, args, summary,
+                               f"encode, decode, sample(n, seed) of the "
+                               f"{latent}-D VAE")
+
+    @lab.exercise("cvae", "Conditional VAE: a grid of requested digits, one "
+                          "style drawn as every digit, label accuracy of samples.",
+                  epochs=60, batch_size=100)
+    def cvae(args, out):
+        import keras
+
+        from keras_genai import metrics
+        from keras_genai import viz
+
+        x, y, x_test, y_test = unit_digits(args, binarize=True)
+        latent = 8 if args.latent_dim in (None, 32) else args.latent_dim
+        keras.utils.set_random_seed(args.seed)
+        model = build_vae(latent, num_classes=10, seed=args.seed)
+        model.compile(optimizer=keras.optimizers.Adam(1e-3))
+        print(f"Training a conditional VAE (latent {latent}) for {args.epochs} "
+              "epochs.", flush=True)
+        model.fit(x, y, epochs=args.epochs, batch_size=args.batch_size,
+                  verbose=args.verbose)
+        labels = np.tile(np.arange(10), 100)
+        samples = model.sample(labels, seed=args.seed)
+        probs = metrics.classify(samples, value_range=(0.0, 1.0))
+        accuracy = metrics.label_accuracy(probs, labels)
+        grid = viz.save_image_grid(samples[:100], os.path.join(out, "samples.png"),
+                                   cols=10, title="columns: requested digit 0-9")
+        # One style, every digit: the codes of 5 test digits, decoded with each
+        # label (the latent carries the style, the label the class).
+        codes = model.encode(x_test[:5], y_test[:5])
+        styles = np.repeat(codes, 10, axis=0)
+        transfer = model.decode(styles, np.tile(np.arange(10), 5))
+        transfer_grid = viz.save_image_grid(
+            transfer, os.path.join(out, "style_transfer.png"), cols=10,
+            title="each row: one test digit's code decoded as 0-9")
+        test = mean_elbo(model, x_test, y_test)
+        return {
+            "label accuracy of 1,000 samples": round(accuracy["accuracy"], 4),
+            "worst digit": round(accuracy["min_class_accuracy"], 4),
+            "per digit": [round(a, 3) for a in accuracy["per_class"]],
+            "test ELBO given the label (nats)": round(test["elbo"], 2),
+            "samples": grid, "style transfer": transfer_grid,
+            "label_accuracy": accuracy["accuracy"],
+        }
