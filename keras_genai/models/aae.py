@@ -78,10 +78,7 @@ class AdversarialAutoencoder(LatentVariableModel):
         self.reconstruction_fn = losses_module.get_reconstruction_loss(reconstruction)
         self.latent_dim, self.image_shape = self._check_networks()
         self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction")
-        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
-        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
-        self.d_real_accuracy = keras.metrics.Mean(name="d_real_accuracy")
-        self.d_fake_accuracy = keras.metrics.Mean(name="d_fake_accuracy")
+        self._add_adversarial_trackers()
         self.built = True
 
     def _check_networks(self):
@@ -160,12 +157,7 @@ class AdversarialAutoencoder(LatentVariableModel):
 
     def _update_metrics(self, reconstruction, d_loss, g_loss, real_out, fake_out):
         self.reconstruction_tracker.update_state(reconstruction)
-        self.d_loss_tracker.update_state(d_loss)
-        self.g_loss_tracker.update_state(g_loss)
-        real_acc, fake_acc = losses_module.discriminator_accuracy(
-            real_out, fake_out, threshold=self.decision_threshold)
-        self.d_real_accuracy.update_state(real_acc)
-        self.d_fake_accuracy.update_state(fake_acc)
+        self._update_adversarial_trackers(d_loss, g_loss, real_out, fake_out)
         return {m.name: m.result() for m in self.metrics}
 
     def train_step(self, data):
@@ -202,21 +194,8 @@ class AdversarialAutoencoder(LatentVariableModel):
 
     def get_config(self):
         """The constructor arguments, networks serialized."""
-        return {
-            "name": self.name,
-            **{key: keras.saving.serialize_keras_object(getattr(self, key))
-               for key in ("encoder", "decoder", "discriminator")},
-            "reconstruction": self.reconstruction,
-            "seed": self.seed,
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        """Rebuilds the model (networks deserialized) from `get_config`."""
-        config = dict(config)
-        for key in ("encoder", "decoder", "discriminator"):
-            config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)
+        return {"name": self.name, **self._network_configs(),
+                "reconstruction": self.reconstruction, "seed": self.seed}
 
     def _export_resources(self):
         return [self.encoder, self.decoder]

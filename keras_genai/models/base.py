@@ -310,6 +310,26 @@ class GenerativeModel(keras.Model):
                                   label_smoothing=self.label_smoothing)
         return self.d_loss_fn(real_outputs, fake_outputs)
 
+    def _add_adversarial_trackers(self):
+        """Creates the ``d_loss``, ``g_loss``, ``d_real_accuracy`` and
+        ``d_fake_accuracy`` trackers of an adversarial model."""
+        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
+        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
+        self.d_real_accuracy = keras.metrics.Mean(name="d_real_accuracy")
+        self.d_fake_accuracy = keras.metrics.Mean(name="d_fake_accuracy")
+
+    def _update_adversarial_trackers(self, d_loss, g_loss, real_outputs,
+                                     fake_outputs):
+        """Updates the trackers of `_add_adversarial_trackers`: the two losses,
+        and the share of real (fake) examples D calls real (fake) at the loss
+        family's ``decision_threshold``."""
+        self.d_loss_tracker.update_state(d_loss)
+        self.g_loss_tracker.update_state(g_loss)
+        real_acc, fake_acc = losses_module.discriminator_accuracy(
+            real_outputs, fake_outputs, threshold=self.decision_threshold)
+        self.d_real_accuracy.update_state(real_acc)
+        self.d_fake_accuracy.update_state(fake_acc)
+
     def _descend(self, optimizer, variables, loss_fn):
         """One ``optimizer`` step on ``variables`` down the loss ``loss_fn()``.
 
@@ -356,6 +376,22 @@ class GenerativeModel(keras.Model):
         every optimizer, so their saved state loads into them."""
         config = keras.saving.deserialize_keras_object(config)
         self.compile(**config)
+
+    def _network_configs(self):
+        """The networks named in ``NETWORK_INPUTS``, serialized for
+        ``get_config``."""
+        return {key: keras.saving.serialize_keras_object(getattr(self, key))
+                for key in self.NETWORK_INPUTS}
+
+    @classmethod
+    def from_config(cls, config):
+        """Rebuilds the model from `get_config`, deserializing the networks
+        named in ``NETWORK_INPUTS``."""
+        config = dict(config)
+        for key in cls.NETWORK_INPUTS:
+            if key in config:
+                config[key] = keras.saving.deserialize_keras_object(config[key])
+        return cls(**config)
 
     # -- export -----------------------------------------------------------------
 

@@ -75,10 +75,7 @@ class GAN(GenerativeModel):
         self.discriminator = check_network("discriminator", discriminator)
         self.latent_dim = check_positive_int("latent_dim", latent_dim)
         self.image_shape = self._check_networks()
-        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
-        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
-        self.d_real_accuracy = keras.metrics.Mean(name="d_real_accuracy")
-        self.d_fake_accuracy = keras.metrics.Mean(name="d_fake_accuracy")
+        self._add_adversarial_trackers()
         self.wasserstein_tracker = keras.metrics.Mean(name="wasserstein_distance")
         self.penalty_tracker = keras.metrics.Mean(name="gradient_penalty")
         # Built here, so Keras never builds it by calling it on a data batch
@@ -314,21 +311,8 @@ class GAN(GenerativeModel):
 
     def get_config(self):
         """The constructor arguments, networks serialized."""
-        return {
-            "name": self.name,
-            "generator": keras.saving.serialize_keras_object(self.generator),
-            "discriminator": keras.saving.serialize_keras_object(self.discriminator),
-            "latent_dim": self.latent_dim,
-            "seed": self.seed,
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        """Rebuilds the model (networks deserialized) from `get_config`."""
-        config = dict(config)
-        for key in ("generator", "discriminator"):
-            config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)
+        return {"name": self.name, **self._network_configs(),
+                "latent_dim": self.latent_dim, "seed": self.seed}
 
     def _export_resources(self):
         return [self.generator]

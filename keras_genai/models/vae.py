@@ -213,22 +213,8 @@ class VAE(LatentVariableModel):
 
     def get_config(self):
         """The constructor arguments, networks serialized."""
-        return {
-            "name": self.name,
-            "encoder": keras.saving.serialize_keras_object(self.encoder),
-            "decoder": keras.saving.serialize_keras_object(self.decoder),
-            "beta": self.beta,
-            "reconstruction": self.reconstruction,
-            "seed": self.seed,
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        """Rebuilds the model (networks deserialized) from `get_config`."""
-        config = dict(config)
-        for key in cls.NETWORK_INPUTS:
-            config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)
+        return {"name": self.name, **self._network_configs(), "beta": self.beta,
+                "reconstruction": self.reconstruction, "seed": self.seed}
 
     def _export_resources(self):
         return [self.encoder, self.decoder]

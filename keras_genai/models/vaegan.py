@@ -76,10 +76,7 @@ class VAEGAN(VAE):
         self.gamma = check_non_negative("gamma", gamma)
         self._check_discriminator()
         self.feature_tracker = keras.metrics.Mean(name="feature_reconstruction")
-        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
-        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
-        self.d_real_accuracy = keras.metrics.Mean(name="d_real_accuracy")
-        self.d_fake_accuracy = keras.metrics.Mean(name="d_fake_accuracy")
+        self._add_adversarial_trackers()
 
     def _check_discriminator(self):
         image_shape = self._input_shapes("discriminator")[0][1:]
@@ -157,12 +154,8 @@ class VAEGAN(VAE):
         self.kl_tracker.update_state(terms["kl"])
         self.feature_tracker.update_state(terms["feature"])
         self.reconstruction_tracker.update_state(terms["pixel"])
-        self.d_loss_tracker.update_state(terms["discriminator"])
-        self.g_loss_tracker.update_state(terms["g_loss"])
-        real_acc, fake_acc = losses_module.discriminator_accuracy(
-            terms["real_out"], terms["fake_out"], threshold=self.decision_threshold)
-        self.d_real_accuracy.update_state(real_acc)
-        self.d_fake_accuracy.update_state(fake_acc)
+        self._update_adversarial_trackers(terms["discriminator"], terms["g_loss"],
+                                          terms["real_out"], terms["fake_out"])
         return {m.name: m.result() for m in self.metrics}
 
     def train_step(self, data):
@@ -190,6 +183,4 @@ class VAEGAN(VAE):
 
     def get_config(self):
         """The constructor arguments, networks serialized."""
-        return dict(super().get_config(), gamma=self.gamma,
-                    discriminator=keras.saving.serialize_keras_object(
-                        self.discriminator))
+        return dict(super().get_config(), gamma=self.gamma)
