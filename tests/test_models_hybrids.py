@@ -208,6 +208,26 @@ def test_vaegan_objectives_by_hand():
         np.square(x - x_tilde.numpy()).reshape(8, -1).sum(1).mean(), rtol=1e-4)
 
 
+def test_vaegan_pixel_weight_adds_the_pixel_error_to_encoder_and_decoder():
+    x = tf.constant(images(8))
+    terms = {}
+    networks = make_vaegan()
+    for weight in (0.0, 2.0):
+        model = VAEGAN(networks.encoder, networks.decoder, networks.discriminator,
+                       gamma=0.5, pixel_weight=weight, seed=5)
+        compile_vaegan(model)
+        terms[weight] = model._vaegan_losses(x, training=False)
+    pixel = float(terms[0.0]["pixel"])
+    for name in ("encoder", "decoder"):
+        np.testing.assert_allclose(float(terms[2.0][name]),
+                                   float(terms[0.0][name]) + 2 * pixel, rtol=1e-5)
+    np.testing.assert_allclose(float(terms[2.0]["discriminator"]),
+                               float(terms[0.0]["discriminator"]), rtol=1e-6)
+    with pytest.raises(ValueError, match="pixel_weight"):
+        VAEGAN(networks.encoder, networks.decoder, networks.discriminator,
+               pixel_weight=-1)
+
+
 def test_vaegan_updates_each_network_from_its_own_loss():
     """Only the discriminator's loss reaches D: with the encoder's and decoder's
     learning rates at 0, one step changes D and nothing else, and D's change is

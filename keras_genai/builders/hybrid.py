@@ -12,21 +12,25 @@ from keras_genai.utils.checks import check_positive_int
 
 
 def bigan_discriminator(image_shape=(28, 28, 1), latent_dim=50,
-                        hidden_units=(512, 512), leaky_relu_slope=0.2,
-                        name="bigan_discriminator"):
+                        hidden_units=(512, 512), filters=None, kernel_size=4,
+                        leaky_relu_slope=0.2, name="bigan_discriminator"):
     """Builds the joint discriminator ``D(x, z)`` of BiGAN / ALI.
 
     Donahue, Krähenbühl & Darrell (2017), "Adversarial Feature Learning", sec. 3:
     D tells real pairs ``(x, E(x))`` from generated pairs ``(G(z), z)``. The
-    flattened image and the latent each go through a ``Dense`` layer with
-    LeakyReLU, the two are concatenated, then ``hidden_units[1:]`` joint layers
-    and one linear unit (the logit of "real pair").
+    image (after stride-2 convolutions when ``filters`` is given, as in the
+    paper's convolutional models) and the latent each go through a ``Dense``
+    layer with LeakyReLU, the two are concatenated, then ``hidden_units[1:]``
+    joint layers and one linear unit (the logit of "real pair").
 
     Args:
         image_shape: shape of one image.
         latent_dim: size of ``z``.
         hidden_units: width of the two branch layers (``hidden_units[0]``) and of
             each joint layer after them.
+        filters: channels of stride-2 convolutions applied to the image before
+            its dense layer (``None``: none, a fully connected D).
+        kernel_size: their kernel size.
         leaky_relu_slope: negative slope of LeakyReLU.
         name: model name.
 
@@ -41,6 +45,8 @@ def bigan_discriminator(image_shape=(28, 28, 1), latent_dim=50,
     image_shape = check_shape("image_shape", image_shape, rank=(1, 2, 3))
     latent_dim = check_positive_int("latent_dim", latent_dim)
     hidden_units = check_units("hidden_units", hidden_units, allow_empty=False)
+    filters = check_units("filters", filters or ())
+    kernel_size = check_positive_int("kernel_size", kernel_size)
 
     def dense(h, units, layer_name):
         h = keras.layers.Dense(units, name=layer_name)(h)
@@ -49,7 +55,13 @@ def bigan_discriminator(image_shape=(28, 28, 1), latent_dim=50,
 
     images = keras.Input(shape=image_shape, name="image")
     z = keras.Input(shape=(latent_dim,), name="z")
-    hx = dense(keras.layers.Flatten(name="pixels")(images), hidden_units[0],
+    hx = images
+    for i, f in enumerate(filters, start=1):
+        hx = keras.layers.Conv2D(f, kernel_size, strides=2, padding="same",
+                                 name=f"down{i}_conv")(hx)
+        hx = keras.layers.LeakyReLU(negative_slope=leaky_relu_slope,
+                                    name=f"down{i}_lrelu")(hx)
+    hx = dense(keras.layers.Flatten(name="pixels")(hx), hidden_units[0],
                "image_dense")
     hz = dense(z, hidden_units[0], "z_dense")
     h = keras.layers.Concatenate(name="image_and_z")([hx, hz])
@@ -60,7 +72,7 @@ def bigan_discriminator(image_shape=(28, 28, 1), latent_dim=50,
 
 
 def vaegan_discriminator(image_shape=(28, 28, 1), filters=(32, 64, 128),
-                         kernel_size=5, leaky_relu_slope=0.2,
+                         kernel_size=5, feature_layer=None, leaky_relu_slope=0.2,
                          name="vaegan_discriminator"):
     """Builds a VAE-GAN discriminator returning its logit and its features.
 
@@ -68,13 +80,16 @@ def vaegan_discriminator(image_shape=(28, 28, 1), filters=(32, 64, 128),
     using a learned similarity metric", sec. 2.2 and table 4: stride-2
     convolutions; the activations of a deep layer, ``Dis_l(x)``, are the features
     in which `keras_genai.models.VAEGAN` measures its reconstruction error. Here
-    ``Dis_l`` is the flattened output of the last convolution, then one linear
-    unit gives the logit.
+    ``Dis_l`` is the flattened output of convolution number ``feature_layer``
+    (the paper takes the third of four); the logit is one linear unit on the
+    last convolution.
 
     Args:
         image_shape: ``(height, width, channels)``.
         filters: channels of each stride-2 convolution.
         kernel_size: convolution kernel size.
+        feature_layer: which convolution (1-based) gives the features; default
+            the one before the last (the last when there is one).
         leaky_relu_slope: negative slope of LeakyReLU.
         name: model name.
 
@@ -85,11 +100,17 @@ def vaegan_discriminator(image_shape=(28, 28, 1), filters=(32, 64, 128),
     Example:
 
     >>> [t.shape for t in vaegan_discriminator((28, 28, 1), (8, 16)).outputs]
-    [(None, 1), (None, 784)]
+    [(None, 1), (None, 1568)]
     """
     image_shape = check_shape("image_shape", image_shape, rank=3)
     filters = check_units("filters", filters, allow_empty=False)
     kernel_size = check_positive_int("kernel_size", kernel_size)
+    if feature_layer is None:
+        feature_layer = max(1, len(filters) - 1)
+    feature_layer = check_positive_int("feature_layer", feature_layer)
+    if feature_layer > len(filters):
+        raise ValueError(f"`feature_layer` must be at most len(filters)="
+                         f"{len(filters)}. Received: feature_layer={feature_layer}")
     images = keras.Input(shape=image_shape, name="image")
     h = images
     for i, f in enumerate(filters, start=1):
@@ -97,6 +118,8 @@ def vaegan_discriminator(image_shape=(28, 28, 1), filters=(32, 64, 128),
                                 name=f"down{i}_conv")(h)
         h = keras.layers.LeakyReLU(negative_slope=leaky_relu_slope,
                                    name=f"down{i}_lrelu")(h)
-    features = keras.layers.Flatten(name="features")(h)
-    logit = keras.layers.Dense(1, name="logit")(features)
+        if i == feature_layer:
+            features = keras.layers.Flatten(name="features")(h)
+    h = keras.layers.Flatten(name="flatten")(h)
+    logit = keras.layers.Dense(1, name="logit")(h)
     return keras.Model(images, [logit, features], name=name)

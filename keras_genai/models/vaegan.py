@@ -38,9 +38,15 @@ class VAEGAN(VAE):
     reconstruction by the feature-wise one is what makes the reconstructions
     and samples sharper than a VAE's.
 
+    ``pixel_weight > 0`` adds ``pixel_weight`` times the pixel reconstruction
+    error (``reconstruction``) to the encoder's and the decoder's losses: not in
+    the paper, but on 4,000 digits the discriminator's features alone were too
+    loose a target (it wins within a few epochs and the reconstructions drift;
+    see units/unit5/hybrids.py), as several reimplementations found.
+
     Logged: ``kl``, ``feature_reconstruction`` (``L_llike``),
-    ``reconstruction`` (the pixel error of ``x~`` under ``reconstruction``,
-    reported for comparison with a VAE, not trained on), ``d_loss``, ``g_loss``,
+    ``reconstruction`` (the pixel error of ``x~`` under ``reconstruction``;
+    trained on only with ``pixel_weight > 0``), ``d_loss``, ``g_loss``,
     ``d_real_accuracy`` and ``d_fake_accuracy``.
 
     Args:
@@ -50,6 +56,8 @@ class VAEGAN(VAE):
             features (batch, ...)]`` (e.g. `builders.vaegan_discriminator`).
         beta: weight of the KL term in the encoder's loss.
         gamma: weight of ``L_llike`` against the GAN loss in the decoder's loss.
+        pixel_weight: weight of a pixel reconstruction term in the encoder's
+            and decoder's losses (0: the paper's objective).
         reconstruction: pixel error to report, ``"mse"`` or ``"bce"``.
         seed: seed of the model's noise.
         **kwargs: `keras.Model` arguments.
@@ -69,11 +77,12 @@ class VAEGAN(VAE):
                       "discriminator": ("images",)}
 
     def __init__(self, encoder, decoder, discriminator, beta=1.0, gamma=1.0,
-                 reconstruction="mse", seed=None, **kwargs):
+                 pixel_weight=0.0, reconstruction="mse", seed=None, **kwargs):
         super().__init__(encoder, decoder, beta=beta, reconstruction=reconstruction,
                          seed=seed, **kwargs)
         self.discriminator = check_network("discriminator", discriminator)
         self.gamma = check_non_negative("gamma", gamma)
+        self.pixel_weight = check_non_negative("pixel_weight", pixel_weight)
         self._check_discriminator()
         self.feature_tracker = keras.metrics.Mean(name="feature_reconstruction")
         self._add_adversarial_trackers()
@@ -141,12 +150,12 @@ class VAEGAN(VAE):
         feature = 0.5 * ops.mean(losses_module.gaussian_reconstruction_loss(
             real_features, tilde_features))
         g_loss = self.g_loss_fn(fake_out)
+        pixel = ops.mean(self.reconstruction_fn(x, x_tilde))
         return {
-            "encoder": self.beta * kl + feature,
-            "decoder": self.gamma * feature + g_loss,
+            "encoder": self.beta * kl + feature + self.pixel_weight * pixel,
+            "decoder": self.gamma * feature + g_loss + self.pixel_weight * pixel,
             "discriminator": self._adversarial_d_loss(real_out, fake_out),
-            "kl": kl, "feature": feature, "g_loss": g_loss,
-            "pixel": ops.mean(self.reconstruction_fn(x, x_tilde)),
+            "kl": kl, "feature": feature, "g_loss": g_loss, "pixel": pixel,
             "real_out": real_out, "fake_out": fake_out,
         }
 
@@ -183,4 +192,5 @@ class VAEGAN(VAE):
 
     def get_config(self):
         """The constructor arguments, networks serialized."""
-        return dict(super().get_config(), gamma=self.gamma)
+        return dict(super().get_config(), gamma=self.gamma,
+                    pixel_weight=self.pixel_weight)

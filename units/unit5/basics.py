@@ -113,7 +113,7 @@ def register(lab):
             unit_means = codes.mean(axis=0)
             results[name] = {
                 "mean activation": float(codes.mean()),
-                "active units per digit (>0.5)": float((codes > 0.5).sum(1).mean()),
+                "units above 0.1 per digit": float((codes > 0.1).sum(1).mean()),
                 "test MSE": float(per_image_mse(x_test, x_hat).mean()),
             }
             curves[name] = np.sort(unit_means)[::-1]
