@@ -53,7 +53,8 @@ class Lab:
         self.exercises = {}
         self.exercise_defaults = {}
 
-    def exercise(self, name, help, export=None, epochs=None, batch_size=None):
+    def exercise(self, name, help, export=None, epochs=None, batch_size=None,
+                 latent_dim=None):
         """Registers ``fn(args, out_dir) -> dict`` as exercise ``name``.
 
         Args:
@@ -64,6 +65,8 @@ class Lab:
             epochs: this exercise's default ``--epochs`` (``None``: the lab's).
             batch_size: this exercise's default ``--batch-size`` (``None``: the
                 lab's).
+            latent_dim: this exercise's default ``--latent-dim`` (``None``: the
+                lab's); only for a lab with latents.
 
         Returns:
             A decorator returning the function unchanged.
@@ -74,6 +77,9 @@ class Lab:
                 "epochs": epochs or self.defaults["epochs"],
                 "batch_size": batch_size or self.defaults["batch_size"],
             }
+            if self.defaults["latent_dim"] is not None:
+                self.exercise_defaults[name]["latent_dim"] = (
+                    latent_dim or self.defaults["latent_dim"])
             return fn
         return register
 
@@ -89,8 +95,11 @@ class Lab:
         lines = []
         for n, (_, h, _) in self.exercises.items():
             d = self.exercise_defaults[n]
+            latent = (f", latent {d['latent_dim']}"
+                      if d.get("latent_dim", self.defaults["latent_dim"])
+                      != self.defaults["latent_dim"] else "")
             lines.append(f"  {n:<18} {h} [{d['epochs']} epochs, batch "
-                         f"{d['batch_size']}]")
+                         f"{d['batch_size']}{latent}]")
         parser = argparse.ArgumentParser(
             prog=f"python -m units.{self.name}",
             description=self.description,
@@ -114,9 +123,10 @@ class Lab:
                                  "for a quick try (default: all)")
         if d["latent_dim"] is not None:
             parser.add_argument("--latent-dim", type=_positive_int,
-                                default=d["latent_dim"],
+                                default=None,
                                 help="size of the latent vector z (default: "
-                                     "%(default)s)")
+                                     f"{d['latent_dim']}, or the exercise's, in "
+                                     "brackets below)")
         parser.add_argument("--seed", type=int, default=d["seed"],
                             help="random seed of weights, data order and noise "
                                  "(default: %(default)s)")

@@ -38,6 +38,30 @@ def test_exercise_defaults_and_overrides(tmp_path):
     assert summary["exercise"] == "a" and summary["value"] == 1.5
 
 
+def test_per_exercise_latent_size(tmp_path, capsys):
+    lab = Lab("demo", "A demo lab.", default_exercise="a", latent_dim=32)
+    seen = {}
+
+    @lab.exercise("a", "lab latent")
+    def a(args, out):
+        seen["a"] = args.latent_dim
+
+    @lab.exercise("b", "own latent", latent_dim=8)
+    def b(args, out):
+        seen["b"] = args.latent_dim
+
+    lab.main(["--out", str(tmp_path / "a")])
+    lab.main(["--exercise", "b", "--out", str(tmp_path / "b")])
+    assert seen == {"a": 32, "b": 8}
+    lab.main(["--exercise", "b", "--latent-dim", "32", "--out", str(tmp_path / "c")])
+    assert seen["b"] == 32  # an explicit value wins, even the lab's default
+    with pytest.raises(SystemExit):
+        lab.main(["--help"])
+    text = capsys.readouterr().out
+    assert "own latent [10 epochs, batch 64, latent 8]" in text
+    assert "lab latent [10 epochs, batch 64]" in text
+
+
 def test_help_lists_exercises_with_their_defaults(tmp_path, capsys):
     lab, _ = _lab(tmp_path)
     with pytest.raises(SystemExit):

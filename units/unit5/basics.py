@@ -198,7 +198,8 @@ def register(lab):
 
     @lab.exercise("pca", "A linear one-hidden-layer autoencoder vs PCA by SVD: "
                          "principal angles between the subspaces, and the "
-                         "basis is not orthonormal.", epochs=50, batch_size=64)
+                         "basis is not orthonormal.", epochs=50, batch_size=64,
+                  latent_dim=16)
     def pca(args, out):
         import keras
 
@@ -207,7 +208,7 @@ def register(lab):
         from keras_genai import viz
 
         x, _, x_test, _ = unit_digits(args, flatten=True)
-        d = min(args.latent_dim, 16) if args.latent_dim else 16
+        d = args.latent_dim
         mean = x.mean(axis=0)
         xc, xtc = x - mean, x_test - mean
         _, singular, vt = np.linalg.svd(xc, full_matrices=False)

@@ -46,7 +46,7 @@ def register(lab):
 
     @lab.exercise("aae", "Adversarial autoencoder: a discriminator on the codes "
                          "replaces the KL term; code statistics and samples.",
-                  epochs=60, batch_size=100,
+                  epochs=60, batch_size=100, latent_dim=8,
                   export=os.path.join("saved_models", "unit5_aae"))
     def aae(args, out):
         import keras
@@ -58,7 +58,7 @@ def register(lab):
         from units.unit4.judge import DigitJudge
 
         x, y, x_test, y_test = unit_digits(args)
-        latent = 8 if args.latent_dim in (None, 32) else args.latent_dim
+        latent = args.latent_dim
         keras.utils.set_random_seed(args.seed)
         model = models.AdversarialAutoencoder(
             builders.dense_encoder((28, 28, 1), latent, (512, 256)),
@@ -94,8 +94,9 @@ def register(lab):
                 codes, y_test, os.path.join(out, "latent_2d.png"))
         return export_if_asked(model, args, summary, "encode, decode, sample")
 
-    @lab.exercise("vaegan", "VAE-GAN vs a VAE with the same networks: "
-                            "reconstructions and samples, classifier FID.",
+    @lab.exercise("vaegan", "VAE-GAN (with and without a pixel term) vs a VAE "
+                            "with the same networks: reconstructions and "
+                            "samples, classifier FID.",
                   epochs=20, batch_size=64)
     def vaegan(args, out):
         import keras
@@ -107,7 +108,7 @@ def register(lab):
 
         x, _, x_test, _ = unit_digits(args)
         x, x_test = 2 * x - 1, 2 * x_test - 1  # tanh decoder
-        latent = args.latent_dim or 32
+        latent = args.latent_dim
 
         def networks():
             return (builders.conv_encoder((28, 28, 1), latent, (32, 64),
@@ -118,14 +119,18 @@ def register(lab):
         keras.utils.set_random_seed(args.seed)
         vae = models.VAE(*networks(), reconstruction="mse", seed=args.seed)
         vae.compile(optimizer=keras.optimizers.Adam(1e-3))
-        keras.utils.set_random_seed(args.seed)
-        hybrid = models.VAEGAN(*networks(), builders.vaegan_discriminator(),
-                               seed=args.seed)
-        hybrid.compile(encoder_optimizer=_adam(), decoder_optimizer=_adam(),
-                       d_optimizer=_adam())
+        hybrids = {}
+        for name, pixel_weight in (("VAE-GAN", 0.0),
+                                   ("VAE-GAN + pixel term", 1.0)):
+            keras.utils.set_random_seed(args.seed)
+            hybrids[name] = models.VAEGAN(
+                *networks(), builders.vaegan_discriminator(),
+                pixel_weight=pixel_weight, seed=args.seed)
+            hybrids[name].compile(encoder_optimizer=_adam(),
+                                  decoder_optimizer=_adam(), d_optimizer=_adam())
         judge = DigitJudge()
         results, panels = {}, [x_test]
-        for name, model in (("VAE", vae), ("VAE-GAN", hybrid)):
+        for name, model in (("VAE", vae), *hybrids.items()):
             print(f"Training the {name} for {args.epochs} epochs.", flush=True)
             model.fit(x, epochs=args.epochs, batch_size=args.batch_size,
                       verbose=args.verbose)
@@ -142,12 +147,13 @@ def register(lab):
         grid = viz.save_image_grid(
             side_by_side(panels), os.path.join(out, "vae_vs_vaegan.png"), cols=10,
             value_range=(-1, 1),
-            title="test; VAE recon; VAE samples; VAE-GAN recon; VAE-GAN samples")
+            title="test; then reconstructions and samples of the VAE, the "
+                  "VAE-GAN and the VAE-GAN with a pixel term")
         return {**results, "floors": judge.floors(), "grid": grid}
 
     @lab.exercise("bigan", "BiGAN: a linear classifier on the inferred latents "
                            "E(x) vs on raw pixels (and on an untrained encoder).",
-                  epochs=50, batch_size=100,
+                  epochs=40, batch_size=100, latent_dim=50,
                   export=os.path.join("saved_models", "unit5_bigan"))
     def bigan(args, out):
         import keras
@@ -159,12 +165,17 @@ def register(lab):
 
         x, y, x_test, y_test = unit_digits(args)
         x, x_test = 2 * x - 1, 2 * x_test - 1
-        latent = 50 if args.latent_dim in (None, 32) else args.latent_dim
+        latent = args.latent_dim
         keras.utils.set_random_seed(args.seed)
+        # Convolutional G, E and D (the image branch of D): with the fully
+        # connected networks of the paper's permutation-invariant set-up
+        # (512-512, 50 epochs) the linear read-out of E(x) was 77.7%, no
+        # better than an untrained encoder's 78.3%.
         model = models.BiGAN(
-            builders.mlp_generator(latent, (28, 28, 1), (512, 512), batch_norm=True),
-            builders.dense_encoder((28, 28, 1), latent, (512, 512)),
-            builders.bigan_discriminator((28, 28, 1), latent, (512, 512)),
+            builders.dcgan_generator(latent),
+            builders.conv_encoder((28, 28, 1), latent, (32, 64)),
+            builders.bigan_discriminator((28, 28, 1), latent, (512,),
+                                         filters=(32, 64)),
             seed=args.seed)
         model.compile(d_optimizer=_adam(), g_optimizer=_adam())
         untrained_train, untrained_test = model.encode(x), model.encode(x_test)
@@ -196,7 +207,8 @@ def register(lab):
 
     @lab.exercise("ae-vs-gan", "Autoencoder, VAE and DCGAN side by side: "
                                "reconstructions vs generations, with the Unit IV "
-                               "classifier metrics.", epochs=20, batch_size=64)
+                               "classifier metrics.", epochs=20, batch_size=64,
+                  latent_dim=20)
     def ae_vs_gan(args, out):
         import keras
 
@@ -207,7 +219,7 @@ def register(lab):
         from units.unit4.judge import DigitJudge
 
         x, _, x_test, _ = unit_digits(args)
-        latent = 20 if args.latent_dim in (None, 32) else args.latent_dim
+        latent = args.latent_dim
         rng = np.random.default_rng(args.seed)
         judge = DigitJudge()
         rows, panels = {}, [x_test]

@@ -67,7 +67,7 @@ def register(lab):
     @lab.exercise("vae", "VAE on binarized digits: 2-D latent map by label, decoded "
                          "manifold, samples, interpolation; test ELBO of a 20-D "
                          "VAE in nats.",
-                  epochs=150, batch_size=100,
+                  epochs=150, batch_size=100, latent_dim=20,
                   export=os.path.join("saved_models", "unit5_vae"))
     def vae(args, out):
         from statistics import NormalDist
@@ -79,7 +79,7 @@ def register(lab):
         from units.common import export_if_asked
 
         x, y, x_test, y_test = unit_digits(args, binarize=True)
-        latent = 20 if args.latent_dim in (None, 32) else args.latent_dim
+        latent = args.latent_dim
         results = {}
         trained = {}
         for d in (2, latent):
@@ -148,7 +148,7 @@ def register(lab):
 
     @lab.exercise("cvae", "Conditional VAE: a grid of requested digits, one "
                           "style drawn as every digit, label accuracy of samples.",
-                  epochs=150, batch_size=100)
+                  epochs=150, batch_size=100, latent_dim=8)
     def cvae(args, out):
         import keras
 
@@ -156,7 +156,7 @@ def register(lab):
         from keras_genai import viz
 
         x, y, x_test, y_test = unit_digits(args, binarize=True)
-        latent = 8 if args.latent_dim in (None, 32) else args.latent_dim
+        latent = args.latent_dim
         keras.utils.set_random_seed(args.seed)
         model = build_vae(latent, num_classes=10, seed=args.seed)
         model.compile(optimizer=keras.optimizers.Adam(1e-3))
