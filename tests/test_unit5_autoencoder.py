@@ -137,3 +137,14 @@ def test_denoising_and_anomaly_at_defaults(run_lab):
     summary, _ = run_lab("unit5_autoencoder", "--exercise", "anomaly")
     assert min(summary["auc"].values()) > 0.65  # measured 0.72 .. 0.92
     assert np.mean(list(summary["auc"].values())) > 0.8
+
+
+@pytest.mark.slow
+def test_vae_elbo_and_bigan_features_at_defaults(run_lab):
+    summary, _ = run_lab("unit5_autoencoder", "--exercise", "vae")
+    assert summary["test_elbo"] > -110  # measured -102.1 nats
+    assert summary["train_elbo"] > summary["test_elbo"]  # 3,500 digits overfit
+    summary, _ = run_lab("unit5_autoencoder", "--exercise", "bigan")
+    accuracy = summary["accuracy"]
+    # measured: E(x) 84.6%, untrained encoder 77.0%, raw pixels 89.3%
+    assert accuracy["BiGAN E(x) (50)"] > accuracy["untrained encoder (50)"] + 0.03

@@ -71,8 +71,8 @@ def bigan_discriminator(image_shape=(28, 28, 1), latent_dim=50,
     return keras.Model([images, z], logit, name=name)
 
 
-def vaegan_discriminator(image_shape=(28, 28, 1), filters=(32, 64, 128),
-                         kernel_size=5, feature_layer=None, leaky_relu_slope=0.2,
+def vaegan_discriminator(image_shape=(28, 28, 1), filters=(32, 64), kernel_size=4,
+                         feature_layer=None, leaky_relu_slope=0.2,
                          name="vaegan_discriminator"):
     """Builds a VAE-GAN discriminator returning its logit and its features.
 
@@ -82,7 +82,9 @@ def vaegan_discriminator(image_shape=(28, 28, 1), filters=(32, 64, 128),
     in which `keras_genai.models.VAEGAN` measures its reconstruction error. Here
     ``Dis_l`` is the flattened output of convolution number ``feature_layer``
     (the paper takes the third of four); the logit is one linear unit on the
-    last convolution.
+    last convolution. The defaults are the ones that trained on the digits
+    (units/unit5/hybrids.py): a deeper 32-64-128 D with 5x5 kernels won the
+    game within a few epochs and left the generator nothing to learn from.
 
     Args:
         image_shape: ``(height, width, channels)``.
