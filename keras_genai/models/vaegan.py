@@ -39,10 +39,9 @@ class VAEGAN(VAE):
     and samples sharper than a VAE's.
 
     ``pixel_weight > 0`` adds ``pixel_weight`` times the pixel reconstruction
-    error (``reconstruction``) to the encoder's and the decoder's losses: not in
-    the paper, but on 4,000 digits the discriminator's features alone were too
-    loose a target (it wins within a few epochs and the reconstructions drift;
-    see units/unit5/hybrids.py), as several reimplementations found.
+    error (``reconstruction``) to the encoder's and the decoder's losses (not in
+    the paper). On the digits it sharpens the reconstructions and costs the
+    samples their advantage over a VAE's (units/unit5/hybrids.py).
 
     Logged: ``kl``, ``feature_reconstruction`` (``L_llike``),
     ``reconstruction`` (the pixel error of ``x~`` under ``reconstruction``;
