@@ -97,10 +97,14 @@ def test_vae_reports_elbo_and_exports(run_lab, tmp_path):
     assert codes.shape == (2, 20)
 
 
-def test_cvae_measures_label_accuracy(run_lab):
-    summary, out = run_lab("unit5_autoencoder", "--exercise", "cvae", *TINY)
-    assert 0 <= summary["label_accuracy"] <= 1 and len(summary["per digit"]) == 10
-    assert (out / "style_transfer.png").exists()
+def test_cvae_measures_label_accuracy_against_latent_size(run_lab):
+    summary, out = run_lab("unit5_autoencoder", "--exercise", "cvae", *TINY,
+                           "--latent-dim", "3")
+    assert list(summary["label_accuracy_by_size"]) == ["2", "3", "4", "8", "16"]
+    assert summary["label_accuracy"] == summary["label_accuracy_by_size"]["3"]
+    assert all(0 <= a <= 1 for a in summary["label_accuracy_by_size"].values())
+    for name in ("samples.png", "label_accuracy.png", "style_transfer.png"):
+        assert (out / name).exists(), name
 
 
 @pytest.mark.parametrize("exercise", ["aae", "vaegan", "ae-vs-gan"])
@@ -156,3 +160,12 @@ def test_vaegan_samples_beat_the_vaes_at_defaults(run_lab):
     # measured: FID 131 (VAE-GAN) vs 191 (VAE)
     assert (summary["VAE-GAN"]["samples"]["classifier FID"]
             < 0.85 * summary["VAE"]["samples"]["classifier FID"])
+
+
+@pytest.mark.slow
+def test_cvae_uses_the_label_more_with_less_latent_room(run_lab):
+    summary, _ = run_lab("unit5_autoencoder", "--exercise", "cvae")
+    by_size = summary["label_accuracy_by_size"]
+    # measured: 99.3% (2), 91.0% (4), 72.7% (8), 39.1% (16)
+    assert by_size["2"] > 0.95
+    assert by_size["2"] > by_size["8"] > by_size["16"]

@@ -15,6 +15,8 @@ VAE_HIDDEN = (500,)
 ELBO_PASSES = 10  # evaluate's one-sample ELBO averaged over this many passes
 VALIDATION_DIGITS = 500  # held out of the training digits for early stopping
 PATIENCE = 10
+# Latent sizes the cvae exercise compares (with --latent-dim added).
+CVAE_LATENT_SIZES = (2, 4, 8, 16)
 
 
 def build_vae(latent_dim, num_classes=None, seed=0):
@@ -146,8 +148,9 @@ def register(lab):
                                f"encode, decode, sample(n, seed) of the "
                                f"{latent}-D VAE")
 
-    @lab.exercise("cvae", "Conditional VAE: a grid of requested digits, one "
-                          "style drawn as every digit, label accuracy of samples.",
+    @lab.exercise("cvae", "Conditional VAE: label accuracy of samples and ELBO "
+                          "against the latent size, a grid of requested digits, "
+                          "one style drawn as every digit.",
                   epochs=150, batch_size=100, latent_dim=8)
     def cvae(args, out):
         import keras
@@ -156,33 +159,53 @@ def register(lab):
         from keras_genai import viz
 
         x, y, x_test, y_test = unit_digits(args, binarize=True)
-        latent = args.latent_dim
-        keras.utils.set_random_seed(args.seed)
-        model = build_vae(latent, num_classes=10, seed=args.seed)
-        model.compile(optimizer=keras.optimizers.Adam(1e-3))
-        print(f"Training a conditional VAE (latent {latent}), early stopping.",
-              flush=True)
-        fit_with_early_stopping(model, x, y, args)
+        sizes = sorted(set(CVAE_LATENT_SIZES) | {args.latent_dim})
         labels = np.tile(np.arange(10), 100)
-        samples = model.sample(labels, seed=args.seed)
-        probs = metrics.classify(samples, value_range=(0.0, 1.0))
-        accuracy = metrics.label_accuracy(probs, labels)
-        grid = viz.save_image_grid(samples[:100], os.path.join(out, "samples.png"),
-                                   cols=10, title="columns: requested digit 0-9")
+        rows, grid_rows, models_by_size = {}, [], {}
+        for d in sizes:
+            keras.utils.set_random_seed(args.seed)
+            model = build_vae(d, num_classes=10, seed=args.seed)
+            model.compile(optimizer=keras.optimizers.Adam(1e-3))
+            print(f"Training a conditional VAE with latent {d} (early stopping).",
+                  flush=True)
+            fit_with_early_stopping(model, x, y, args)
+            samples = model.sample(labels, seed=args.seed)
+            accuracy = metrics.label_accuracy(
+                metrics.classify(samples, value_range=(0.0, 1.0)), labels)
+            rows[d] = {"label accuracy": accuracy["accuracy"],
+                       "worst digit": accuracy["min_class_accuracy"],
+                       "test ELBO": mean_elbo(model, x_test, y_test)["elbo"]}
+            grid_rows.append(samples[:20])
+            models_by_size[d] = model
+            print(f"  latent {d}: {rows[d]}", flush=True)
+        grid = viz.save_image_grid(
+            np.concatenate(grid_rows), os.path.join(out, "samples.png"), cols=10,
+            title="columns: requested digit; two rows per latent size "
+                  + ", ".join(map(str, sizes)))
+        curve = viz.plot_curves(
+            {"label accuracy": (sizes, [rows[d]["label accuracy"] for d in sizes])},
+            os.path.join(out, "label_accuracy.png"), xlabel="latent size",
+            ylabel="share recognised as the requested digit",
+            title="conditional VAE: more latent room, less use of the label")
         # One style, every digit: the codes of 5 test digits, decoded with each
         # label (the latent carries the style, the label the class).
+        model = models_by_size[args.latent_dim]
         codes = model.encode(x_test[:5], y_test[:5])
-        styles = np.repeat(codes, 10, axis=0)
-        transfer = model.decode(styles, np.tile(np.arange(10), 5))
+        transfer = model.decode(np.repeat(codes, 10, axis=0),
+                                np.tile(np.arange(10), 5))
         transfer_grid = viz.save_image_grid(
             transfer, os.path.join(out, "style_transfer.png"), cols=10,
-            title="each row: one test digit's code decoded as 0-9")
-        test = mean_elbo(model, x_test, y_test)
+            title=f"latent {args.latent_dim}: each row one test digit's code "
+                  "decoded as 0-9")
+        main = rows[args.latent_dim]
         return {
-            "label accuracy of 1,000 samples": round(accuracy["accuracy"], 4),
-            "worst digit": round(accuracy["min_class_accuracy"], 4),
-            "per digit": [round(a, 3) for a in accuracy["per_class"]],
-            "test ELBO given the label (nats)": round(test["elbo"], 2),
-            "samples": grid, "style transfer": transfer_grid,
-            "label_accuracy": accuracy["accuracy"],
+            "by latent size": {d: {k: round(v, 3) for k, v in r.items()}
+                               for d, r in rows.items()},
+            f"label accuracy of 1,000 samples, latent {args.latent_dim}":
+                round(main["label accuracy"], 4),
+            "samples": grid, "label accuracy figure": curve,
+            "style transfer": transfer_grid,
+            "label_accuracy": main["label accuracy"],
+            "label_accuracy_by_size": {d: r["label accuracy"]
+                                       for d, r in rows.items()},
         }
