@@ -1,5 +1,6 @@
-"""What the Unit V exercises share: the digits as autoencoders see them, a
-trained dense autoencoder, and reconstruction error per image."""
+"""What the Unit V exercises share: the digits as autoencoders see them, the
+``fit(x, x)`` of an autoencoder, reconstruction error per image and image rows
+for comparison grids."""
 
 import numpy as np
 
@@ -25,17 +26,17 @@ def per_image_mse(x, x_hat):
     return (diff ** 2).reshape(len(diff), -1).mean(axis=1)
 
 
-def train_autoencoder(model, x, args, x_val=None, optimizer=None, epochs=None,
-                      loss="mse"):
-    """Compiles ``model`` (Adam 1e-3 unless given) and fits it on ``(x, x)``.
+def train_autoencoder(model, x, args, x_val=None):
+    """Compiles ``model`` (Adam 1e-3, mean squared error, as in the course's
+    listing) and fits it on ``(x, x)`` with the lab's epochs and batch size.
 
     Returns:
         The Keras ``History``.
     """
     import keras
 
-    model.compile(optimizer or keras.optimizers.Adam(1e-3), loss)
-    return model.fit(x, x, epochs=epochs or args.epochs, batch_size=args.batch_size,
+    model.compile(keras.optimizers.Adam(1e-3), "mse")
+    return model.fit(x, x, epochs=args.epochs, batch_size=args.batch_size,
                      shuffle=True, verbose=args.verbose,
                      validation_data=None if x_val is None else (x_val, x_val))
 
