@@ -35,8 +35,9 @@ class VAEGAN(VAE):
 
     The discriminator is not trained on ``L_llike`` and the encoder gets no
     adversarial gradient, as in the paper. Replacing the pixel-wise
-    reconstruction by the feature-wise one is what makes the reconstructions
-    and samples sharper than a VAE's.
+    reconstruction by the feature-wise one trades pixel accuracy for sharper
+    samples: on the digits (units/unit5/hybrids.py) samples FID 131 against a
+    VAE's 191 with the same networks, reconstructions FID 13.1 against 6.5.
 
     ``pixel_weight > 0`` adds ``pixel_weight`` times the pixel reconstruction
     error (``reconstruction``) to the encoder's and the decoder's losses (not in
@@ -64,12 +65,11 @@ class VAEGAN(VAE):
     Example:
 
     >>> vaegan = VAEGAN(conv_encoder(latent_dim=32, variational=True),
-    ...                 conv_decoder(latent_dim=32, output_activation="tanh"),
-    ...                 vaegan_discriminator())
-    >>> vaegan.compile(encoder_optimizer=keras.optimizers.RMSprop(3e-4),
-    ...                decoder_optimizer=keras.optimizers.RMSprop(3e-4),
-    ...                d_optimizer=keras.optimizers.RMSprop(3e-4))
-    >>> vaegan.fit(image_dataset(x, batch_size=64), epochs=30)
+    ...                 dcgan_generator(32), vaegan_discriminator())
+    >>> adam = lambda: keras.optimizers.Adam(2e-4, beta_1=0.5)
+    >>> vaegan.compile(encoder_optimizer=adam(), decoder_optimizer=adam(),
+    ...                d_optimizer=adam(), label_smoothing=0.1)
+    >>> vaegan.fit(image_dataset(x, batch_size=64), epochs=20)
     """
 
     NETWORK_INPUTS = {"encoder": ("images",), "decoder": ("z",),
