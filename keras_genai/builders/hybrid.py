@@ -11,6 +11,19 @@ from keras_genai.builders.common import check_units
 from keras_genai.utils.checks import check_positive_int
 
 
+def _apply_down_convs(h, filters, kernel_size, leaky_relu_slope):
+    """Stride-2 ``Conv2D`` + LeakyReLU per entry of ``filters`` (layers
+    ``down{i}_conv`` / ``down{i}_lrelu``); returns each level's output."""
+    outputs = []
+    for i, f in enumerate(filters, start=1):
+        h = keras.layers.Conv2D(f, kernel_size, strides=2, padding="same",
+                                name=f"down{i}_conv")(h)
+        h = keras.layers.LeakyReLU(negative_slope=leaky_relu_slope,
+                                   name=f"down{i}_lrelu")(h)
+        outputs.append(h)
+    return outputs
+
+
 def bigan_discriminator(image_shape=(28, 28, 1), latent_dim=50,
                         hidden_units=(512, 512), filters=None, kernel_size=4,
                         leaky_relu_slope=0.2, name="bigan_discriminator"):
@@ -55,12 +68,8 @@ def bigan_discriminator(image_shape=(28, 28, 1), latent_dim=50,
 
     images = keras.Input(shape=image_shape, name="image")
     z = keras.Input(shape=(latent_dim,), name="z")
-    hx = images
-    for i, f in enumerate(filters, start=1):
-        hx = keras.layers.Conv2D(f, kernel_size, strides=2, padding="same",
-                                 name=f"down{i}_conv")(hx)
-        hx = keras.layers.LeakyReLU(negative_slope=leaky_relu_slope,
-                                    name=f"down{i}_lrelu")(hx)
+    hx = (_apply_down_convs(images, filters, kernel_size, leaky_relu_slope)
+          or [images])[-1]
     hx = dense(keras.layers.Flatten(name="pixels")(hx), hidden_units[0],
                "image_dense")
     hz = dense(z, hidden_units[0], "z_dense")
@@ -114,14 +123,8 @@ def vaegan_discriminator(image_shape=(28, 28, 1), filters=(32, 64), kernel_size=
         raise ValueError(f"`feature_layer` must be at most len(filters)="
                          f"{len(filters)}. Received: feature_layer={feature_layer}")
     images = keras.Input(shape=image_shape, name="image")
-    h = images
-    for i, f in enumerate(filters, start=1):
-        h = keras.layers.Conv2D(f, kernel_size, strides=2, padding="same",
-                                name=f"down{i}_conv")(h)
-        h = keras.layers.LeakyReLU(negative_slope=leaky_relu_slope,
-                                   name=f"down{i}_lrelu")(h)
-        if i == feature_layer:
-            features = keras.layers.Flatten(name="features")(h)
-    h = keras.layers.Flatten(name="flatten")(h)
+    levels = _apply_down_convs(images, filters, kernel_size, leaky_relu_slope)
+    features = keras.layers.Flatten(name="features")(levels[feature_layer - 1])
+    h = keras.layers.Flatten(name="flatten")(levels[-1])
     logit = keras.layers.Dense(1, name="logit")(h)
     return keras.Model(images, [logit, features], name=name)

@@ -9,7 +9,6 @@ from keras_genai.models.base import check_network
 from keras_genai.models.gan import check_score_shape
 from keras_genai.models.gan import unpack_images
 from keras_genai.models.latent import LatentVariableModel
-from keras_genai.utils.checks import check_choice
 
 # Families without a gradient penalty (the latent critic has no Lipschitz
 # constraint here, so the Wasserstein ones are left out).
@@ -72,10 +71,7 @@ class AdversarialAutoencoder(LatentVariableModel):
         self.encoder = check_network("encoder", encoder)
         self.decoder = check_network("decoder", decoder)
         self.discriminator = check_network("discriminator", discriminator)
-        check_choice("reconstruction", reconstruction,
-                     tuple(losses_module.RECONSTRUCTION_LOSSES))
-        self.reconstruction = reconstruction
-        self.reconstruction_fn = losses_module.get_reconstruction_loss(reconstruction)
+        self._set_reconstruction(reconstruction)
         self.latent_dim, self.image_shape = self._check_networks()
         self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction")
         self._add_adversarial_trackers()
@@ -90,17 +86,12 @@ class AdversarialAutoencoder(LatentVariableModel):
                 "(a deterministic encoder, not a variational one). Received: "
                 f"encoder output shapes {code_shapes}")
         latent_dim = code_shapes[0][1]
-        for name in ("decoder", "discriminator"):
-            z_shape = self._input_shapes(name)[0]
-            if z_shape[1:] != (latent_dim,):
-                raise ValueError(
-                    f"`{name}` must take the encoder's code size {latent_dim}. "
-                    f"Received: {name} input shape {z_shape}")
-        out = tuple(self.decoder.output_shape)[1:]
-        if out != image_shape:
+        self._check_decoder(latent_dim, image_shape)
+        z_shape = self._input_shapes("discriminator")[0]
+        if z_shape[1:] != (latent_dim,):
             raise ValueError(
-                f"`decoder` must return the encoder's input shape {image_shape}. "
-                f"Received: decoder output shape {out}")
+                f"`discriminator` must take the encoder's code size {latent_dim}. "
+                f"Received: discriminator input shape {z_shape}")
         check_score_shape(self.discriminator)
         return latent_dim, image_shape
 

@@ -173,9 +173,10 @@ class GenerativeModel(keras.Model):
             )
         return [tuple(t.shape) for t in network.inputs]
 
-    def _labels_of(self, data):
-        """The int32 labels ``(batch,)`` of an ``(x, labels)`` batch, checked in
-        the graph to lie in ``[0, num_classes)`` before any lookup uses them."""
+    def _images_and_labels(self, data):
+        """``(images, labels)`` of an ``(x, labels)`` batch; the labels int32
+        ``(batch,)``, checked in the graph to lie in ``[0, num_classes)`` before
+        any lookup uses them."""
         if not isinstance(data, (tuple, list)) or len(data) < 2:
             raise ValueError(
                 f"{type(self).__name__} trains on (images, labels) batches. "
@@ -186,7 +187,7 @@ class GenerativeModel(keras.Model):
         checks = [tf.debugging.assert_less(labels, self.num_classes, message=message),
                   tf.debugging.assert_non_negative(labels, message=message)]
         with tf.control_dependencies(checks):
-            return tf.identity(labels)
+            return data[0], tf.identity(labels)
 
     def _check_labels(self, labels):
         """Checks user labels (NumPy side); returns them as int32."""

@@ -74,8 +74,7 @@ class ConditionalGAN(GAN):
         return self.generator([z, labels], training=training)
 
     def _unpack(self, data):
-        return data[0] if isinstance(data, (tuple, list)) else data, \
-            self._labels_of(data)
+        return self._images_and_labels(data)
 
     def _generate(self, z, labels, training):
         return self.generator([z, labels], training=training)

@@ -4,6 +4,7 @@ from the prior, and the matching SavedModel endpoints."""
 import numpy as np
 import tensorflow as tf
 
+from keras_genai import losses as losses_module
 from keras_genai.models.base import GenerativeModel
 
 
@@ -18,6 +19,27 @@ class LatentVariableModel(GenerativeModel):
 
     def _decoder_network(self):
         return getattr(self, self.DECODER)
+
+    def _set_reconstruction(self, reconstruction):
+        """Sets ``reconstruction`` (its name) and ``reconstruction_fn``, the
+        per-image loss of `keras_genai.losses.get_reconstruction_loss`."""
+        self.reconstruction_fn = losses_module.get_reconstruction_loss(
+            reconstruction)
+        self.reconstruction = reconstruction
+
+    def _check_decoder(self, latent_dim, image_shape):
+        """Checks that the decoder maps ``(batch, latent_dim)`` latents to
+        ``image_shape`` images."""
+        z_shape = self._input_shapes(self.DECODER)[0]
+        if z_shape[1:] != (latent_dim,):
+            raise ValueError(
+                f"`{self.DECODER}` must take the encoder's latent size "
+                f"{latent_dim}. Received: {self.DECODER} z input shape {z_shape}")
+        out = tuple(self._decoder_network().output_shape)[1:]
+        if out != image_shape:
+            raise ValueError(
+                f"`{self.DECODER}` must return the encoder's input shape "
+                f"{image_shape}. Received: {self.DECODER} output shape {out}")
 
     def decode(self, z, batch_size=256):
         """Maps latents to images.

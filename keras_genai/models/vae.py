@@ -7,9 +7,9 @@ from keras import ops
 
 from keras_genai import losses as losses_module
 from keras_genai.layers.sampling import reparameterize
+from keras_genai.models.gan import unpack_images
 from keras_genai.models.latent import LatentVariableModel
 from keras_genai.models.base import check_network
-from keras_genai.utils.checks import check_choice
 from keras_genai.utils.checks import check_non_negative
 from keras_genai.utils.checks import check_positive_int
 
@@ -85,10 +85,7 @@ class VAE(LatentVariableModel):
         self.encoder = check_network("encoder", encoder)
         self.decoder = check_network("decoder", decoder)
         self.beta = check_non_negative("beta", beta)
-        check_choice("reconstruction", reconstruction,
-                     tuple(losses_module.RECONSTRUCTION_LOSSES))
-        self.reconstruction = reconstruction
-        self.reconstruction_fn = losses_module.get_reconstruction_loss(reconstruction)
+        self._set_reconstruction(reconstruction)
         self.latent_dim, self.image_shape = self._check_networks()
         self.loss_tracker = keras.metrics.Mean(name="loss")
         self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction")
@@ -101,16 +98,7 @@ class VAE(LatentVariableModel):
         ``(latent_dim, image_shape)``."""
         image_shape = self._input_shapes("encoder")[0][1:]
         latent_dim = check_variational_encoder(self.encoder)
-        z_shape = self._input_shapes("decoder")[0]
-        if z_shape[1:] != (latent_dim,):
-            raise ValueError(
-                f"`decoder` must take the encoder's latent size {latent_dim}. "
-                f"Received: decoder z input shape {z_shape}")
-        out = tuple(self.decoder.output_shape)[1:]
-        if out != image_shape:
-            raise ValueError(
-                f"`decoder` must return the encoder's input shape {image_shape}. "
-                f"Received: decoder output shape {out}")
+        self._check_decoder(latent_dim, image_shape)
         return latent_dim, image_shape
 
     @property
@@ -140,7 +128,7 @@ class VAE(LatentVariableModel):
 
     def _unpack(self, data):
         """Returns ``(images, condition)``; no condition here."""
-        return (data[0] if isinstance(data, (tuple, list)) else data), None
+        return unpack_images(data), None
 
     def _encode(self, x, condition, training):
         return self.encoder(x, training=training)
@@ -281,8 +269,7 @@ class ConditionalVAE(VAE):
         return self._num_classes
 
     def _unpack(self, data):
-        return data[0] if isinstance(data, (tuple, list)) else data, \
-            self._labels_of(data)
+        return self._images_and_labels(data)
 
     def _encode(self, x, labels, training):
         return self.encoder([x, labels], training=training)
