@@ -31,6 +31,7 @@ def test_encoder_and_decoder_share_the_autoencoders_weights():
 
 
 def test_fit_reduces_reconstruction_error():
+    keras.utils.set_random_seed(0)
     rng = np.random.default_rng(0)
     x = (rng.random((64, 8, 8, 1)) > 0.5).astype("float32")
     for ae in (builders.dense_autoencoder((8, 8, 1), (32,), 16),

@@ -120,6 +120,7 @@ def test_aae_reconstructs_and_the_game_pulls_its_codes_towards_the_prior():
     x = bumps()
     distance = {}
     for g_lr in (0.0, 1e-3):
+        keras.utils.set_random_seed(0)  # the same initial networks for both
         model = make_aae(latent_dim=2)
         model.compile(ae_optimizer=keras.optimizers.Adam(5e-3), d_optimizer=_adam(),
                       g_optimizer=keras.optimizers.Adam(g_lr, beta_1=0.5))
@@ -131,7 +132,7 @@ def test_aae_reconstructs_and_the_game_pulls_its_codes_towards_the_prior():
         codes = model.encode(x)
         distance[g_lr] = (np.abs(codes.mean(0)).sum()
                           + np.abs(codes.std(0) - 1).sum())
-    assert distance[1e-3] < 0.4 * distance[0.0], distance
+    assert distance[1e-3] < 0.4 * distance[0.0], distance  # measured 6.0 vs 19.4
 
 
 # -- VAE-GAN -------------------------------------------------------------------------
@@ -338,6 +339,7 @@ def test_ali_is_bigan_and_reconstruct_goes_through_both_networks():
 def test_bigan_encoder_learns_to_invert_the_generator():
     """At the optimum E = G^-1 (Donahue et al., Theorem 2): although nothing
     is trained to reconstruct, G(E(x)) comes much closer to x with training."""
+    keras.utils.set_random_seed(0)
     model = BiGAN(builders.mlp_generator(2, SHAPE, (32,)),
                   builders.dense_encoder(SHAPE, 2, (32,)),
                   builders.bigan_discriminator(SHAPE, 2, (32, 32)), seed=0)

@@ -49,6 +49,7 @@ def test_bad_arguments(kwargs, argument):
 
 
 def test_kl_sparsity_drives_mean_activations_to_the_target(tmp_path):
+    keras.utils.set_random_seed(0)
     rng = np.random.default_rng(0)
     x = rng.random((256, 20)).astype("float32")
     model = keras.Sequential([
