@@ -147,10 +147,19 @@ def check_mirrored(spec, tmp_path, strategy):
     for key in one:
         np.testing.assert_allclose(two[key], one[key], rtol=1e-4, atol=1e-5,
                                    err_msg=f"logged {key} differs on 2 replicas")
+    # Adam's step is about lr * g / |g| whatever |g|, so a gradient component
+    # near zero turns the float noise of a different summation order (two
+    # replicas' partial sums) into a sizeable fraction of lr: CI once saw one
+    # element of 1,024 off by 0.3% of lr=1e-2 after four steps. A replica bug
+    # (the same noise on both replicas, a gradient left unreduced on one)
+    # moves weights by the order of lr, so 1% of the largest lr still catches it.
+    lr = max(float(keras.ops.convert_to_numpy(getattr(single, name).learning_rate))
+             for name in spec.optimizers)
     for name in spec.networks:
         for a, b in zip(_network_variables(single, name, trainable=False),
                         _network_variables(mirrored, name, trainable=False)):
-            np.testing.assert_allclose(b.numpy(), a.numpy(), rtol=1e-4, atol=1e-5,
+            np.testing.assert_allclose(b.numpy(), a.numpy(), rtol=1e-4,
+                                       atol=max(1e-5, 0.01 * lr),
                                        err_msg=f"{name} weight {a.path} differs")
     for name in spec.optimizers:
         assert _iterations(single, name) == _iterations(mirrored, name)
