@@ -5,8 +5,10 @@ network builders (`keras_genai.builders`), custom layers (`keras_genai.layers`),
 hand-written gradients for teaching (`keras_genai.gradients`), models that own a
 training algorithm (`keras_genai.models`), pure loss functions
 (`keras_genai.losses`), sparsity regularizers (`keras_genai.regularizers`),
-sample-quality metrics (`keras_genai.metrics`), NumPy generative classifiers
-(`keras_genai.classical`), callbacks and figures.
+diffusion noise schedules and samplers (`keras_genai.schedules`), entropy and
+information helpers (`keras_genai.information`), sample-quality metrics
+(`keras_genai.metrics`), NumPy generative classifiers (`keras_genai.classical`),
+callbacks and figures.
 
 Importing the package has no side effects: nothing is downloaded, trained or
 written, and the heavy optional libraries (tensorflow-datasets, matplotlib, mlxtend)
@@ -27,11 +29,13 @@ from keras_genai import callbacks
 from keras_genai import classical
 from keras_genai import data
 from keras_genai import gradients
+from keras_genai import information
 from keras_genai import layers
 from keras_genai import losses
 from keras_genai import metrics
 from keras_genai import models
 from keras_genai import regularizers
+from keras_genai import schedules
 from keras_genai import utils
 from keras_genai import viz
 
@@ -42,11 +46,13 @@ __all__ = [
     "classical",
     "data",
     "gradients",
+    "information",
     "layers",
     "losses",
     "metrics",
     "models",
     "regularizers",
+    "schedules",
     "utils",
     "viz",
 ]

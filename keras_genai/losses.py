@@ -392,6 +392,43 @@ def kl_divergence(mean, log_var):
     return 0.5 * _per_example_sum(ops.square(mean) + ops.exp(log_var) - log_var - 1.0)
 
 
+def gaussian_kl(mu_p, var_p, mu_q, var_q):
+    """KL divergence between two diagonal Gaussians, ``KL(P || Q)``.
+
+    The general formula for ``K``-dimensional Gaussians (the course notes,
+    Kullback 1959; Ho et al. 2020 use it for the terms ``L_{t-1}`` of eq. 5):
+
+        KL(P || Q) = 1/2 (tr(S_Q^-1 S_P) + (mu_Q - mu_P)^T S_Q^-1 (mu_Q - mu_P)
+                          - K + ln(det S_Q / det S_P))
+
+    which for diagonal covariances is a sum over dimensions of
+    ``1/2 (var_p / var_q + (mu_q - mu_p)^2 / var_q - 1 + ln var_q - ln var_p)``.
+    The notes write it as ``D_KL(Q || P)`` with ``S_P`` inverted: the same formula
+    with the two names swapped. ``kl_divergence(mean, log_var)`` is the special
+    case ``Q = N(0, I)``.
+
+    Args:
+        mu_p, var_p: mean and variance (> 0) of ``P``, shape ``(batch, ...)``.
+        mu_q, var_q: mean and variance (> 0) of ``Q``, broadcastable to it.
+
+    Returns:
+        The KL of each example in nats (summed over every axis but the first),
+        shape ``(batch,)``.
+
+    Example:
+
+    >>> float(gaussian_kl(ops.zeros((1, 1)), ops.ones((1, 1)),
+    ...                   ops.ones((1, 1)), ops.ones((1, 1)))[0])  # (0 - 1)^2 / 2
+    0.5
+    """
+    mu_p = ops.convert_to_tensor(mu_p)
+    var_p, mu_q, var_q = (ops.broadcast_to(ops.convert_to_tensor(v, mu_p.dtype),
+                                           ops.shape(mu_p))
+                          for v in (var_p, mu_q, var_q))
+    return 0.5 * _per_example_sum(var_p / var_q + ops.square(mu_q - mu_p) / var_q
+                                  - 1.0 + ops.log(var_q) - ops.log(var_p))
+
+
 def bernoulli_reconstruction_loss(x, probabilities, epsilon=1e-7):
     """Negative log-likelihood of ``x`` under independent Bernoulli pixels.
 
@@ -473,6 +510,7 @@ __all__ = [
     "SMOOTHABLE_LOSSES",
     "bernoulli_reconstruction_loss",
     "discriminator_accuracy",
+    "gaussian_kl",
     "gaussian_reconstruction_loss",
     "get_gan_loss",
     "get_reconstruction_loss",

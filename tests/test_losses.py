@@ -189,6 +189,35 @@ def test_kl_divergence_matches_a_monte_carlo_estimate():
     assert abs(kl - (log_q - log_p).mean()) < 0.01
 
 
+def test_gaussian_kl_by_hand_and_as_the_vae_special_case():
+    # 1-D: KL(N(1, 4) || N(0, 1)) = 1/2 (4 + 1 - 1 + 0 - log 4); the second
+    # example sums two dimensions, the second of which is P = Q (adds 0).
+    mu_p = np.array([[1.0, 0.0], [2.0, 3.0]], "float32")
+    var_p = np.array([[4.0, 1.0], [0.5, 2.0]], "float32")
+    mu_q = np.array([[0.0, 0.0], [1.0, 3.0]], "float32")
+    var_q = np.array([[1.0, 1.0], [2.0, 2.0]], "float32")
+    expected = [0.5 * (4 + 1 - 1 - math.log(4)),
+                0.5 * (0.25 + 0.5 - 1 + math.log(2) - math.log(0.5))]
+    np.testing.assert_allclose(losses.gaussian_kl(mu_p, var_p, mu_q, var_q), expected,
+                               rtol=1e-5)
+    # Q = N(0, I) is the VAE's KL; a scalar Q broadcasts.
+    np.testing.assert_allclose(losses.gaussian_kl(mu_p, var_p, 0.0, 1.0),
+                               losses.kl_divergence(mu_p, np.log(var_p)), rtol=1e-5)
+    # Not symmetric.
+    assert not np.allclose(losses.gaussian_kl(mu_p, var_p, mu_q, var_q),
+                           losses.gaussian_kl(mu_q, var_q, mu_p, var_p))
+
+
+def test_gaussian_kl_matches_a_monte_carlo_estimate():
+    rng = np.random.default_rng(1)
+    mu_p, sd_p, mu_q, sd_q = 0.3, 0.8, -0.4, 1.5
+    x = rng.normal(mu_p, sd_p, 400_000)
+    log_p = -0.5 * ((x - mu_p) / sd_p) ** 2 - math.log(sd_p)
+    log_q = -0.5 * ((x - mu_q) / sd_q) ** 2 - math.log(sd_q)
+    kl = float(losses.gaussian_kl([[mu_p]], [[sd_p ** 2]], [[mu_q]], [[sd_q ** 2]])[0])
+    assert abs(kl - (log_p - log_q).mean()) < 0.01
+
+
 def test_reconstruction_losses_by_hand():
     x = np.array([[[1.0, 0.0]], [[1.0, 1.0]]], "float32")
     p = np.array([[[0.8, 0.4]], [[0.5, 1.0]]], "float32")
