@@ -16,6 +16,7 @@ from keras_genai.builders.cnn import resnet
 from keras_genai.builders.cnn import simple_cnn
 from keras_genai.builders.cnn import vgg
 from keras_genai.builders.common import normalization_layer
+from keras_genai.builders.diffusion import diffusion_unet
 from keras_genai.builders.gan import conditional_dcgan_discriminator
 from keras_genai.builders.gan import conditional_dcgan_generator
 from keras_genai.builders.gan import dcgan_discriminator
@@ -45,6 +46,7 @@ __all__ = [
     "dense_autoencoder",
     "dense_decoder",
     "dense_encoder",
+    "diffusion_unet",
     "dcgan_generator",
     "googlenet",
     "inception_block",

@@ -5,5 +5,7 @@ from keras_genai.layers.random_erasing import RandomErasing
 from keras_genai.layers.sampling import Sampling
 from keras_genai.layers.sampling import reparameterize
 from keras_genai.layers.step import Step
+from keras_genai.layers.time_embedding import SinusoidalEmbedding
 
-__all__ = ["Corruption", "RandomErasing", "Sampling", "Step", "reparameterize"]
+__all__ = ["Corruption", "RandomErasing", "Sampling", "SinusoidalEmbedding", "Step",
+           "reparameterize"]
