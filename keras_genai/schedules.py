@@ -453,6 +453,22 @@ class NoiseSchedule:
         return tf.clip_by_value(x0, -float(clip), float(clip))
 
 
+def _timesteps_tensor(T, steps, spacing):
+    """`NoiseSchedule.timesteps_for` with ``steps`` a scalar int32 tensor (for a
+    SavedModel whose caller picks the number of steps), computed in float64 with
+    the same round-half-to-even as NumPy."""
+    check_choice("spacing", spacing, SPACINGS)
+    i = tf.cast(tf.range(steps), tf.float64)
+    n = tf.cast(steps, tf.float64)
+    if spacing == "leading":
+        t = tf.reverse(i * tf.floor(T / n), [0])
+    elif spacing == "linspace":
+        t = tf.reverse(tf.round(i * ((T - 1) / tf.maximum(n - 1, 1.0))), [0])
+    else:
+        t = tf.round(T - i * (T / n)) - 1
+    return tf.cast(t, tf.int32)
+
+
 def sample_loop(eps_fn, schedule, noise, steps=50, sampler="ddim", eta=0.0,
                 seed=(0, 0), clip=None, spacing="trailing", callback=None):
     """Runs a sampler from ``x_T = noise`` down to ``x_0``.
@@ -467,7 +483,8 @@ def sample_loop(eps_fn, schedule, noise, steps=50, sampler="ddim", eta=0.0,
             per image.
         schedule: a `NoiseSchedule`.
         noise: ``x_T``, shape ``(batch, ...)``.
-        steps: how many denoising steps (``T`` for the full DDPM chain).
+        steps: how many denoising steps (``T`` for the full DDPM chain); an int,
+            or a scalar int32 tensor inside a ``tf.function``.
         sampler: ``"ddim"`` (`NoiseSchedule.ddim_step`) or ``"ddpm"``
             (`NoiseSchedule.ddpm_step`, respaced when ``steps < T``).
         eta: DDIM's stochasticity (ignored by DDPM).
@@ -485,8 +502,15 @@ def sample_loop(eps_fn, schedule, noise, steps=50, sampler="ddim", eta=0.0,
     >>> x = sample_loop(lambda x, t: tf.zeros_like(x), s, tf.ones((1, 2)), steps=5)
     """
     check_choice("sampler", sampler, SAMPLERS)
-    timesteps = schedule.timesteps_for(steps, spacing)
-    previous = np.append(timesteps[1:], -1).astype(np.int32)
+    if isinstance(steps, tf.Tensor):  # chosen at run time (an exported sampler)
+        steps = tf.clip_by_value(tf.cast(steps, tf.int32), 1, schedule.timesteps)
+        timesteps = _timesteps_tensor(schedule.timesteps, steps, spacing)
+        previous = tf.concat([timesteps[1:], [-1]], 0)
+        n = tf.size(timesteps)
+    else:
+        timesteps = schedule.timesteps_for(steps, spacing)
+        previous = np.append(timesteps[1:], -1).astype(np.int32)
+        n = len(timesteps)
     x = tf.convert_to_tensor(noise, tf.float32)
     seed = tf.cast(seed, tf.int32)
     draws_noise = sampler == "ddpm" or not (isinstance(eta, (int, float)) and eta == 0)
@@ -503,8 +527,7 @@ def sample_loop(eps_fn, schedule, noise, steps=50, sampler="ddim", eta=0.0,
             return schedule.ddpm_step(x, t, eps, z, t_prev=t_prev, clip=clip)
         return schedule.ddim_step(x, t, t_prev, eps, eta=eta, noise=z, clip=clip)
 
-    n = len(timesteps)
-    if tf.executing_eagerly():
+    if tf.executing_eagerly() and not isinstance(n, tf.Tensor):
         for i in range(n):
             x = step(tf.constant(i), x)
             if callback is not None:

@@ -253,6 +253,28 @@ def test_timestep_spacing(spacing):
         assert schedule.timesteps_for(7, spacing)[0] == 99  # starts from pure noise
 
 
+@pytest.mark.parametrize("spacing", ["trailing", "leading", "linspace"])
+def test_timesteps_chosen_at_run_time_match_numpy(spacing):
+    from keras_genai.schedules import _timesteps_tensor
+    graph = tf.function(lambda n: _timesteps_tensor(100, n, spacing))
+    for steps in range(1, 101):
+        np.testing.assert_array_equal(graph(tf.constant(steps)).numpy(),
+                                      NoiseSchedule(timesteps=100).timesteps_for(
+                                          steps, spacing))
+
+
+def test_sample_loop_with_steps_as_a_tensor_matches_python_steps():
+    schedule = NoiseSchedule("linear", timesteps=200)
+    x_T = tf.random.stateless_normal((2, 3, 3, 1), seed=(3, 4))
+    graph = tf.function(lambda x, n: sample_loop(_dummy_eps, schedule, x, steps=n,
+                                                 eta=0.5, seed=(1, 2)))
+    for steps in (1, 7, 200):
+        np.testing.assert_allclose(
+            graph(x_T, tf.constant(steps)),
+            sample_loop(_dummy_eps, schedule, x_T, steps=steps, eta=0.5, seed=(1, 2)),
+            rtol=1e-5, atol=1e-5)
+
+
 def test_timesteps_by_hand():
     schedule = NoiseSchedule("linear", timesteps=1000)
     np.testing.assert_array_equal(schedule.timesteps_for(4), [999, 749, 499, 249])

@@ -8,6 +8,7 @@ from keras_genai.models.bigan import ALI
 from keras_genai.models.bigan import BiGAN
 from keras_genai.models.conditional_gan import ConditionalGAN
 from keras_genai.models.cycle_gan import CycleGAN
+from keras_genai.models.diffusion import DiffusionModel
 from keras_genai.models.gan import GAN
 from keras_genai.models.lapgan import LAPGAN
 from keras_genai.models.paired_gan import PairedGAN
@@ -22,6 +23,7 @@ __all__ = [
     "AdversarialAutoencoder",
     "BiGAN",
     "CycleGAN",
+    "DiffusionModel",
     "ConditionalGAN",
     "ConditionalVAE",
     "GAN",

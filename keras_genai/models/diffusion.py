@@ -1,0 +1,455 @@
+"""Denoising diffusion (DDPM training, DDPM/DDIM sampling) with class or text
+conditioning and classifier-free guidance."""
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from keras_genai.models.base import GenerativeModel
+from keras_genai.models.base import check_network
+from keras_genai.models.gan import unpack_images
+from keras_genai.schedules import NoiseSchedule
+from keras_genai.schedules import sample_loop
+from keras_genai.utils.checks import check_choice
+from keras_genai.utils.checks import check_positive_int
+
+
+def _check_fraction(name, value, upper_open=True):
+    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and (
+        0.0 <= value < 1.0 if upper_open else 0.0 <= value <= 1.0)
+    if not ok:
+        raise ValueError(f"`{name}` must be a number in [0, 1{')' if upper_open else ']'}. "
+                         f"Received: {name}={value!r}")
+    return float(value)
+
+
+@keras.saving.register_keras_serializable(package="keras_genai")
+class DiffusionModel(GenerativeModel):
+    """A denoising diffusion model: trains ``eps_theta(x_t, t [, y])`` and samples
+    by reversing the noise.
+
+    Training is Ho et al. (2020), Algorithm 1: for each image draw ``t`` uniformly
+    from ``0 .. T-1`` and ``eps ~ N(0, I)``, noise it in closed form, ``x_t =
+    sqrt(alpha_bar_t) x_0 + sqrt(1 - alpha_bar_t) eps`` (eq. 4), and minimise
+    ``||eps - eps_theta(x_t, t)||^2`` (eq. 14, the "simple" loss; logged as
+    ``loss``, the mean over pixels). An exponential moving average of the weights,
+    ``ema_network`` (Ho et al. sec. 4, decay 0.9999 there), is what `sample` and
+    the export use; its decay warms up as ``min(ema, (1 + n) / (10 + n))`` after
+    ``n`` updates, so a short run is not dominated by the initial weights.
+
+    Conditioning (``fit`` on ``(images, labels)`` or ``(images, captions)``):
+      * ``num_classes``: the network takes a ``label`` input with one extra "null"
+        class (``num_classes``); each label is replaced by it with probability
+        ``label_dropout``, so one network learns both ``eps(x_t, t, y)`` and
+        ``eps(x_t, t, null)`` (Ho & Salimans 2022, Algorithm 1).
+      * ``text_encoder``: a model ``captions (strings) -> (batch, L, D)`` tokens,
+        trained jointly; the network cross-attends to them (``context`` input).
+        Captions are dropped to the empty string with probability
+        ``label_dropout``.
+
+    Sampling uses `keras_genai.schedules.sample_loop` (DDIM or DDPM) with
+    classifier-free guidance (Ho & Salimans 2022, eq. 6, in the diffusers
+    convention): ``eps = eps_uncond + w (eps_cond - eps_uncond)``; ``w = 1`` is
+    the plain conditional model, ``w = 0`` the unconditional one, ``w > 1``
+    trades diversity for agreement with the condition.
+
+    Data are images in ``[-1, 1]`` (`keras_genai.data.image_dataset` with
+    ``scale="tanh"``); the predicted ``x_0`` is clipped to ``[-clip, clip]`` while
+    sampling.
+
+    Args:
+        network: built `keras.Model` with a dict of inputs ``image``,
+            ``timestep`` (and ``label`` / ``context``) returning the noise, e.g.
+            `keras_genai.builders.diffusion_unet`.
+        schedule: a `keras_genai.schedules.NoiseSchedule` (default: linear,
+            T = 1000).
+        num_classes: number of classes for class conditioning.
+        text_encoder: built `keras.Model` ``strings -> (batch, L, D)`` for text
+            conditioning (e.g. `keras_genai.builders.text_encoder`).
+        label_dropout: probability of dropping the condition in training.
+        ema: decay of the weight average (0 keeps a copy of the weights).
+        clip: clip of the predicted clean image while sampling (``None``: none).
+        guidance_scale: the default ``w`` of `sample`.
+        seed: seed of the model's noise.
+        **kwargs: `keras.Model` arguments.
+
+    Example:
+
+    >>> net = builders.diffusion_unet((28, 28, 1), num_classes=10)
+    >>> model = DiffusionModel(net, NoiseSchedule("linear"), num_classes=10)
+    >>> model.compile(optimizer=keras.optimizers.Adam(2e-4))
+    >>> model.fit(image_dataset(x, y, batch_size=64), epochs=20)
+    >>> sevens = model.sample(labels=np.full(16, 7), steps=50, guidance_scale=3.0)
+    """
+
+    NETWORK_INPUTS = {"network": ("image", "timestep")}
+
+    def __init__(self, network, schedule=None, num_classes=None, text_encoder=None,
+                 label_dropout=0.1, ema=0.999, clip=1.0, guidance_scale=3.0,
+                 seed=None, **kwargs):
+        super().__init__(seed=seed, **kwargs)
+        self.network = check_network("network", network)
+        if schedule is None:
+            schedule = NoiseSchedule()
+        if not isinstance(schedule, NoiseSchedule):
+            raise TypeError("`schedule` must be a keras_genai.schedules.NoiseSchedule. "
+                            f"Received: schedule={schedule!r}")
+        self.schedule = schedule
+        if num_classes is not None:
+            num_classes = check_positive_int("num_classes", num_classes, minimum=2)
+        if num_classes is not None and text_encoder is not None:
+            raise ValueError("Pass `num_classes` or `text_encoder`, not both. Received: "
+                             f"num_classes={num_classes}, text_encoder={text_encoder.name}")
+        self.num_classes = num_classes
+        self.text_encoder = (None if text_encoder is None
+                             else check_network("text_encoder", text_encoder))
+        self.label_dropout = _check_fraction("label_dropout", label_dropout)
+        self.ema = _check_fraction("ema", ema)
+        if clip is not None and not (isinstance(clip, (int, float)) and clip > 0):
+            raise ValueError(f"`clip` must be > 0 or None. Received: clip={clip!r}")
+        self.clip = None if clip is None else float(clip)
+        if not isinstance(guidance_scale, (int, float)) or guidance_scale < 0:
+            raise ValueError("`guidance_scale` must be a number >= 0. "
+                             f"Received: guidance_scale={guidance_scale!r}")
+        self.guidance_scale = float(guidance_scale)
+        self.image_shape = self._check_network()
+        self.ema_network = keras.models.clone_model(network)
+        self.ema_network.set_weights(network.get_weights())
+        self.ema_network.trainable = False
+        self.loss_tracker = keras.metrics.Mean(name="loss")
+        self.built = True
+
+    def _check_network(self):
+        """Checks the network's inputs against the conditioning; returns the
+        image shape."""
+        network = self.network
+        names = sorted(network.input) if isinstance(network.input, dict) else None
+        expected = ["image", "timestep"]
+        if self.num_classes is not None:
+            expected.append("label")
+        if self.text_encoder is not None:
+            expected.append("context")
+        if names != sorted(expected):
+            raise ValueError(
+                f"`network` must take a dict of inputs {sorted(expected)} (for "
+                f"num_classes={self.num_classes}, text_encoder="
+                f"{None if self.text_encoder is None else self.text_encoder.name}). "
+                f"Received: network inputs {names or network.input}")
+        image_shape = tuple(network.input["image"].shape[1:])
+        if tuple(network.output_shape[1:]) != image_shape:
+            raise ValueError("`network` must predict noise of the image's shape "
+                             f"{image_shape}. Received: network output shape "
+                             f"{network.output_shape}")
+        if self.num_classes is not None:
+            rows = network.get_layer("label_embedding").input_dim if any(
+                layer.name == "label_embedding" for layer in network.layers) else None
+            if rows is not None and rows != self.num_classes + 1:
+                raise ValueError(
+                    f"`network` must embed num_classes + 1 = {self.num_classes + 1} "
+                    "labels (the last is the null class of guidance). Received: "
+                    f"label_embedding with {rows} rows")
+        return image_shape
+
+    @property
+    def metrics(self):
+        """The ``loss`` tracker (the mean squared noise-prediction error)."""
+        return [self.loss_tracker]
+
+    def compile(self, optimizer="adam", **kwargs):
+        """Sets the optimizer of the network (and the text encoder).
+
+        Args:
+            optimizer: a keras optimizer or its name.
+            **kwargs: `keras.Model.compile` options; ``loss`` and ``metrics`` are
+                refused (the model owns its loss).
+        """
+        (opt,) = self._optimizers(kwargs, optimizer=optimizer)
+        self._finish_compile({"optimizer": (opt, self._trained_variables())},
+                             dict(optimizer=opt), **kwargs)
+
+    def _trained_variables(self):
+        variables = list(self.network.trainable_variables)
+        if self.text_encoder is not None:
+            variables += self.text_encoder.trainable_variables
+        return variables
+
+    # -- conditioning --------------------------------------------------------------
+
+    @property
+    def conditional(self):
+        """Whether the model takes labels or captions."""
+        return self.num_classes is not None or self.text_encoder is not None
+
+    def _unpack(self, data):
+        """``(images, condition)``: labels (checked in the graph), captions, or
+        ``None``."""
+        if self.num_classes is not None:
+            return self._images_and_labels(data)
+        if self.text_encoder is not None:
+            if not isinstance(data, (tuple, list)) or len(data) < 2:
+                raise ValueError("DiffusionModel with a text encoder trains on "
+                                 "(images, captions) batches. Received: a batch "
+                                 "without captions")
+            return data[0], tf.reshape(data[1], [-1])
+        return unpack_images(data), None
+
+    def _null(self, condition):
+        """The unconditional input of the same batch: the null class or ``""``."""
+        if self.num_classes is not None:
+            return tf.fill(tf.shape(condition), self.num_classes)
+        return tf.fill(tf.shape(condition), "")
+
+    def _network_inputs(self, network, x_t, t, condition, training):
+        inputs = {"image": tf.convert_to_tensor(x_t),
+                  "timestep": tf.cast(t, tf.int32)}
+        if condition is not None:
+            condition = tf.convert_to_tensor(condition)
+        if self.num_classes is not None:
+            inputs["label"] = tf.cast(condition, tf.int32)
+        elif self.text_encoder is not None:
+            inputs["context"] = self.text_encoder(condition, training=training)
+        return network(inputs, training=training)
+
+    # -- training ------------------------------------------------------------------
+
+    def _loss(self, x, condition, training):
+        x = tf.cast(x, tf.float32)
+        batch = tf.shape(x)[0]
+        T = self.schedule.timesteps
+        t = tf.minimum(tf.cast(self.sample_uniform(batch) * T, tf.int32), T - 1)
+        eps = self.sample_normal(batch, self.image_shape)
+        x_t = self.schedule.q_sample(x, t, eps)
+        if condition is not None and self.label_dropout > 0:
+            drop = self.sample_uniform(batch) < self.label_dropout
+            condition = tf.where(drop, self._null(condition), condition)
+        eps_hat = self._network_inputs(self.network, x_t, t, condition, training)
+        return tf.reduce_mean(tf.square(tf.cast(eps_hat, tf.float32) - eps))
+
+    def train_step(self, data):
+        """One gradient step on the simple loss, then the EMA update."""
+        x, condition = self._unpack(data)
+        loss = self._descend(self.optimizer, self._trained_variables(),
+                             lambda: self._loss(x, condition, training=True))
+        self._update_ema()
+        self.loss_tracker.update_state(loss)
+        return {"loss": self.loss_tracker.result()}
+
+    def test_step(self, data):
+        """The simple loss of a batch (random ``t`` and noise), no updates."""
+        x, condition = self._unpack(data)
+        self.loss_tracker.update_state(self._loss(x, condition, training=False))
+        return {"loss": self.loss_tracker.result()}
+
+    def _update_ema(self):
+        """``ema <- d ema + (1 - d) w`` with ``d = min(ema, (1 + n) / (10 + n))``,
+        run once per variable in cross-replica context (as Keras optimizers update
+        their variables), so every replica's copy gets the same value."""
+        n = tf.cast(self.optimizer.iterations, tf.float32)
+        decay = tf.minimum(self.ema, (1.0 + n) / (10.0 + n))
+        pairs = [(e.value, w.value) for e, w in zip(self.ema_network.weights,
+                                                    self.network.weights)]
+
+        def update(strategy, pairs):
+            for average, weight in pairs:
+                strategy.extended.update(
+                    average, lambda a, w: a.assign(decay * a + (1.0 - decay) * w),
+                    args=(weight,), group=False)
+
+        tf.__internal__.distribute.interim.maybe_merge_call(
+            update, tf.distribute.get_strategy(), pairs)
+
+    def call(self, inputs, training=False):
+        """The training network's (unguided) noise prediction.
+
+        Args:
+            inputs: ``[x_t, t]``, or ``[x_t, t, condition]`` with labels or
+                captions for a conditional model.
+            training: training mode.
+
+        Returns:
+            The predicted noise, shape of ``x_t``.
+        """
+        if not isinstance(inputs, (list, tuple)) or len(inputs) != 2 + self.conditional:
+            raise ValueError(
+                f"DiffusionModel takes [x_t, t{', condition' if self.conditional else ''}]."
+                f" Received: inputs={inputs!r:.200}")
+        condition = inputs[2] if self.conditional else None
+        return self._network_inputs(self.network, inputs[0], inputs[1], condition,
+                                    training)
+
+    # -- sampling ------------------------------------------------------------------
+
+    def predict_noise(self, x_t, t, condition=None, guidance_scale=None,
+                      use_ema=True):
+        """The guided noise prediction ``eps_u + w (eps_c - eps_u)`` (graph-safe).
+
+        Args:
+            x_t: noisy images ``(batch, *image_shape)``.
+            t: int32 timesteps ``(batch,)``.
+            condition: labels or captions ``(batch,)`` (``None`` if unconditional).
+            guidance_scale: ``w`` (a float or scalar tensor; default the model's).
+            use_ema: use the averaged weights.
+
+        Returns:
+            The noise estimate, shape of ``x_t``.
+        """
+        network = self.ema_network if use_ema else self.network
+        if condition is None:
+            return self._network_inputs(network, x_t, t, None, False)
+        w = self.guidance_scale if guidance_scale is None else guidance_scale
+        if isinstance(w, (int, float)) and w == 1.0:
+            return self._network_inputs(network, x_t, t, condition, False)
+        both = self._network_inputs(
+            network, tf.concat([x_t, x_t], 0), tf.concat([t, t], 0),
+            tf.concat([condition, self._null(condition)], 0), False)
+        eps_c, eps_u = tf.split(tf.cast(both, tf.float32), 2)
+        return eps_u + tf.cast(w, tf.float32) * (eps_c - eps_u)
+
+    def _condition_and_count(self, n, labels, prompts):
+        if self.num_classes is not None:
+            if labels is None or prompts is not None:
+                raise ValueError("A class-conditional DiffusionModel samples from "
+                                 f"`labels`. Received: labels={labels}, prompts={prompts}")
+            return self._check_labels(labels), len(labels)
+        if self.text_encoder is not None:
+            if prompts is None or labels is not None:
+                raise ValueError("A text-conditional DiffusionModel samples from "
+                                 f"`prompts`. Received: labels={labels}, prompts={prompts}")
+            prompts = np.asarray(prompts, dtype=object)
+            if prompts.ndim != 1 or prompts.size == 0 or not all(
+                    isinstance(p, str) for p in prompts):
+                raise ValueError("`prompts` must be a non-empty list of strings. "
+                                 f"Received: prompts={prompts!r}")
+            return prompts.astype(str), len(prompts)
+        if labels is not None or prompts is not None:
+            raise ValueError("An unconditional DiffusionModel takes `n`, not labels or "
+                             f"prompts. Received: labels={labels}, prompts={prompts}")
+        return None, check_positive_int("n", n)
+
+    def sample(self, n=None, labels=None, prompts=None, steps=50, sampler="ddim",
+               eta=0.0, guidance_scale=None, seed=None, batch_size=256, verbose=True):
+        """Generates images by running a sampler from pure noise.
+
+        Args:
+            n: number of images (unconditional models).
+            labels: one int per image (class-conditional models).
+            prompts: one string per image (text-conditional models).
+            steps: denoising steps (``T`` for the full DDPM chain).
+            sampler: ``"ddim"`` (Song et al. 2020) or ``"ddpm"`` (Ho et al. 2020,
+                respaced when ``steps < T``).
+            eta: DDIM's stochasticity (0: deterministic).
+            guidance_scale: ``w`` of classifier-free guidance (default: the
+                model's ``guidance_scale``).
+            seed: int seed (same seed, same images) or ``None``.
+            batch_size: images denoised at once.
+            verbose: show a progress bar over the steps.
+
+        Returns:
+            float32 NumPy images ``(n, *image_shape)`` in ``[-1, 1]`` (if clipped).
+
+        Example:
+
+        >>> grid = model.sample(labels=np.repeat(np.arange(10), 8), steps=50)
+        """
+        check_choice("sampler", sampler, ("ddim", "ddpm"))
+        steps = check_positive_int("steps", steps)
+        if steps > self.schedule.timesteps:
+            raise ValueError(f"`steps` must be at most T={self.schedule.timesteps}. "
+                             f"Received: steps={steps}")
+        if not isinstance(eta, (int, float)) or eta < 0:
+            raise ValueError(f"`eta` must be a number >= 0. Received: eta={eta!r}")
+        if guidance_scale is not None and (
+                not isinstance(guidance_scale, (int, float)) or guidance_scale < 0):
+            raise ValueError("`guidance_scale` must be a number >= 0. "
+                             f"Received: guidance_scale={guidance_scale!r}")
+        batch_size = check_positive_int("batch_size", batch_size)
+        condition, n = self._condition_and_count(n, labels, prompts)
+        if seed is None:
+            seed = int(keras.random.randint((), 0, 2 ** 30, seed=self.seed_generator))
+        elif isinstance(seed, bool) or not isinstance(seed, int):
+            raise TypeError(f"`seed` must be an int or None. Received: seed={seed!r}")
+        w = self.guidance_scale if guidance_scale is None else float(guidance_scale)
+        eps_fn = self._compiled_eps_fn()
+        chunks = range(0, n, batch_size)
+        bar = keras.utils.Progbar(steps * len(chunks), verbose=1) if verbose else None
+        out = []
+        for k, start in enumerate(chunks):
+            stop = min(start + batch_size, n)
+            cond = None if condition is None else tf.constant(condition[start:stop])
+            noise = tf.random.stateless_normal((stop - start,) + self.image_shape,
+                                               seed=(seed, k))
+            images = sample_loop(
+                lambda x, t: eps_fn(x, t, cond, tf.constant(w)), self.schedule, noise,
+                steps=steps, sampler=sampler, eta=eta, seed=(seed, k + 1_000_000),
+                clip=self.clip,
+                callback=None if bar is None else (
+                    lambda i, _, k=k: bar.update(k * steps + i)))
+            out.append(images.numpy())
+        return np.concatenate(out)
+
+    def _compiled_eps_fn(self):
+        if getattr(self, "_eps_fn", None) is None:
+            self._eps_fn = tf.function(
+                lambda x, t, cond, w: self.predict_noise(x, t, cond, w),
+                reduce_retracing=True)
+        return self._eps_fn
+
+    # -- serialization and export --------------------------------------------------
+
+    def get_config(self):
+        """The constructor arguments, networks and schedule serialized."""
+        return {
+            "name": self.name,
+            "network": keras.saving.serialize_keras_object(self.network),
+            "schedule": keras.saving.serialize_keras_object(self.schedule),
+            "num_classes": self.num_classes,
+            "text_encoder": (None if self.text_encoder is None else
+                             keras.saving.serialize_keras_object(self.text_encoder)),
+            "label_dropout": self.label_dropout, "ema": self.ema, "clip": self.clip,
+            "guidance_scale": self.guidance_scale, "seed": self.seed,
+        }
+
+    @classmethod
+    def from_config(cls, config):
+        """Rebuilds the model from `get_config`."""
+        config = dict(config)
+        for key in ("network", "schedule", "text_encoder"):
+            if config.get(key) is not None:
+                config[key] = keras.saving.deserialize_keras_object(config[key])
+        return cls(**config)
+
+    def _export_resources(self):
+        return [self.ema_network] + ([self.text_encoder] if self.text_encoder else [])
+
+    def _export_endpoints(self):
+        """``serve(x_t, t[, condition])``: the EMA network's guided noise
+        prediction at the model's guidance scale; ``sample(noise[, condition],
+        guidance_scale, steps, eta, seed)``: the whole DDIM loop in the graph
+        (``eta = 1`` with ``steps = T`` is DDPM)."""
+        images = tf.TensorSpec((None,) + self.image_shape, tf.float32, name="x")
+        t_spec = tf.TensorSpec((None,), tf.int32, name="t")
+        cond_spec = []
+        if self.num_classes is not None:
+            cond_spec = [tf.TensorSpec((None,), tf.int32, name="labels")]
+        elif self.text_encoder is not None:
+            cond_spec = [tf.TensorSpec((None,), tf.string, name="prompts")]
+        scalars = [tf.TensorSpec((), tf.float32, name="guidance_scale"),
+                   tf.TensorSpec((), tf.int32, name="steps"),
+                   tf.TensorSpec((), tf.float32, name="eta"),
+                   tf.TensorSpec((2,), tf.int32, name="seed")]
+
+        def serve(x, t, *cond):
+            return self.predict_noise(x, t, cond[0] if cond else None)
+
+        def sample(noise, *args):
+            cond = args[0] if cond_spec else None
+            w, steps, eta, seed = args[len(cond_spec):]
+            return sample_loop(lambda x, t: self.predict_noise(x, t, cond, w),
+                               self.schedule, noise, steps=steps, eta=eta, seed=seed,
+                               clip=self.clip)
+
+        return [("serve", serve, [images, t_spec] + cond_spec),
+                ("sample", sample, [images] + cond_spec + scalars)]
+
+
+__all__ = ["DiffusionModel"]

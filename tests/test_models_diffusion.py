@@ -1,0 +1,205 @@
+"""DiffusionModel: the model contract, the objective by hand, EMA, guidance,
+sampling and learning a tiny task."""
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+import conformance
+from keras_genai import builders
+from keras_genai.models import DiffusionModel
+from keras_genai.schedules import NoiseSchedule
+
+SHAPE = (8, 8, 1)
+T = 50  # cosine: alpha_bar reaches ~0 in 50 steps (linear 1e-4..0.02 would stop at 0.6)
+
+
+def make_model(num_classes=3, seed=3, **kwargs):
+    network = builders.diffusion_unet(SHAPE, widths=(8, 16), heads=2,
+                                      num_classes=num_classes)
+    return DiffusionModel(network, NoiseSchedule("cosine", timesteps=T),
+                          num_classes=num_classes, seed=seed, **kwargs)
+
+
+def compile_model(model, **kwargs):
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), **kwargs)
+
+
+def data(n=32):
+    rng = np.random.default_rng(0)
+    y = rng.integers(0, 3, n).astype("int32")
+    x = np.tanh(rng.normal(size=(n,) + SHAPE) + y[:, None, None, None]).astype("float32")
+    return x, y
+
+
+def _inputs(n=5):
+    x, y = data(n)
+    return [x, np.arange(n, dtype="int32") * 7 % T, y]
+
+
+def _sample_reference(model, noise, labels, w, steps, eta, seed):
+    from keras_genai.schedules import sample_loop
+    return sample_loop(lambda x, t: model.predict_noise(x, t, tf.constant(labels), w),
+                       model.schedule, noise, steps=int(steps), eta=float(eta),
+                       seed=seed, clip=model.clip)
+
+
+_NOISE = np.random.default_rng(1).normal(size=(4,) + SHAPE).astype("float32")
+_LABELS = np.array([0, 1, 2, 0], "int32")
+
+SPEC = conformance.ModelSpec(
+    make_model=make_model,
+    compile=compile_model,
+    data=data,
+    networks=("network", "ema_network"),
+    optimizers=("optimizer",),
+    inputs=_inputs,
+    endpoints={
+        "serve": ((_inputs(4)[0], _inputs(4)[1], _LABELS),
+                  lambda m, x, t, y: m.predict_noise(x, t, tf.constant(y))),
+        "sample": ((_NOISE, _LABELS, np.float32(2.0), np.int32(5), np.float32(0.5),
+                    np.array([3, 4], "int32")), _sample_reference),
+    },
+    bad_arguments=[
+        ("schedule", lambda: DiffusionModel(builders.diffusion_unet(SHAPE, (8, 16)),
+                                            schedule="linear")),
+        ("network", lambda: DiffusionModel(builders.diffusion_unet(SHAPE, (8, 16)),
+                                           num_classes=3)),
+        ("network", lambda: DiffusionModel("unet")),
+        ("label_dropout", lambda: make_model(label_dropout=1.0)),
+        ("ema", lambda: make_model(ema=1.5)),
+        ("clip", lambda: make_model(clip=0)),
+        ("guidance_scale", lambda: make_model(guidance_scale=-1)),
+        ("num_classes", lambda: make_model(num_classes=1)),
+        ("loss", lambda: make_model().compile(optimizer="adam", loss="mse")),
+        ("labels", lambda: make_model().sample(labels=[0, 5], verbose=False)),
+        ("labels", lambda: make_model().sample(n=3, verbose=False)),
+        ("steps", lambda: make_model().sample(labels=[0], steps=T + 1, verbose=False)),
+        ("sampler", lambda: make_model().sample(labels=[0], sampler="euler",
+                                                verbose=False)),
+        ("eta", lambda: make_model().sample(labels=[0], eta=-1, verbose=False)),
+        ("seed", lambda: make_model().sample(labels=[0], seed="a", verbose=False)),
+    ],
+)
+
+
+@pytest.mark.parametrize("check", conformance.CHECKS, ids=conformance.check_id)
+def test_conformance(check, tmp_path, mirrored_strategy):
+    check(SPEC, tmp_path, mirrored_strategy)
+
+
+def _rewind(model):
+    """Returns a function that puts the model's seed generator back to now."""
+    state = model.seed_generator.state.numpy()
+    return lambda: model.seed_generator.state.assign(state)
+
+
+@pytest.mark.parametrize("label_dropout", [0.0, 0.5])
+def test_the_loss_is_the_simple_objective_by_hand(label_dropout):
+    model = make_model(label_dropout=label_dropout)
+    compile_model(model)
+    x, y = data(8)
+    rewind = _rewind(model)
+    logged = model.evaluate(x, y, batch_size=8, verbose=0, return_dict=True)["loss"]
+    rewind()
+    t = np.minimum((model.sample_uniform(8).numpy() * T).astype("int32"), T - 1)
+    eps = model.sample_normal(8, SHAPE).numpy()
+    labels = y.copy()
+    if label_dropout:
+        labels[model.sample_uniform(8).numpy() < label_dropout] = 3  # the null class
+        assert 0 < (labels == 3).sum() < 8
+    a = model.schedule.alpha_bars[t][:, None, None, None]
+    x_t = np.sqrt(a) * x + np.sqrt(1 - a) * eps
+    eps_hat = model.network({"image": x_t.astype("float32"), "timestep": t,
+                             "label": labels}).numpy()
+    assert logged == pytest.approx(np.mean((eps_hat - eps) ** 2), rel=1e-4)
+
+
+def test_ema_update_by_hand():
+    model = make_model(ema=0.9)
+    compile_model(model)
+    before = [w.numpy() for w in model.network.weights]
+    np.testing.assert_array_equal(model.ema_network.weights[0].numpy(), before[0])
+    x, y = data(8)
+    model.fit(x, y, batch_size=8, epochs=1, verbose=0)
+    decay = min(0.9, 2 / 11)  # after one update: (1 + 1) / (10 + 1)
+    for w0, w1, e in zip(before, model.network.weights, model.ema_network.weights):
+        np.testing.assert_allclose(e.numpy(), decay * w0 + (1 - decay) * w1.numpy(),
+                                   rtol=1e-5, atol=1e-7)
+    # A second step: the decay grows to 3 / 12.
+    ema_before = [e.numpy() for e in model.ema_network.weights]
+    model.fit(x, y, batch_size=8, epochs=1, verbose=0)
+    for e0, w, e in zip(ema_before, model.network.weights, model.ema_network.weights):
+        np.testing.assert_allclose(e.numpy(), 0.25 * e0 + 0.75 * w.numpy(), rtol=1e-5,
+                                   atol=1e-7)
+
+
+def test_guidance_combines_conditional_and_null_predictions():
+    model = make_model()
+    compile_model(model)
+    x, y = data(8)
+    model.fit(x, y, batch_size=8, epochs=2, verbose=0)  # non-zero predictions
+    x_t, t, labels = _inputs(4)
+    net = model.ema_network
+    cond = net({"image": x_t, "timestep": t, "label": labels}).numpy()
+    null = net({"image": x_t, "timestep": t, "label": np.full(4, 3, "int32")}).numpy()
+    assert not np.allclose(cond, null)
+    for w in (0.0, 1.0, 2.5):
+        np.testing.assert_allclose(model.predict_noise(x_t, t, labels, w),
+                                   null + w * (cond - null), rtol=1e-4, atol=1e-5)
+
+
+def test_sampling_is_reproducible_and_clipped():
+    model = make_model()
+    compile_model(model)
+    x, y = data(16)
+    model.fit(x, y, batch_size=8, epochs=1, verbose=0)
+    labels = [0, 1, 2, 1, 0]
+    a = model.sample(labels=labels, steps=5, seed=1, batch_size=2, verbose=False)
+    b = model.sample(labels=labels, steps=5, seed=1, batch_size=3, verbose=False)
+    assert a.shape == (5,) + SHAPE
+    np.testing.assert_allclose(a[:2], b[:2], rtol=1e-5, atol=1e-6)  # same first chunk
+    assert not np.allclose(a, model.sample(labels=labels, steps=5, seed=2,
+                                           verbose=False))
+    ddpm = model.sample(labels=labels, steps=T, sampler="ddpm", seed=1, verbose=False)
+    assert np.abs(ddpm).max() <= 1.0 + 1e-5
+
+
+def test_progress_bar_counts_every_step(capsys):
+    model = make_model(num_classes=None)
+    model.sample(3, steps=4, seed=0, batch_size=2)
+    assert "8/8" in capsys.readouterr().out  # two chunks of four steps
+
+
+def test_a_class_conditional_model_learns_which_brightness_each_label_means():
+    """Images of class k are constant at level[k]. After a short training the
+    averaged network's estimate of x_0 from x_t at mid noise (where the label
+    still matters) finds each class's level. (Sampling from pure noise needs
+    longer training; the lab's slow test checks it on the digits.)"""
+    keras.utils.set_random_seed(0)
+    levels = np.array([-0.6, 0.0, 0.6], "float32")
+    y = np.tile(np.arange(3, dtype="int32"), 64)
+    x = np.broadcast_to(levels[y][:, None, None, None], (len(y),) + SHAPE).copy()
+    model = make_model(ema=0.9, label_dropout=0.1)
+    model.compile(optimizer=keras.optimizers.Adam(3e-3))
+    history = model.fit(x, y, batch_size=32, epochs=40, verbose=0).history["loss"]
+    assert np.mean(history[-5:]) < 0.1 * np.mean(history[:5])
+    labels = np.repeat(np.arange(3, dtype="int32"), 8)
+    t = np.full(24, T // 2, "int32")
+    x_t = model.schedule.q_sample(x[:24] * 0 + levels[labels][:, None, None, None], t,
+                                  tf.random.stateless_normal((24,) + SHAPE, (0, 1)))
+    x0 = model.schedule.predict_x0(x_t, t, model.predict_noise(x_t, t, labels, 1.0))
+    np.testing.assert_allclose(x0.numpy().reshape(3, -1).mean(axis=1), levels,
+                               atol=0.1)
+
+
+def test_an_unconditional_model_trains_and_samples():
+    network = builders.diffusion_unet(SHAPE, widths=(8, 16), heads=2)
+    model = DiffusionModel(network, NoiseSchedule("linear", timesteps=T), seed=0)
+    compile_model(model)
+    x, _ = data(16)
+    model.fit(x, batch_size=8, epochs=1, verbose=0)
+    assert model.sample(3, steps=5, seed=0, verbose=False).shape == (3,) + SHAPE
+    with pytest.raises(ValueError, match="labels"):
+        model.sample(labels=[0], verbose=False)
