@@ -37,6 +37,8 @@ class Lab:
         batch_size: default ``--batch-size``.
         latent_dim: default ``--latent-dim`` (``None``: the lab has no latents).
         seed: default ``--seed``.
+        options: the lab's own options, ``[(flag or flags, argparse kwargs)]``
+            (e.g. ``[("--samples", dict(type=int, default=500))]``).
 
     Example:
 
@@ -44,8 +46,9 @@ class Lab:
     """
 
     def __init__(self, name, description, default_exercise, epochs=10,
-                 batch_size=64, latent_dim=None, seed=0):
+                 batch_size=64, latent_dim=None, seed=0, options=()):
         self.name = name
+        self.options = tuple(options)
         self.description = description
         self.default_exercise = default_exercise
         self.defaults = dict(epochs=epochs, batch_size=batch_size,
@@ -138,6 +141,9 @@ class Lab:
                             help="folder for the exported SavedModel (default: the "
                                  "exercise's folder under saved_models/; 'none' to "
                                  "skip the export)")
+        for flags, kwargs in self.options:
+            parser.add_argument(*((flags,) if isinstance(flags, str) else flags),
+                                **kwargs)
         parser.add_argument("--verbose", type=int, choices=(0, 1, 2), default=1,
                             help="Keras verbosity: 0 silent, 1 progress bar, 2 one "
                                  "line per epoch (default: %(default)s)")

@@ -121,3 +121,47 @@ def test_bad_arguments_name_the_argument(kwargs, argument):
     kwargs = {"image_shape": SHAPE, "widths": (8, 16), **kwargs}
     with pytest.raises((ValueError, TypeError), match=argument):
         builders.diffusion_unet(**kwargs)
+
+
+def test_text_encoder_tokenizes_and_encodes():
+    from keras_genai import data
+    from keras_genai.layers import PositionEmbedding
+
+    encoder = builders.text_encoder(data.caption_vocabulary(), sequence_length=6,
+                                    embedding_dim=16, heads=2)
+    out = encoder(np.array(["a thick seven", "", "A THICK SEVEN!"])).numpy()
+    assert out.shape == (3, 6, 16)
+    np.testing.assert_allclose(out[0], out[2], rtol=1e-5)  # case and punctuation
+    assert not np.allclose(out[0], out[1])
+    tokens = encoder.get_layer("tokenize")(np.array(["a thick seven leaning"])).numpy()
+    vocabulary = data.caption_vocabulary()
+    assert list(tokens[0]) == [vocabulary.index(w) + 2 for w in
+                               ("a", "thick", "seven", "leaning")] + [0, 0]
+    # Word order matters (position embedding).
+    swapped = encoder(np.array(["seven thick a"])).numpy()
+    assert not np.allclose(out[0], swapped[0])
+    layer = PositionEmbedding(4)
+    np.testing.assert_allclose(layer(np.zeros((1, 3, 2), "float32")).numpy()[0],
+                               layer.position_embeddings.numpy()[:3])
+
+
+def test_text_encoder_round_trip(tmp_path):
+    encoder = builders.text_encoder(["a", "b"], sequence_length=3, embedding_dim=8)
+    encoder.save(tmp_path / "text.keras")
+    again = keras.models.load_model(tmp_path / "text.keras")
+    captions = np.array(["a b", "b", "c a"])
+    np.testing.assert_allclose(again(captions).numpy(), encoder(captions).numpy(),
+                               rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("kwargs, argument", [
+    (dict(vocabulary=[]), "vocabulary"),
+    (dict(vocabulary=["a", "a"]), "vocabulary"),
+    (dict(vocabulary=["a b"]), "vocabulary"),
+    (dict(sequence_length=0), "sequence_length"),
+    (dict(embedding_dim=10, heads=4), "embedding_dim"),
+])
+def test_text_encoder_bad_arguments(kwargs, argument):
+    kwargs = {"vocabulary": ["a", "b"], **kwargs}
+    with pytest.raises((ValueError, TypeError), match=argument):
+        builders.text_encoder(**kwargs)

@@ -71,6 +71,7 @@ SPEC = conformance.ModelSpec(
         ("ema", lambda: make_model(ema=1.5)),
         ("clip", lambda: make_model(clip=0)),
         ("guidance_scale", lambda: make_model(guidance_scale=-1)),
+        ("min_snr_gamma", lambda: make_model(min_snr_gamma=0)),
         ("num_classes", lambda: make_model(num_classes=1)),
         ("loss", lambda: make_model().compile(optimizer="adam", loss="mse")),
         ("labels", lambda: make_model().sample(labels=[0, 5], verbose=False)),
@@ -95,9 +96,9 @@ def _rewind(model):
     return lambda: model.seed_generator.state.assign(state)
 
 
-@pytest.mark.parametrize("label_dropout", [0.0, 0.5])
-def test_the_loss_is_the_simple_objective_by_hand(label_dropout):
-    model = make_model(label_dropout=label_dropout)
+@pytest.mark.parametrize("label_dropout, gamma", [(0.0, None), (0.5, None), (0.0, 2.0)])
+def test_the_loss_is_the_simple_objective_by_hand(label_dropout, gamma):
+    model = make_model(label_dropout=label_dropout, min_snr_gamma=gamma)
     compile_model(model)
     x, y = data(8)
     rewind = _rewind(model)
@@ -113,7 +114,12 @@ def test_the_loss_is_the_simple_objective_by_hand(label_dropout):
     x_t = np.sqrt(a) * x + np.sqrt(1 - a) * eps
     eps_hat = model.network({"image": x_t.astype("float32"), "timestep": t,
                              "label": labels}).numpy()
-    assert logged == pytest.approx(np.mean((eps_hat - eps) ** 2), rel=1e-4)
+    per_image = np.mean((eps_hat - eps) ** 2, axis=(1, 2, 3))
+    if gamma is not None:  # Min-SNR: min(SNR, gamma) / SNR per image
+        snr = a[:, 0, 0, 0] / (1 - a[:, 0, 0, 0])
+        per_image = per_image * np.minimum(snr, gamma) / snr
+        assert 0 < (snr > gamma).sum() < 8
+    assert logged == pytest.approx(per_image.mean(), rel=1e-4)
 
 
 def test_ema_update_by_hand():
@@ -203,3 +209,49 @@ def test_an_unconditional_model_trains_and_samples():
     assert model.sample(3, steps=5, seed=0, verbose=False).shape == (3,) + SHAPE
     with pytest.raises(ValueError, match="labels"):
         model.sample(labels=[0], verbose=False)
+
+
+def _text_model():
+    network = builders.diffusion_unet(SHAPE, widths=(8, 16), heads=2,
+                                      text_embedding_dim=8)
+    encoder = builders.text_encoder(["a", "dark", "light", "square"],
+                                    sequence_length=3, embedding_dim=8)
+    return DiffusionModel(network, NoiseSchedule("cosine", timesteps=T),
+                          text_encoder=encoder, seed=0)
+
+
+def test_a_text_conditional_model_trains_both_networks_samples_and_round_trips(
+        tmp_path):
+    model = _text_model()
+    compile_model(model)
+    x, y = data(16)
+    captions = np.array(["a dark square", "a light square", "a square"])[y]
+    before = [v.numpy() for v in model.text_encoder.trainable_variables]
+    model.fit(x, captions, batch_size=8, epochs=2, verbose=0)
+    after = model.text_encoder.trainable_variables
+    assert all(not np.allclose(a, b.numpy()) for a, b in zip(before, after))
+    prompts = ["a dark square", "a light square"]
+    images = model.sample(prompts=prompts, steps=4, seed=0, verbose=False)
+    assert images.shape == (2,) + SHAPE
+    model.save(tmp_path / "text.keras")
+    again = keras.models.load_model(tmp_path / "text.keras")
+    np.testing.assert_allclose(
+        again.sample(prompts=prompts, steps=4, seed=0, verbose=False), images,
+        rtol=1e-4, atol=1e-5)
+    # The export serves prompts as strings.
+    model.export(str(tmp_path / "saved"))
+    loaded = tf.saved_model.load(str(tmp_path / "saved"))
+    noise = np.random.default_rng(0).normal(size=(2,) + SHAPE).astype("float32")
+    served = loaded.sample(noise, tf.constant(prompts), 3.0, 4, 0.0,
+                           tf.constant([1, 2]))
+    from keras_genai.schedules import sample_loop
+    expected = sample_loop(
+        lambda xx, t: model.predict_noise(xx, t, tf.constant(prompts), 3.0),
+        model.schedule, noise, steps=4, eta=0.0, seed=(1, 2), clip=model.clip)
+    np.testing.assert_allclose(served.numpy(), expected.numpy(), rtol=1e-4, atol=1e-4)
+    with pytest.raises(ValueError, match="prompts"):
+        model.sample(labels=[0], verbose=False)
+    with pytest.raises(ValueError, match="prompts"):
+        model.sample(prompts=[3], verbose=False)
+    with pytest.raises(ValueError, match="num_classes"):
+        DiffusionModel(model.network, num_classes=3, text_encoder=model.text_encoder)

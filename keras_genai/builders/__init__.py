@@ -17,6 +17,7 @@ from keras_genai.builders.cnn import simple_cnn
 from keras_genai.builders.cnn import vgg
 from keras_genai.builders.common import normalization_layer
 from keras_genai.builders.diffusion import diffusion_unet
+from keras_genai.builders.diffusion import text_encoder
 from keras_genai.builders.gan import conditional_dcgan_discriminator
 from keras_genai.builders.gan import conditional_dcgan_generator
 from keras_genai.builders.gan import dcgan_discriminator
@@ -64,6 +65,7 @@ __all__ = [
     "sequence_model",
     "simple_cnn",
     "sr_generator",
+    "text_encoder",
     "unet_generator",
     "vaegan_discriminator",
     "vgg",

@@ -1,5 +1,6 @@
 """The noise-prediction U-Net of diffusion models (Ho et al. 2020, appendix B),
-with optional class and text conditioning."""
+with optional class and text conditioning, and the small text encoder it
+cross-attends to."""
 
 import keras
 
@@ -7,6 +8,7 @@ from keras_genai.builders.common import check_rate
 from keras_genai.builders.common import check_shape
 from keras_genai.builders.common import check_units
 from keras_genai.builders.common import normalization_layer
+from keras_genai.layers.time_embedding import PositionEmbedding
 from keras_genai.layers.time_embedding import SinusoidalEmbedding
 from keras_genai.utils.checks import check_positive_int
 
@@ -77,7 +79,8 @@ def diffusion_unet(image_shape=(28, 28, 1), widths=(32, 64, 128), blocks_per_lev
     """Builds the noise-prediction network ``eps_theta(x_t, t [, y])`` of DDPM.
 
     Ho et al. (2020), appendix B (a PixelCNN++-style U-Net): a sinusoidal embedding
-    of ``t`` through a two-layer MLP conditions every residual block; level ``i``
+    of ``t`` (``4 * widths[0]`` wide) through a two-layer MLP conditions every
+    residual block; level ``i``
     works at resolution ``H / 2^i`` with ``widths[i]`` channels and
     ``blocks_per_level`` residual blocks (self-attention after each at the levels
     in ``attention_levels``, and always in the middle); stride-2 convolutions go down, nearest upsampling and
@@ -148,7 +151,7 @@ def diffusion_unet(image_shape=(28, 28, 1), widths=(32, 64, 128), blocks_per_lev
     timestep = keras.Input((), dtype="int32", name="timestep")
     inputs = {"image": image, "timestep": timestep}
     embed_dim = 4 * widths[0]
-    e = SinusoidalEmbedding(widths[0], name="time_sinusoidal")(timestep)
+    e = SinusoidalEmbedding(embed_dim, name="time_sinusoidal")(timestep)
     e = keras.layers.Dense(embed_dim, activation="swish", name="time_dense1")(e)
     e = keras.layers.Dense(embed_dim, name="time_dense2")(e)
     if num_classes is not None:
@@ -203,4 +206,69 @@ def diffusion_unet(image_shape=(28, 28, 1), widths=(32, 64, 128), blocks_per_lev
     return keras.Model(inputs, eps, name=name)
 
 
-__all__ = ["apply_attention_block", "apply_residual_block", "diffusion_unet"]
+
+
+def text_encoder(vocabulary, sequence_length=6, embedding_dim=64, heads=2,
+                 name="text_encoder"):
+    """Builds a small text encoder for conditioning: captions in, token
+    embeddings out.
+
+    A ``TextVectorization`` layer (lower-cased, punctuation stripped, padded or
+    cut to ``sequence_length`` tokens; index 0 is padding, 1 unknown words) and a
+    token embedding plus a learned position embedding feed one pre-norm
+    Transformer encoder block (Vaswani et al. 2017, sec. 3.1: self-attention and
+    a two-layer feed-forward, each residual), then a final layer norm. The
+    diffusion U-Net cross-attends to the ``(sequence_length, embedding_dim)``
+    output. The empty caption ``""`` (all padding) is the "no text" input of
+    classifier-free guidance.
+
+    Args:
+        vocabulary: the words (e.g. `keras_genai.data.caption_vocabulary()`).
+        sequence_length: tokens per caption.
+        embedding_dim: width of the token embeddings.
+        heads: attention heads (``embedding_dim`` divisible by it).
+        name: model name.
+
+    Returns:
+        A functional `keras.Model` ``(batch,) strings -> (batch, sequence_length,
+        embedding_dim)``.
+
+    Example:
+
+    >>> encoder = text_encoder(["a", "thick", "seven"])
+    >>> encoder(np.array(["a thick seven"])).shape
+    TensorShape([1, 6, 64])
+    """
+    vocabulary = list(vocabulary)
+    if not vocabulary or not all(isinstance(w, str) and w and " " not in w
+                                 for w in vocabulary) or len(set(vocabulary)) != len(
+                                     vocabulary):
+        raise ValueError("`vocabulary` must be a non-empty list of distinct single "
+                         f"words. Received: vocabulary={vocabulary!r}")
+    sequence_length = check_positive_int("sequence_length", sequence_length)
+    embedding_dim = check_positive_int("embedding_dim", embedding_dim)
+    heads = check_positive_int("heads", heads)
+    if embedding_dim % heads:
+        raise ValueError(f"`embedding_dim` must be divisible by `heads`. Received: "
+                         f"embedding_dim={embedding_dim}, heads={heads}")
+    captions = keras.Input((), dtype="string", name="caption")
+    tokens = keras.layers.TextVectorization(
+        vocabulary=vocabulary, output_sequence_length=sequence_length,
+        name="tokenize")(captions)
+    x = keras.layers.Embedding(len(vocabulary) + 2, embedding_dim,
+                               name="token_embedding")(tokens)
+    x = PositionEmbedding(sequence_length, name="position_embedding")(x)
+    h = keras.layers.LayerNormalization(name="attention_norm")(x)
+    h = keras.layers.MultiHeadAttention(heads, embedding_dim // heads,
+                                        name="self_attention")(h, h)
+    x = keras.layers.Add(name="attention_add")([x, h])
+    h = keras.layers.LayerNormalization(name="ffn_norm")(x)
+    h = keras.layers.Dense(2 * embedding_dim, activation="gelu", name="ffn_dense1")(h)
+    h = keras.layers.Dense(embedding_dim, name="ffn_dense2")(h)
+    x = keras.layers.Add(name="ffn_add")([x, h])
+    x = keras.layers.LayerNormalization(name="out_norm")(x)
+    return keras.Model(captions, x, name=name)
+
+
+__all__ = ["apply_attention_block", "apply_residual_block", "diffusion_unet",
+           "text_encoder"]

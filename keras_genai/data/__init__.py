@@ -5,6 +5,10 @@ augmentation."""
 from keras_genai.data.augmentation import augmentation
 from keras_genai.data.augmentation import cutmix
 from keras_genai.data.augmentation import mixup
+from keras_genai.data.captions import caption_vocabulary
+from keras_genai.data.captions import digit_attributes
+from keras_genai.data.captions import digit_captions
+from keras_genai.data.captions import measure_digits
 from keras_genai.data.digits import load_digits
 from keras_genai.data.pipeline import image_dataset
 from keras_genai.data.sequences import adding_problem
@@ -24,14 +28,18 @@ __all__ = [
     "DatasetUnavailableError",
     "adding_problem",
     "augmentation",
+    "caption_vocabulary",
     "causal_ceiling",
     "cutmix",
+    "digit_attributes",
+    "digit_captions",
     "downsample",
     "future_context",
     "gaussian_mixture",
     "image_dataset",
     "load",
     "load_digits",
+    "measure_digits",
     "mixup",
     "occlude",
     "sine_waves",

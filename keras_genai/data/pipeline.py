@@ -46,7 +46,8 @@ def image_dataset(x, y=None, batch_size=64, scale="tanh", shuffle=True,
     Args:
         x: images, ``(N, H, W)`` or ``(N, H, W, C)``, uint8 ``[0, 255]`` (or any
             numeric type in that range).
-        y: optional labels, ``(N,)``; when given the dataset yields ``(x, y)``.
+        y: optional labels (ints) or captions (strings), ``(N,)``; when given
+            the dataset yields ``(x, y)``.
         batch_size: batch size (the global batch under a strategy).
         scale: ``"tanh"`` (``[-1, 1]``), ``"unit"`` (``[0, 1]``) or ``None``.
         shuffle: shuffle the whole set every epoch.
@@ -89,7 +90,8 @@ def image_dataset(x, y=None, batch_size=64, scale="tanh", shuffle=True,
                 "`y` must have one label per image. "
                 f"Received: x.shape={x.shape}, y.shape={y.shape}"
             )
-        ds = tf.data.Dataset.from_tensor_slices((x, y.astype(np.int32)))
+        targets = y.astype(str) if y.dtype.kind in "UO" else y.astype(np.int32)
+        ds = tf.data.Dataset.from_tensor_slices((x, targets))
         ds = ds.map(lambda a, b: (scale_images(a, scale), b),
                     num_parallel_calls=tf.data.AUTOTUNE)
     else:

@@ -1,4 +1,5 @@
-"""The sinusoidal timestep embedding of diffusion networks."""
+"""Position embeddings: the sinusoidal timestep embedding of diffusion networks
+and the learned position embedding of the text encoder."""
 
 import math
 
@@ -50,4 +51,41 @@ class SinusoidalEmbedding(keras.layers.Layer):
     def get_config(self):
         config = super().get_config()
         config.update(dim=self.dim, max_period=self.max_period)
+        return config
+
+
+@keras.saving.register_keras_serializable(package="keras_genai")
+class PositionEmbedding(keras.layers.Layer):
+    """Adds a learned vector per position to a sequence of token embeddings
+    (the learned positional embedding of BERT, Devlin et al. 2019, sec. 3).
+
+    Args:
+        sequence_length: the longest sequence (positions beyond raise).
+        initializer: initializer of the position vectors.
+        **kwargs: `keras.layers.Layer` arguments (``name`` ...).
+
+    Example:
+
+    >>> PositionEmbedding(4)(keras.ops.zeros((2, 4, 8))).shape
+    TensorShape([2, 4, 8])
+    """
+
+    def __init__(self, sequence_length, initializer="glorot_uniform", **kwargs):
+        super().__init__(**kwargs)
+        self.sequence_length = check_positive_int("sequence_length", sequence_length)
+        self.initializer = keras.initializers.get(initializer)
+
+    def build(self, input_shape):
+        self.position_embeddings = self.add_weight(
+            shape=(self.sequence_length, input_shape[-1]), initializer=self.initializer,
+            name="position_embeddings")
+
+    def call(self, inputs):
+        length = ops.shape(inputs)[1]
+        return inputs + ops.expand_dims(self.position_embeddings[:length], 0)
+
+    def get_config(self):
+        config = super().get_config()
+        config.update(sequence_length=self.sequence_length,
+                      initializer=keras.initializers.serialize(self.initializer))
         return config

@@ -70,6 +70,12 @@ class DiffusionModel(GenerativeModel):
         ema: decay of the weight average (0 keeps a copy of the weights).
         clip: clip of the predicted clean image while sampling (``None``: none).
         guidance_scale: the default ``w`` of `sample`.
+        min_snr_gamma: ``None`` for Ho et al.'s unweighted loss, or ``gamma`` of
+            the Min-SNR weighting (Hang et al. 2023, eq. 10 for noise
+            prediction): each image's error is weighted by ``min(SNR_t, gamma) /
+            SNR_t`` with ``SNR_t = alpha_bar_t / (1 - alpha_bar_t)``, which
+            down-weights the nearly clean timesteps whose gradients conflict
+            with the others (they report about 3x faster convergence, gamma 5).
         seed: seed of the model's noise.
         **kwargs: `keras.Model` arguments.
 
@@ -86,7 +92,7 @@ class DiffusionModel(GenerativeModel):
 
     def __init__(self, network, schedule=None, num_classes=None, text_encoder=None,
                  label_dropout=0.1, ema=0.999, clip=1.0, guidance_scale=3.0,
-                 seed=None, **kwargs):
+                 min_snr_gamma=None, seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
         self.network = check_network("network", network)
         if schedule is None:
@@ -112,6 +118,11 @@ class DiffusionModel(GenerativeModel):
             raise ValueError("`guidance_scale` must be a number >= 0. "
                              f"Received: guidance_scale={guidance_scale!r}")
         self.guidance_scale = float(guidance_scale)
+        if min_snr_gamma is not None and not (
+                isinstance(min_snr_gamma, (int, float)) and min_snr_gamma > 0):
+            raise ValueError("`min_snr_gamma` must be > 0 or None. "
+                             f"Received: min_snr_gamma={min_snr_gamma!r}")
+        self.min_snr_gamma = None if min_snr_gamma is None else float(min_snr_gamma)
         self.image_shape = self._check_network()
         self.ema_network = keras.models.clone_model(network)
         self.ema_network.set_weights(network.get_weights())
@@ -223,7 +234,14 @@ class DiffusionModel(GenerativeModel):
             drop = self.sample_uniform(batch) < self.label_dropout
             condition = tf.where(drop, self._null(condition), condition)
         eps_hat = self._network_inputs(self.network, x_t, t, condition, training)
-        return tf.reduce_mean(tf.square(tf.cast(eps_hat, tf.float32) - eps))
+        per_image = tf.reduce_mean(
+            tf.square(tf.cast(eps_hat, tf.float32) - eps),
+            axis=tf.range(1, tf.rank(eps)))
+        if self.min_snr_gamma is not None:
+            a = tf.gather(tf.constant(self.schedule.alpha_bars, tf.float32), t)
+            snr = a / (1.0 - a)
+            per_image = per_image * tf.minimum(snr, self.min_snr_gamma) / snr
+        return tf.reduce_mean(per_image)
 
     def train_step(self, data):
         """One gradient step on the simple loss, then the EMA update."""
@@ -294,6 +312,8 @@ class DiffusionModel(GenerativeModel):
             The noise estimate, shape of ``x_t``.
         """
         network = self.ema_network if use_ema else self.network
+        if condition is not None and self.num_classes is not None:
+            condition = tf.cast(condition, tf.int32)
         if condition is None:
             return self._network_inputs(network, x_t, t, None, False)
         w = self.guidance_scale if guidance_scale is None else guidance_scale
@@ -379,7 +399,7 @@ class DiffusionModel(GenerativeModel):
             noise = tf.random.stateless_normal((stop - start,) + self.image_shape,
                                                seed=(seed, k))
             images = sample_loop(
-                lambda x, t: eps_fn(x, t, cond, tf.constant(w)), self.schedule, noise,
+                lambda x, t: eps_fn(x, t, cond, w), self.schedule, noise,
                 steps=steps, sampler=sampler, eta=eta, seed=(seed, k + 1_000_000),
                 clip=self.clip,
                 callback=None if bar is None else (
@@ -388,10 +408,12 @@ class DiffusionModel(GenerativeModel):
         return np.concatenate(out)
 
     def _compiled_eps_fn(self):
+        """``predict_noise`` as one graph; ``w`` stays a Python float (one trace per
+        value), so ``w = 1`` skips the unconditional pass."""
         if getattr(self, "_eps_fn", None) is None:
-            self._eps_fn = tf.function(
-                lambda x, t, cond, w: self.predict_noise(x, t, cond, w),
-                reduce_retracing=True)
+            def eps_fn(x, t, condition, w):
+                return self.predict_noise(x, t, condition, w)
+            self._eps_fn = tf.function(eps_fn)
         return self._eps_fn
 
     # -- serialization and export --------------------------------------------------
@@ -406,7 +428,8 @@ class DiffusionModel(GenerativeModel):
             "text_encoder": (None if self.text_encoder is None else
                              keras.saving.serialize_keras_object(self.text_encoder)),
             "label_dropout": self.label_dropout, "ema": self.ema, "clip": self.clip,
-            "guidance_scale": self.guidance_scale, "seed": self.seed,
+            "guidance_scale": self.guidance_scale,
+            "min_snr_gamma": self.min_snr_gamma, "seed": self.seed,
         }
 
     @classmethod

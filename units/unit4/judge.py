@@ -20,6 +20,7 @@ class DigitJudge:
 
         (x_train, _), (x_test, y_test) = data.load_digits()
         self.classifier = metrics.digit_classifier()
+        self.test_labels = y_test
         self.test_features = metrics.classifier_features(
             x_test, classifier=self.classifier, value_range=(0, 255))
         real = x_train[:len(x_test)]

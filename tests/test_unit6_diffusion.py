@@ -1,0 +1,70 @@
+"""The diffusion lab: every exercise runs on a tiny budget and reports what it
+measures; the default training meets its target in a slow test."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+TINY = ("--epochs", "1", "--train-size", "64", "--batch-size", "32",
+        "--samples", "20")
+
+
+def test_forward_matches_the_closed_form_and_shows_the_notes_error(run_lab):
+    summary, out = run_lab("unit6_diffusion", "--exercise", "forward")
+    assert summary["chain_mean"] == pytest.approx(summary["closed_mean"], abs=0.02)
+    assert summary["chain_std"] == pytest.approx(summary["closed_std"], rel=0.03)
+    assert "99.0%" in summary["notes' formula at t = T: share of x_T that is still "
+                              "the digit"]
+    assert (out / "noising.png").exists() and (out / "alpha_bar.png").exists()
+    # The cosine schedule keeps the signal longer than the linear one.
+    assert (summary["cosine: first t where the image holds < 10% of the variance"]
+            > summary["linear: first t where the image holds < 10% of the variance"])
+
+
+def test_train_reports_label_accuracy_and_exports_a_sampler(run_lab, tmp_path):
+    export = tmp_path / "exported"
+    summary, out = run_lab("unit6_diffusion", *TINY, "--export", str(export))
+    assert 0.0 <= summary["label_accuracy"] <= 1.0 and summary["fid"] > 0
+    assert (out / "samples.png").exists() and (out / "diffusion.keras").exists()
+    loaded = tf.saved_model.load(str(export))
+    noise = tf.random.normal((3, 28, 28, 1))
+    images = loaded.sample(noise, tf.constant([1, 2, 3]), 3.0, 4, 0.0,
+                           tf.constant([0, 1])).numpy()
+    assert images.shape == (3, 28, 28, 1) and np.abs(images).max() <= 1.0 + 1e-5
+
+
+def test_guidance_sweep_reports_accuracy_and_diversity(run_lab):
+    summary, out = run_lab("unit6_diffusion", "--exercise", "guidance", *TINY)
+    assert set(summary["rows"]) == {"0.0", "1.0", "2.0", "3.0", "5.0", "8.0"}
+    for row in summary["rows"].values():
+        assert 0 <= row["label_accuracy"] <= 1 and row["diversity"] > 0
+    assert (out / "guidance_sweep.png").exists()
+
+
+@pytest.mark.slow
+def test_samplers_time_every_setting(run_lab):
+    summary, out = run_lab("unit6_diffusion", "--exercise", "samplers", *TINY[:6],
+                           "--samples", "10")
+    rows = summary["rows"]
+    assert list(rows) == ["DDPM 1000", "DDIM 10", "DDIM 25", "DDIM 50", "DDIM 100"]
+    # 20x fewer network calls: DDIM 50 is much faster than DDPM 1000.
+    assert rows["DDPM 1000"]["seconds"] > 5 * rows["DDIM 50"]["seconds"]
+    assert (out / "time_vs_fid.png").exists()
+
+
+@pytest.mark.slow
+def test_text_and_attention_exercises(run_lab):
+    summary, out = run_lab("unit6_diffusion", "--exercise", "text", *TINY)
+    assert 0 <= summary["label_accuracy"] <= 1
+    assert {"thickness_gap", "width_gap", "slant_gap"} <= set(summary)
+    assert (out / "prompts.png").exists()
+    # The attention exercise reuses the text model saved next to the output.
+    summary, out = run_lab("unit6_diffusion", "--exercise", "attention", *TINY)
+    assert 0 < summary["content_share"] <= 1
+    assert (out / "attention.png").exists()
+
+
+@pytest.mark.slow
+def test_default_training_meets_the_label_accuracy_target(run_lab):
+    summary, _ = run_lab("unit6_diffusion", "--export", "none")
+    assert summary["label_accuracy"] >= 0.8

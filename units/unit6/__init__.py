@@ -1,0 +1,1 @@
+"""Exercises of the diffusion lab, registered by `units.unit6_diffusion`."""
