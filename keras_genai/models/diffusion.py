@@ -45,7 +45,9 @@ class DiffusionModel(GenerativeModel):
       * ``text_encoder``: a model ``captions (strings) -> (batch, L, D)`` tokens,
         trained jointly; the network cross-attends to them (``context`` input).
         Captions are dropped to the empty string with probability
-        ``label_dropout``.
+        ``label_dropout``. Pass them in a ``tf.data.Dataset`` (e.g.
+        ``image_dataset(x, captions)``): Keras' NumPy adapter does not take
+        string arrays.
 
     Sampling uses `keras_genai.schedules.sample_loop` (DDIM or DDPM) with
     classifier-free guidance (Ho & Salimans 2022, eq. 6, in the diffusers
