@@ -175,6 +175,25 @@ class NoiseSchedule:
             return _per_example(self._alpha_bars_prev, tf.cast(t, tf.int32) + 1, rank)
         return _per_example(self.alpha_bars, t, rank)
 
+    def snr(self, t):
+        """The signal-to-noise ratio of ``x_t``: ``alpha_bar_t / (1 - alpha_bar_t)``
+        (Kingma et al. 2021, "Variational Diffusion Models", eq. 2).
+
+        Args:
+            t: timesteps, scalar or ``(batch,)``.
+
+        Returns:
+            float32 ``(batch,)``.
+
+        Example:
+
+        >>> float(NoiseSchedule(betas=[0.5]).snr(0)[0])
+        1.0
+        """
+        self._check_t(t)
+        a = self._alpha_bar(t, rank=1)
+        return tf.cast(a / (1.0 - a), tf.float32)
+
     def q_sample(self, x0, t, noise):
         """Samples ``q(x_t | x_0)`` in closed form (DDPM eq. 4):
         ``x_t = sqrt(alpha_bar_t) x_0 + sqrt(1 - alpha_bar_t) eps``.

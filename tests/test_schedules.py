@@ -66,6 +66,12 @@ def test_iterating_one_step_matches_the_closed_form_exactly_and_in_samples():
         assert samples.var() == pytest.approx(1 - a, rel=0.03)
 
 
+def test_snr_by_hand():
+    schedule = NoiseSchedule(betas=[0.1, 0.2, 0.5])
+    np.testing.assert_allclose(schedule.snr(tf.constant([0, 1, 2])),
+                               [0.9 / 0.1, 0.72 / 0.28, 0.36 / 0.64], rtol=1e-6)
+
+
 def test_q_sample_by_hand_per_example_timesteps():
     schedule = NoiseSchedule(betas=[0.1, 0.2, 0.5])
     x0 = np.array([[1.0, 2.0], [1.0, 2.0]], "float32")

@@ -102,13 +102,11 @@ def train_model(args, out):
 
 def trained_model(args, out):
     """The model saved by ``--exercise train`` (next to ``out``), or a new one."""
-    import keras
+    from units.unit6.common import load_saved
 
-    path = os.path.join(os.path.dirname(os.path.abspath(out)), MODEL_FILE)
-    if os.path.exists(path):
-        print(f"Using the model trained by --exercise train: {path} (delete it to "
-              "retrain).", flush=True)
-        return keras.models.load_model(path), path
+    model, path = load_saved(out, MODEL_FILE, "train")
+    if model is not None:
+        return model, path
     model, _ = train_model(args, out)
     return model, None
 

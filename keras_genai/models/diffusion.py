@@ -14,6 +14,13 @@ from keras_genai.utils.checks import check_choice
 from keras_genai.utils.checks import check_positive_int
 
 
+def _check_guidance_scale(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
+        raise ValueError("`guidance_scale` must be a number >= 0. "
+                         f"Received: guidance_scale={value!r}")
+    return float(value)
+
+
 def _check_fraction(name, value, upper_open=True):
     ok = isinstance(value, (int, float)) and not isinstance(value, bool) and (
         0.0 <= value < 1.0 if upper_open else 0.0 <= value <= 1.0)
@@ -116,10 +123,7 @@ class DiffusionModel(GenerativeModel):
         if clip is not None and not (isinstance(clip, (int, float)) and clip > 0):
             raise ValueError(f"`clip` must be > 0 or None. Received: clip={clip!r}")
         self.clip = None if clip is None else float(clip)
-        if not isinstance(guidance_scale, (int, float)) or guidance_scale < 0:
-            raise ValueError("`guidance_scale` must be a number >= 0. "
-                             f"Received: guidance_scale={guidance_scale!r}")
-        self.guidance_scale = float(guidance_scale)
+        self.guidance_scale = _check_guidance_scale(guidance_scale)
         if min_snr_gamma is not None and not (
                 isinstance(min_snr_gamma, (int, float)) and min_snr_gamma > 0):
             raise ValueError("`min_snr_gamma` must be > 0 or None. "
@@ -240,8 +244,7 @@ class DiffusionModel(GenerativeModel):
             tf.square(tf.cast(eps_hat, tf.float32) - eps),
             axis=tf.range(1, tf.rank(eps)))
         if self.min_snr_gamma is not None:
-            a = tf.gather(tf.constant(self.schedule.alpha_bars, tf.float32), t)
-            snr = a / (1.0 - a)
+            snr = self.schedule.snr(t)
             per_image = per_image * tf.minimum(snr, self.min_snr_gamma) / snr
         return tf.reduce_mean(per_image)
 
@@ -380,17 +383,14 @@ class DiffusionModel(GenerativeModel):
                              f"Received: steps={steps}")
         if not isinstance(eta, (int, float)) or eta < 0:
             raise ValueError(f"`eta` must be a number >= 0. Received: eta={eta!r}")
-        if guidance_scale is not None and (
-                not isinstance(guidance_scale, (int, float)) or guidance_scale < 0):
-            raise ValueError("`guidance_scale` must be a number >= 0. "
-                             f"Received: guidance_scale={guidance_scale!r}")
+        w = (self.guidance_scale if guidance_scale is None
+             else _check_guidance_scale(guidance_scale))
         batch_size = check_positive_int("batch_size", batch_size)
         condition, n = self._condition_and_count(n, labels, prompts)
         if seed is None:
             seed = int(keras.random.randint((), 0, 2 ** 30, seed=self.seed_generator))
         elif isinstance(seed, bool) or not isinstance(seed, int):
             raise TypeError(f"`seed` must be an int or None. Received: seed={seed!r}")
-        w = self.guidance_scale if guidance_scale is None else float(guidance_scale)
         eps_fn = self._compiled_eps_fn()
         chunks = range(0, n, batch_size)
         bar = keras.utils.Progbar(steps * len(chunks), verbose=1) if verbose else None

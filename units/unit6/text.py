@@ -35,12 +35,11 @@ def trained_text_model(args, out, digits):
     import keras
 
     from keras_genai import data
+    from units.unit6.common import load_saved
 
-    path = os.path.join(os.path.dirname(os.path.abspath(out)), MODEL_FILE)
-    if os.path.exists(path):
-        print(f"Using the model trained by --exercise text: {path} (delete it to "
-              "retrain).", flush=True)
-        return keras.models.load_model(path), None
+    model, path = load_saved(out, MODEL_FILE, "text")
+    if model is not None:
+        return model, None
     keras.utils.set_random_seed(args.seed)
     x, y, _, _ = digits(args)
     captions = data.digit_captions(x, y, keep=0.7, seed=args.seed)
