@@ -8,7 +8,7 @@ training algorithm (`keras_genai.models`), pure loss functions
 diffusion noise schedules and samplers (`keras_genai.schedules`), entropy and
 information helpers (`keras_genai.information`), sample-quality metrics
 (`keras_genai.metrics`), NumPy generative classifiers (`keras_genai.classical`),
-callbacks and figures.
+callbacks and figures, and distribution strategies (`keras_genai.distribute`).
 
 Importing the package has no side effects: nothing is downloaded, trained or
 written, and the heavy optional libraries (tensorflow-datasets, matplotlib, mlxtend)
@@ -28,6 +28,7 @@ from keras_genai import builders
 from keras_genai import callbacks
 from keras_genai import classical
 from keras_genai import data
+from keras_genai import distribute
 from keras_genai import gradients
 from keras_genai import information
 from keras_genai import layers
@@ -45,6 +46,7 @@ __all__ = [
     "callbacks",
     "classical",
     "data",
+    "distribute",
     "gradients",
     "information",
     "layers",

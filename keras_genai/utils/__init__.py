@@ -7,6 +7,8 @@ from keras_genai.utils.io import atomic_file
 from keras_genai.utils.io import cache_dir
 from keras_genai.utils.io import export_saved_model
 from keras_genai.utils.latent import interpolate
+from keras_genai.utils.seed import is_deterministic
+from keras_genai.utils.seed import set_seed
 
 __all__ = [
     "atomic_directory",
@@ -16,4 +18,6 @@ __all__ = [
     "check_choice",
     "check_positive_int",
     "interpolate",
+    "is_deterministic",
+    "set_seed",
 ]

@@ -1,0 +1,214 @@
+"""Distribution strategies, and the data helpers that keep the global batch.
+
+The same student code runs on a laptop CPU, on several GPUs and on several
+machines: build the models and optimizers inside ``strategy(kind).scope()`` and
+call ``fit`` as usual. The batch size of a dataset is the **global** batch; Keras
+splits it between the replicas, and the models of `keras_genai.models` scale
+their losses so that a step on N replicas is the step of one device on the same
+global batch (tested in ``tests/conformance.py``).
+
+    strat = keras_genai.distribute.strategy("auto")
+    with strat.scope():
+        gan = keras_genai.models.GAN(...)
+        gan.compile(d_optimizer=..., g_optimizer=...)
+    ds = keras_genai.distribute.distribute_dataset(image_dataset(x, 64), strat)
+    gan.fit(ds, epochs=5)
+
+Multi-worker training reads the cluster from the ``TF_CONFIG`` environment
+variable (https://www.tensorflow.org/guide/distributed_training#TF_CONFIG); every
+worker runs the same program, and only the chief (`is_chief`) should write files.
+"""
+
+import json
+import os
+
+import tensorflow as tf
+
+from keras_genai.utils.checks import check_choice
+from keras_genai.utils.checks import check_positive_int
+
+KINDS = ("auto", "default", "mirrored", "multiworker")
+
+
+def strategy(kind="auto", devices=None):
+    """Returns a `tf.distribute.Strategy` of the given kind.
+
+    Args:
+        kind: ``"auto"``: `tf.distribute.MirroredStrategy` over all GPUs when
+            there is more than one, else the default strategy; ``"default"``: the
+            default (no-op) strategy, or `tf.distribute.OneDeviceStrategy` when
+            one device is named; ``"mirrored"``: `MirroredStrategy` over
+            ``devices`` (default: every GPU, or the logical CPU devices when
+            there is none);
+            ``"multiworker"``: `tf.distribute.MultiWorkerMirroredStrategy`, with
+            the cluster described by ``TF_CONFIG`` (one worker without it).
+        devices: device names (``["/gpu:0", "/gpu:1"]``) for ``"auto"``,
+            ``"default"`` (exactly one) and ``"mirrored"``; ``None`` for the
+            defaults. Not accepted for ``"multiworker"``, which uses every local
+            GPU (or the CPU) of each worker.
+
+    Returns:
+        The strategy; ``with strategy.scope():`` build models and optimizers.
+
+    Raises:
+        ValueError: for an unknown ``kind``, a malformed ``devices`` list, or a
+            ``TF_CONFIG`` that is not valid JSON.
+
+    Example:
+
+    >>> strat = strategy("auto")
+    >>> strat.num_replicas_in_sync  # on a machine without GPUs
+    1
+    """
+    check_choice("kind", kind, KINDS)
+    if devices is not None:
+        if isinstance(devices, str) or not all(isinstance(d, str) for d in devices) \
+                or not len(devices):
+            raise ValueError("`devices` must be a non-empty list of device names, "
+                             f"e.g. ['/gpu:0', '/gpu:1']. Received: devices={devices!r}")
+        devices = list(devices)
+        if kind == "multiworker":
+            raise ValueError(
+                "`devices` does not apply to kind='multiworker' (each worker "
+                "uses all its local GPUs, or its CPU). Received: "
+                f"devices={devices!r}")
+        if kind == "default" and len(devices) != 1:
+            raise ValueError("kind='default' runs on one device; name one or use "
+                             f"kind='mirrored'. Received: devices={devices!r}")
+    if kind == "auto":
+        if devices is None:
+            gpus = [d.name for d in tf.config.list_logical_devices("GPU")]
+            devices = gpus if len(gpus) > 1 else None
+        if devices is not None and len(devices) > 1:
+            return tf.distribute.MirroredStrategy(devices)
+        kind = "default"
+    if kind == "default":
+        if devices:
+            return tf.distribute.OneDeviceStrategy(devices[0])
+        return tf.distribute.get_strategy()
+    if kind == "mirrored":
+        return tf.distribute.MirroredStrategy(devices)
+    _check_tf_config()
+    return tf.distribute.MultiWorkerMirroredStrategy()
+
+
+def _check_tf_config():
+    """Raises a clear error for a ``TF_CONFIG`` that is not valid JSON."""
+    text = os.environ.get("TF_CONFIG")
+    if not text:
+        return None
+    try:
+        config = json.loads(text)
+    except json.JSONDecodeError as e:
+        raise ValueError(f"The TF_CONFIG environment variable is not valid JSON "
+                         f"({e}). Received: TF_CONFIG={text!r}") from None
+    if not isinstance(config, dict) or "cluster" not in config:
+        raise ValueError("TF_CONFIG must be a JSON object with a 'cluster' key. "
+                         f"Received: TF_CONFIG={text!r}")
+    return config
+
+
+def is_chief(strat=None):
+    """Whether this process should write files (figures, checkpoints, exports).
+
+    In single-process training it always should. In multi-worker training the
+    chief is worker 0 (or the task of type ``"chief"``); the others should write
+    to a temporary folder they delete.
+
+    Args:
+        strat: the strategy in use (default: the current one).
+
+    Returns:
+        ``True`` for the chief or a single process.
+
+    Example:
+
+    >>> is_chief(strategy("default"))
+    True
+    """
+    strat = strat or tf.distribute.get_strategy()
+    resolver = getattr(strat, "cluster_resolver", None)
+    if resolver is None or not resolver.cluster_spec().as_dict():
+        return True
+    task_type, task_id = resolver.task_type, resolver.task_id
+    if task_type == "chief":
+        return True
+    has_chief = "chief" in resolver.cluster_spec().as_dict()
+    return task_type == "worker" and task_id == 0 and not has_chief
+
+
+def per_replica_batch_size(global_batch_size, strat=None):
+    """The batch each replica gets when ``global_batch_size`` is split evenly.
+
+    Args:
+        global_batch_size: the batch size of the dataset (an int >= 1).
+        strat: the strategy (default: the current one).
+
+    Returns:
+        ``global_batch_size // num_replicas_in_sync``.
+
+    Raises:
+        ValueError: when the global batch does not split evenly (an uneven split
+            fails or hangs under a strategy, KERAS3_PITFALLS.md item 5).
+
+    Example:
+
+    >>> per_replica_batch_size(64, strategy("default"))
+    64
+    """
+    global_batch_size = check_positive_int("global_batch_size", global_batch_size)
+    strat = strat or tf.distribute.get_strategy()
+    replicas = strat.num_replicas_in_sync
+    if global_batch_size % replicas:
+        raise ValueError(
+            f"`global_batch_size` must be a multiple of the {replicas} replicas in "
+            f"sync, so every replica gets the same batch. Received: "
+            f"global_batch_size={global_batch_size}")
+    return global_batch_size // replicas
+
+
+def distribute_dataset(dataset, strat=None):
+    """Prepares a batched `tf.data.Dataset` of global batches for a strategy.
+
+    Sets the auto-shard policy to ``DATA`` (every worker reads the same pipeline
+    and keeps its share of each global batch; the default ``FILE`` policy fails
+    on in-memory datasets) and checks that the batch size is static, that the
+    last batch is dropped and that it splits evenly between the replicas. Keras'
+    ``fit`` then splits each global batch between the replicas, so the global
+    batch stays the one the dataset was built with.
+
+    In multi-worker training, every worker must shuffle in the same order: give
+    the pipeline a fixed seed (`keras_genai.data.image_dataset(seed=...)`).
+
+    Args:
+        dataset: a batched dataset (``drop_remainder=True``).
+        strat: the strategy (default: the current one).
+
+    Returns:
+        The dataset with the sharding options set.
+
+    Raises:
+        TypeError: if ``dataset`` is not a ``tf.data.Dataset``.
+        ValueError: if its batch dimension is unknown (an unbatched dataset or
+            ``drop_remainder=False``) or not a multiple of the replicas.
+
+    Example:
+
+    >>> ds = distribute_dataset(image_dataset(x, batch_size=64), strat)
+    """
+    if not isinstance(dataset, tf.data.Dataset):
+        raise TypeError("`dataset` must be a tf.data.Dataset. Received: "
+                        f"dataset of type {type(dataset).__name__}")
+    specs = tf.nest.flatten(dataset.element_spec)
+    batch = specs[0].shape[0] if specs and specs[0].shape.rank else None
+    if batch is None:
+        raise ValueError(
+            "`dataset` must be batched with a static batch size "
+            "(`.batch(global_batch_size, drop_remainder=True)`), so every step "
+            "splits evenly between the replicas. Received: a dataset with "
+            f"element_spec={dataset.element_spec}")
+    per_replica_batch_size(int(batch), strat)
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = (
+        tf.data.experimental.AutoShardPolicy.DATA)
+    return dataset.with_options(options)
