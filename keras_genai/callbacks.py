@@ -1,15 +1,19 @@
-"""Callbacks: a NaN guard over every logged loss, per-epoch sample grids and an
-epoch timer."""
+"""Callbacks: a NaN guard over every logged loss, per-epoch sample grids, an
+epoch timer, a training-time limit and a crash-safe training backup."""
 
+import json
 import math
 import os
+import shutil
 import time
 import warnings
 
 import keras
 import numpy as np
+import tensorflow as tf
 
 from keras_genai.utils.checks import check_positive_int
+from keras_genai.utils.io import atomic_directory
 
 
 class NaNGuard(keras.callbacks.Callback):
@@ -202,3 +206,184 @@ class TimeLimit(keras.callbacks.Callback):
 
     def on_train_end(self, logs=None):
         self.elapsed = time.perf_counter() - self._start
+
+
+class TrainingBackup(keras.callbacks.Callback):
+    """Backs up the whole training state after every epoch and, when ``fit``
+    starts again after a crash, restores it and goes on from the next epoch.
+
+    Like `keras.callbacks.BackupAndRestore`, with what a generative model needs:
+
+    * The state is everything ``model.save_weights`` writes: every network's
+      weights and **every optimizer the model owns** (a GAN's ``d_optimizer``
+      and ``g_optimizer``, with their iterations and slots), and the state of
+      every ``SeedGenerator`` in the model (its noise, its dropout layers),
+      which ``save_weights`` leaves out, so the noise after a restart is the
+      noise the uninterrupted run drew.
+    * The weights and the epoch number are written together into a temporary
+      folder that replaces the backup in one rename: a process killed while
+      writing leaves the previous backup whole (Keras writes the two files one
+      after the other, in place).
+    * `prepare` makes a ``tf.data`` pipeline resumable: it repeats it and
+      feeds ``fit`` one iterator for all epochs (``steps_per_epoch`` = one pass),
+      so epoch ``e`` gets the ``e``-th shuffle of the pipeline whatever Keras
+      does between epochs, and on resume skips the batches of the finished
+      epochs. The models of `keras_genai.models` call it from ``fit``; NumPy
+      inputs are shuffled by Keras and resume with another order.
+
+    With `keras_genai.utils.set_seed(seed, deterministic=True)` on the CPU, a run
+    killed mid-epoch and started again with the same command ends with the same
+    weights as a run that was never interrupted (tested with a real SIGKILL in
+    ``tests/test_resume.py``).
+
+    Args:
+        directory: folder of the backup (only this callback writes there).
+        delete_on_finish: delete the backup when ``fit`` ends normally, so the
+            next run starts afresh (Keras' behaviour). ``False`` keeps it: the
+            same ``fit`` then finds training finished, restores the final state
+            and returns at once (how a lab skips the fits it had finished).
+
+    The ``History`` a resumed ``fit`` returns holds every epoch's logs, those
+    before the interruption included (they are kept in the backup).
+
+    Attributes:
+        restored_epoch: the epoch training resumed from (``None`` when the last
+            ``fit`` started afresh).
+
+    Example:
+
+    >>> backup = TrainingBackup("checkpoints/dcgan")
+    >>> gan.fit(ds, epochs=20, callbacks=[backup])  # run again after a crash
+    """
+
+    def __init__(self, directory, delete_on_finish=True):
+        super().__init__()
+        if not isinstance(directory, (str, os.PathLike)) or not os.fspath(directory):
+            raise ValueError("`directory` must be a folder path. Received: "
+                             f"directory={directory!r}")
+        self.directory = os.fspath(directory)
+        self.delete_on_finish = bool(delete_on_finish)
+        self.restored_epoch = None
+        self._history = {}
+
+    @property
+    def _weights_path(self):
+        return os.path.join(self.directory, "state.weights.h5")
+
+    @property
+    def _seeds_path(self):
+        return os.path.join(self.directory, "seeds.npz")
+
+    @property
+    def _metadata_path(self):
+        return os.path.join(self.directory, "metadata.json")
+
+    def saved_epoch(self):
+        """The number of epochs the backup holds, or ``None`` without one."""
+        if not os.path.exists(self._metadata_path):
+            return None
+        with open(self._metadata_path) as f:
+            return int(json.load(f)["epoch"])
+
+    def prepare(self, x, steps_per_epoch=None):
+        """Makes the epochs of a ``tf.data`` pipeline the same after a resume.
+
+        Keras starts a new iterator for every epoch of a finite dataset, and
+        how many iterators it creates (each draws the next shuffle order) is
+        its own business. Repeating the pipeline and training on one iterator
+        with ``steps_per_epoch`` fixes epoch ``e`` to the ``e``-th pass; on
+        resume, the batches of the finished epochs are skipped.
+
+        Args:
+            x: the ``x`` given to ``fit``; anything but a ``tf.data.Dataset``
+                is returned unchanged.
+            steps_per_epoch: the ``steps_per_epoch`` given to ``fit``
+                (``None``: one pass over a finite dataset).
+
+        Returns:
+            ``(x, steps_per_epoch)`` to give ``fit`` instead.
+        """
+        if not isinstance(x, tf.data.Dataset):
+            return x, steps_per_epoch
+        cardinality = int(x.cardinality())
+        if cardinality == tf.data.INFINITE_CARDINALITY:
+            if steps_per_epoch is None:
+                return x, steps_per_epoch  # Keras asks for steps_per_epoch
+        elif cardinality > 0:
+            x, steps_per_epoch = x.repeat(), steps_per_epoch or cardinality
+        else:
+            warnings.warn(
+                "TrainingBackup cannot tell the length of this dataset (its "
+                "cardinality is unknown), so a resumed run will not see the "
+                "batches the interrupted one would have. Received: cardinality="
+                f"{cardinality}", RuntimeWarning, stacklevel=3)
+            return x, steps_per_epoch
+        done = self.saved_epoch()
+        if done:
+            x = x.skip(done * steps_per_epoch)
+        return x, steps_per_epoch
+
+    def on_train_begin(self, logs=None):
+        self.restored_epoch = None
+        self._history = {}
+        epoch = self.saved_epoch()
+        if epoch is None:
+            return
+        if not self.model.built:
+            raise ValueError("TrainingBackup restores into a built model: build "
+                             f"it before fit. Received: {self.model.name!r} (not "
+                             "built)")
+        optimizer = getattr(self.model, "optimizer", None)
+        if optimizer is not None and not optimizer.built \
+                and not hasattr(self.model, "_genai_compile_config"):
+            # A plain Keras model builds its optimizer at the first step; the
+            # models of keras_genai build all theirs in compile.
+            optimizer.build(self.model.trainable_variables)
+        with np.load(self._seeds_path) as saved:
+            seeds = {key: saved[key] for key in saved.files}
+        generators = _seed_generators(self.model)
+        if sorted(seeds) != sorted(generators):
+            raise ValueError(
+                f"The backup in {self.directory!r} is of another model: its "
+                f"seed generators are {sorted(seeds)}. Received: a model with "
+                f"seed generators {sorted(generators)}")
+        self.model.load_weights(self._weights_path)
+        for key, generator in generators.items():
+            generator.state.assign(seeds[key])
+        self.model._initial_epoch = epoch
+        self.restored_epoch = epoch
+        with open(self._metadata_path) as f:
+            self._history = json.load(f).get("history", {})
+
+    def on_epoch_end(self, epoch, logs=None):
+        with atomic_directory(self.directory) as tmp:
+            os.makedirs(tmp)
+            self.model.save_weights(os.path.join(tmp, "state.weights.h5"))
+            # save_weights leaves out the SeedGenerator states (noise, dropout).
+            np.savez(os.path.join(tmp, "seeds.npz"),
+                     **{k: g.state.numpy()
+                        for k, g in _seed_generators(self.model).items()})
+            for key, value in (logs or {}).items():
+                self._history.setdefault(key, []).append(float(value))
+            with open(os.path.join(tmp, "metadata.json"), "w") as f:
+                json.dump({"epoch": epoch + 1, "history": self._history}, f)
+
+    def on_train_end(self, logs=None):
+        # Keras keeps `_initial_epoch` after fit; a later fit must start at 0.
+        self.model._initial_epoch = None
+        history = getattr(self.model, "history", None)
+        if self.restored_epoch is not None and history is not None:
+            # The History of a resumed fit holds every epoch, as if uninterrupted.
+            history.history = {k: list(v) for k, v in self._history.items()}
+            history.epoch = list(range(len(next(iter(self._history.values()), []))))
+        if self.delete_on_finish:
+            shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def _seed_generators(model):
+    """``{key: SeedGenerator}`` of every layer of ``model``, keyed by position
+    and layer class (seed generators' own paths are not unique, and a model's
+    default name changes from one instance to the next)."""
+    return {f"{i}.{type(layer).__name__}.{j}": generator
+            for i, layer in enumerate(model._flatten_layers())
+            for j, generator in enumerate(getattr(layer, "_seed_generators", []))}

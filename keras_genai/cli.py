@@ -2,7 +2,9 @@
 
 A lab is a `Lab` with exercises registered by decorator; every lab gets the same
 options and conventions (outputs under ``outputs/<lab>/``, SavedModels under
-``saved_models/``, a printed summary, ``--help`` listing the exercises):
+``saved_models/``, a printed summary, ``--help`` listing the exercises, and
+``--distribute`` / ``--resume`` / ``--deterministic``: the exercise runs inside
+the chosen strategy's scope, and passes ``args.backup()`` to each ``fit``):
 
     LAB = Lab("unit4_gan", "Unit IV: generative adversarial networks.",
               default_exercise="dcgan", epochs=20, batch_size=64, latent_dim=64)
@@ -19,10 +21,15 @@ options and conventions (outputs under ``outputs/<lab>/``, SavedModels under
 import argparse
 import json
 import os
+import shutil
 import sys
+import tempfile
 import time
 
+from keras_genai import distribute
+from keras_genai.callbacks import TrainingBackup
 from keras_genai.utils.io import atomic_file
+from keras_genai.utils.seed import set_seed
 
 
 class Lab:
@@ -144,6 +151,24 @@ class Lab:
         for flags, kwargs in self.options:
             parser.add_argument(*((flags,) if isinstance(flags, str) else flags),
                                 **kwargs)
+        parser.add_argument("--distribute", default="auto",
+                            choices=("auto", "default", "mirrored", "multiworker"),
+                            help="distribution strategy the models are built in "
+                                 "(keras_genai.distribute.strategy): auto = "
+                                 "mirrored over all GPUs when there are several; "
+                                 "multiworker reads the cluster from TF_CONFIG "
+                                 "(default: %(default)s)")
+        parser.add_argument("--resume", action="store_true",
+                            help="back up the training state after every epoch "
+                                 f"under checkpoints/{self.name}/<exercise>/ and, "
+                                 "when the same command runs again after a "
+                                 "crash, go on from the last backup (deleted "
+                                 "when the exercise finishes)")
+        parser.add_argument("--deterministic", action="store_true",
+                            help="turn on TensorFlow's op determinism "
+                                 "(keras_genai.utils.set_seed): the same seed "
+                                 "gives bit-identical results on the CPU, and a "
+                                 "resumed run ends as an uninterrupted one")
         parser.add_argument("--verbose", type=int, choices=(0, 1, 2), default=1,
                             help="Keras verbosity: 0 silent, 1 progress bar, 2 one "
                                  "line per epoch (default: %(default)s)")
@@ -165,15 +190,68 @@ class Lab:
         elif args.export.lower() == "none":
             args.export = None
         out = args.out or self.default_out(args.exercise)
+        set_seed(args.seed, deterministic=args.deterministic)
+        args.strategy = distribute.strategy(args.distribute)
+        chief = distribute.is_chief(args.strategy)
+        backup_root = os.path.join("checkpoints", self.name, args.exercise)
+        if not chief:  # other workers train in step but keep no files
+            worker = tempfile.mkdtemp(prefix=f"{self.name}_worker_")
+            out, args.export = os.path.join(worker, "out"), None
+            backup_root = os.path.join(worker, "checkpoints")
+        args.backup = Backups(backup_root if args.resume else None)
         os.makedirs(out, exist_ok=True)
-        print(f"== {self.name} / {args.exercise} ==  outputs: {out}", flush=True)
+        print(f"== {self.name} / {args.exercise} ==  outputs: {out}"
+              f"  ({args.strategy.num_replicas_in_sync} replica(s), "
+              f"{type(args.strategy).__name__})", flush=True)
         start = time.time()
-        summary = fn(args, out) or {}
+        with args.strategy.scope():
+            summary = fn(args, out) or {}
+        args.backup.finish()
+        if not chief:
+            shutil.rmtree(worker, ignore_errors=True)
+            return 0
         summary = {"exercise": args.exercise, **summary,
                    "wall time": f"{time.time() - start:.0f} s"}
         print_summary(f"{self.name} / {args.exercise}", summary)
         write_json(os.path.join(out, "summary.json"), summary)
         return 0
+
+
+class Backups:
+    """``args.backup()`` of an exercise: the `TrainingBackup` callbacks of
+    ``--resume``.
+
+    Each call gives the callbacks for the exercise's next ``fit`` (numbered in
+    order, ``fit_1``, ``fit_2``...: the same command runs the same fits in the
+    same order). A backup is kept after its ``fit`` finishes, so a restarted
+    exercise skips the fits that had finished (they return at once, with their
+    weights and history restored) and resumes the one that was interrupted;
+    `finish` deletes them all when the exercise is done. Without ``--resume``
+    every call returns ``[]``.
+
+    Args:
+        root: folder of the exercise's backups, or ``None`` (no ``--resume``).
+
+    Example:
+
+    >>> model.fit(ds, epochs=args.epochs, callbacks=[grid, *args.backup()])
+    """
+
+    def __init__(self, root):
+        self.root = root
+        self.count = 0
+
+    def __call__(self):
+        if self.root is None:
+            return []
+        self.count += 1
+        return [TrainingBackup(os.path.join(self.root, f"fit_{self.count}"),
+                               delete_on_finish=False)]
+
+    def finish(self):
+        """Deletes the exercise's backups (it finished)."""
+        if self.root is not None:
+            shutil.rmtree(self.root, ignore_errors=True)
 
 
 def take(n, *arrays):

@@ -24,6 +24,17 @@ The checks:
 * `check_bad_arguments`: bad arguments raise ``ValueError`` / ``TypeError`` naming
   the argument.
 * `check_nan_guard`: a non-finite loss stops ``fit`` with a warning naming the key.
+* `check_mixed_precision`: under ``mixed_bfloat16`` and ``mixed_float16`` the
+  networks compute in 16 bits, every variable stays float32, every optimizer is
+  loss-scaled exactly under float16, ``fit`` updates with finite losses, and the
+  model's outputs and export endpoints are float32.
+* `check_determinism`: `keras_genai.utils.set_seed` with the same seed gives
+  bit-identical weights after training; another seed gives other weights.
+* `check_resume`: a run interrupted after 2 of 3 epochs and restarted with a
+  `keras_genai.callbacks.TrainingBackup` (and another global seed, so nothing is
+  left to chance) ends bit-identical to an uninterrupted run: weights, every
+  optimizer's iterations and the seed generator's state.
+* `check_xla`: ``jit_compile=True`` is honoured and ``fit`` trains under XLA.
 """
 
 import dataclasses
@@ -309,8 +320,128 @@ def check_nan_guard(spec, tmp_path, strategy):
     assert len(next(iter(history.history.values()))) == 1, "training did not stop"
 
 
+def _weights(model):
+    return [v.numpy() for v in model.weights]
+
+
+def check_mixed_precision(spec, tmp_path, strategy):
+    for policy in ("mixed_bfloat16", "mixed_float16"):
+        previous = keras.config.dtype_policy()
+        keras.config.set_dtype_policy(policy)
+        try:
+            model = spec.make_model()
+            spec.compile(model)
+        finally:
+            keras.config.set_dtype_policy(previous)
+        half = policy.removeprefix("mixed_")
+        assert any(layer.dtype_policy.compute_dtype == half
+                   for layer in model._flatten_layers()), f"nothing computes in {half}"
+        floating = [v for v in model.weights if "float" in str(v.dtype)]
+        assert all(v.dtype == "float32" for v in floating), (
+            f"{policy}: variables {[(v.path, v.dtype) for v in floating]}")
+        for name in spec.optimizers:  # float16 gradients need loss scaling
+            scaled = isinstance(getattr(model, name), keras.optimizers.LossScaleOptimizer)
+            assert scaled == (policy == "mixed_float16"), (policy, name)
+        before = _weights(model)
+        history = model.fit(_dataset(spec, repeat_batches=2), epochs=1, verbose=0)
+        for key, values in history.history.items():
+            assert np.all(np.isfinite(values)), (policy, key, values)
+        assert any(not np.array_equal(a, v.numpy())
+                   for a, v in zip(before, model.weights)), f"{policy}: no update"
+        outputs = model(spec.inputs(), training=False)
+        assert all(t.dtype == "float32" for t in tf.nest.flatten(outputs)), policy
+        endpoints = {name: fn for name, fn, _ in model._export_endpoints()}
+        for name, (args, _) in spec.endpoints.items():
+            served = endpoints[name](*[tf.constant(a) for a in args])
+            assert all(t.dtype == tf.float32 for t in tf.nest.flatten(served)), (
+                f"{policy}: endpoint {name} returns {served.dtype}")
+
+
+def _train_with_seed(spec, seed, epochs=1, callbacks=()):
+    from keras_genai.utils import set_seed
+
+    set_seed(seed, deterministic=True)
+    model = spec.make_model()
+    spec.compile(model)
+    model.fit(_dataset(spec, repeat_batches=2), epochs=epochs, verbose=0,
+              callbacks=list(callbacks))
+    return model
+
+
+def check_determinism(spec, tmp_path, strategy):
+    from tensorflow.python.framework import config as tf_config
+
+    before = tf_config.is_op_determinism_enabled()
+    try:
+        a, b, c = (_weights(_train_with_seed(spec, s)) for s in (1, 1, 2))
+    finally:
+        (tf_config.enable_op_determinism if before
+         else tf_config.disable_op_determinism)()
+    for x, y in zip(a, b):
+        np.testing.assert_array_equal(x, y, err_msg="same seed, different weights")
+    assert any(not np.array_equal(x, z) for x, z in zip(a, c)), (
+        "a different seed gave the same weights")
+
+
+class _Interrupt(keras.callbacks.Callback):
+    """Raises at the start of epoch ``epoch`` (after the backup of the one
+    before it): a crash between two epochs."""
+
+    def __init__(self, epoch):
+        super().__init__()
+        self.epoch = epoch
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch == self.epoch:
+            raise KeyboardInterrupt("interrupted")
+
+
+def check_resume(spec, tmp_path, strategy):
+    from tensorflow.python.framework import config as tf_config
+
+    from keras_genai.callbacks import TrainingBackup
+
+    before = tf_config.is_op_determinism_enabled()
+    backup = TrainingBackup(tmp_path / "backup")
+    try:
+        uninterrupted = _train_with_seed(spec, 1, epochs=3)
+        with pytest.raises(KeyboardInterrupt):
+            _train_with_seed(spec, 1, epochs=3, callbacks=[backup, _Interrupt(2)])
+        assert backup.saved_epoch() == 2
+        # Another seed: everything the backup does not restore would differ.
+        resumed = _train_with_seed(spec, 7, epochs=3, callbacks=[backup])
+    finally:
+        (tf_config.enable_op_determinism if before
+         else tf_config.disable_op_determinism)()
+    assert backup.restored_epoch == 2
+    assert not (tmp_path / "backup").exists(), "the backup outlived the finished fit"
+    for name in spec.optimizers:
+        assert _iterations(resumed, name) == _iterations(uninterrupted, name), name
+    np.testing.assert_array_equal(resumed.seed_generator.state.numpy(),
+                                  uninterrupted.seed_generator.state.numpy())
+    for a, b in zip(uninterrupted.weights, resumed.weights):
+        np.testing.assert_array_equal(b.numpy(), a.numpy(),
+                                      err_msg=f"{a.path} differs after resuming")
+
+
+def check_xla(spec, tmp_path, strategy):
+    model = spec.make_model()
+    spec.compile(model)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        model.jit_compile = True
+    assert model.jit_compile, [str(w.message) for w in caught]
+    before = _weights(model)
+    history = model.fit(_dataset(spec, repeat_batches=2), epochs=1, verbose=0)
+    for key, values in history.history.items():
+        assert np.all(np.isfinite(values)), (key, values)
+    assert any(not np.array_equal(a, v.numpy())
+               for a, v in zip(before, model.weights)), "no update under XLA"
+
+
 CHECKS = [check_fit, check_mirrored, check_save_load_fresh_process, check_export,
-          check_bad_arguments, check_nan_guard]
+          check_bad_arguments, check_nan_guard, check_mixed_precision,
+          check_determinism, check_resume, check_xla]
 
 
 def check_id(check):

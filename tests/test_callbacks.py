@@ -1,5 +1,7 @@
 """keras_genai.callbacks: NaNGuard over every logged loss, SampleGrid files."""
 
+import json
+import os
 import warnings
 
 import keras
@@ -151,3 +153,101 @@ def test_time_limit_stops_after_the_epoch_that_runs_out_of_time(monkeypatch):
     assert limit.elapsed == 16.0
     with pytest.raises(ValueError, match="seconds"):
         TimeLimit(0)
+
+
+def _tiny_gan():
+    return GAN(builders.dcgan_generator(4, (8, 8, 1), filters=(4,)),
+               builders.dcgan_discriminator((8, 8, 1), filters=(4,)),
+               latent_dim=4, seed=0)
+
+
+def _compiled_tiny_gan():
+    gan = _tiny_gan()
+    gan.compile(d_optimizer=keras.optimizers.Adam(1e-3),
+                g_optimizer=keras.optimizers.Adam(1e-3))
+    return gan
+
+
+def _images():
+    import tensorflow as tf
+
+    x = np.random.default_rng(0).uniform(-1, 1, (16, 8, 8, 1)).astype("float32")
+    return tf.data.Dataset.from_tensor_slices(x).shuffle(16, seed=0).batch(8)
+
+
+class _Crash(keras.callbacks.Callback):
+    def __init__(self, epoch):
+        super().__init__()
+        self.epoch = epoch
+
+    def on_epoch_begin(self, epoch, logs=None):
+        if epoch == self.epoch:
+            raise KeyboardInterrupt
+
+
+def test_training_backup_history_holds_every_epoch_after_a_resume(tmp_path):
+    backup = callbacks.TrainingBackup(tmp_path / "b")
+    with pytest.raises(KeyboardInterrupt):
+        _compiled_tiny_gan().fit(_images(), epochs=3, verbose=0,
+                                 callbacks=[backup, _Crash(2)])
+    first = json.load(open(tmp_path / "b" / "metadata.json"))
+    assert first["epoch"] == 2 and len(first["history"]["d_loss"]) == 2
+    gan = _compiled_tiny_gan()
+    history = gan.fit(_images(), epochs=3, verbose=0, callbacks=[backup])
+    assert backup.restored_epoch == 2
+    assert history.epoch == [0, 1, 2]
+    assert history.history["d_loss"][:2] == first["history"]["d_loss"]
+    assert len(history.history["d_loss"]) == 3
+    assert int(gan.d_optimizer.iterations) == 6  # 2 restored + 1 more epoch
+    # Keras keeps the initial epoch after fit; the backup resets it.
+    assert gan.fit(_images(), epochs=1, verbose=0).epoch == [0]
+
+
+def test_a_kept_backup_makes_a_finished_fit_return_at_once(tmp_path):
+    backup = callbacks.TrainingBackup(tmp_path / "b", delete_on_finish=False)
+    done = _compiled_tiny_gan()
+    done.fit(_images(), epochs=2, verbose=0, callbacks=[backup])
+    assert (tmp_path / "b" / "metadata.json").exists()
+    again = _compiled_tiny_gan()
+    history = again.fit(_images(), epochs=2, verbose=0, callbacks=[backup])
+    assert backup.restored_epoch == 2 and len(history.history["d_loss"]) == 2
+    assert int(again.d_optimizer.iterations) == 4
+    for a, b in zip(done.weights, again.weights):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+
+
+def test_a_crash_while_backing_up_leaves_the_previous_backup(tmp_path,
+                                                             monkeypatch):
+    backup = callbacks.TrainingBackup(tmp_path / "b", delete_on_finish=False)
+    gan = _compiled_tiny_gan()
+    gan.fit(_images(), epochs=1, verbose=0, callbacks=[backup])
+    saved = open(tmp_path / "b" / "state.weights.h5", "rb").read()
+
+    def half_written(path, *args, **kwargs):
+        with open(path, "wb") as f:
+            f.write(b"half")
+        raise OSError("disk full")
+
+    monkeypatch.setattr(gan, "save_weights", half_written)
+    with pytest.raises(OSError, match="disk full"):
+        gan.fit(_images(), epochs=3, verbose=0, callbacks=[backup])
+    assert backup.saved_epoch() == 1
+    assert open(tmp_path / "b" / "state.weights.h5", "rb").read() == saved
+    assert sorted(os.listdir(tmp_path)) == ["b"]  # no temporary folder left
+
+
+def test_training_backup_refuses_another_models_backup_and_bad_arguments(tmp_path):
+    backup = callbacks.TrainingBackup(tmp_path / "b", delete_on_finish=False)
+    _compiled_tiny_gan().fit(_images(), epochs=1, verbose=0, callbacks=[backup])
+    plain = keras.Sequential([keras.Input((8, 8, 1)), keras.layers.Flatten(),
+                              keras.layers.Dropout(0.1), keras.layers.Dense(1)])
+    plain.compile(optimizer="adam", loss="mse")
+    x = np.zeros((8, 8, 8, 1), np.float32)
+    with pytest.raises(ValueError, match="seed generators"):
+        plain.fit(x, np.zeros((8, 1)), epochs=2, verbose=0, callbacks=[backup])
+    with pytest.raises(ValueError, match="directory"):
+        callbacks.TrainingBackup("")
+    with pytest.raises(ValueError, match="at most one TrainingBackup"):
+        _compiled_tiny_gan().fit(_images(), epochs=1, verbose=0, callbacks=[
+            callbacks.TrainingBackup(tmp_path / "x"),
+            callbacks.TrainingBackup(tmp_path / "y")])

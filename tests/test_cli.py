@@ -104,3 +104,80 @@ def test_unit_labs_list_every_exercise(lab, exercises, monkeypatch, capsys):
     text = capsys.readouterr().out
     for name in exercises:
         assert f"  {name} " in text
+
+
+def _training_lab(crash_in_fit=None):
+    """A lab whose exercise trains two small models one after the other; with
+    ``crash_in_fit=k`` the k-th fit raises after its first epoch."""
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
+    lab = Lab("demo", "A demo lab.", default_exercise="train", epochs=3)
+    seen = {}
+
+    class Crash(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            raise KeyboardInterrupt
+
+    @lab.exercise("train", "two fits")
+    def train(args, out):
+        seen["strategy"] = tf.distribute.get_strategy()
+        seen["histories"], seen["iterations"] = [], []
+        x = np.random.default_rng(0).normal(size=(16, 3)).astype("float32")
+        for k in (1, 2):
+            model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+            model.compile(optimizer="sgd", loss="mse")
+            extra = [Crash()] if k == crash_in_fit else []
+            history = model.fit(x, x[:, :1], epochs=args.epochs, batch_size=8,
+                                verbose=0, callbacks=[*args.backup(), *extra])
+            seen["histories"].append(history.epoch)
+            seen["iterations"].append(int(model.optimizer.iterations.numpy()))
+        return {}
+
+    return lab, seen
+
+
+def test_distribute_runs_the_exercise_in_the_strategy_scope(tmp_path):
+    import tensorflow as tf
+
+    lab, seen = _training_lab()
+    lab.main(["--out", str(tmp_path / "a"), "--distribute", "mirrored"])
+    assert isinstance(seen["strategy"], tf.distribute.MirroredStrategy)
+    assert seen["strategy"].num_replicas_in_sync == 2  # conftest's 2 CPUs
+    lab.main(["--out", str(tmp_path / "b")])  # auto: no GPU here
+    assert seen["strategy"] is tf.distribute.get_strategy()
+    with pytest.raises(SystemExit):
+        lab.main(["--distribute", "tpu"])
+
+
+def test_resume_skips_finished_fits_and_continues_the_interrupted_one(
+        tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    lab, seen = _training_lab(crash_in_fit=2)
+    with pytest.raises(KeyboardInterrupt):
+        lab.main(["--resume", "--out", "out"])
+    root = tmp_path / "checkpoints" / "demo" / "train"
+    assert sorted(p.name for p in root.iterdir()) == ["fit_1", "fit_2"]
+    lab, seen = _training_lab()  # the same command again
+    assert lab.main(["--resume", "--out", "out"]) == 0
+    # fit 1 had finished: restored, 0 more steps; fit 2 goes on from epoch 2.
+    assert seen["histories"] == [[0, 1, 2], [0, 1, 2]]
+    assert seen["iterations"] == [6, 6]
+    assert not root.exists(), "the backups outlived the finished exercise"
+    lab.main(["--out", "out"])  # without --resume: nothing is kept
+    assert not (tmp_path / "checkpoints" / "demo" / "train").exists()
+
+
+def test_deterministic_turns_op_determinism_on(tmp_path):
+    from keras_genai.utils import is_deterministic
+    from keras_genai.utils import set_seed
+
+    lab, _ = _lab(tmp_path)
+    try:
+        lab.main(["--out", str(tmp_path / "a"), "--deterministic"])
+        assert is_deterministic()
+        lab.main(["--out", str(tmp_path / "a")])
+        assert not is_deterministic()
+    finally:
+        set_seed(0, deterministic=False)

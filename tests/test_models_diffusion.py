@@ -261,3 +261,13 @@ def test_a_text_conditional_model_trains_both_networks_samples_and_round_trips(
         model.sample(prompts=[3], verbose=False)
     with pytest.raises(ValueError, match="num_classes"):
         DiffusionModel(model.network, num_classes=3, text_encoder=model.text_encoder)
+
+
+def test_jit_compile_is_refused_with_the_reason_for_a_text_model():
+    model = _text_model()
+    with pytest.warns(UserWarning, match="TextVectorization.*does not support XLA"):
+        compile_model(model, jit_compile=True)
+    assert model.jit_compile is False
+    class_model = make_model()
+    compile_model(class_model, jit_compile=True)  # the U-Net alone compiles
+    assert class_model.jit_compile is True

@@ -61,7 +61,7 @@ def xor(args, out):
 
         perceptron.fit(xr, yr, batch_size=1, epochs=args.epochs, verbose=0,
                        callbacks=[keras.callbacks.LambdaCallback(
-                           on_train_batch_end=record)])
+                           on_train_batch_end=record), *args.backup()])
         best = max(seen)
         # A 2-2-1 MLP (tanh hidden units, sigmoid output, cross-entropy, Adam on
         # the full batch of 4). A 2-2-1 net has local minima and flat regions
@@ -75,7 +75,7 @@ def xor(args, out):
                                seed=seed, name="mlp_2_2_1")
             net.compile(keras.optimizers.Adam(0.05), "binary_crossentropy")
             net.fit(xr, yr, batch_size=args.batch_size, epochs=args.epochs,
-                    shuffle=False, verbose=0)
+                    shuffle=False, callbacks=args.backup(), verbose=0)
             accuracy = float(np.mean((np.asarray(net(x)) >= 0.5) == y))
             if accuracy == 1.0:
                 break
@@ -197,7 +197,7 @@ def optimizers(args, out):
             builders.mlp((28, 28, 1), (128,), num_classes=10, seed=args.seed),
             make())
         history = model.fit(x, y, batch_size=batch, epochs=args.epochs,
-                            verbose=0, shuffle=True)
+                            callbacks=args.backup(), verbose=0, shuffle=True)
         curves[label] = history.history["loss"]
         accuracy = model.evaluate(x_test, y_test, verbose=0)[1]
         updates = args.epochs * int(np.ceil(len(x) / batch))
@@ -246,7 +246,7 @@ def activations(args, out):
         first, last = float(tf.norm(grads[0])), float(tf.norm(grads[-4]))
         common.compile_classifier(model, keras.optimizers.SGD(0.05))
         history = model.fit(x, y, batch_size=args.batch_size, epochs=args.epochs,
-                            verbose=0)
+                            callbacks=args.backup(), verbose=0)
         curves[name] = history.history["loss"]
         accuracy = model.evaluate(x_test, y_test, verbose=0)[1]
         summary[f"{name}: test accuracy"] = f"{accuracy:.1%}"
@@ -283,7 +283,8 @@ def digits(args, out):
     ], name="digits_mlp")
     common.compile_classifier(model, keras.optimizers.Adam(1e-3))
     history = model.fit(x, y, batch_size=args.batch_size, epochs=args.epochs,
-                        validation_data=(x_test, y_test), verbose=args.verbose)
+                        validation_data=(x_test, y_test), callbacks=args.backup(),
+                        verbose=args.verbose)
     accuracy = model.evaluate(x_test, y_test, verbose=0)[1]
     summary = {
         "test accuracy": f"{accuracy:.1%} (target >= {DIGITS_TARGET:.0%}: "

@@ -67,7 +67,7 @@ def cnn(args, out):
     # The validation split is the last 10% of the training digits: early
     # stopping must not look at the test set it is reported on.
     history = model.fit(x, y, batch_size=args.batch_size, epochs=args.epochs,
-                        validation_split=0.1, callbacks=callbacks,
+                        validation_split=0.1, callbacks=[*callbacks, *args.backup()],
                         verbose=args.verbose)
     _, accuracy = model.evaluate(x_test, y_test, verbose=0)
     best = keras.saving.load_model(checkpoint)
@@ -124,7 +124,7 @@ def architectures(args, out):
         common.compile_classifier(model)
         timer = EpochTimer()
         model.fit(x, y, batch_size=args.batch_size, epochs=args.epochs,
-                  callbacks=[timer], verbose=args.verbose)
+                  callbacks=[timer, *args.backup()], verbose=args.verbose)
         _, accuracy = model.evaluate(x_test, y_test, verbose=0)
         seconds = timer.typical_epoch_seconds()
         rows.append((label, model.count_params(), seconds, accuracy))
@@ -175,7 +175,7 @@ def pooling(args, out):
         model = common.compile_classifier(builders.simple_cnn(
             INPUT_SHAPE, pooling=kind, seed=args.seed))
         model.fit(x, y, batch_size=args.batch_size, epochs=args.epochs,
-                  verbose=args.verbose)
+                  callbacks=args.backup(), verbose=args.verbose)
         _, accuracy = model.evaluate(x_test, y_test, verbose=0)
         summary[f"course CNN with {kind} pooling: test accuracy"] = f"{accuracy:.1%}"
         summary[f"{kind}_accuracy"] = accuracy
@@ -196,7 +196,7 @@ def feature_maps(args, out):
     model = common.compile_classifier(builders.simple_cnn(INPUT_SHAPE,
                                                           seed=args.seed))
     model.fit(x, y, batch_size=args.batch_size, epochs=args.epochs,
-              verbose=args.verbose)
+              callbacks=args.backup(), verbose=args.verbose)
     _, accuracy = model.evaluate(x_test, y_test, verbose=0)
     names = ["conv1", "conv2", "conv3"]
     probe = keras.Model(model.inputs[0], [model.get_layer(n).output for n in names],
@@ -239,7 +239,7 @@ def regularization(args, out):
                 seed=args.seed))
             history = model.fit(x, y, batch_size=args.batch_size,
                                 epochs=args.epochs, validation_data=(x_test, y_test),
-                                verbose=args.verbose)
+                                callbacks=args.backup(), verbose=args.verbose)
             _, train_accuracy = model.evaluate(x, y, verbose=0)
             _, test_accuracy = model.evaluate(x_test, y_test, verbose=0)
             curves[label] = history.history["val_accuracy"]
@@ -296,7 +296,7 @@ def augmentation(args, out):
         model = common.compile_classifier(
             keras.Sequential(layers + [network], name="classifier"))
         model.fit(x, y, batch_size=args.batch_size, epochs=args.epochs,
-                  verbose=args.verbose)
+                  callbacks=args.backup(), verbose=args.verbose)
         _, accuracy = model.evaluate(x_test, y_test, verbose=0)
         summary[f"{label}: test accuracy"] = f"{accuracy:.1%}"
         summary[label.replace(" ", "_") + "_accuracy"] = accuracy

@@ -70,7 +70,8 @@ def _train_adding(cell, args, x, y, x_test, y_test):
     # markers, at 3e-3 about 8 (GRU: ~3; SimpleRNN: not in 40).
     model.compile(keras.optimizers.Adam(3e-3, global_clipnorm=1.0), "mse")
     history = model.fit(x, y, batch_size=args.batch_size, epochs=args.epochs,
-                        validation_data=(x_test, y_test), verbose=args.verbose)
+                        validation_data=(x_test, y_test), callbacks=args.backup(),
+                        verbose=args.verbose)
     return model, history
 
 
@@ -218,7 +219,8 @@ def clipping(args, out):
                 float(logs["loss"])))
         history = model.fit(x, y, batch_size=args.batch_size, epochs=args.epochs,
                             validation_data=(x_test, y_test), verbose=args.verbose,
-                            callbacks=[record, keras.callbacks.TerminateOnNaN()])
+                            callbacks=[record, keras.callbacks.TerminateOnNaN(),
+                                       *args.backup()])
         # Keras logs the running mean of the epoch after each batch; a value
         # that is NaN or inf ends the curve.
         curves[label] = [v if np.isfinite(v) else np.nan for v in batch_losses]
@@ -267,7 +269,8 @@ def bidirectional(args, out):
         model.compile(keras.optimizers.Adam(3e-3), "binary_crossentropy",
                       metrics=["accuracy"])
         history = model.fit(x, y, batch_size=args.batch_size, epochs=args.epochs,
-                            validation_data=(x_test, y_test), verbose=args.verbose)
+                            validation_data=(x_test, y_test), callbacks=args.backup(),
+                            verbose=args.verbose)
         curves[label] = history.history["val_accuracy"]
         accuracy = history.history["val_accuracy"][-1]
         summary[f"{label}: per-step test accuracy"] = f"{accuracy:.1%}"
@@ -304,7 +307,8 @@ def forecast(args, out):
                                     name="sine_forecaster")
     model.compile(keras.optimizers.Adam(3e-3), "mse")
     history = model.fit(x, y, batch_size=args.batch_size, epochs=args.epochs,
-                        validation_data=(x_test, y_test), verbose=args.verbose)
+                        validation_data=(x_test, y_test), callbacks=args.backup(),
+                        verbose=args.verbose)
     predictions = model.predict(x_test, verbose=0)
     mse = float(np.mean((predictions - y_test) ** 2))
     naive = float(np.mean((x_test[:, -1:, 0] - y_test) ** 2))

@@ -130,7 +130,7 @@ def dcgan(args, out):
           f"(batch {args.batch_size}, latent {args.latent_dim}).", flush=True)
     grid = callbacks.SampleGrid(out, num_samples=64,
                                 every=max(1, args.epochs // 10), seed=args.seed)
-    history = gan.fit(dataset, epochs=args.epochs, callbacks=[grid],
+    history = gan.fit(dataset, epochs=args.epochs, callbacks=[grid, *args.backup()],
                       verbose=args.verbose)
     curves = viz.plot_history(history, os.path.join(out, "losses.png"),
                               keys=["d_loss", "g_loss"],

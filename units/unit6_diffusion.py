@@ -96,7 +96,8 @@ def train_model(args, out):
           f"weights) on {len(x)} digits for {args.epochs} epochs.", flush=True)
     history = model.fit(data.image_dataset(x, y, batch_size=args.batch_size,
                                            seed=args.seed),
-                        epochs=args.epochs, verbose=args.verbose)
+                        epochs=args.epochs, callbacks=args.backup(),
+                        verbose=args.verbose)
     return model, history
 
 

@@ -24,6 +24,7 @@ import numpy as np
 
 from keras_genai.builders.common import check_shape
 from keras_genai.builders.common import check_units
+from keras_genai.builders.common import float32_outputs
 from keras_genai.utils.checks import check_choice
 from keras_genai.utils.checks import check_positive_int
 
@@ -93,7 +94,8 @@ def _code(h, latent_dim, variational, latent_activation, activity_regularizer):
 
 
 def _model(inputs, outputs, name):
-    return keras.Model(inputs if len(inputs) > 1 else inputs[0], outputs, name=name)
+    return keras.Model(inputs if len(inputs) > 1 else inputs[0],
+                       float32_outputs(outputs), name=name)
 
 
 def dense_encoder(input_shape=(28, 28, 1), latent_dim=32, hidden_units=(128, 64),

@@ -3,6 +3,7 @@
 import keras
 
 from keras_genai.builders.common import check_shape
+from keras_genai.builders.common import float32_output_layers
 from keras_genai.builders.common import seed_counter
 from keras_genai.utils.checks import check_positive_int
 
@@ -58,4 +59,4 @@ def lenet(input_shape=(28, 28, 1), num_classes=10, filters=(32, 64), dense_units
         keras.layers.Dropout(dropout, seed=next(seeds), name="hidden_dropout"),
         keras.layers.Dense(num_classes, kernel_initializer=init(), name="logits"),
     ]
-    return keras.Sequential(layers, name=name)
+    return keras.Sequential(layers + float32_output_layers(), name=name)

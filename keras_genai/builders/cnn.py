@@ -7,6 +7,8 @@ from keras_genai.builders.common import NORMALIZATIONS
 from keras_genai.builders.common import check_rate
 from keras_genai.builders.common import check_shape
 from keras_genai.builders.common import check_units
+from keras_genai.builders.common import float32_output_layers
+from keras_genai.builders.common import float32_outputs
 from keras_genai.builders.common import normalization_layer
 from keras_genai.builders.common import seed_counter
 from keras_genai.utils.checks import check_choice
@@ -137,7 +139,7 @@ def simple_cnn(input_shape=(32, 32, 3), num_classes=10, filters=(32, 64, 64),
         layers.append(keras.layers.Dropout(dropout, seed=next(seeds),
                                            name="hidden_dropout"))
     layers.append(_logits(num_classes, seeds))
-    return keras.Sequential(layers, name=name)
+    return keras.Sequential(layers + float32_output_layers(), name=name)
 
 
 def vgg(config="vgg16", input_shape=(224, 224, 3), num_classes=1000, width=1.0,
@@ -229,7 +231,8 @@ def vgg(config="vgg16", input_shape=(224, 224, 3), num_classes=1000, width=1.0,
                 layers.append(keras.layers.Dropout(dropout, seed=next(seeds),
                                                    name=f"fc{i}_dropout"))
     layers.append(_logits(num_classes, seeds))
-    return keras.Sequential(layers, name=name or default_name)
+    return keras.Sequential(layers + float32_output_layers(),
+                            name=name or default_name)
 
 
 def _conv_norm_act(x, filters, kernel_size, strides, normalization, name, seeds,
@@ -353,7 +356,7 @@ def googlenet(input_shape=(28, 28, 1), num_classes=10, stem_filters=32,
                                 name=f"inception{index}", seed=seeds)
             index += 1
     outputs = _pooled_head(x, num_classes, dropout, seeds)
-    return keras.Model(inputs, outputs, name=name)
+    return keras.Model(inputs, float32_outputs(outputs), name=name)
 
 
 def residual_block(x, filters, stride=1, kind="basic", normalization="batch",
@@ -485,4 +488,4 @@ def resnet(depth=50, input_shape=(224, 224, 3), num_classes=1000, width=64,
                                normalization=normalization,
                                name=f"stage{s + 1}_block{b + 1}", seed=seeds)
     outputs = _pooled_head(x, num_classes, dropout, seeds)
-    return keras.Model(inputs, outputs, name=name or default_name)
+    return keras.Model(inputs, float32_outputs(outputs), name=name or default_name)

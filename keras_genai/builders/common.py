@@ -132,3 +132,54 @@ def normalization_layer(kind, name, groups=8, momentum=0.9, channels=None):
     if kind == "instance":
         return keras.layers.GroupNormalization(groups=-1, name=name)
     return None
+
+
+def float32_output_layers(count=1):
+    """The layers that give a network float32 outputs under a mixed policy.
+
+    Under ``mixed_float16`` / ``mixed_bfloat16`` (set with
+    `keras.mixed_precision.set_global_policy` before building) a network computes
+    in 16 bits; its outputs should still be float32, so that losses, softmaxes
+    and exported interfaces keep float32 precision (the TensorFlow mixed
+    precision guide's advice). Under a float32 policy this returns ``[]``, so
+    the network is exactly what it was.
+
+    Args:
+        count: how many outputs (one layer each, named ``float32_output``,
+            ``float32_output_1``...).
+
+    Returns:
+        A list of ``count`` linear `keras.layers.Activation` layers with a
+        float32 policy, or ``[]``.
+
+    Example:
+
+    >>> layers = body + float32_output_layers()   # for a Sequential builder
+    """
+    if keras.config.dtype_policy().compute_dtype == "float32":
+        return []
+    return [keras.layers.Activation("linear", dtype="float32",
+                                    name="float32_output" + (f"_{i}" if i else ""))
+            for i in range(count)]
+
+
+def float32_outputs(outputs):
+    """Passes the outputs of a functional network through
+    `float32_output_layers` (unchanged under a float32 policy).
+
+    Args:
+        outputs: a symbolic tensor, or a list of them.
+
+    Returns:
+        The outputs, float32 under a mixed policy, with the same structure.
+
+    Example:
+
+    >>> return keras.Model(inputs, float32_outputs(x), name=name)
+    """
+    flat = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]
+    layers = float32_output_layers(len(flat))
+    if not layers:
+        return outputs
+    cast = [layer(t) for layer, t in zip(layers, flat)]
+    return cast if isinstance(outputs, (list, tuple)) else cast[0]

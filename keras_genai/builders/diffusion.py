@@ -7,6 +7,7 @@ import keras
 from keras_genai.builders.common import check_rate
 from keras_genai.builders.common import check_shape
 from keras_genai.builders.common import check_units
+from keras_genai.builders.common import float32_outputs
 from keras_genai.builders.common import normalization_layer
 from keras_genai.layers.time_embedding import PositionEmbedding
 from keras_genai.layers.time_embedding import SinusoidalEmbedding
@@ -203,7 +204,7 @@ def diffusion_unet(image_shape=(28, 28, 1), widths=(32, 64, 128), blocks_per_lev
     x = keras.layers.Activation("swish", name="out_swish")(x)
     eps = keras.layers.Conv2D(c, 3, padding="same", kernel_initializer="zeros",
                               name="eps")(x)
-    return keras.Model(inputs, eps, name=name)
+    return keras.Model(inputs, float32_outputs(eps), name=name)
 
 
 
@@ -267,7 +268,7 @@ def text_encoder(vocabulary, sequence_length=6, embedding_dim=64, heads=2,
     h = keras.layers.Dense(embedding_dim, name="ffn_dense2")(h)
     x = keras.layers.Add(name="ffn_add")([x, h])
     x = keras.layers.LayerNormalization(name="out_norm")(x)
-    return keras.Model(captions, x, name=name)
+    return keras.Model(captions, float32_outputs(x), name=name)
 
 
 __all__ = ["apply_attention_block", "apply_residual_block", "diffusion_unet",

@@ -13,6 +13,8 @@ import numpy as np
 from keras_genai.builders.common import check_rate
 from keras_genai.builders.common import check_shape
 from keras_genai.builders.common import check_units
+from keras_genai.builders.common import float32_output_layers
+from keras_genai.builders.common import float32_outputs
 from keras_genai.utils.checks import check_choice
 from keras_genai.utils.checks import check_positive_int
 
@@ -65,8 +67,9 @@ def dcgan_generator(latent_dim=64, image_shape=(28, 28, 1), filters=(128, 64),
     h, w, c = _check_image_shape(image_shape, 2 ** len(filters))
 
     body = _dcgan_generator_body(h, w, c, filters, kernel_size, synchronized_bn)
-    return keras.Sequential([keras.Input(shape=(latent_dim,), name="z")] + body,
-                            name=name)
+    return keras.Sequential(
+        [keras.Input(shape=(latent_dim,), name="z")] + body + float32_output_layers(),
+        name=name)
 
 
 def _dcgan_generator_body(h, w, c, filters, kernel_size, synchronized_bn):
@@ -141,8 +144,9 @@ def dcgan_discriminator(image_shape=(28, 28, 1), filters=(64, 128, 256),
     dropout = check_rate("dropout", dropout)
     body = _dcgan_discriminator_body(filters, kernel_size, leaky_relu_slope,
                                      dropout)
-    return keras.Sequential([keras.Input(shape=image_shape, name="image")] + body,
-                            name=name)
+    return keras.Sequential(
+        [keras.Input(shape=image_shape, name="image")] + body
+        + float32_output_layers(), name=name)
 
 
 def _dcgan_discriminator_body(filters, kernel_size, leaky_relu_slope, dropout):
@@ -239,7 +243,7 @@ def conditional_dcgan_generator(latent_dim=64, num_classes=10,
     for layer in _dcgan_generator_body(h, w, c, filters, kernel_size,
                                        synchronized_bn):
         x = layer(x)
-    return keras.Model([z, labels], x, name=name)
+    return keras.Model([z, labels], float32_outputs(x), name=name)
 
 
 def conditional_dcgan_discriminator(image_shape=(28, 28, 1), num_classes=10,
@@ -295,7 +299,7 @@ def conditional_dcgan_discriminator(image_shape=(28, 28, 1), num_classes=10,
     for layer in _dcgan_discriminator_body(filters, kernel_size, leaky_relu_slope,
                                            dropout):
         x = layer(x)
-    return keras.Model([images, labels], x, name=name)
+    return keras.Model([images, labels], float32_outputs(x), name=name)
 
 
 # -- vanilla GAN (Goodfellow et al. 2014) ------------------------------------------
@@ -344,7 +348,7 @@ def mlp_generator(latent_dim=64, output_shape=(28, 28, 1), hidden_units=(256, 51
                            name="output"),
         keras.layers.Reshape(output_shape, name="sample"),
     ]
-    return keras.Sequential(layers, name=name)
+    return keras.Sequential(layers + float32_output_layers(), name=name)
 
 
 def mlp_discriminator(input_shape=(28, 28, 1), hidden_units=(512, 256),
@@ -383,4 +387,4 @@ def mlp_discriminator(input_shape=(28, 28, 1), hidden_units=(512, 256),
         if dropout:
             layers.append(keras.layers.Dropout(dropout, name=f"hidden{i}_dropout"))
     layers.append(keras.layers.Dense(1, name="logit"))
-    return keras.Sequential(layers, name=name)
+    return keras.Sequential(layers + float32_output_layers(), name=name)

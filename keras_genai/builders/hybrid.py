@@ -8,6 +8,7 @@ import keras
 
 from keras_genai.builders.common import check_shape
 from keras_genai.builders.common import check_units
+from keras_genai.builders.common import float32_outputs
 from keras_genai.utils.checks import check_positive_int
 
 
@@ -77,7 +78,7 @@ def bigan_discriminator(image_shape=(28, 28, 1), latent_dim=50,
     for i, units in enumerate(hidden_units[1:], start=1):
         h = dense(h, units, f"joint{i}")
     logit = keras.layers.Dense(1, name="logit")(h)
-    return keras.Model([images, z], logit, name=name)
+    return keras.Model([images, z], float32_outputs(logit), name=name)
 
 
 def vaegan_discriminator(image_shape=(28, 28, 1), filters=(32, 64), kernel_size=4,
@@ -127,4 +128,4 @@ def vaegan_discriminator(image_shape=(28, 28, 1), filters=(32, 64), kernel_size=
     features = keras.layers.Flatten(name="features")(levels[feature_layer - 1])
     h = keras.layers.Flatten(name="flatten")(levels[-1])
     logit = keras.layers.Dense(1, name="logit")(h)
-    return keras.Model(images, [logit, features], name=name)
+    return keras.Model(images, float32_outputs([logit, features]), name=name)

@@ -5,6 +5,7 @@ import keras
 
 from keras_genai.builders.common import check_shape
 from keras_genai.builders.common import check_units
+from keras_genai.builders.common import float32_outputs
 from keras_genai.utils.checks import check_positive_int
 
 
@@ -46,7 +47,7 @@ def lapgan_generator(image_shape=(14, 14, 1), latent_dim=32, filters=(64, 64),
         x = keras.layers.Conv2D(f, 3, padding="same", activation="relu",
                                 name=f"conv{i}")(x)
     x = keras.layers.Conv2D(c, 3, padding="same", name="residual")(x)
-    return keras.Model([z, coarse], x, name=name)
+    return keras.Model([z, coarse], float32_outputs(x), name=name)
 
 
 def lapgan_discriminator(image_shape=(14, 14, 1), filters=(32, 64),
@@ -82,4 +83,4 @@ def lapgan_discriminator(image_shape=(14, 14, 1), filters=(32, 64),
         x = keras.layers.LeakyReLU(0.2, name=f"down{i}_lrelu")(x)
     x = keras.layers.Flatten(name="features")(x)
     x = keras.layers.Dense(1, name="logit")(x)
-    return keras.Model([coarse, residual], x, name=name)
+    return keras.Model([coarse, residual], float32_outputs(x), name=name)

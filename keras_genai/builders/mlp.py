@@ -5,6 +5,7 @@ import keras
 from keras_genai.builders.common import check_rate
 from keras_genai.builders.common import check_shape
 from keras_genai.builders.common import check_units
+from keras_genai.builders.common import float32_output_layers
 from keras_genai.builders.common import normalization_layer
 from keras_genai.builders.common import seed_counter
 from keras_genai.layers.step import Step
@@ -139,4 +140,4 @@ def mlp(input_shape, hidden_units=(64,), num_classes=None, output_units=None,
     layers.append(keras.layers.Dense(outputs, activation=output_activation,
                                      kernel_initializer=init(),
                                      name="logits" if num_classes else "output"))
-    return keras.Sequential(layers, name=name)
+    return keras.Sequential(layers + float32_output_layers(), name=name)

@@ -5,6 +5,7 @@ import keras
 
 from keras_genai.builders.common import check_rate
 from keras_genai.builders.common import check_shape
+from keras_genai.builders.common import float32_output_layers
 from keras_genai.builders.common import seed_counter
 from keras_genai.utils.checks import check_choice
 from keras_genai.utils.checks import check_positive_int
@@ -94,4 +95,5 @@ def sequence_model(input_shape=(None, 1), cell="lstm", units=32, num_layers=1,
         output_units, activation=output_activation,
         kernel_initializer=keras.initializers.GlorotUniform(seed=next(seeds)),
         name="readout"))
-    return keras.Sequential(layers, name=name or f"{prefix}{cell}_rnn")
+    return keras.Sequential(layers + float32_output_layers(),
+                            name=name or f"{prefix}{cell}_rnn")

@@ -7,6 +7,7 @@ import keras
 from keras_genai.builders.common import check_rate
 from keras_genai.builders.common import check_shape
 from keras_genai.builders.common import check_units
+from keras_genai.builders.common import float32_outputs
 from keras_genai.utils.checks import check_positive_int
 
 
@@ -89,7 +90,7 @@ def unet_generator(input_shape=(28, 28, 1), output_channels=None, filters=(64, 1
         if dropout:
             x = keras.layers.Dropout(dropout, name=f"up{i}_dropout")(x)
         x = keras.layers.ReLU(name=f"up{i}_relu")(x)
-    return keras.Model(inputs, x, name=name)
+    return keras.Model(inputs, float32_outputs(x), name=name)
 
 
 def patchgan_discriminator(image_shape=(28, 28, 1), condition_shape=None,
@@ -143,7 +144,7 @@ def patchgan_discriminator(image_shape=(28, 28, 1), condition_shape=None,
                                 name=f"down{i}_conv")(x)
         x = keras.layers.LeakyReLU(0.2, name=f"down{i}_lrelu")(x)
     x = keras.layers.Conv2D(1, kernel_size, padding="same", name="patch_logits")(x)
-    return keras.Model(inputs, x, name=name)
+    return keras.Model(inputs, float32_outputs(x), name=name)
 
 
 def sr_generator(input_shape=(7, 7, 1), scale=4, filters=64, residual_blocks=4,
@@ -213,4 +214,4 @@ def sr_generator(input_shape=(7, 7, 1), scale=4, filters=64, residual_blocks=4,
         stage += 1
     x = keras.layers.Conv2D(output_channels, 9, padding="same", name="out_conv")(x)
     x = keras.layers.Activation("tanh", name="tanh")(x)
-    return keras.Model(inputs, x, name=name)
+    return keras.Model(inputs, float32_outputs(x), name=name)

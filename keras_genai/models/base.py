@@ -7,15 +7,19 @@ Subclasses implement ``train_step`` / ``test_step``, ``compile`` (calling
 `GenerativeModel._finish_compile`), ``get_config`` and ``_export_endpoints``.
 """
 
+import warnings
+
 import keras
 import numpy as np
 import tensorflow as tf
 
 from keras_genai import losses as losses_module
 from keras_genai.callbacks import NaNGuard
+from keras_genai.callbacks import TrainingBackup
 from keras_genai.utils.checks import check_choice
 from keras_genai.utils.checks import check_positive_int
 from keras_genai.utils.io import atomic_directory
+from keras_genai.utils.xla import jit_blockers
 
 
 def replica_context():
@@ -37,8 +41,10 @@ def replica_context():
     return ctx.num_replicas_in_sync, ctx.replica_id_in_sync_group
 
 
-def check_network(name, value):
-    """Checks that a network argument is a built `keras.Model` / `keras.Layer`."""
+def check_network(name, value, float32_outputs=True):
+    """Checks that a network argument is a built `keras.Model` / `keras.Layer`
+    (and, unless ``float32_outputs=False``, that its outputs are float32, as
+    under a mixed precision policy the builders make them)."""
     if not isinstance(value, keras.layers.Layer):
         raise TypeError(
             f"`{name}` must be a keras.Model (or keras.Layer). "
@@ -50,7 +56,32 @@ def check_network(name, value):
             f"`{name}.build(input_shape)` first. Received: {name}={value.name!r} "
             "(not built)"
         )
+    outputs = (getattr(value, "outputs", None) or []) if float32_outputs else []
+    dtypes = sorted({keras.backend.standardize_dtype(t.dtype)
+                     for t in tf.nest.flatten(outputs)} - {"float32"})
+    floating = [d for d in dtypes if d.startswith(("float", "bfloat"))]
+    if floating:
+        raise ValueError(
+            f"`{name}` must have float32 outputs, so that losses and exports keep "
+            "float32 precision under a mixed precision policy: end it with "
+            "keras.layers.Activation('linear', dtype='float32') (the builders of "
+            "keras_genai.builders do). Received: "
+            f"{name}={value.name!r} with {', '.join(floating)} outputs"
+        )
     return value
+
+
+def uses_float16(model):
+    """Whether any layer of ``model`` computes in float16 (``mixed_float16``),
+    so its optimizers need loss scaling.
+
+    Example:
+
+    >>> uses_float16(keras_genai.builders.dcgan_generator())
+    False
+    """
+    return any(layer.dtype_policy.compute_dtype == "float16"
+               for layer in model._flatten_layers())
 
 
 def get_optimizer(name, value):
@@ -226,7 +257,10 @@ class GenerativeModel(keras.Model):
     # -- training ---------------------------------------------------------------
 
     def fit(self, x=None, *args, callbacks=None, **kwargs):
-        """`keras.Model.fit`, with a `NaNGuard` over every logged loss added.
+        """`keras.Model.fit`, with a `NaNGuard` over every logged loss added,
+        and a ``tf.data`` pipeline made resumable by a `TrainingBackup`
+        callback (`TrainingBackup.prepare`), so a resumed run sees the batches
+        of an uninterrupted one.
 
         A ``tf.data.Dataset`` shuffles itself (`keras_genai.data.image_dataset`
         does), so ``shuffle`` defaults to ``False`` for datasets instead of
@@ -235,9 +269,39 @@ class GenerativeModel(keras.Model):
         callbacks = list(callbacks or [])
         if not any(isinstance(c, NaNGuard) for c in callbacks):
             callbacks.append(NaNGuard())
+        backups = [c for c in callbacks if isinstance(c, TrainingBackup)]
+        if len(backups) > 1:
+            raise ValueError("`callbacks` must hold at most one TrainingBackup. "
+                             f"Received: {len(backups)}")
+        if backups:  # the same batches in every epoch after a resume
+            x, steps = backups[0].prepare(x, kwargs.get("steps_per_epoch"))
+            kwargs["steps_per_epoch"] = steps
         if isinstance(x, tf.data.Dataset):
             kwargs.setdefault("shuffle", False)
         return super().fit(x, *args, callbacks=callbacks, **kwargs)
+
+    @property
+    def jit_compile(self):
+        """Whether ``fit`` compiles the training step with XLA.
+
+        Setting it to ``True`` (or ``compile(jit_compile=True)``) is honoured
+        when XLA can compile the model; otherwise it stays ``False`` with a
+        warning that names the reason (`keras_genai.utils.jit_blockers`: a
+        layer without XLA support such as ``TextVectorization`` or a cuDNN
+        LSTM, or op determinism). ``"auto"`` is Keras' default.
+        """
+        return keras.Model.jit_compile.fget(self)
+
+    @jit_compile.setter
+    def jit_compile(self, value):
+        reasons = jit_blockers(self) if value is True else []
+        if reasons:
+            warnings.warn(
+                f"{type(self).__name__} cannot train with jit_compile=True: "
+                f"{'; '.join(reasons)}. Proceeding with jit_compile=False.",
+                UserWarning, stacklevel=2)
+            value = False
+        keras.Model.jit_compile.fset(self, value)
 
     def _optimizers(self, compile_kwargs, **optimizers):
         """Checks the optimizers of a custom ``compile``: refuses Keras'
@@ -344,9 +408,20 @@ class GenerativeModel(keras.Model):
         """
         with tf.GradientTape() as tape:
             out = loss_fn()
-            scaled = self.scale_loss(out[0] if isinstance(out, tuple) else out)
+            scaled = self._scaled(optimizer,
+                                  out[0] if isinstance(out, tuple) else out)
         optimizer.apply(tape.gradient(scaled, variables), variables)
         return out
+
+    def _scaled(self, optimizer, loss):
+        """``loss`` scaled for the gradient of ``optimizer``'s step: divided by
+        the number of replicas (`scale_loss`) and, for a
+        `keras.optimizers.LossScaleOptimizer` (``mixed_float16``), multiplied by
+        its loss scale, which its ``apply`` divides out of the gradients."""
+        loss = self.scale_loss(loss)
+        if isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+            loss = optimizer.scale_loss(loss)
+        return loss
 
     def _finish_compile(self, optimizers, config, **kwargs):
         """Compiles the Keras side and builds each optimizer on its variables.
@@ -356,11 +431,20 @@ class GenerativeModel(keras.Model):
                 optimizer is stored as that attribute and built on its own
                 variable list (no ``trainable`` toggling, KERAS3_PITFALLS.md 1).
             config: the arguments of ``compile`` to serialize with the model.
+                Under ``mixed_float16`` (some layer computes in float16) each
+                optimizer is wrapped in a `keras.optimizers.LossScaleOptimizer`
+                and `_descend` scales the loss for it.
             **kwargs: `keras.Model.compile` arguments (``steps_per_execution``,
                 ``jit_compile``, ``run_eagerly``).
         """
         super().compile(**kwargs)
+        float16 = uses_float16(self)
         for attr, (optimizer, variables) in optimizers.items():
+            if float16 and not isinstance(optimizer,
+                                          keras.optimizers.LossScaleOptimizer):
+                # float16 gradients underflow without loss scaling; the inner
+                # optimizer is the one kept in the compile config.
+                optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
             setattr(self, attr, optimizer)
             optimizer.build(variables)
         self._genai_compile_config = dict(config, **kwargs)

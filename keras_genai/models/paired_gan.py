@@ -301,8 +301,9 @@ class SRGAN(PairedGAN):
 
     def __init__(self, generator, discriminator, content_model=None,
                  adversarial_weight=1e-3, pixel_weight=1.0, seed=None, **kwargs):
-        if content_model is not None:
-            check_network("content_model", content_model)
+        if content_model is not None:  # any feature extractor (a VGG...): its
+            # outputs are cast to float32 in the loss, whatever its policy.
+            check_network("content_model", content_model, float32_outputs=False)
         self._content_model = content_model
         self.pixel_weight = check_non_negative("pixel_weight", pixel_weight)
         super().__init__(generator, discriminator, reconstruction_weight=1.0,
@@ -334,8 +335,8 @@ class SRGAN(PairedGAN):
         loss = self.pixel_weight * ops.mean(ops.square(target - fake))
         if self._content_model is not None:
             loss = loss + ops.mean(ops.square(
-                self._content_model(target, training=False)
-                - self._content_model(fake, training=False)))
+                ops.cast(self._content_model(target, training=False), "float32")
+                - ops.cast(self._content_model(fake, training=False), "float32")))
         return loss
 
     def get_config(self):

@@ -175,7 +175,8 @@ class VAEGAN(VAE):
                    ("discriminator", self.d_optimizer)]
         with tf.GradientTape(persistent=True) as tape:
             terms = self._vaegan_losses(x, training=True)
-            scaled = {name: self.scale_loss(terms[name]) for name, _ in updates}
+            scaled = {name: self._scaled(optimizer, terms[name])
+                      for name, optimizer in updates}
         gradients = [tape.gradient(scaled[name],
                                    getattr(self, name).trainable_variables)
                      for name, _ in updates]

@@ -1,4 +1,5 @@
-"""Small shared helpers: argument checks, atomic file writes, latent paths."""
+"""Small shared helpers: argument checks, atomic file writes, latent paths, seeds
+and determinism, and what stops XLA."""
 
 from keras_genai.utils.checks import check_choice
 from keras_genai.utils.checks import check_positive_int
@@ -9,6 +10,7 @@ from keras_genai.utils.io import export_saved_model
 from keras_genai.utils.latent import interpolate
 from keras_genai.utils.seed import is_deterministic
 from keras_genai.utils.seed import set_seed
+from keras_genai.utils.xla import jit_blockers
 
 __all__ = [
     "atomic_directory",
@@ -19,5 +21,6 @@ __all__ = [
     "check_positive_int",
     "interpolate",
     "is_deterministic",
+    "jit_blockers",
     "set_seed",
 ]

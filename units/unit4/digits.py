@@ -90,7 +90,8 @@ def register(lab):
                                     seed=args.seed)
         history = gan.fit(data.image_dataset(x, batch_size=args.batch_size,
                                              scale="tanh", seed=args.seed),
-                          epochs=args.epochs, callbacks=[grid], verbose=args.verbose)
+                          epochs=args.epochs, callbacks=[grid, *args.backup()],
+                          verbose=args.verbose)
         judge = DigitJudge()
         report = judge.report(gan.generate(1000, seed=args.seed + 1))
         return {
@@ -131,7 +132,7 @@ def register(lab):
                                     every=max(1, args.epochs // 5), seed=args.seed)
         history = model.fit(data.image_dataset(x, y, batch_size=args.batch_size,
                                                scale="tanh", seed=args.seed),
-                            epochs=args.epochs, callbacks=[grid],
+                            epochs=args.epochs, callbacks=[grid, *args.backup()],
                             verbose=args.verbose)
         labels = np.repeat(np.arange(10), 100)
         judge = DigitJudge()
@@ -176,7 +177,7 @@ def register(lab):
             # The DCGAN trains for --epochs; WGAN-GP for as long as that took.
             limit = callbacks.TimeLimit(budget or float("inf"))
             history = gan.fit(dataset, epochs=args.epochs if budget is None
-                              else 100 * args.epochs, callbacks=[limit],
+                              else 100 * args.epochs, callbacks=[limit, *args.backup()],
                               verbose=args.verbose)
             budget = budget or limit.elapsed
             trained[loss] = {
@@ -218,7 +219,8 @@ def register(lab):
             keras.utils.set_random_seed(args.seed)
             gan, dataset = dcgan_on_digits(args, loss)
             timer = callbacks.EpochTimer()
-            history = gan.fit(dataset, epochs=args.epochs, callbacks=[timer],
+            history = gan.fit(dataset, epochs=args.epochs,
+                              callbacks=[timer, *args.backup()],
                               verbose=args.verbose)
             samples[loss] = gan.generate(1000, seed=args.seed + 1)
             training[loss] = {
@@ -247,7 +249,8 @@ def register(lab):
 
         keras.utils.set_random_seed(args.seed)
         gan, dataset = dcgan_on_digits(args)
-        gan.fit(dataset, epochs=args.epochs, verbose=args.verbose)
+        gan.fit(dataset, epochs=args.epochs, callbacks=args.backup(),
+                verbose=args.verbose)
         rng = np.random.default_rng(args.seed)
         ends = rng.standard_normal((2, 8, args.latent_dim)).astype("float32")
         steps = 10
@@ -297,7 +300,7 @@ def register(lab):
         compile_digit_gan(cgan, "non_saturating")
         cgan.fit(data.image_dataset(x, y, batch_size=min(args.batch_size, n),
                                     scale="tanh", seed=args.seed),
-                 epochs=args.epochs, verbose=args.verbose)
+                 epochs=args.epochs, callbacks=args.backup(), verbose=args.verbose)
         labels = np.repeat(np.arange(10), 500)
         generated = (cgan.generate(labels, seed=args.seed + 1) + 1.0) / 2.0
         real = scale_images(x[..., None], scale="unit").numpy()
@@ -317,7 +320,7 @@ def register(lab):
             # The same number of updates for both (4 per labelled digit: 2,000
             # for 500), so the extra data is not just extra training time.
             steps = 4 * n
-            classifier.fit(xs, ys, batch_size=64, verbose=0,
+            classifier.fit(xs, ys, batch_size=64, callbacks=args.backup(), verbose=0,
                            epochs=max(1, steps * 64 // len(xs)))
             accuracy[name] = float(classifier.evaluate(test, y_test, verbose=0)[1])
         grid = viz.save_image_grid(

@@ -126,7 +126,7 @@ def register(lab):
                 keras.utils.set_random_seed(args.seed)
                 net = compile_classifier(builders.mlp((784,), hidden, num_classes=10))
                 net.fit(xs, ys, epochs=args.epochs, batch_size=min(args.batch_size, n),
-                        verbose=0)
+                        callbacks=args.backup(), verbose=0)
                 row[name] = float(net.evaluate(x_test, y_test, verbose=0)[1])
             table[f"{n} training digits"] = {k: f"{v:.1%}" for k, v in row.items()}
         labels = np.repeat(np.arange(10), 8)

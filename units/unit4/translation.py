@@ -76,7 +76,7 @@ def register(lab):
             l1_weight=100.0, seed=args.seed)
         model.compile(**_optimizers())
         history = model.fit(_pairs_dataset(holed, x, args), epochs=args.epochs,
-                            verbose=args.verbose)
+                            callbacks=args.backup(), verbose=args.verbose)
         restored = model.translate(holed_test)
         classifier = metrics.digit_classifier()
         inside = mask_test > 0
@@ -147,7 +147,8 @@ def register(lab):
         dataset = tf.data.Dataset.zip((shuffled(thin, args.seed),
                                        shuffled(bold, args.seed + 1))).batch(
             args.batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
-        history = model.fit(dataset, epochs=args.epochs, verbose=args.verbose)
+        history = model.fit(dataset, epochs=args.epochs, callbacks=args.backup(),
+                            verbose=args.verbose)
         to_bold = model.translate(x_test, "a_to_b")
         to_thin = model.translate(bold_test, "b_to_a")
         classifier = metrics.digit_classifier()
@@ -206,7 +207,7 @@ def register(lab):
             seed=args.seed)
         model.compile(**_optimizers(learning_rate=1e-4, beta_1=0.9))
         history = model.fit(_pairs_dataset(low, x, args), epochs=args.epochs,
-                            verbose=args.verbose)
+                            callbacks=args.backup(), verbose=args.verbose)
         upscaled = model.translate(low_test)
         bicubic = np.clip(tf.image.resize(low_test, (28, 28), method="bicubic")
                           .numpy(), -1.0, 1.0)
@@ -262,7 +263,8 @@ def register(lab):
         model.compile(**_optimizers())
         history = model.fit(data.image_dataset(x, batch_size=args.batch_size,
                                                scale=None, seed=args.seed),
-                            epochs=args.epochs, verbose=args.verbose)
+                            epochs=args.epochs, callbacks=args.backup(),
+                            verbose=args.verbose)
         levels = model.generate(1000, seed=args.seed + 1, return_levels=True)
         judge = DigitJudge()
         report = judge.report(levels[-1])

@@ -37,7 +37,7 @@ def train_autoencoder(model, x, args, x_val=None):
 
     model.compile(keras.optimizers.Adam(1e-3), "mse")
     return model.fit(x, x, epochs=args.epochs, batch_size=args.batch_size,
-                     shuffle=True, verbose=args.verbose,
+                     shuffle=True, callbacks=args.backup(), verbose=args.verbose,
                      validation_data=None if x_val is None else (x_val, x_val))
 
 

@@ -73,7 +73,7 @@ def register(lab):
         print(f"Training an adversarial autoencoder (latent {latent}) for "
               f"{args.epochs} epochs.", flush=True)
         history = model.fit(x, epochs=args.epochs, batch_size=args.batch_size,
-                            verbose=args.verbose)
+                            callbacks=args.backup(), verbose=args.verbose)
         codes = model.encode(x_test)
         samples = model.sample(1000, seed=args.seed)
         grid = viz.save_image_grid(samples[:100], os.path.join(out, "samples.png"),
@@ -140,7 +140,7 @@ def register(lab):
         for name, model in (("VAE", vae), *hybrids.items()):
             print(f"Training the {name} for {args.epochs} epochs.", flush=True)
             model.fit(x, epochs=args.epochs, batch_size=args.batch_size,
-                      verbose=args.verbose)
+                      callbacks=args.backup(), verbose=args.verbose)
             recon = model.predict(x_test, verbose=0)
             samples = model.sample(1000, seed=args.seed)
             panels += [recon, samples]
@@ -189,7 +189,7 @@ def register(lab):
         print(f"Training a BiGAN (latent {latent}) for {args.epochs} epochs.",
               flush=True)
         history = model.fit(x, epochs=args.epochs, batch_size=args.batch_size,
-                            verbose=args.verbose)
+                            callbacks=args.backup(), verbose=args.verbose)
         accuracy = {
             "raw pixels (784)": _fit_linear_classifier(
                 x.reshape(len(x), -1), y, x_test.reshape(len(x_test), -1), y_test,
@@ -235,7 +235,7 @@ def register(lab):
         ae = builders.conv_autoencoder((28, 28, 1), latent_dim=latent)
         ae.compile(keras.optimizers.Adam(1e-3), "binary_crossentropy")
         ae.fit(x, x, epochs=args.epochs, batch_size=args.batch_size,
-               verbose=args.verbose)
+               callbacks=args.backup(), verbose=args.verbose)
         codes = ae.encoder.predict(x, verbose=0)
         # A plain autoencoder has no prior: sample a Gaussian fitted to its codes.
         fitted = rng.multivariate_normal(codes.mean(0), np.cov(codes.T), 1000)
@@ -248,7 +248,7 @@ def register(lab):
             builders.conv_decoder((28, 28, 1), latent), seed=args.seed)
         vae.compile(optimizer=keras.optimizers.Adam(1e-3))
         vae.fit(x, epochs=args.epochs, batch_size=args.batch_size,
-                verbose=args.verbose)
+                callbacks=args.backup(), verbose=args.verbose)
         vae_samples = vae.sample(1000, seed=args.seed)
         vae_recon = vae.predict(x_test, verbose=0)
 
@@ -258,7 +258,7 @@ def register(lab):
         gan.compile(d_optimizer=_adam(), g_optimizer=_adam(), label_smoothing=0.1)
         gan.fit(data.image_dataset(x * 255, batch_size=args.batch_size, scale="tanh",
                                    seed=args.seed),
-                epochs=args.epochs, verbose=args.verbose)
+                epochs=args.epochs, callbacks=args.backup(), verbose=args.verbose)
         gan_samples = (gan.generate(1000, seed=args.seed) + 1) / 2
 
         for name, recon in (("autoencoder", ae_recon), ("VAE", vae_recon)):

@@ -47,11 +47,11 @@ def fit_with_early_stopping(model, x, y, args):
                                          restore_best_weights=True)
     if y is None:
         return model.fit(x[n:], validation_data=(x[:n],), epochs=args.epochs,
-                         batch_size=args.batch_size, callbacks=[stop],
+                         batch_size=args.batch_size, callbacks=[stop, *args.backup()],
                          verbose=args.verbose)
     return model.fit(x[n:], y[n:], validation_data=(x[:n], y[:n]),
                      epochs=args.epochs, batch_size=args.batch_size,
-                     callbacks=[stop], verbose=args.verbose)
+                     callbacks=[stop, *args.backup()], verbose=args.verbose)
 
 
 def mean_elbo(model, x, y=None, batch_size=500, passes=ELBO_PASSES):

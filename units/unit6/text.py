@@ -49,7 +49,7 @@ def trained_text_model(args, out, digits):
     start = time.time()
     model.fit(data.image_dataset(x, captions, batch_size=args.batch_size,
                                  seed=args.seed),
-              epochs=args.epochs, verbose=args.verbose)
+              epochs=args.epochs, callbacks=args.backup(), verbose=args.verbose)
     seconds = time.time() - start
     model.save(path)
     return model, seconds

@@ -1,0 +1,34 @@
+"""What stops XLA (``jit_compile=True``) from compiling a model."""
+
+from tensorflow.python.framework import config as tf_config
+
+
+def jit_blockers(model):
+    """The reasons ``model`` cannot train with ``jit_compile=True``.
+
+    Keras refuses XLA for a layer whose ``supports_jit`` is ``False``: string
+    preprocessing (``TextVectorization``, ``StringLookup``...), random image
+    augmentation layers, and LSTM / GRU layers that will run cuDNN kernels on a
+    GPU. TensorFlow's op determinism (`keras_genai.utils.set_seed` with
+    ``deterministic=True``) also turns XLA off, because not every XLA kernel is
+    deterministic. Everything else in `keras_genai.models` compiles (tested in
+    ``tests/conformance.py``).
+
+    Args:
+        model: a `keras.Model`.
+
+    Returns:
+        A list of strings, empty when XLA can compile the model.
+
+    Example:
+
+    >>> jit_blockers(keras_genai.builders.text_encoder(["a", "b"]))[0]
+    "layer 'tokenize' (TextVectorization) does not support XLA"
+    """
+    reasons = [f"layer {layer.name!r} ({type(layer).__name__}) does not support XLA"
+               for layer in model._flatten_layers() if not layer.supports_jit]
+    if tf_config.is_op_determinism_enabled():
+        reasons.append("TensorFlow op determinism is on (set_seed(..., "
+                       "deterministic=True)), and XLA kernels are not all "
+                       "deterministic")
+    return reasons
