@@ -149,7 +149,7 @@ class AdversarialAutoencoder(LatentVariableModel):
     def _update_metrics(self, reconstruction, d_loss, g_loss, real_out, fake_out):
         self.reconstruction_tracker.update_state(reconstruction)
         self._update_adversarial_trackers(d_loss, g_loss, real_out, fake_out)
-        return {m.name: m.result() for m in self.metrics}
+        return self._logs()
 
     def train_step(self, data):
         """The reconstruction phase, then the regularization phase (D, then the

@@ -395,6 +395,22 @@ class GenerativeModel(keras.Model):
         self.d_real_accuracy.update_state(real_acc)
         self.d_fake_accuracy.update_state(fake_acc)
 
+    def _logs(self):
+        """What ``train_step`` / ``test_step`` return: every tracker's result.
+
+        Under multi-worker training, Keras 3 reduces each logged value with
+        ``strategy.reduce("MEAN", value, axis=0)``, which fails on scalars
+        ("Invalid reduction dimension 0 for input with 0 dimensions",
+        tensorflow#72388); there the values are given an axis of length 1,
+        which that reduction removes again.
+        """
+        logs = {m.name: m.result() for m in self.metrics}
+        strategy = tf.distribute.get_strategy()
+        if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) \
+                and strategy.extended._in_multi_worker_mode():
+            logs = {k: tf.reshape(v, [1]) for k, v in logs.items()}
+        return logs
+
     def _descend(self, optimizer, variables, loss_fn):
         """One ``optimizer`` step on ``variables`` down the loss ``loss_fn()``.
 

@@ -140,7 +140,7 @@ class BiGAN(LatentVariableModel):
 
     def _update_metrics(self, d_loss, g_loss, real_out, fake_out):
         self._update_adversarial_trackers(d_loss, g_loss, real_out, fake_out)
-        return {m.name: m.result() for m in self.metrics}
+        return self._logs()
 
     def train_step(self, data):
         """One D update, then one update of G and E together."""

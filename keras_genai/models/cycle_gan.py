@@ -150,7 +150,7 @@ class CycleGAN(GenerativeModel):
     def _update_metrics(self, d_loss, g_losses):
         for tracker, value in zip(self.trackers, (d_loss,) + tuple(g_losses)):
             tracker.update_state(value)
-        return {m.name: m.result() for m in self.metrics}
+        return self._logs()
 
     def train_step(self, data):
         """Both discriminators, then both generators."""

@@ -255,13 +255,13 @@ class DiffusionModel(GenerativeModel):
                              lambda: self._loss(x, condition, training=True))
         self._update_ema()
         self.loss_tracker.update_state(loss)
-        return {"loss": self.loss_tracker.result()}
+        return self._logs()
 
     def test_step(self, data):
         """The simple loss of a batch (random ``t`` and noise), no updates."""
         x, condition = self._unpack(data)
         self.loss_tracker.update_state(self._loss(x, condition, training=False))
-        return {"loss": self.loss_tracker.result()}
+        return self._logs()
 
     def _update_ema(self):
         """``ema <- d ema + (1 - d) w`` with ``d = min(ema, (1 + n) / (10 + n))``,

@@ -232,7 +232,7 @@ class GAN(GenerativeModel):
             self.d_fake_accuracy.update_state(fake_acc)
         if getattr(self, "gradient_penalty_weight", 0.0):
             self.penalty_tracker.update_state(penalty)
-        return {m.name: m.result() for m in self.metrics}
+        return self._logs()
 
     def _minibatches(self, real, condition):
         """Splits a batch (and its condition) into ``d_steps`` disjoint

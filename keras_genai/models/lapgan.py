@@ -211,7 +211,7 @@ class LAPGAN(GenerativeModel):
                                lambda: self._g_loss(batch, coarse, training=True))
         self.d_loss_tracker.update_state(d_loss)
         self.g_loss_tracker.update_state(g_loss)
-        return {m.name: m.result() for m in self.metrics}
+        return self._logs()
 
     def test_step(self, data):
         """The summed losses on a batch, without updates."""
@@ -221,7 +221,7 @@ class LAPGAN(GenerativeModel):
         self.d_loss_tracker.update_state(
             self._d_loss(residuals, coarse, fakes, training=False))
         self.g_loss_tracker.update_state(self._g_loss(batch, coarse, training=False))
-        return {m.name: m.result() for m in self.metrics}
+        return self._logs()
 
     # -- sampling ------------------------------------------------------------------
 

@@ -123,7 +123,7 @@ class PairedGAN(GenerativeModel):
         for tracker, value in zip((self.g_loss_tracker, self.adversarial_tracker,
                                    self.reconstruction_tracker), g_losses):
             tracker.update_state(value)
-        return {m.name: m.result() for m in self.metrics}
+        return self._logs()
 
     def train_step(self, data):
         """One D update, then one G update on the same pairs."""

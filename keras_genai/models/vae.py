@@ -158,7 +158,7 @@ class VAE(LatentVariableModel):
         self.reconstruction_tracker.update_state(reconstruction)
         self.kl_tracker.update_state(kl)
         self.elbo_tracker.update_state(-(reconstruction + kl))
-        return {m.name: m.result() for m in self.metrics}
+        return self._logs()
 
     def train_step(self, data):
         """One gradient step on ``reconstruction + beta * KL``."""

@@ -164,7 +164,7 @@ class VAEGAN(VAE):
         self.reconstruction_tracker.update_state(terms["pixel"])
         self._update_adversarial_trackers(terms["discriminator"], terms["g_loss"],
                                           terms["real_out"], terms["fake_out"])
-        return {m.name: m.result() for m in self.metrics}
+        return self._logs()
 
     def train_step(self, data):
         """Algorithm 1: the three losses from one forward pass, each network's
