@@ -21,10 +21,7 @@ Usage: python benchmarks/gan_overhead.py [--steps 40] [--rounds 3] [--batch-size
 """
 
 import argparse
-import contextlib
-import io
 import statistics
-import time
 
 import keras
 import tensorflow as tf
@@ -32,6 +29,9 @@ import tensorflow as tf
 from keras_genai import builders
 from keras_genai import data
 from keras_genai import models
+
+from _timing import time_fit  # noqa: E402 (benchmarks/ is on sys.path)
+from _timing import time_loop
 
 
 class NaiveGAN(models.GAN):
@@ -64,40 +64,6 @@ def make_gan(latent_dim, cls=models.GAN, steps_per_execution=1):
                 g_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5),
                 steps_per_execution=steps_per_execution)
     return gan
-
-
-class StepTimer(keras.callbacks.Callback):
-    """Records the time of every train batch end."""
-
-    def __init__(self):
-        super().__init__()
-        self.ends = []
-
-    def on_train_batch_end(self, batch, logs=None):
-        self.ends.append(time.perf_counter())
-
-
-def step_times(ends, warmup, per_call=1):
-    deltas = [(b - a) / per_call for a, b in zip(ends[:-1], ends[1:])]
-    return deltas[warmup:]
-
-
-def time_loop(gan, dataset, warmup, steps):
-    step = tf.function(gan.train_step)
-    ends = []
-    iterator = iter(dataset)
-    for _ in range(warmup + steps + 1):
-        step(next(iterator))
-        ends.append(time.perf_counter())
-    return step_times(ends, warmup)
-
-
-def time_fit(gan, dataset, warmup, steps, per_call=1, verbose=0):
-    timer = StepTimer()
-    with contextlib.redirect_stdout(io.StringIO()):
-        gan.fit(dataset, epochs=1, steps_per_epoch=(warmup + steps + 1) * per_call,
-                verbose=verbose, callbacks=[timer])
-    return step_times(timer.ends, warmup, per_call)
 
 
 def main(argv=None):

@@ -105,3 +105,49 @@ def test_sigkill_mid_epoch_then_the_same_command_ends_as_if_uninterrupted(tmp_pa
     for key in resumed.files:  # every weight, and all 4 epochs' d_loss
         np.testing.assert_array_equal(resumed[key], uninterrupted[key],
                                       err_msg=key)
+
+
+@pytest.mark.slow
+def test_a_lab_killed_mid_training_resumes_with_the_same_command(tmp_path):
+    """``python -m units.unit4_gan --resume --deterministic``, killed once its
+    first epoch is backed up, run again: the exported generator is the one of
+    an uninterrupted run."""
+    import tensorflow as tf
+
+    def command(export):
+        return [sys.executable, "-m", "units.unit4_gan", "--exercise", "dcgan",
+                "--epochs", "4", "--train-size", "640", "--batch-size", "64",
+                "--resume", "--deterministic", "--verbose", "0",
+                "--out", str(tmp_path / "out"), "--export", str(export)]
+
+    env = _env(KERAS_HOME=str(tmp_path / "keras_home"))
+    backup = tmp_path / "checkpoints" / "unit4_gan" / "dcgan" / "fit_1"
+    proc = subprocess.Popen(command(tmp_path / "resumed"), env=env, cwd=tmp_path,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        deadline = time.time() + 600
+        while not (backup / "metadata.json").exists():
+            assert proc.poll() is None, proc.communicate()[1].decode()[-3000:]
+            assert time.time() < deadline
+            time.sleep(0.05)
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    with open(backup / "metadata.json") as f:
+        assert 1 <= json.load(f)["epoch"] < 4
+
+    for export in ("resumed", "straight"):
+        if export == "straight":  # an uninterrupted run of the same command
+            assert not (tmp_path / "checkpoints" / "unit4_gan" / "dcgan").exists()
+        run = subprocess.run(command(tmp_path / export), env=env, cwd=tmp_path,
+                             capture_output=True, text=True, timeout=900)
+        assert run.returncode == 0, run.stderr[-3000:]
+        with open(tmp_path / "out" / "summary.json") as f:
+            assert json.load(f)["epochs trained"] == 4  # the full history
+    z = tf.constant(np.random.default_rng(0).normal(size=(8, 64)).astype("float32"))
+    loaded = [tf.saved_model.load(str(tmp_path / n)) for n in ("resumed", "straight")]
+    np.testing.assert_array_equal(loaded[0].serve(z).numpy(),
+                                  loaded[1].serve(z).numpy())

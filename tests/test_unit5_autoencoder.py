@@ -169,3 +169,17 @@ def test_cvae_uses_the_label_more_with_less_latent_room(run_lab):
     # measured: 99.3% (2), 91.0% (4), 72.7% (8), 39.1% (16)
     assert by_size["2"] > 0.95
     assert by_size["2"] > by_size["8"] > by_size["16"]
+
+
+def test_vae_exercise_trains_on_two_replicas_with_distribute_mirrored(
+        run_lab, tmp_path, capsys):
+    import tensorflow as tf
+
+    export = tmp_path / "vae_model"
+    summary, _ = run_lab("unit5_autoencoder", "--exercise", "vae", *TINY,
+                         "--distribute", "mirrored", "--export", str(export))
+    assert "(2 replica(s), MirroredStrategy)" in capsys.readouterr().out
+    assert summary["test_elbo"] < 0 and summary["train_elbo"] < 0
+    loaded = tf.saved_model.load(str(export))
+    assert loaded.sample(tf.constant(2), tf.constant([1, 2])).numpy().shape == (
+        2, 28, 28, 1)

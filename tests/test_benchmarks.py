@@ -1,0 +1,24 @@
+"""The benchmark scripts run (tiny settings; their figures are in
+benchmarks/README.md)."""
+
+import os
+import sys
+
+import pytest
+
+BENCHMARKS = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                          "benchmarks")
+
+
+@pytest.mark.slow
+def test_precision_xla_benchmark_reports_every_variant(monkeypatch, capsys):
+    monkeypatch.syspath_prepend(BENCHMARKS)
+    import precision_xla
+
+    results = precision_xla.main(["--models", "vae", "--steps", "2", "--warmup", "1",
+                                  "--rounds", "1", "--batch-size", "8"])
+    assert list(results) == ["vae"] and len(results["vae"]) == 8
+    assert all(v > 0 for v in results["vae"].values())
+    text = capsys.readouterr().out
+    assert "mixed_bfloat16" in text and "speed-up x1.00" in text
+    sys.modules.pop("precision_xla", None)
