@@ -194,10 +194,12 @@ class Lab:
         args.strategy = distribute.strategy(args.distribute)
         chief = distribute.is_chief(args.strategy)
         backup_root = os.path.join("checkpoints", self.name, args.exercise)
-        if not chief:  # other workers train in step but keep no files
+        if not chief:  # other workers train in step but keep no outputs; their
+            # backups must outlive a crash too, beside the chief's
             worker = tempfile.mkdtemp(prefix=f"{self.name}_worker_")
             out, args.export = os.path.join(worker, "out"), None
-            backup_root = os.path.join(worker, "checkpoints")
+            resolver = args.strategy.cluster_resolver
+            backup_root += f".{resolver.task_type}{resolver.task_id}"
         args.backup = Backups(backup_root if args.resume else None)
         os.makedirs(out, exist_ok=True)
         print(f"== {self.name} / {args.exercise} ==  outputs: {out}"

@@ -252,3 +252,26 @@ def test_label_smoothing_is_refused_for_score_losses(loss):
 def test_negative_gradient_penalty_weight_is_refused():
     with pytest.raises(ValueError, match="gradient_penalty_weight"):
         compile_gan(make_gan(), gradient_penalty_weight=-1.0)
+
+
+def test_save_is_atomic(tmp_path, monkeypatch):
+    model = make_gan()
+    compile_gan(model)
+    path = tmp_path / "gan.keras"
+    model.save(path)
+    good = path.read_bytes()
+
+    def crash(self, filepath, *args, **kwargs):
+        with open(filepath, "wb") as f:
+            f.write(b"half a zip")
+        raise OSError("killed while saving")
+
+    monkeypatch.setattr(keras.Model, "save", crash)
+    with pytest.raises(OSError, match="killed while saving"):
+        model.save(path)
+    assert path.read_bytes() == good
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["gan.keras"]
+    monkeypatch.undo()
+    with pytest.raises(FileExistsError, match="overwrite=False"):
+        model.save(path, overwrite=False)
+    assert keras.models.load_model(path).latent_dim == model.latent_dim

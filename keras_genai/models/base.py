@@ -1,12 +1,15 @@
 """What every model in `keras_genai.models` shares: randomness that differs per
-replica, loss scaling under a distribution strategy, a compile config that survives
-``.keras`` round trips with every optimizer, a NaN guard in ``fit`` and atomic
-SavedModel exports.
+replica, loss scaling under a distribution strategy (and loss-scaled optimizers
+under ``mixed_float16``), a compile config that survives ``.keras`` round trips
+with every optimizer, a NaN guard in ``fit``, resumable ``fit`` with a
+`TrainingBackup`, XLA refused with a reason where it cannot work, and atomic
+``.keras`` saves and SavedModel exports.
 
 Subclasses implement ``train_step`` / ``test_step``, ``compile`` (calling
 `GenerativeModel._finish_compile`), ``get_config`` and ``_export_endpoints``.
 """
 
+import os
 import warnings
 
 import keras
@@ -19,6 +22,7 @@ from keras_genai.callbacks import TrainingBackup
 from keras_genai.utils.checks import check_choice
 from keras_genai.utils.checks import check_positive_int
 from keras_genai.utils.io import atomic_directory
+from keras_genai.utils.io import atomic_file
 from keras_genai.utils.xla import jit_blockers
 
 
@@ -494,7 +498,27 @@ class GenerativeModel(keras.Model):
                 config[key] = keras.saving.deserialize_keras_object(config[key])
         return cls(**config)
 
-    # -- export -----------------------------------------------------------------
+    # -- saving and export -------------------------------------------------------
+
+    def save(self, filepath, overwrite=True, **kwargs):
+        """`keras.Model.save`, written atomically.
+
+        The ``.keras`` file is written beside ``filepath`` under a temporary
+        name and renamed into place, so a crash while saving leaves the
+        previous file (or none) at ``filepath``, never a truncated one.
+
+        Args:
+            filepath: the ``.keras`` file to write.
+            overwrite: replace an existing file (else raise).
+            **kwargs: passed to `keras.Model.save`.
+        """
+        filepath = os.fspath(filepath)
+        if not overwrite and os.path.exists(filepath):
+            raise FileExistsError(f"{filepath!r} exists and overwrite=False. "
+                                  f"Received: filepath={filepath!r}")
+        with atomic_file(filepath) as tmp:
+            super().save(tmp, overwrite=True, **kwargs)
+
 
     def _export_resources(self):
         """Returns the layers whose variables the SavedModel keeps."""
@@ -504,6 +528,8 @@ class GenerativeModel(keras.Model):
         """Returns ``[(name, fn, input_signature), ...]``; the first one is the
         default serving endpoint."""
         raise NotImplementedError
+
+    # -- export -----------------------------------------------------------------
 
     def export(self, filepath, format="tf_saved_model", verbose=False):
         """Writes a TensorFlow SavedModel with this model's endpoints.
