@@ -28,9 +28,9 @@ The checks:
   networks compute in 16 bits, every variable stays float32, every optimizer is
   loss-scaled exactly under float16, ``fit`` updates with finite losses, and the
   model's outputs and export endpoints are float32.
-* `check_determinism`: `keras_genai.utils.set_seed` with the same seed gives
-  bit-identical weights after training; another seed gives other weights.
-* `check_resume`: a run interrupted after 2 of 3 epochs and restarted with a
+* `check_determinism_and_resume`: `keras_genai.utils.set_seed` with the same
+  seed gives bit-identical weights after training, another seed other weights;
+  a run interrupted after 2 of 3 epochs and restarted with a
   `keras_genai.callbacks.TrainingBackup` (and another global seed, so nothing is
   left to chance) ends bit-identical to an uninterrupted run: weights, every
   optimizer's iterations and the seed generator's state.
@@ -376,19 +376,15 @@ def _train_with_seed(spec, seed, epochs=1, callbacks=()):
     return model
 
 
-def check_determinism(spec, tmp_path, strategy):
-    from tensorflow.python.framework import config as tf_config
+class _Snapshots(keras.callbacks.Callback):
+    """Keeps every weight after each epoch."""
 
-    before = tf_config.is_op_determinism_enabled()
-    try:
-        a, b, c = (_weights(_train_with_seed(spec, s)) for s in (1, 1, 2))
-    finally:
-        (tf_config.enable_op_determinism if before
-         else tf_config.disable_op_determinism)()
-    for x, y in zip(a, b):
-        np.testing.assert_array_equal(x, y, err_msg="same seed, different weights")
-    assert any(not np.array_equal(x, z) for x, z in zip(a, c)), (
-        "a different seed gave the same weights")
+    def __init__(self):
+        super().__init__()
+        self.weights = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.weights.append(_weights(self.model))
 
 
 class _Interrupt(keras.callbacks.Callback):
@@ -404,24 +400,40 @@ class _Interrupt(keras.callbacks.Callback):
             raise KeyboardInterrupt("interrupted")
 
 
-def check_resume(spec, tmp_path, strategy):
+def check_determinism_and_resume(spec, tmp_path, strategy):
+    """Four short trainings under `set_seed(seed, deterministic=True)`:
+
+    1. seed 1, 3 epochs, uninterrupted (weights kept after every epoch);
+    2. seed 1 again with a `TrainingBackup`, interrupted before epoch 3: its
+       weights after 2 epochs are bit-identical to run 1's;
+    3. seed 2, 1 epoch: other weights than run 1's after 1 epoch;
+    4. seed 7 with run 2's backup: it resumes at epoch 3 and ends bit-identical
+       to run 1 (weights, every optimizer's iterations, the seed generator), so
+       the backup restored everything the seed would otherwise have decided.
+    """
     from tensorflow.python.framework import config as tf_config
 
     from keras_genai.callbacks import TrainingBackup
 
     before = tf_config.is_op_determinism_enabled()
     backup = TrainingBackup(tmp_path / "backup")
+    straight, interrupted, other = _Snapshots(), _Snapshots(), _Snapshots()
     try:
-        uninterrupted = _train_with_seed(spec, 1, epochs=3)
+        uninterrupted = _train_with_seed(spec, 1, epochs=3, callbacks=[straight])
         with pytest.raises(KeyboardInterrupt):
-            _train_with_seed(spec, 1, epochs=3, callbacks=[backup, _Interrupt(2)])
-        assert backup.saved_epoch() == 2
-        # Another seed: everything the backup does not restore would differ.
+            _train_with_seed(spec, 1, epochs=3,
+                             callbacks=[backup, interrupted, _Interrupt(2)])
+        _train_with_seed(spec, 2, epochs=1, callbacks=[other])
         resumed = _train_with_seed(spec, 7, epochs=3, callbacks=[backup])
     finally:
         (tf_config.enable_op_determinism if before
          else tf_config.disable_op_determinism)()
-    assert backup.restored_epoch == 2
+    for a, b in zip(straight.weights[1], interrupted.weights[1]):
+        np.testing.assert_array_equal(b, a, err_msg="same seed, different weights")
+    assert any(not np.array_equal(a, c)
+               for a, c in zip(straight.weights[0], other.weights[0])), (
+        "a different seed gave the same weights")
+    assert backup.saved_epoch() is None and backup.restored_epoch == 2
     assert not (tmp_path / "backup").exists(), "the backup outlived the finished fit"
     for name in spec.optimizers:
         assert _iterations(resumed, name) == _iterations(uninterrupted, name), name
@@ -449,7 +461,7 @@ def check_xla(spec, tmp_path, strategy):
 
 CHECKS = [check_fit, check_mirrored, check_save_load_fresh_process, check_export,
           check_bad_arguments, check_nan_guard, check_mixed_precision,
-          check_determinism, check_resume, check_xla]
+          check_determinism_and_resume, check_xla]
 
 
 def check_id(check):

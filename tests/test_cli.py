@@ -138,14 +138,24 @@ def _training_lab(crash_in_fit=None):
     return lab, seen
 
 
-def test_distribute_runs_the_exercise_in_the_strategy_scope(tmp_path):
+def test_distribute_runs_the_exercise_in_the_strategy_scope(
+        tmp_path, monkeypatch, mirrored_strategy):
     import tensorflow as tf
 
+    from keras_genai import distribute
+
+    # One MirroredStrategy per test process: collective ops of a second one
+    # collide with the first's (the strategies themselves: test_distribute.py).
+    asked = []
+    real = distribute.strategy
+    monkeypatch.setattr(distribute, "strategy", lambda kind: asked.append(kind) or (
+        mirrored_strategy if kind == "mirrored" else real(kind)))
     lab, seen = _training_lab()
     lab.main(["--out", str(tmp_path / "a"), "--distribute", "mirrored"])
-    assert isinstance(seen["strategy"], tf.distribute.MirroredStrategy)
-    assert seen["strategy"].num_replicas_in_sync == 2  # conftest's 2 CPUs
+    assert seen["strategy"] is mirrored_strategy
+    assert seen["iterations"] == [6, 6]  # 3 epochs x 2 global batches of 8
     lab.main(["--out", str(tmp_path / "b")])  # auto: no GPU here
+    assert asked == ["mirrored", "auto"]
     assert seen["strategy"] is tf.distribute.get_strategy()
     with pytest.raises(SystemExit):
         lab.main(["--distribute", "tpu"])

@@ -172,8 +172,14 @@ def test_cvae_uses_the_label_more_with_less_latent_room(run_lab):
 
 
 def test_vae_exercise_trains_on_two_replicas_with_distribute_mirrored(
-        run_lab, tmp_path, capsys):
+        run_lab, tmp_path, capsys, monkeypatch, mirrored_strategy):
     import tensorflow as tf
+
+    from keras_genai import distribute
+
+    # The session's MirroredStrategy over the 2 logical CPUs: a second one in
+    # the same process would collide with its collective ops.
+    monkeypatch.setattr(distribute, "strategy", lambda kind: mirrored_strategy)
 
     export = tmp_path / "vae_model"
     summary, _ = run_lab("unit5_autoencoder", "--exercise", "vae", *TINY,
