@@ -363,6 +363,22 @@ def check_mixed_precision(spec, tmp_path, strategy):
             served = endpoints[name](*[tf.constant(a) for a in args])
             assert all(t.dtype == tf.float32 for t in tf.nest.flatten(served)), (
                 f"{policy}: endpoint {name} returns {served.dtype}")
+        if policy == "mixed_float16":  # the loss scales survive a round trip
+            path = tmp_path / "mixed.keras"
+            model.save(path)
+            with warnings.catch_warnings(record=True) as caught:
+                warnings.simplefilter("always")
+                loaded = keras.models.load_model(path)
+            assert not [w for w in caught if "Skipping" in str(w.message)], (
+                [str(w.message) for w in caught])
+            for name in spec.optimizers:
+                a, b = getattr(model, name), getattr(loaded, name)
+                assert isinstance(b, keras.optimizers.LossScaleOptimizer), name
+                assert _iterations(loaded, name) == _iterations(model, name)
+                assert float(b.dynamic_scale) == float(a.dynamic_scale), name
+            np.testing.assert_allclose(
+                np.asarray(loaded(spec.inputs(), training=False)),
+                np.asarray(model(spec.inputs(), training=False)), rtol=1e-6)
 
 
 def _train_with_seed(spec, seed, epochs=1, callbacks=()):

@@ -457,7 +457,9 @@ class GenerativeModel(keras.Model):
             **kwargs: `keras.Model.compile` arguments (``steps_per_execution``,
                 ``jit_compile``, ``run_eagerly``).
         """
-        super().compile(**kwargs)
+        # Keras would wrap its own (unused) default optimizer for float16; the
+        # model wraps the optimizers it uses below.
+        super().compile(**{"auto_scale_loss": False, **kwargs})
         float16 = uses_float16(self)
         for attr, (optimizer, variables) in optimizers.items():
             if float16 and not isinstance(optimizer,
@@ -519,7 +521,6 @@ class GenerativeModel(keras.Model):
         with atomic_file(filepath) as tmp:
             super().save(tmp, overwrite=True, **kwargs)
 
-
     def _export_resources(self):
         """Returns the layers whose variables the SavedModel keeps."""
         return [self]
@@ -528,8 +529,6 @@ class GenerativeModel(keras.Model):
         """Returns ``[(name, fn, input_signature), ...]``; the first one is the
         default serving endpoint."""
         raise NotImplementedError
-
-    # -- export -----------------------------------------------------------------
 
     def export(self, filepath, format="tf_saved_model", verbose=False):
         """Writes a TensorFlow SavedModel with this model's endpoints.
