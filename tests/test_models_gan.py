@@ -187,7 +187,9 @@ WGAN_GP_SPEC = conformance.ModelSpec(**{
 
 
 @pytest.mark.parametrize("check", [conformance.check_fit, conformance.check_mirrored,
-                                   conformance.check_save_load_fresh_process],
+                                   conformance.check_save_load_fresh_process,
+                                   conformance.check_mixed_precision,
+                                   conformance.check_xla],
                          ids=conformance.check_id)
 def test_wgan_gp_conformance(check, tmp_path, mirrored_strategy):
     """The gradient penalty's interpolation weights differ per replica and the
