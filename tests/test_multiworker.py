@@ -10,7 +10,6 @@ import sys
 import textwrap
 
 import numpy as np
-import pytest
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 LEARNING_RATE = 1e-3
@@ -43,9 +42,8 @@ _WORKER = textwrap.dedent("""
         vae = models.VAE(builders.dense_encoder((8, 8, 1), 4, (16,), variational=True),
                          builders.dense_decoder((8, 8, 1), 4, (16,)), seed=2)
         vae.compile(optimizer=keras.optimizers.Adam(lr))
-    logs = {}
-    logs["gan"] = gan.fit(dataset(images), epochs=1, verbose=0).history
-    logs["vae"] = vae.fit(dataset((images + 1) / 2), epochs=1, verbose=0).history
+    gan.fit(dataset(images), epochs=1, verbose=0)
+    vae.fit(dataset((images + 1) / 2), epochs=1, verbose=0)
     arrays = {f"gan_{i}": v.numpy() for i, v in enumerate(gan.weights)}
     arrays.update({f"vae_{i}": v.numpy() for i, v in enumerate(vae.weights)})
     arrays["replicas"] = np.array(strat.num_replicas_in_sync)
@@ -54,7 +52,6 @@ _WORKER = textwrap.dedent("""
                                      int(gan.g_optimizer.iterations.numpy()),
                                      int(vae.optimizer.iterations.numpy())])
     np.savez(out, **arrays)
-    print(json.dumps(logs) if False else "done")
 """)
 
 
@@ -116,7 +113,6 @@ def test_two_workers_match_one_process(tmp_path):
         np.testing.assert_array_equal(arrays["iterations"], [3, 3, 3])
     weights = sorted(k for k in one.files if k.startswith(("gan_", "vae_")))
     assert weights and set(weights) <= set(w0.files)
-    changed = 0
     for key in weights:
         np.testing.assert_array_equal(w0[key], w1[key],
                                       err_msg=f"{key} differs between the workers")
@@ -125,5 +121,3 @@ def test_two_workers_match_one_process(tmp_path):
         np.testing.assert_allclose(w0[key], one[key], rtol=1e-4,
                                    atol=0.01 * LEARNING_RATE,
                                    err_msg=f"{key}: 2 workers != 1 process")
-        changed += 1
-    assert changed == len(weights)
