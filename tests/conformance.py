@@ -37,6 +37,7 @@ The checks:
 * `check_xla`: ``jit_compile=True`` is honoured and ``fit`` trains under XLA.
 """
 
+import contextlib
 import dataclasses
 import json
 import os
@@ -213,13 +214,25 @@ _LOAD_SCRIPT = textwrap.dedent("""
 """)
 
 
-def _run_python(code, *args):
+def python_env(**overrides):
+    """The environment of a child Python process that imports keras_genai from
+    this checkout: ``os.environ`` with the repository on ``PYTHONPATH``, then
+    ``overrides`` (a value of ``None`` removes the variable)."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(
         p for p in (REPO_ROOT, env.get("PYTHONPATH")) if p)
+    for key, value in overrides.items():
+        if value is None:
+            env.pop(key, None)
+        else:
+            env[key] = value
+    return env
+
+
+def _run_python(code, *args):
     proc = subprocess.run([sys.executable, "-c", code, *map(str, args)],
-                          capture_output=True, text=True, env=env, timeout=600,
-                          cwd=REPO_ROOT)
+                          capture_output=True, text=True, env=python_env(),
+                          timeout=600, cwd=REPO_ROOT)
     assert proc.returncode == 0, proc.stderr[-4000:]
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
@@ -324,6 +337,17 @@ def _weights(model):
     return [v.numpy() for v in model.weights]
 
 
+def _fit_updates(model, spec):
+    """Fits one epoch of 2 batches, checks every logged value is finite, and
+    returns whether any weight changed."""
+    before = _weights(model)
+    history = model.fit(_dataset(spec, repeat_batches=2), epochs=1, verbose=0)
+    for key, values in history.history.items():
+        assert np.all(np.isfinite(values)), (key, values)
+    return any(not np.array_equal(a, v.numpy())
+               for a, v in zip(before, model.weights))
+
+
 def check_mixed_precision(spec, tmp_path, strategy):
     for policy in ("mixed_bfloat16", "mixed_float16"):
         previous = keras.config.dtype_policy()
@@ -342,20 +366,12 @@ def check_mixed_precision(spec, tmp_path, strategy):
         for name in spec.optimizers:  # float16 gradients need loss scaling
             scaled = isinstance(getattr(model, name), keras.optimizers.LossScaleOptimizer)
             assert scaled == (policy == "mixed_float16"), (policy, name)
-        before = _weights(model)
         # Under float16 the loss scale starts at 2**15 and halves on every step
         # whose gradients overflow, skipping it (a VAE's summed pixel loss
         # overflows ~10 times): train until the first update is applied.
-        for _ in range(1 if half == "bfloat16" else 12):
-            history = model.fit(_dataset(spec, repeat_batches=2), epochs=1,
-                                verbose=0)
-            for key, values in history.history.items():
-                assert np.all(np.isfinite(values)), (policy, key, values)
-            if any(not np.array_equal(a, v.numpy())
-                   for a, v in zip(before, model.weights)):
-                break
-        else:
-            raise AssertionError(f"{policy}: no update")
+        attempts = 1 if half == "bfloat16" else 12
+        assert any(_fit_updates(model, spec) for _ in range(attempts)), (
+            f"{policy}: no update")
         outputs = model(spec.inputs(), training=False)
         assert all(t.dtype == "float32" for t in tf.nest.flatten(outputs)), policy
         endpoints = {name: fn for name, fn, _ in model._export_endpoints()}
@@ -379,6 +395,20 @@ def check_mixed_precision(spec, tmp_path, strategy):
             np.testing.assert_allclose(
                 np.asarray(loaded(spec.inputs(), training=False)),
                 np.asarray(model(spec.inputs(), training=False)), rtol=1e-6)
+
+
+@contextlib.contextmanager
+def op_determinism_restored():
+    """Puts TensorFlow's op determinism back as it was when the block ends
+    (`keras_genai.utils.set_seed` switches it for the whole process)."""
+    from tensorflow.python.framework import config as tf_config
+
+    before = tf_config.is_op_determinism_enabled()
+    try:
+        yield
+    finally:
+        (tf_config.enable_op_determinism if before
+         else tf_config.disable_op_determinism)()
 
 
 def _train_with_seed(spec, seed, epochs=1, callbacks=()):
@@ -427,23 +457,17 @@ def check_determinism_and_resume(spec, tmp_path, strategy):
        to run 1 (weights, every optimizer's iterations, the seed generator), so
        the backup restored everything the seed would otherwise have decided.
     """
-    from tensorflow.python.framework import config as tf_config
-
     from keras_genai.callbacks import TrainingBackup
 
-    before = tf_config.is_op_determinism_enabled()
     backup = TrainingBackup(tmp_path / "backup")
     straight, interrupted, other = _Snapshots(), _Snapshots(), _Snapshots()
-    try:
+    with op_determinism_restored():
         uninterrupted = _train_with_seed(spec, 1, epochs=3, callbacks=[straight])
         with pytest.raises(KeyboardInterrupt):
             _train_with_seed(spec, 1, epochs=3,
                              callbacks=[backup, interrupted, _Interrupt(2)])
         _train_with_seed(spec, 2, epochs=1, callbacks=[other])
         resumed = _train_with_seed(spec, 7, epochs=3, callbacks=[backup])
-    finally:
-        (tf_config.enable_op_determinism if before
-         else tf_config.disable_op_determinism)()
     for a, b in zip(straight.weights[1], interrupted.weights[1]):
         np.testing.assert_array_equal(b, a, err_msg="same seed, different weights")
     assert any(not np.array_equal(a, c)
@@ -467,12 +491,7 @@ def check_xla(spec, tmp_path, strategy):
         warnings.simplefilter("always")
         model.jit_compile = True
     assert model.jit_compile, [str(w.message) for w in caught]
-    before = _weights(model)
-    history = model.fit(_dataset(spec, repeat_batches=2), epochs=1, verbose=0)
-    for key, values in history.history.items():
-        assert np.all(np.isfinite(values)), (key, values)
-    assert any(not np.array_equal(a, v.numpy())
-               for a, v in zip(before, model.weights)), "no update under XLA"
+    assert _fit_updates(model, spec), "no update under XLA"
 
 
 CHECKS = [check_fit, check_mirrored, check_save_load_fresh_process, check_export,

@@ -42,6 +42,20 @@ def mirrored_strategy():
     return tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
 
 
+@pytest.fixture
+def op_determinism_off():
+    """Turns TensorFlow's op determinism off for the test and puts it back as
+    it was afterwards (`keras_genai.utils.set_seed` switches it for the whole
+    process)."""
+    from tensorflow.python.framework import config as tf_config
+
+    from conformance import op_determinism_restored
+
+    with op_determinism_restored():
+        tf_config.disable_op_determinism()
+        yield
+
+
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 

@@ -179,15 +179,11 @@ def test_resume_skips_finished_fits_and_continues_the_interrupted_one(
     assert not (tmp_path / "checkpoints" / "demo" / "train").exists()
 
 
-def test_deterministic_turns_op_determinism_on(tmp_path):
+def test_deterministic_turns_op_determinism_on(tmp_path, op_determinism_off):
     from keras_genai.utils import is_deterministic
-    from keras_genai.utils import set_seed
 
     lab, _ = _lab(tmp_path)
-    try:
-        lab.main(["--out", str(tmp_path / "a"), "--deterministic"])
-        assert is_deterministic()
-        lab.main(["--out", str(tmp_path / "a")])
-        assert not is_deterministic()
-    finally:
-        set_seed(0, deterministic=False)
+    lab.main(["--out", str(tmp_path / "a"), "--deterministic"])
+    assert is_deterministic()
+    lab.main(["--out", str(tmp_path / "a")])
+    assert not is_deterministic()

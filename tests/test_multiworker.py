@@ -3,7 +3,6 @@
 global batch: the DCGAN and the VAE."""
 
 import json
-import os
 import socket
 import subprocess
 import sys
@@ -11,7 +10,9 @@ import textwrap
 
 import numpy as np
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from conformance import REPO_ROOT
+from conformance import python_env
+
 LEARNING_RATE = 1e-3
 
 # argv: kind ("multiworker" or "default"), output .npz. The strategy is created
@@ -67,13 +68,9 @@ def _free_ports(n):
 
 
 def _env(tf_config=None):
-    env = {k: v for k, v in os.environ.items() if k != "TF_CONFIG"}
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (REPO_ROOT, env.get("PYTHONPATH"))
-                                        if p)
-    env["CUDA_VISIBLE_DEVICES"] = ""  # one CPU device per worker
-    if tf_config is not None:
-        env["TF_CONFIG"] = json.dumps(tf_config)
-    return env
+    return python_env(
+        CUDA_VISIBLE_DEVICES="",  # one CPU device per worker
+        TF_CONFIG=None if tf_config is None else json.dumps(tf_config))
 
 
 def _command(kind, out):

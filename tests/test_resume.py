@@ -12,7 +12,8 @@ import time
 import numpy as np
 import pytest
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from conformance import REPO_ROOT
+from conformance import python_env
 
 # One command: train a small DCGAN (two optimizers, a seed generator, dropout
 # in D, a dataset reshuffled every epoch) for 4 epochs with a TrainingBackup.
@@ -58,17 +59,10 @@ def _command(tmp_path, name):
             str(tmp_path / f"{name}.npz")]
 
 
-def _env(**extra):
-    env = dict(os.environ, **extra)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (REPO_ROOT, env.get("PYTHONPATH"))
-                                        if p)
-    return env
-
-
 def test_sigkill_mid_epoch_then_the_same_command_ends_as_if_uninterrupted(tmp_path):
     pause = tmp_path / "paused"
     command = _command(tmp_path, "resumed")
-    env = _env(PAUSE_FILE=str(pause))
+    env = python_env(PAUSE_FILE=str(pause))
     proc = subprocess.Popen(command, env=env, cwd=REPO_ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     try:
@@ -93,7 +87,7 @@ def test_sigkill_mid_epoch_then_the_same_command_ends_as_if_uninterrupted(tmp_pa
     assert "restored_epoch 2" in again.stdout
     assert not (tmp_path / "backup_resumed").exists()
 
-    straight = subprocess.run(_command(tmp_path, "straight"), env=_env(),
+    straight = subprocess.run(_command(tmp_path, "straight"), env=python_env(),
                               cwd=REPO_ROOT, capture_output=True, text=True,
                               timeout=600)
     assert straight.returncode == 0, straight.stderr[-3000:]
@@ -120,7 +114,7 @@ def test_a_lab_killed_mid_training_resumes_with_the_same_command(tmp_path):
                 "--resume", "--deterministic", "--verbose", "0",
                 "--out", str(tmp_path / "out"), "--export", str(export)]
 
-    env = _env(KERAS_HOME=str(tmp_path / "keras_home"))
+    env = python_env(KERAS_HOME=str(tmp_path / "keras_home"))
     backup = tmp_path / "checkpoints" / "unit4_gan" / "dcgan" / "fit_1"
     proc = subprocess.Popen(command(tmp_path / "resumed"), env=env, cwd=tmp_path,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)

@@ -8,14 +8,7 @@ from keras_genai.utils import is_deterministic
 from keras_genai.utils import set_seed
 
 
-@pytest.fixture
-def restore_determinism():
-    before = is_deterministic()
-    yield
-    set_seed(0, deterministic=before)
-
-
-def test_same_seed_same_numbers_different_seed_different(restore_determinism):
+def test_same_seed_same_numbers_different_seed_different(op_determinism_off):
     def draw(seed):
         set_seed(seed)
         layer = keras.layers.Dense(3)
@@ -29,7 +22,7 @@ def test_same_seed_same_numbers_different_seed_different(restore_determinism):
         assert not np.array_equal(x, z)
 
 
-def test_deterministic_switches_op_determinism(restore_determinism):
+def test_deterministic_switches_op_determinism(op_determinism_off):
     assert set_seed(3, deterministic=True) == 3
     assert is_deterministic()
     set_seed(3, deterministic=False)
@@ -41,6 +34,6 @@ def test_deterministic_switches_op_determinism(restore_determinism):
     (dict(seed=True), TypeError, "seed=True"),
     (dict(seed=0, deterministic="yes"), TypeError, "deterministic='yes'"),
 ])
-def test_bad_arguments(kwargs, error, match, restore_determinism):
+def test_bad_arguments(kwargs, error, match, op_determinism_off):
     with pytest.raises(error, match=match):
         set_seed(**kwargs)

@@ -9,25 +9,14 @@ from keras_genai.utils import jit_blockers
 from keras_genai.utils import set_seed
 
 
-@pytest.fixture
-def determinism_off():
-    from tensorflow.python.framework import config as tf_config
-
-    before = tf_config.is_op_determinism_enabled()
-    tf_config.disable_op_determinism()
-    yield
-    if before:
-        tf_config.enable_op_determinism()
-
-
-def test_blockers_name_string_layers_and_nothing_for_convolutions(determinism_off):
+def test_blockers_name_string_layers_and_nothing_for_convolutions(op_determinism_off):
     assert jit_blockers(builders.dcgan_generator(8, (8, 8, 1), filters=(4,))) == []
     reasons = jit_blockers(builders.text_encoder(["a", "b"], sequence_length=2,
                                                  embedding_dim=4))
     assert any("'tokenize' (TextVectorization)" in r for r in reasons), reasons
 
 
-def test_determinism_turns_xla_off_with_a_warning(determinism_off):
+def test_determinism_turns_xla_off_with_a_warning(op_determinism_off):
     model = GAN(builders.dcgan_generator(8, (8, 8, 1), filters=(4,)),
                 builders.dcgan_discriminator((8, 8, 1), filters=(4,)), latent_dim=8)
     set_seed(0, deterministic=True)
