@@ -128,13 +128,11 @@ def is_chief(strat=None):
     """
     strat = strat or tf.distribute.get_strategy()
     resolver = getattr(strat, "cluster_resolver", None)
-    if resolver is None or not resolver.cluster_spec().as_dict():
+    cluster = resolver.cluster_spec().as_dict() if resolver is not None else {}
+    if not cluster or resolver.task_type == "chief":
         return True
-    task_type, task_id = resolver.task_type, resolver.task_id
-    if task_type == "chief":
-        return True
-    has_chief = "chief" in resolver.cluster_spec().as_dict()
-    return task_type == "worker" and task_id == 0 and not has_chief
+    return (resolver.task_type == "worker" and resolver.task_id == 0
+            and "chief" not in cluster)
 
 
 def per_replica_batch_size(global_batch_size, strat=None):
