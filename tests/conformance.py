@@ -1,4 +1,4 @@
-"""The model contract of DESIGN.md as reusable checks.
+"""The model contract as reusable checks.
 
 Every class in `keras_genai.models` describes itself with a `ModelSpec` and runs
 every check in `CHECKS`:
@@ -16,11 +16,15 @@ The checks:
 * `check_mirrored`: one step under ``MirroredStrategy`` on 2 logical CPUs gives the
   weights and logged values of one step on one device on the same global batch and
   noise; the two replicas draw different noise.
-* `check_save_load_fresh_process`: a ``.keras`` file loads in a fresh Python process
-  with identical outputs and every optimizer's state (iterations and slots), and
-  trains on.
+* `check_save_load_fresh_process`: a ``.keras`` file loads in another Python
+  process, which never saw the model, with identical outputs and every
+  optimizer's state (iterations and slots), and trains on.
 * `check_export`: ``model.export`` gives a SavedModel that a process which cannot
   import keras_genai serves with the model's outputs.
+
+  Both run their other process through `_Child`: one process per script and
+  test worker serves every model, so Python and TensorFlow start twice per
+  worker instead of twice per model.
 * `check_bad_arguments`: bad arguments raise ``ValueError`` / ``TypeError`` naming
   the argument.
 * `check_nan_guard`: a non-finite loss stops ``fit`` with a warning naming the key.
@@ -37,12 +41,15 @@ The checks:
 * `check_xla`: ``jit_compile=True`` is honoured and ``fit`` trains under XLA.
 """
 
+import atexit
 import contextlib
 import dataclasses
 import json
 import os
+import select
 import subprocess
 import sys
+import tempfile
 import textwrap
 import warnings
 from typing import Any
@@ -113,13 +120,33 @@ def _iterations(model, optimizer_name):
     return int(getattr(model, optimizer_name).iterations.numpy())
 
 
+_TRAINED = {}
+
+
+def _trained(spec):
+    """A model of ``spec`` fitted for 2 epochs of 2 batches, made once per spec
+    and test worker for the checks that only read a trained model (`check_fit`,
+    `check_save_load_fresh_process`, `check_export`; none of them changes it).
+
+    Returns:
+        ``(model, built_before_fit, weights_before_fit, history)``; the weights
+        are ``{network attribute: [arrays]}``.
+    """
+    entry = _TRAINED.get(id(spec))
+    if entry is None or entry[0] is not spec:
+        model = spec.make_model()
+        built = model.built
+        spec.compile(model)
+        before = {n: [v.numpy() for v in _network_variables(model, n)]
+                  for n in spec.networks}
+        history = model.fit(_dataset(spec, repeat_batches=2), epochs=2, verbose=0)
+        entry = _TRAINED[id(spec)] = (spec, model, built, before, history.history)
+    return entry[1:]
+
+
 def check_fit(spec, tmp_path, strategy):
-    model = spec.make_model()
-    assert model.built, "the model must be built at construction (not by fit)"
-    spec.compile(model)
-    before = {n: [v.numpy() for v in _network_variables(model, n)]
-              for n in spec.networks}
-    history = model.fit(_dataset(spec, repeat_batches=2), epochs=2, verbose=0)
+    model, built, before, history = _trained(spec)
+    assert built, "the model must be built at construction (not by fit)"
     for name in spec.networks:
         after = _network_variables(model, name)
         unchanged = [v.path for v, b in zip(after, before[name])
@@ -135,11 +162,11 @@ def check_fit(spec, tmp_path, strategy):
     assert model.metrics, "the model must list its trackers in `metrics`"
     for metric in model.metrics:
         assert isinstance(metric, keras.metrics.Mean), metric
-    assert set(history.history) == {m.name for m in model.metrics}
-    for key, values in history.history.items():
+    assert set(history) == {m.name for m in model.metrics}
+    for key, values in history.items():
         assert len(values) == 2 and np.all(np.isfinite(values)), (key, values)
     for metric in model.metrics:  # the last log is the tracker's epoch mean
-        np.testing.assert_allclose(history.history[metric.name][-1],
+        np.testing.assert_allclose(history[metric.name][-1],
                                    float(metric.result()), rtol=1e-6)
 
 
@@ -186,31 +213,78 @@ def check_mirrored(spec, tmp_path, strategy):
         "both replicas drew the same noise")
 
 
+# The scripts that other Python processes run for the fresh-process checks. Each
+# defines ``run(argv) -> report`` (argv: strings) and is served by a `_Child`.
 _LOAD_SCRIPT = textwrap.dedent("""
-    import json, sys
     import numpy as np
     import keras
     import keras_genai  # registers the serializable classes
     import tensorflow as tf
-    model_path, arrays_path, optimizers = sys.argv[1], sys.argv[2], sys.argv[3].split(",")
-    model = keras.models.load_model(model_path)
-    arrays = np.load(arrays_path)
-    inputs = [arrays[k] for k in sorted(arrays.files) if k.startswith("inputs")]
-    out = np.asarray(model(inputs[0] if len(inputs) == 1 else inputs,
-                           training=False))
-    report = {"iterations_loaded": {n: int(getattr(model, n).iterations)
-                                    for n in optimizers},
-              "optimizer_state": {n: [float(np.abs(np.asarray(v)).sum())
-                                      for v in getattr(model, n).variables]
-                                  for n in optimizers}}
-    data = [arrays[k] for k in sorted(arrays.files) if k.startswith("data")]
-    ds = tf.data.Dataset.from_tensor_slices(tuple(data) if len(data) > 1 else data[0])
-    history = model.fit(ds.batch(int(arrays["batch_size"])), epochs=1, verbose=0)
-    report["iterations_after_fit"] = {n: int(getattr(model, n).iterations)
-                                      for n in optimizers}
-    report["finite"] = all(np.isfinite(v).all() for v in history.history.values())
-    np.save(sys.argv[4], out)
-    print(json.dumps(report))
+
+    def run(argv):
+        keras.backend.clear_session()  # nothing left from an earlier request
+        model_path, arrays_path, optimizers, out_path = argv
+        optimizers = optimizers.split(",")
+        model = keras.models.load_model(model_path)
+        arrays = np.load(arrays_path)
+        inputs = [arrays[k] for k in sorted(arrays.files) if k.startswith("inputs")]
+        out = np.asarray(model(inputs[0] if len(inputs) == 1 else inputs,
+                               training=False))
+        report = {"iterations_loaded": {n: int(getattr(model, n).iterations)
+                                        for n in optimizers},
+                  "optimizer_state": {n: [float(np.abs(np.asarray(v)).sum())
+                                          for v in getattr(model, n).variables]
+                                      for n in optimizers}}
+        data = [arrays[k] for k in sorted(arrays.files) if k.startswith("data")]
+        ds = tf.data.Dataset.from_tensor_slices(tuple(data) if len(data) > 1
+                                                else data[0])
+        history = model.fit(ds.batch(int(arrays["batch_size"])), epochs=1,
+                            verbose=0)
+        report["iterations_after_fit"] = {n: int(getattr(model, n).iterations)
+                                          for n in optimizers}
+        report["finite"] = all(np.isfinite(v).all()
+                               for v in history.history.values())
+        np.save(out_path, out)
+        return report
+""")
+
+# Served by a process in which importing keras_genai fails (`_Child`'s
+# ``block_keras_genai``): a SavedModel must need TensorFlow alone.
+_SERVE_SCRIPT = textwrap.dedent("""
+    import sys
+    import numpy as np
+    import tensorflow as tf
+
+    def run(argv):
+        model_path, args_path, endpoints, out_path = argv
+        loaded = tf.saved_model.load(model_path)
+        args = np.load(args_path)
+        outputs = {}
+        for name in endpoints.split(","):
+            values = [tf.constant(args[f"{name}__{i}"])
+                      for i in range(len([k for k in args.files
+                                          if k.startswith(name + "__")]))]
+            outputs[name] = np.asarray(getattr(loaded, name)(*values))
+        np.savez(out_path, **outputs)
+        return {"keras_genai_imported": bool(sys.modules.get("keras_genai"))}
+""")
+
+# The child's loop: one JSON line in (argv), one JSON line out ({"ok": report} or
+# {"error": traceback}); whatever the work prints goes to stderr.
+_CHILD_LOOP = textwrap.dedent("""
+    import json, sys, traceback
+    if sys.argv[2] == "block_keras_genai":
+        sys.modules["keras_genai"] = None  # importing keras_genai now fails
+    namespace = {}
+    exec(sys.argv[1], namespace)
+    replies, sys.stdout = sys.stdout, sys.stderr
+    for line in sys.stdin:
+        try:
+            reply = {"ok": namespace["run"](json.loads(line))}
+        except BaseException:
+            reply = {"error": traceback.format_exc()}
+        replies.write(json.dumps(reply) + "\\n")
+        replies.flush()
 """)
 
 
@@ -229,18 +303,67 @@ def python_env(**overrides):
     return env
 
 
-def _run_python(code, *args):
-    proc = subprocess.run([sys.executable, "-c", code, *map(str, args)],
-                          capture_output=True, text=True, env=python_env(),
-                          timeout=600, cwd=REPO_ROOT)
-    assert proc.returncode == 0, proc.stderr[-4000:]
-    return json.loads(proc.stdout.strip().splitlines()[-1])
+class _Child:
+    """Another Python process that runs one script's ``run(argv)`` per request.
+
+    Starting Python and TensorFlow takes seconds, so one child serves a script's
+    requests for the whole test run (each pytest-xdist worker has its own). It
+    never sees the test's objects: a request shares nothing with the test
+    process but the files named in ``argv``. A child that dies or hangs is
+    replaced at the next request.
+    """
+
+    _running = {}
+
+    def __init__(self, script, block_keras_genai=False):
+        self._log = tempfile.TemporaryFile(mode="w+")
+        self._proc = subprocess.Popen(
+            [sys.executable, "-c", _CHILD_LOOP, script,
+             "block_keras_genai" if block_keras_genai else "-"],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._log,
+            text=True, env=python_env(), cwd=REPO_ROOT)
+
+    @classmethod
+    def run(cls, script, *argv, block_keras_genai=False, timeout=600):
+        """Runs ``script``'s ``run(argv)`` in its child and returns the report."""
+        key = (script, block_keras_genai)
+        child = cls._running.get(key)
+        if child is None or child._proc.poll() is not None:
+            child = cls._running[key] = cls(script, block_keras_genai)
+        child._log.seek(0, os.SEEK_END)
+        start = child._log.tell()
+        child._proc.stdin.write(json.dumps([str(a) for a in argv]) + "\n")
+        child._proc.stdin.flush()
+        ready, _, _ = select.select([child._proc.stdout], [], [], timeout)
+        line = child._proc.stdout.readline() if ready else ""
+        reply = json.loads(line) if line else {"error": (
+            f"the child process died or took over {timeout} s")}
+        if "error" in reply:
+            child._log.seek(start)
+            log = child._log.read()[-4000:]
+            if not line:
+                child.close()
+            raise AssertionError(f"{reply['error']}\n{log}")
+        return reply["ok"]
+
+    def close(self):
+        if self._proc.poll() is None:
+            self._proc.kill()
+        self._proc.wait()
+        self._log.close()
+
+    @classmethod
+    def close_all(cls):
+        for child in cls._running.values():
+            child.close()
+        cls._running.clear()
+
+
+atexit.register(_Child.close_all)
 
 
 def check_save_load_fresh_process(spec, tmp_path, strategy):
-    model = spec.make_model()
-    spec.compile(model)
-    model.fit(_dataset(spec, repeat_batches=2), epochs=1, verbose=0)
+    model = _trained(spec)[0]
     iterations = {n: _iterations(model, n) for n in spec.optimizers}
     assert all(i > 0 for i in iterations.values()), iterations
     inputs = spec.inputs()
@@ -253,8 +376,8 @@ def check_save_load_fresh_process(spec, tmp_path, strategy):
     for i, a in enumerate(spec.data()):
         arrays[f"data{i}"] = a[:spec.batch_size]
     np.savez(tmp_path / "arrays.npz", **arrays)
-    report = _run_python(_LOAD_SCRIPT, path, tmp_path / "arrays.npz",
-                         ",".join(spec.optimizers), tmp_path / "out.npy")
+    report = _Child.run(_LOAD_SCRIPT, path, tmp_path / "arrays.npz",
+                        ",".join(spec.optimizers), tmp_path / "out.npy")
     np.testing.assert_allclose(np.load(tmp_path / "out.npy"), expected,
                                rtol=1e-6, atol=1e-6)
     assert report["iterations_loaded"] == iterations, report
@@ -265,34 +388,14 @@ def check_save_load_fresh_process(spec, tmp_path, strategy):
         np.testing.assert_allclose(report["optimizer_state"][name], state,
                                    rtol=1e-6, err_msg=f"{name} state not restored")
     # The fresh process trains one more step (one batch): each optimizer advances
-    # by its updates per step, the iterations of the 2-step fit above halved.
+    # by its updates per step, the iterations of `_trained`'s 4 steps over 4.
     assert report["iterations_after_fit"] == {
-        n: iterations[n] + iterations[n] // 2 for n in spec.optimizers}, report
+        n: iterations[n] + iterations[n] // 4 for n in spec.optimizers}, report
     assert report["finite"], report
 
 
-_SERVE_SCRIPT = textwrap.dedent("""
-    import json, sys
-    sys.modules["keras_genai"] = None  # importing keras_genai now fails
-    import numpy as np
-    import tensorflow as tf
-    loaded = tf.saved_model.load(sys.argv[1])
-    args = np.load(sys.argv[2])
-    outputs = {}
-    for name in sys.argv[3].split(","):
-        values = [tf.constant(args[f"{name}__{i}"])
-                  for i in range(len([k for k in args.files
-                                      if k.startswith(name + "__")]))]
-        outputs[name] = np.asarray(getattr(loaded, name)(*values))
-    np.savez(sys.argv[4], **outputs)
-    print(json.dumps({"keras_genai_imported": bool(sys.modules.get("keras_genai"))}))
-""")
-
-
 def check_export(spec, tmp_path, strategy):
-    model = spec.make_model()
-    spec.compile(model)
-    model.fit(_dataset(spec), epochs=1, verbose=0)
+    model = _trained(spec)[0]
     path = tmp_path / "saved_model"
     assert model.export(str(path)) == str(path)
     assert (path / "saved_model.pb").exists()
@@ -302,8 +405,9 @@ def check_export(spec, tmp_path, strategy):
             args[f"{name}__{i}"] = a
         expected[name] = np.asarray(reference(model, *inputs))
     np.savez(tmp_path / "args.npz", **args)
-    report = _run_python(_SERVE_SCRIPT, path, tmp_path / "args.npz",
-                         ",".join(spec.endpoints), tmp_path / "served.npz")
+    report = _Child.run(_SERVE_SCRIPT, path, tmp_path / "args.npz",
+                        ",".join(spec.endpoints), tmp_path / "served.npz",
+                        block_keras_genai=True)
     assert not report["keras_genai_imported"]
     served = np.load(tmp_path / "served.npz")
     for name in spec.endpoints:

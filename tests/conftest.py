@@ -2,15 +2,20 @@
 
 * Splits the CPU into 2 logical devices before TensorFlow starts, so
   `tf.distribute.MirroredStrategy` can be tested on this 2-core, no-GPU machine.
-* Points the Keras cache at a per-session temporary folder, so tests neither read
-  nor write the user's cached digits and classifier.
+* Points the Keras cache at a temporary folder made for this test run, so tests
+  neither read nor write the user's cached digits and classifier. The pytest-xdist
+  workers of one run inherit the folder from the controller (this module is
+  imported there first), so the digit classifier is trained once per run, by
+  whichever worker needs it first (`keras_genai.utils.file_lock`).
 """
 
 import os
 import tempfile
 
-_KERAS_HOME = tempfile.mkdtemp(prefix="keras_genai_tests_")
-os.environ["KERAS_HOME"] = _KERAS_HOME
+_RUN_HOME = "KERAS_GENAI_TEST_RUN_HOME"
+if _RUN_HOME not in os.environ:
+    os.environ[_RUN_HOME] = tempfile.mkdtemp(prefix="keras_genai_tests_")
+os.environ["KERAS_HOME"] = os.environ[_RUN_HOME]
 
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402

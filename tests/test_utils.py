@@ -97,3 +97,32 @@ def test_interpolate_refuses_bad_arguments():
         interpolate(np.zeros(2), np.ones(2), 3, kind="cubic")
     with pytest.raises(ValueError, match="start"):
         interpolate(np.zeros(2), np.ones(3), 3)
+
+
+def test_file_lock_excludes_a_second_holder_until_the_block_ends(tmp_path):
+    fcntl = pytest.importorskip("fcntl")
+    path = tmp_path / "cache.lock"
+
+    def try_lock():
+        with open(path, "a") as other:  # another open file: another holder
+            try:
+                fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                return False
+            fcntl.flock(other, fcntl.LOCK_UN)
+            return True
+
+    with utils.file_lock(path):
+        assert not try_lock()
+    assert try_lock()
+    with pytest.raises(RuntimeError):  # released when the block raises, too
+        with utils.file_lock(path):
+            raise RuntimeError("crash")
+    assert try_lock()
+
+
+def test_file_lock_in_a_missing_folder_runs_the_block_unlocked(tmp_path):
+    ran = []
+    with utils.file_lock(tmp_path / "missing" / "cache.lock"):
+        ran.append(True)
+    assert ran and not (tmp_path / "missing").exists()

@@ -13,6 +13,7 @@ import numpy as np
 
 from keras_genai.utils.checks import check_positive_int
 from keras_genai.utils.io import atomic_file
+from keras_genai.utils.io import file_lock
 from keras_genai.utils.io import cache_dir as _default_cache_dir
 
 # Bump when the architecture, the data or the training recipe changes.
@@ -84,18 +85,19 @@ def digit_classifier(cache_dir=None, retrain=False, verbose=0):
     """
     folder = cache_dir if cache_dir is not None else _default_cache_dir()
     path = os.path.join(os.fspath(folder), _CLASSIFIER_NAME)
-    if os.path.exists(path) and not retrain:
+    with file_lock(path + ".lock"):  # processes started together train it once
+        if os.path.exists(path) and not retrain:
+            try:
+                return keras.models.load_model(path)
+            except Exception:  # noqa: BLE001 - any unreadable cache is rebuilt
+                pass
+        model, _ = train_digit_classifier(verbose=verbose)
         try:
-            return keras.models.load_model(path)
-        except Exception:  # noqa: BLE001 - any unreadable cache is rebuilt
+            os.makedirs(folder, exist_ok=True)
+            with atomic_file(path) as tmp:
+                model.save(tmp)
+        except OSError:
             pass
-    model, _ = train_digit_classifier(verbose=verbose)
-    try:
-        os.makedirs(folder, exist_ok=True)
-        with atomic_file(path) as tmp:
-            model.save(tmp)
-    except OSError:
-        pass
     return model
 
 

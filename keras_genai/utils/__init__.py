@@ -7,6 +7,7 @@ from keras_genai.utils.io import atomic_directory
 from keras_genai.utils.io import atomic_file
 from keras_genai.utils.io import cache_dir
 from keras_genai.utils.io import export_saved_model
+from keras_genai.utils.io import file_lock
 from keras_genai.utils.latent import interpolate
 from keras_genai.utils.seed import is_deterministic
 from keras_genai.utils.seed import set_seed
@@ -17,6 +18,7 @@ __all__ = [
     "atomic_file",
     "cache_dir",
     "export_saved_model",
+    "file_lock",
     "check_choice",
     "check_positive_int",
     "interpolate",

@@ -10,6 +10,11 @@ import os
 import shutil
 import tempfile
 
+try:
+    import fcntl
+except ImportError:  # Windows: no advisory locks; concurrent writers stay atomic
+    fcntl = None
+
 
 def cache_dir(subdir="keras_genai"):
     """Returns (and creates) the cache folder, under the Keras cache dir.
@@ -75,6 +80,39 @@ def atomic_file(path):
     finally:
         if os.path.exists(tmp):
             os.remove(tmp)
+
+
+@contextlib.contextmanager
+def file_lock(path):
+    """Holds an exclusive advisory lock on the file ``path`` during the block.
+
+    Processes that build the same cached file (two labs started at once, two test
+    workers) take turns, so the second one finds the first one's result instead of
+    building it again. Where the lock cannot be had (no ``fcntl`` on Windows, a
+    read-only folder) the block runs unlocked: `atomic_file` still keeps the cache
+    whole, and only the work may be done twice.
+
+    Args:
+        path: the lock file (created if missing; left in place).
+
+    Example:
+
+    >>> with file_lock(os.path.join(cache_dir(), "classifier.lock")):
+    ...     build_or_load()
+    """
+    try:
+        handle = open(os.fspath(path), "a") if fcntl is not None else None
+    except OSError:
+        handle = None
+    if handle is None:
+        yield
+        return
+    with handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 @contextlib.contextmanager
