@@ -1,7 +1,10 @@
 """Test set-up shared by every module.
 
-* Splits the CPU into 2 logical devices before TensorFlow starts, so
-  `tf.distribute.MirroredStrategy` can be tested on this 2-core, no-GPU machine.
+* Splits the CPU (and the first GPU, if any) into 2 logical devices before
+  TensorFlow starts, so `tf.distribute.MirroredStrategy` can be tested on a
+  2-core laptop with no GPU, or on one GPU.
+* Gives each pytest-xdist worker its share of the cores for TensorFlow's
+  intra-op threads.
 * Points the Keras cache at a temporary folder made for this test run, so tests
   neither read nor write the user's cached digits and classifier. The pytest-xdist
   workers of one run inherit the folder from the controller (this module is
@@ -11,6 +14,15 @@
 
 import os
 import tempfile
+
+# Each pytest-xdist worker computes on its share of the cores: TensorFlow's
+# intra-op pool spins while it waits, so two workers with a pool as large as the
+# machine slow each other down up to 4x (measured on 2 cores). Child processes
+# of a test inherit the setting.
+_WORKERS = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+if _WORKERS > 1 and "TF_NUM_INTRAOP_THREADS" not in os.environ:
+    os.environ["TF_NUM_INTRAOP_THREADS"] = str(max(1, (os.cpu_count() or 1)
+                                                   // _WORKERS))
 
 _RUN_HOME = "KERAS_GENAI_TEST_RUN_HOME"
 if _RUN_HOME not in os.environ:
@@ -25,6 +37,13 @@ _cpus = tf.config.list_physical_devices("CPU")
 tf.config.set_logical_device_configuration(
     _cpus[0], [tf.config.LogicalDeviceConfiguration()] * 2
 )
+# On a GPU machine the first GPU is split the same way (2 GiB each: the test
+# models are tiny), so the mirrored checks run on 2 GPU replicas.
+_gpus = tf.config.list_physical_devices("GPU")
+if _gpus:
+    tf.config.set_logical_device_configuration(
+        _gpus[0], [tf.config.LogicalDeviceConfiguration(memory_limit=2048)] * 2)
+MIRRORED_DEVICES = ["/gpu:0", "/gpu:1"] if _gpus else ["/cpu:0", "/cpu:1"]
 
 
 @pytest.fixture(scope="session")
@@ -43,8 +62,9 @@ def rng():
 
 @pytest.fixture(scope="session")
 def mirrored_strategy():
-    """MirroredStrategy over the 2 logical CPU devices."""
-    return tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
+    """MirroredStrategy over 2 logical devices (of the first GPU, else of the
+    CPU)."""
+    return tf.distribute.MirroredStrategy(MIRRORED_DEVICES)
 
 
 @pytest.fixture
@@ -64,8 +84,30 @@ def op_determinism_off():
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
+@pytest.fixture(scope="session")
+def quick_digit_classifier(request):
+    """In the default tier (``-m "not slow"``), puts a digit classifier trained
+    for 2 epochs into this run's cache, where the labs' judge finds it: the
+    smoke runs only check that the judge's numbers are in range, and training
+    the real one (30 epochs) would cost the run ~25 s. A run that selects the
+    slow tests, whose quality numbers need the real judge, trains that one."""
+    if "not slow" not in (request.config.getoption("markexpr") or ""):
+        return
+    from keras_genai.metrics import classifier
+    from keras_genai.utils import atomic_file
+    from keras_genai.utils import cache_dir
+    from keras_genai.utils import file_lock
+
+    path = os.path.join(cache_dir(), classifier._CLASSIFIER_NAME)
+    with file_lock(path + ".lock"):  # the other workers wait and reuse it
+        if not os.path.exists(path):
+            model, _ = classifier.train_digit_classifier(epochs=2)
+            with atomic_file(path) as tmp:
+                model.save(tmp)
+
+
 @pytest.fixture
-def run_lab(tmp_path, monkeypatch):
+def run_lab(tmp_path, monkeypatch, quick_digit_classifier):
     """Runs ``python -m units.<lab> ARGS`` in-process, in a temporary folder.
 
     Returns ``fn(lab, *args) -> (summary dict, output folder)``; the summary is

@@ -41,6 +41,8 @@ def test_readme_quick_start_has_exactly_two_commands_and_ci_runs_the_second():
     assert "pytest" in commands[1]
     ci = open(os.path.join(REPO_ROOT, ".ci", "run")).read()
     assert "Quick start" in ci  # .ci/run reads the command from the README
+    # ... then runs the main job's acceptance test, which the default tier skips.
+    assert "-m slow" in ci and "test_default_run_meets_the_quality_targets" in ci
 
 
 def test_public_api():

@@ -61,7 +61,7 @@ def test_interpolation_writes_walks_and_shows_the_norm_dip(run_lab):
 
 def test_mode_collapse_short(run_lab):
     summary, out = run_lab("unit4_gan", "--exercise", "mode-collapse", "--epochs",
-                           "1")
+                           "1", "--ring-steps", "100")
     assert set(summary["modes_covered"]) == {"minimax, k=1", "minimax, k=5",
                                              "non_saturating, k=5",
                                              "wasserstein_gp, k=5"}
@@ -126,10 +126,10 @@ def test_cyclegan_srgan_lapgan_short_runs(run_lab):
 
 def test_augmentation_short_run(run_lab):
     summary, out = run_lab("unit4_gan", "--exercise", "augmentation", "--epochs", "1",
-                           "--train-size", "100")
-    assert set(summary["accuracy"]) == {"100 real digits",
-                                        "100 real + 100 cGAN digits",
-                                        "100 real + 5,000 cGAN digits"}
+                           "--train-size", "20")
+    assert set(summary["accuracy"]) == {"20 real digits",
+                                        "20 real + 20 cGAN digits",
+                                        "20 real + 5,000 cGAN digits"}
     assert (out / "generated.png").exists()
 
 

@@ -28,24 +28,34 @@ def _copy_units(tmp_path):
     shutil.copytree(os.path.join(REPO_ROOT, "units"), tmp_path / "units")
 
 
-def test_help_lists_options_and_exercises(tmp_path):
-    _copy_units(tmp_path)
-    out = run_lab("--help", cwd=tmp_path)
+def _main_exits(argv, capsys, monkeypatch):
+    """Runs the lab's ``main`` in-process (argparse's --help and refusals end
+    with SystemExit before anything is built); returns ``(status, out, err)``."""
+    monkeypatch.syspath_prepend(REPO_ROOT)
+    from units import unit4_gan
+
+    with pytest.raises(SystemExit) as exit_info:
+        unit4_gan.main(argv)
+    captured = capsys.readouterr()
+    return exit_info.value.code, captured.out, captured.err
+
+
+def test_help_lists_options_and_exercises(capsys, monkeypatch):
+    status, out, _ = _main_exits(["--help"], capsys, monkeypatch)
+    assert status == 0
     for option in ("--exercise", "--epochs", "--batch-size", "--latent-dim", "--seed",
                    "--out", "--export", "--verbose", "--train-size"):
         assert option in out
     assert "dcgan" in out and "exercises:" in out
 
 
-def test_bad_option_is_refused(tmp_path):
-    _copy_units(tmp_path)
-    env = dict(os.environ, PYTHONPATH=REPO_ROOT)
-    proc = subprocess.run([sys.executable, "-m", "units.unit4_gan", "--epochs", "0"],
-                          capture_output=True, text=True, cwd=tmp_path, env=env)
-    assert proc.returncode == 2 and "--epochs" in proc.stderr
+def test_bad_option_is_refused(capsys, monkeypatch):
+    status, _, err = _main_exits(["--epochs", "0"], capsys, monkeypatch)
+    assert status == 2 and "--epochs" in err
 
 
-def test_short_run_writes_pictures_savedmodel_and_summary(tmp_path):
+def test_short_run_writes_pictures_savedmodel_and_summary(tmp_path,
+                                                          quick_digit_classifier):
     """One epoch: every promised file appears and the export serves images."""
     _copy_units(tmp_path)
     out = run_lab("--epochs", "1", "--batch-size", "128", "--train-size", "512",

@@ -7,6 +7,8 @@ import tensorflow as tf
 
 TINY = ("--epochs", "1", "--train-size", "64", "--batch-size", "32",
         "--samples", "20")
+# The smoke runs also shorten the chain: T = 50, 5 DDIM steps per sample.
+SHORT = (*TINY, "--timesteps", "50", "--sample-steps", "5")
 
 
 def test_forward_matches_the_closed_form_and_shows_the_notes_error(run_lab):
@@ -23,7 +25,7 @@ def test_forward_matches_the_closed_form_and_shows_the_notes_error(run_lab):
 
 def test_train_reports_label_accuracy_and_exports_a_sampler(run_lab, tmp_path):
     export = tmp_path / "exported"
-    summary, out = run_lab("unit6_diffusion", *TINY, "--export", str(export))
+    summary, out = run_lab("unit6_diffusion", *SHORT, "--export", str(export))
     assert 0.0 <= summary["label_accuracy"] <= 1.0 and summary["fid"] > 0
     assert (out / "samples.png").exists() and (out / "diffusion.keras").exists()
     loaded = tf.saved_model.load(str(export))
@@ -34,11 +36,36 @@ def test_train_reports_label_accuracy_and_exports_a_sampler(run_lab, tmp_path):
 
 
 def test_guidance_sweep_reports_accuracy_and_diversity(run_lab):
-    summary, out = run_lab("unit6_diffusion", "--exercise", "guidance", *TINY)
+    summary, out = run_lab("unit6_diffusion", "--exercise", "guidance", *SHORT)
     assert set(summary["rows"]) == {"0.0", "1.0", "2.0", "3.0", "5.0", "8.0"}
     for row in summary["rows"].values():
         assert 0 <= row["label_accuracy"] <= 1 and row["diversity"] > 0
     assert (out / "guidance_sweep.png").exists()
+
+
+def test_samplers_smoke_run_reports_every_setting_up_to_t(run_lab):
+    summary, out = run_lab("unit6_diffusion", "--exercise", "samplers", *SHORT,
+                           "--samples", "10")
+    rows = summary["rows"]
+    assert list(rows) == ["DDPM 50", "DDIM 10", "DDIM 25", "DDIM 50"]
+    assert all(r["seconds"] > 0 and np.isfinite(r["fid"]) for r in rows.values())
+    assert (out / "time_vs_fid.png").exists() and (out / "samplers.png").exists()
+
+
+def test_text_and_attention_smoke_runs(run_lab):
+    summary, out = run_lab("unit6_diffusion", "--exercise", "text", *SHORT)
+    assert 0 <= summary["label_accuracy"] <= 1
+    assert {"thickness_gap", "width_gap", "slant_gap"} <= set(summary)
+    assert (out / "prompts.png").exists()
+    # The attention exercise reuses the text model saved next to the output.
+    summary, out = run_lab("unit6_diffusion", "--exercise", "attention", *SHORT)
+    assert 0 < summary["content_share"] <= 1
+    assert (out / "attention.png").exists()
+
+
+def test_sample_steps_beyond_t_are_refused_before_training(run_lab):
+    with pytest.raises(ValueError, match="--timesteps=50, --sample-steps=60"):
+        run_lab("unit6_diffusion", *SHORT[:-1], "60")
 
 
 @pytest.mark.slow

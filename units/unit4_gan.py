@@ -88,6 +88,10 @@ LAB = Lab(
     epochs=80,
     batch_size=64,
     latent_dim=64,
+    options=[("--ring-steps", dict(type=int, default=1000, metavar="N",
+                                   help="generator steps between two checkpoints "
+                                        "of the mode-collapse exercise (default: "
+                                        "%(default)s)"))],
 )
 
 # Targets of the default run (issue #2): share of samples the classifier labels

@@ -54,7 +54,15 @@ LAB = Lab(
                                      "(default: %(default)s)")),
              ("--guidance", dict(type=float, default=3.0, metavar="W",
                                  help="classifier-free guidance scale of the "
-                                      "samples (default: %(default)s)"))],
+                                      "samples (default: %(default)s)")),
+             ("--timesteps", dict(type=int, default=1000, metavar="T",
+                                  help="diffusion steps T of the models' linear "
+                                       "schedule (default: %(default)s; fewer "
+                                       "for a quick try: the betas stay 1e-4 to "
+                                       "0.02, so x_T keeps some of the image)")),
+             ("--sample-steps", dict(type=int, default=50, metavar="N",
+                                     help="DDIM steps of the measured samples, "
+                                          "at most T (default: %(default)s)"))],
 )
 
 
@@ -67,17 +75,17 @@ def _digits(args):
     return x, y, x_test, y_test
 
 
-def build_model(seed):
+def build_model(seed, timesteps=1000):
     """The lab's class-conditional DDPM: a 3-level U-Net (28, 14 and 7 pixels,
-    16/32/64 channels, attention at 7x7), linear schedule, T = 1,000, the
-    Min-SNR-5 loss weighting."""
+    16/32/64 channels, attention at 7x7), linear schedule over ``timesteps``
+    (the lab's default T = 1,000), the Min-SNR-5 loss weighting."""
     from keras_genai import builders
     from keras_genai.models import DiffusionModel
     from keras_genai.schedules import NoiseSchedule
 
     network = builders.diffusion_unet((28, 28, 1), widths=(16, 32, 64),
                                       num_classes=10)
-    return DiffusionModel(network, NoiseSchedule("linear", timesteps=1000),
+    return DiffusionModel(network, NoiseSchedule("linear", timesteps=timesteps),
                           num_classes=10, label_dropout=0.1, ema=0.999,
                           min_snr_gamma=5.0, seed=seed)
 
@@ -90,7 +98,7 @@ def train_model(args, out):
 
     keras.utils.set_random_seed(args.seed)
     x, y, _, _ = _digits(args)
-    model = build_model(args.seed)
+    model = build_model(args.seed, args.timesteps)
     model.compile(optimizer=keras.optimizers.Adam(2e-3))
     print(f"Training the class-conditional DDPM ({model.network.count_params():,} "
           f"weights) on {len(x)} digits for {args.epochs} epochs.", flush=True)
@@ -103,8 +111,10 @@ def train_model(args, out):
 
 def trained_model(args, out):
     """The model saved by ``--exercise train`` (next to ``out``), or a new one."""
+    from units.unit6.common import check_steps
     from units.unit6.common import load_saved
 
+    check_steps(args)
     model, path = load_saved(out, MODEL_FILE, "train")
     if model is not None:
         return model, path
@@ -128,22 +138,28 @@ def train(args, out):
     from units.common import export_if_asked
     from units.unit4.judge import DigitJudge
 
+    from units.unit6.common import check_steps
+
+    check_steps(args)
     start = time.time()
     model, history = train_model(args, out)
     train_seconds = time.time() - start
     model.save(os.path.join(out, MODEL_FILE))
     labels = _labels(args.samples)
     start = time.time()
-    samples = model.sample(labels=labels, steps=50, guidance_scale=args.guidance,
-                           seed=args.seed, verbose=args.verbose == 1)
+    samples = model.sample(labels=labels, steps=args.sample_steps,
+                           guidance_scale=args.guidance, seed=args.seed,
+                           verbose=args.verbose == 1)
     sample_seconds = time.time() - start
     judge = DigitJudge()
     report = judge.report(samples, labels)
     grid = viz.save_image_grid(model.sample(labels=np.repeat(np.arange(10), 10),
-                                            steps=50, guidance_scale=args.guidance,
+                                            steps=args.sample_steps,
+                                            guidance_scale=args.guidance,
                                             seed=args.seed + 1, verbose=False),
                                os.path.join(out, "samples.png"), value_range=(-1, 1),
-                               cols=10, title=f"DDIM 50 steps, guidance {args.guidance:g} "
+                               cols=10, title=f"DDIM {args.sample_steps} steps, "
+                                              f"guidance {args.guidance:g} "
                                      "(one digit per row)")
     curves = viz.plot_history(history, os.path.join(out, "loss.png"), keys=["loss"],
                               title="noise-prediction MSE")
@@ -155,7 +171,7 @@ def train(args, out):
             f"{report['min_class_accuracy']:.0%})",
         "classifier FID": round(report["fid"], 1),
         "confident (>= 0.9)": f"{report['confident_fraction']:.1%}",
-        "sampling time (DDIM 50)": f"{sample_seconds:.1f} s",
+        f"sampling time (DDIM {args.sample_steps})": f"{sample_seconds:.1f} s",
         **judge.floors(),
         "samples": grid,
         "loss curve": curves,

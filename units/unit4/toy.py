@@ -36,8 +36,8 @@ def register(lab):
 
     @lab.exercise("mode-collapse", "8-Gaussian ring: minimax vs non-saturating vs "
                                    "WGAN-GP, scatter plots over training and modes "
-                                   "covered (--epochs checkpoints of 1,000 "
-                                   "generator steps).",
+                                   "covered (--epochs checkpoints of "
+                                   "--ring-steps generator steps).",
                   epochs=5, batch_size=256)
     def mode_collapse(args, out):
         import keras
@@ -52,7 +52,10 @@ def register(lab):
         x = x[:args.train_size] if args.train_size else x
         settings = [("minimax", 1), ("minimax", 5), ("non_saturating", 5),
                     ("wasserstein_gp", 5)]
-        steps = 1000
+        steps = args.ring_steps
+        if steps < 1:
+            raise ValueError(f"--ring-steps must be positive. Received: "
+                             f"--ring-steps={steps}")
         panels, table = {}, {}
         for loss, k in settings:
             keras.utils.set_random_seed(args.seed)

@@ -18,3 +18,13 @@ def load_saved(out, filename, exercise):
     print(f"Using the model trained by --exercise {exercise}: {path} (delete it to "
           "retrain).", flush=True)
     return keras.models.load_model(path), path
+
+
+def check_steps(args):
+    """Refuses ``--timesteps`` / ``--sample-steps`` that no sampler can run,
+    before anything trains."""
+    if args.timesteps < 2 or not 1 <= args.sample_steps <= args.timesteps:
+        raise ValueError(
+            "Need --timesteps >= 2 and 1 <= --sample-steps <= --timesteps. "
+            f"Received: --timesteps={args.timesteps}, "
+            f"--sample-steps={args.sample_steps}")

@@ -23,7 +23,8 @@ def register(lab, trained_model, labels_for):
         judge = DigitJudge()
         labels = labels_for(args.samples)
         T = model.schedule.timesteps
-        settings = [("ddpm", T)] + [("ddim", s) for s in (10, 25, 50, 100)]
+        settings = [("ddpm", T)] + [("ddim", s) for s in (10, 25, 50, 100)
+                                    if s <= T]
         # Trace the sampler once so no setting pays for the compilation.
         model.sample(labels=labels[:2], steps=2, verbose=False)
         rows, grids, summary = {}, [], {}
@@ -76,7 +77,8 @@ def register(lab, trained_model, labels_for):
         real_spread = _spread(judge.test_features, judge.test_labels)
         rows, grids = {}, []
         for w in (0.0, 1.0, 2.0, 3.0, 5.0, 8.0):
-            images = model.sample(labels=labels, steps=50, guidance_scale=w,
+            images = model.sample(labels=labels, steps=args.sample_steps,
+                                  guidance_scale=w,
                                   seed=args.seed, verbose=False)
             report = judge.report(images, labels)
             features = metrics.classifier_features(images, classifier=judge.classifier,

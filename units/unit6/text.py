@@ -9,9 +9,9 @@ PROMPT_PAIRS = {"thickness": ("thin", "thick"), "width": ("narrow", "wide"),
                 "slant": ("leaning left", "leaning right")}
 
 
-def build_text_model(seed):
+def build_text_model(seed, timesteps=1000):
     """The lab's U-Net with cross-attention at 7x7 to a one-block text encoder
-    over the caption vocabulary."""
+    over the caption vocabulary, linear schedule over ``timesteps``."""
     from keras_genai import builders
     from keras_genai import data
     from keras_genai.data.captions import MAX_CAPTION_WORDS
@@ -23,7 +23,7 @@ def build_text_model(seed):
                                     embedding_dim=64, heads=2)
     network = builders.diffusion_unet((28, 28, 1), widths=(16, 32, 64),
                                       text_embedding_dim=64)
-    return DiffusionModel(network, NoiseSchedule("linear", timesteps=1000),
+    return DiffusionModel(network, NoiseSchedule("linear", timesteps=timesteps),
                           text_encoder=encoder, label_dropout=0.1, min_snr_gamma=5.0,
                           seed=seed)
 
@@ -35,8 +35,10 @@ def trained_text_model(args, out, digits):
     import keras
 
     from keras_genai import data
+    from units.unit6.common import check_steps
     from units.unit6.common import load_saved
 
+    check_steps(args)
     model, path = load_saved(out, MODEL_FILE, "text")
     if model is not None:
         return model, None
@@ -44,7 +46,7 @@ def trained_text_model(args, out, digits):
     x, y, _, _ = digits(args)
     captions = data.digit_captions(x, y, keep=0.7, seed=args.seed)
     print("Captions, e.g.: " + "; ".join(captions[:4]), flush=True)
-    model = build_text_model(args.seed)
+    model = build_text_model(args.seed, args.timesteps)
     model.compile(optimizer=keras.optimizers.Adam(2e-3))
     start = time.time()
     model.fit(data.image_dataset(x, captions, batch_size=args.batch_size,
@@ -74,8 +76,8 @@ def register(lab, digits):
         per = max(args.samples // 10, 1)
         labels = np.repeat(np.arange(10), per)
         sample = lambda prompts: model.sample(  # noqa: E731
-            prompts=list(prompts), steps=50, guidance_scale=args.guidance,
-            seed=args.seed, verbose=False)
+            prompts=list(prompts), steps=args.sample_steps,
+            guidance_scale=args.guidance, seed=args.seed, verbose=False)
         images = sample(f"a {DIGIT_WORDS[k]}" for k in labels)
         report = judge.report(images, labels)
         summary = {
@@ -122,15 +124,17 @@ def register(lab, digits):
         model, _ = trained_text_model(args, out, digits)
         prompts = ["a thick seven", "a thin two leaning right", "a wide zero",
                    "a narrow one leaning left"]
-        images = model.sample(prompts=prompts, steps=50, guidance_scale=args.guidance,
-                              seed=args.seed, verbose=False)
+        images = model.sample(prompts=prompts, steps=args.sample_steps,
+                              guidance_scale=args.guidance, seed=args.seed,
+                              verbose=False)
         network = model.ema_network
         layers = [layer for layer in network.layers if layer.name.endswith("_cross_mha")]
         probe = keras.Model(network.inputs, [layer.output[1] for layer in layers])
         context = model.text_encoder(tf.constant(prompts))
         tokens = model.text_encoder.get_layer("tokenize")(tf.constant(prompts)).numpy()
         maps = 0.0
-        times = (100, 300, 500)
+        # t = 100, 300, 500 of T = 1,000 (the same fractions of a shorter T)
+        times = [int(model.schedule.timesteps * f) for f in (0.1, 0.3, 0.5)]
         for t in times:  # average over noise levels, heads and layers
             noise = tf.random.stateless_normal(images.shape, (args.seed, t))
             x_t = model.schedule.q_sample(images, tf.fill([len(prompts)], t), noise)
