@@ -30,7 +30,7 @@ def test_cgan_exports_a_generator_that_takes_labels(run_lab, tmp_path):
 
 def test_wgan_gp_trains_for_the_dcgans_time(run_lab):
     summary, _ = run_lab("unit4_gan", "--exercise", "wgan-gp", "--epochs", "1",
-                         "--train-size", "640")
+                         "--train-size", "320")
     dcgan, wgan = summary["training"]["non_saturating"], \
         summary["training"]["wasserstein_gp"]
     assert dcgan["epochs"] == 1
@@ -42,7 +42,7 @@ def test_wgan_gp_trains_for_the_dcgans_time(run_lab):
 
 def test_losses_compares_every_family(run_lab):
     summary, out = run_lab("unit4_gan", "--exercise", "losses", "--epochs", "1",
-                           "--train-size", "640")
+                           "--train-size", "320")
     families = {"minimax", "non_saturating", "least_squares", "hinge",
                 "wasserstein_gp"}
     assert set(summary["quality"]) == families == set(summary["training"])
