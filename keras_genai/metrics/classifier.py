@@ -13,8 +13,8 @@ import numpy as np
 
 from keras_genai.utils.checks import check_positive_int
 from keras_genai.utils.io import atomic_file
-from keras_genai.utils.io import file_lock
 from keras_genai.utils.io import cache_dir as _default_cache_dir
+from keras_genai.utils.io import file_lock
 
 # Bump when the architecture, the data or the training recipe changes.
 _CLASSIFIER_NAME = "digit_classifier_v1.keras"
