@@ -52,17 +52,6 @@ def test_samplers_smoke_run_reports_every_setting_up_to_t(run_lab):
     assert (out / "time_vs_fid.png").exists() and (out / "samplers.png").exists()
 
 
-def test_text_and_attention_smoke_runs(run_lab):
-    summary, out = run_lab("unit6_diffusion", "--exercise", "text", *SHORT)
-    assert 0 <= summary["label_accuracy"] <= 1
-    assert {"thickness_gap", "width_gap", "slant_gap"} <= set(summary)
-    assert (out / "prompts.png").exists()
-    # The attention exercise reuses the text model saved next to the output.
-    summary, out = run_lab("unit6_diffusion", "--exercise", "attention", *SHORT)
-    assert 0 < summary["content_share"] <= 1
-    assert (out / "attention.png").exists()
-
-
 def test_sample_steps_beyond_t_are_refused_before_training(run_lab):
     with pytest.raises(ValueError, match="--timesteps=50, --sample-steps=60"):
         run_lab("unit6_diffusion", *SHORT[:-1], "60")
@@ -79,14 +68,17 @@ def test_samplers_time_every_setting(run_lab):
     assert (out / "time_vs_fid.png").exists()
 
 
-@pytest.mark.slow
-def test_text_and_attention_exercises(run_lab):
-    summary, out = run_lab("unit6_diffusion", "--exercise", "text", *TINY)
+@pytest.mark.parametrize("settings", [
+    pytest.param(SHORT, id="T50"),
+    pytest.param(TINY, id="T1000", marks=pytest.mark.slow),
+])
+def test_text_and_attention_exercises(run_lab, settings):
+    summary, out = run_lab("unit6_diffusion", "--exercise", "text", *settings)
     assert 0 <= summary["label_accuracy"] <= 1
     assert {"thickness_gap", "width_gap", "slant_gap"} <= set(summary)
     assert (out / "prompts.png").exists()
     # The attention exercise reuses the text model saved next to the output.
-    summary, out = run_lab("unit6_diffusion", "--exercise", "attention", *TINY)
+    summary, out = run_lab("unit6_diffusion", "--exercise", "attention", *settings)
     assert 0 < summary["content_share"] <= 1
     assert (out / "attention.png").exists()
 
