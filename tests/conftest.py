@@ -110,8 +110,10 @@ def quick_digit_classifier(request):
 def run_lab(tmp_path, monkeypatch, quick_digit_classifier):
     """Runs ``python -m units.<lab> ARGS`` in-process, in a temporary folder.
 
-    Returns ``fn(lab, *args) -> (summary dict, output folder)``; the summary is
-    the ``summary.json`` the lab wrote.
+    Returns ``fn(lab, *args, folder="out") -> (summary dict, output folder)``;
+    the summary is the ``summary.json`` the lab wrote, the output folder is
+    ``folder`` under the temporary one (``"out/guidance"`` puts an exercise
+    where it finds what the default exercise saved in ``"out"``).
     """
     import importlib
     import json
@@ -120,9 +122,9 @@ def run_lab(tmp_path, monkeypatch, quick_digit_classifier):
     monkeypatch.syspath_prepend(REPO_ROOT)
     monkeypatch.chdir(tmp_path)
 
-    def run(lab, *args):
+    def run(lab, *args, folder="out"):
         module = importlib.import_module(f"units.{lab}")
-        out = tmp_path / "out"
+        out = tmp_path / folder
         assert module.main(["--out", str(out), "--verbose", "0", *args]) == 0
         with open(out / "summary.json") as f:
             return json.load(f), out

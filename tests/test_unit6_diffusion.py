@@ -23,7 +23,12 @@ def test_forward_matches_the_closed_form_and_shows_the_notes_error(run_lab):
             > summary["linear: first t where the image holds < 10% of the variance"])
 
 
-def test_train_reports_label_accuracy_and_exports_a_sampler(run_lab, tmp_path):
+def test_train_then_guidance_and_samplers_on_its_saved_model(run_lab, tmp_path,
+                                                             capsys):
+    """One smoke run of each of the three exercises; the guidance sweep and the
+    samplers sample from the model that ``train`` saved, as they do after a
+    student's ``--exercise train`` (tracing a fresh U-Net's training step is
+    most of each run's time)."""
     export = tmp_path / "exported"
     summary, out = run_lab("unit6_diffusion", *SHORT, "--export", str(export))
     assert 0.0 <= summary["label_accuracy"] <= 1.0 and summary["fid"] > 0
@@ -34,18 +39,18 @@ def test_train_reports_label_accuracy_and_exports_a_sampler(run_lab, tmp_path):
                            tf.constant([0, 1])).numpy()
     assert images.shape == (3, 28, 28, 1) and np.abs(images).max() <= 1.0 + 1e-5
 
-
-def test_guidance_sweep_reports_accuracy_and_diversity(run_lab):
-    summary, out = run_lab("unit6_diffusion", "--exercise", "guidance", *SHORT)
+    capsys.readouterr()
+    summary, out = run_lab("unit6_diffusion", "--exercise", "guidance", *SHORT,
+                           folder="out/guidance")
+    assert "Using the model trained by --exercise train" in capsys.readouterr().out
     assert set(summary["rows"]) == {"0.0", "1.0", "2.0", "3.0", "5.0", "8.0"}
     for row in summary["rows"].values():
         assert 0 <= row["label_accuracy"] <= 1 and row["diversity"] > 0
     assert (out / "guidance_sweep.png").exists()
 
-
-def test_samplers_smoke_run_reports_every_setting_up_to_t(run_lab):
     summary, out = run_lab("unit6_diffusion", "--exercise", "samplers", *SHORT,
-                           "--samples", "10")
+                           "--samples", "10", folder="out/samplers")
+    assert "Using the model trained by --exercise train" in capsys.readouterr().out
     rows = summary["rows"]
     assert list(rows) == ["DDPM 50", "DDIM 10", "DDIM 25", "DDIM 50"]
     assert all(r["seconds"] > 0 and np.isfinite(r["fid"]) for r in rows.values())
