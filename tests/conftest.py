@@ -5,6 +5,9 @@
   2-core laptop with no GPU, or on one GPU.
 * Gives each pytest-xdist worker its share of the cores for TensorFlow's
   intra-op threads.
+* Collects each heavy test's garbage when it ends and freezes the survivors
+  (`pytest_runtest_call`), so Python's garbage collector stops costing a
+  fifth of each worker's time.
 * Points the Keras cache at a temporary folder made for this test run, so tests
   neither read nor write the user's cached digits and classifier. The pytest-xdist
   workers of one run inherit the folder from the controller (this module is
@@ -12,8 +15,12 @@
   whichever worker needs it first (`keras_genai.utils.file_lock`).
 """
 
+import gc
 import os
 import tempfile
+import time
+
+_perf_counter = time.perf_counter  # tests may patch time.perf_counter
 
 # Each pytest-xdist worker computes on its share of the cores: TensorFlow's
 # intra-op pool spins while it waits, so two workers with a pool as large as the
@@ -79,6 +86,27 @@ def op_determinism_off():
     with op_determinism_restored():
         tf_config.disable_op_determinism()
         yield
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_call(item):
+    """After a test that trained something (took over a second), collects its
+    garbage while it is young, then freezes what survives (`gc.freeze`), so
+    later collections only traverse what later tests allocate.
+
+    Without it, a test worker spent ~20% of its time in Python's full
+    collections (measured: 160-230 s of ~800 s): each traversed every
+    object of every earlier test, and destroying a tf.data iterator that had
+    been garbage for minutes waited for its background threads, single
+    collections taking 60-80 s of idle time.
+    """
+    start = _perf_counter()
+    try:
+        return (yield)
+    finally:
+        if _perf_counter() - start > 1.0:
+            gc.collect()
+            gc.freeze()
 
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
