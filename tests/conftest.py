@@ -96,9 +96,11 @@ def pytest_runtest_call(item):
 
     Without it, a test worker spent ~20% of its time in Python's full
     collections (measured: 160-230 s of ~800 s): each traversed every
-    object of every earlier test, and destroying a tf.data iterator that had
-    been garbage for minutes waited for its background threads, single
-    collections taking 60-80 s of idle time.
+    object of every earlier test, and single collections took 60-80 s, idle,
+    freeing a dead tf.data iterator whose destructor waited for the
+    iterator's background threads (seen in a native stack dump). A frozen
+    object that later becomes cyclic garbage is never freed; the workers'
+    peak memory stayed as it was (5.4 GB, 5.7 GB before).
     """
     start = _perf_counter()
     try:
