@@ -66,9 +66,9 @@ SPEC = conformance.ModelSpec(
                     np.array([3, 4], "int32")), _sample_reference),
     },
     bad_arguments=[
-        ("schedule", lambda: DiffusionModel(builders.diffusion_unet(SHAPE, (8, 16)),
+        ("schedule", lambda: DiffusionModel(builders.diffusion_unet(SHAPE, **UNET),
                                             schedule="linear")),
-        ("network", lambda: DiffusionModel(builders.diffusion_unet(SHAPE, (8, 16)),
+        ("network", lambda: DiffusionModel(builders.diffusion_unet(SHAPE, **UNET),
                                            num_classes=3)),
         ("network", lambda: DiffusionModel("unet")),
         ("label_dropout", lambda: make_model(label_dropout=1.0)),
