@@ -42,18 +42,19 @@ class NaiveGAN(models.GAN):
         z = keras.random.normal((batch, self.latent_dim), seed=self.seed_generator)
         with tf.GradientTape() as tape:
             fake = self.generator(z, training=True)
-            d_loss = self.d_loss_fn(self.discriminator(real, training=True),
-                                    self.discriminator(fake, training=True))
+            d_loss = self.adversarial.discriminator_loss(
+                self.discriminator(real, training=True),
+                self.discriminator(fake, training=True))
         d_vars = self.discriminator.trainable_variables
         self.d_optimizer.apply(tape.gradient(d_loss, d_vars), d_vars)
         z = keras.random.normal((batch, self.latent_dim), seed=self.seed_generator)
         with tf.GradientTape() as tape:
-            g_loss = self.g_loss_fn(self.discriminator(
+            g_loss = self.adversarial.generator_loss(self.discriminator(
                 self.generator(z, training=True), training=True))
         g_vars = self.generator.trainable_variables
         self.g_optimizer.apply(tape.gradient(g_loss, g_vars), g_vars)
-        self.d_loss_tracker.update_state(d_loss)
-        self.g_loss_tracker.update_state(g_loss)
+        self.trackers["d_loss"].update_state(d_loss)
+        self.trackers["g_loss"].update_state(g_loss)
         return {m.name: m.result() for m in self.metrics}
 
 

@@ -12,7 +12,10 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from keras_genai import viz
+from keras_genai.utils import compat
 from keras_genai.utils.checks import check_positive_int
+from keras_genai.utils.checks import check_seed
 from keras_genai.utils.io import atomic_directory
 
 
@@ -72,17 +75,20 @@ class NaNGuard(keras.callbacks.Callback):
 class SampleGrid(keras.callbacks.Callback):
     """Writes a PNG grid of generated samples every ``every`` epochs.
 
-    The latents are drawn once from ``seed``, so successive grids show how the same
-    latent points evolve. Files are named ``samples_epoch_XXX.png`` (1-based epoch).
-    For a model with ``num_classes`` (a `ConditionalGAN`), sample ``i`` gets label
+    The latents are drawn once, from ``seed`` (the model's ``sample_latents``),
+    and decoded after each chosen epoch, so successive grids show how the same
+    latent points evolve; a model without latents (a diffusion model) samples
+    from the same ``seed`` each time. Files are named ``samples_epoch_XXX.png`` (1-based epoch). For
+    a conditional model (``num_classes`` set), sample ``i`` gets label
     ``i % num_classes``, so each column of the grid is one class.
 
     Args:
         directory: folder for the PNG files (created if missing).
         num_samples: number of samples; drawn on a square-ish grid.
         every: write a grid every this many epochs (and after the last one).
-        seed: seed of the fixed latents.
-        latents: explicit latents instead of ``num_samples`` / ``seed``.
+        seed: seed of the samples.
+        latents: explicit latents instead of ``num_samples`` / ``seed`` (for a
+            model with ``decode``).
 
     Attributes:
         paths: the files written so far.
@@ -97,30 +103,32 @@ class SampleGrid(keras.callbacks.Callback):
         self.directory = os.fspath(directory)
         self.num_samples = check_positive_int("num_samples", num_samples)
         self.every = check_positive_int("every", every)
-        self.seed = seed
+        self.seed = check_seed(seed)
         self.latents = None if latents is None else np.asarray(latents, np.float32)
+        if self.latents is not None:
+            self.num_samples = len(self.latents)
         self.paths = []
 
     def on_train_begin(self, logs=None):
-        if self.latents is None:
-            latent_dim = self.model.latent_dim
-            rng = np.random.default_rng(self.seed)
-            self.latents = rng.standard_normal(
-                (self.num_samples, latent_dim)).astype(np.float32)
+        if self.latents is None and hasattr(self.model, "sample_latents"):
+            self.latents = self.model.sample_latents(self.num_samples,
+                                                     seed=self.seed)
         self._epochs = (self.params or {}).get("epochs")
 
     def on_epoch_end(self, epoch, logs=None):
         last = self._epochs is not None and epoch + 1 == self._epochs
         if (epoch + 1) % self.every and not last:
             return
-        from keras_genai import viz
-
         num_classes = getattr(self.model, "num_classes", None)
+        labels = None
         if num_classes:
-            labels = (np.arange(len(self.latents)) % num_classes).astype(np.int32)
-            images = self.model([self.latents, labels], training=False)
+            labels = (np.arange(self.num_samples) % num_classes).astype(np.int32)
+        if self.latents is not None:
+            images = self.model.decode(self.latents, labels)
+        elif labels is not None:
+            images = self.model.sample(labels=labels, seed=self.seed)
         else:
-            images = self.model(self.latents, training=False)
+            images = self.model.sample(self.num_samples, seed=self.seed)
         path = os.path.join(self.directory, f"samples_epoch_{epoch + 1:03d}.png")
         viz.save_image_grid(np.asarray(images), path, value_range=(-1.0, 1.0),
                             cols=num_classes, title=f"epoch {epoch + 1}")
@@ -334,10 +342,9 @@ class TrainingBackup(keras.callbacks.Callback):
                              f"it before fit. Received: {self.model.name!r} (not "
                              "built)")
         optimizer = getattr(self.model, "optimizer", None)
-        if optimizer is not None and not optimizer.built \
-                and not hasattr(self.model, "_genai_compile_config"):
-            # A plain Keras model builds its optimizer at the first step; the
-            # models of keras_genai build all theirs in compile.
+        if optimizer is not None and not optimizer.built:
+            # A plain Keras model builds its optimizer at the first step (the
+            # models of keras_genai build theirs in compile).
             optimizer.build(self.model.trainable_variables)
         with np.load(self._seeds_path) as saved:
             seeds = {key: saved[key] for key in saved.files}
@@ -350,7 +357,7 @@ class TrainingBackup(keras.callbacks.Callback):
         self.model.load_weights(self._weights_path)
         for key, generator in generators.items():
             generator.state.assign(seeds[key])
-        self.model._initial_epoch = epoch
+        compat.set_initial_epoch(self.model, epoch)
         self.restored_epoch = epoch
         with open(self._metadata_path) as f:
             self._history = json.load(f).get("history", {})
@@ -369,8 +376,8 @@ class TrainingBackup(keras.callbacks.Callback):
                 json.dump({"epoch": epoch + 1, "history": self._history}, f)
 
     def on_train_end(self, logs=None):
-        # Keras keeps `_initial_epoch` after fit; a later fit must start at 0.
-        self.model._initial_epoch = None
+        # Keras keeps the initial epoch after fit; a later fit must start at 0.
+        compat.set_initial_epoch(self.model, None)
         history = getattr(self.model, "history", None)
         if self.restored_epoch is not None and history is not None:
             # The History of a resumed fit holds every epoch, as if uninterrupted.
@@ -385,5 +392,5 @@ def _seed_generators(model):
     and layer class (seed generators' own paths are not unique, and a model's
     default name changes from one instance to the next)."""
     return {f"{i}.{type(layer).__name__}.{j}": generator
-            for i, layer in enumerate(model._flatten_layers())
-            for j, generator in enumerate(getattr(layer, "_seed_generators", []))}
+            for i, layer in enumerate(compat.flatten_layers(model))
+            for j, generator in enumerate(compat.seed_generators(layer))}

@@ -15,17 +15,12 @@ The autoencoder losses (`kl_divergence`, `bernoulli_reconstruction_loss`,
 can average them over its batch and report them per image.
 """
 
+import collections
+
 from keras import ops
 
 from keras_genai.utils.checks import check_choice
-
-
-def _check_smoothing(label_smoothing):
-    if not 0.0 <= label_smoothing < 1.0:
-        raise ValueError(
-            "`label_smoothing` must be in [0, 1). "
-            f"Received: label_smoothing={label_smoothing}"
-        )
+from keras_genai.utils.checks import check_fraction
 
 
 def minimax_discriminator_loss(real_logits, fake_logits, label_smoothing=0.0):
@@ -49,7 +44,7 @@ def minimax_discriminator_loss(real_logits, fake_logits, label_smoothing=0.0):
     >>> float(minimax_discriminator_loss(ops.zeros(4), ops.zeros(4)))  # 2 log 2
     1.3862943649291992
     """
-    _check_smoothing(label_smoothing)
+    check_fraction("label_smoothing", label_smoothing)
     real_logits = ops.convert_to_tensor(real_logits)
     fake_logits = ops.convert_to_tensor(fake_logits)
     s = label_smoothing
@@ -145,7 +140,7 @@ def least_squares_discriminator_loss(real_outputs, fake_outputs,
     >>> float(least_squares_discriminator_loss(ops.zeros(2), ops.ones(2)))
     1.0
     """
-    _check_smoothing(label_smoothing)
+    check_fraction("label_smoothing", label_smoothing)
     real = ops.convert_to_tensor(real_outputs)
     fake = ops.convert_to_tensor(fake_outputs)
     return (0.5 * ops.mean(ops.square(real - (1.0 - label_smoothing)))
@@ -276,37 +271,54 @@ def gradient_penalty(discriminator, real_images, fake_images, epsilon=None,
     return tf.reduce_mean(tf.square(norms - 1.0))
 
 
+class LossFamily(collections.namedtuple(
+        "LossFamily", ["generator_loss", "discriminator_loss", "decision_threshold",
+                       "smoothable", "d_steps", "gradient_penalty_weight"])):
+    """One adversarial loss family: everything a model needs to train with it.
+
+    Attributes:
+        generator_loss: ``fn(fake_outputs) -> scalar``.
+        discriminator_loss: ``fn(real_outputs, fake_outputs[, label_smoothing])
+            -> scalar``.
+        decision_threshold: D's output above which D calls an example real
+            (logits: 0; least-squares targets 0 and 1: 1/2; hinge margins -1
+            and +1: 0), or ``None`` for a Wasserstein critic, whose scores have
+            none (it logs ``wasserstein_distance`` instead of accuracies).
+        smoothable: whether ``discriminator_loss`` takes ``label_smoothing``.
+        d_steps: default discriminator (critic) steps per generator step.
+        gradient_penalty_weight: default weight of `gradient_penalty` in D's loss
+            (0: off).
+
+    Example:
+
+    >>> GAN_LOSSES["wasserstein_gp"].d_steps
+    5
+    """
+
+
 GAN_LOSSES = {
-    "minimax": (minimax_generator_loss, minimax_discriminator_loss),
-    "non_saturating": (non_saturating_generator_loss,
-                       non_saturating_discriminator_loss),
-    "least_squares": (least_squares_generator_loss,
-                      least_squares_discriminator_loss),
-    "hinge": (hinge_generator_loss, hinge_discriminator_loss),
-    "wasserstein": (wasserstein_generator_loss, wasserstein_discriminator_loss),
-    # The same pair; `GAN.compile` adds the gradient penalty (weight 10) and
-    # 5 critic steps per generator step by default.
-    "wasserstein_gp": (wasserstein_generator_loss, wasserstein_discriminator_loss),
+    "minimax": LossFamily(minimax_generator_loss, minimax_discriminator_loss,
+                          0.0, True, 1, 0.0),
+    "non_saturating": LossFamily(non_saturating_generator_loss,
+                                 non_saturating_discriminator_loss, 0.0, True, 1,
+                                 0.0),
+    "least_squares": LossFamily(least_squares_generator_loss,
+                                least_squares_discriminator_loss, 0.5, True, 1, 0.0),
+    "hinge": LossFamily(hinge_generator_loss, hinge_discriminator_loss, 0.0, False,
+                        1, 0.0),
+    # WGAN's critic is unconstrained unless the networks constrain it.
+    "wasserstein": LossFamily(wasserstein_generator_loss,
+                              wasserstein_discriminator_loss, None, False, 1, 0.0),
+    # Gulrajani et al. (2017), Algorithm 1: n_critic = 5, lambda = 10.
+    "wasserstein_gp": LossFamily(wasserstein_generator_loss,
+                                 wasserstein_discriminator_loss, None, False, 5,
+                                 10.0),
 }
-
-# The value of D's output above which D calls an image real, per loss family
-# (logits: 0; least-squares targets 0 and 1: 1/2; hinge margins -1 and +1: 0).
-# A Wasserstein critic's scores have no such threshold: ``None``.
-DECISION_THRESHOLDS = {
-    "minimax": 0.0,
-    "non_saturating": 0.0,
-    "least_squares": 0.5,
-    "hinge": 0.0,
-    "wasserstein": None,
-    "wasserstein_gp": None,
-}
-
-# The families whose discriminator loss takes ``label_smoothing``.
-SMOOTHABLE_LOSSES = ("minimax", "non_saturating", "least_squares")
+"""Every adversarial loss family by name, one `LossFamily` record each."""
 
 
 def get_gan_loss(name):
-    """Returns ``(generator_loss, discriminator_loss)`` for a loss family name.
+    """Returns the `LossFamily` record of a loss family name.
 
     Args:
         name: one of ``GAN_LOSSES``: ``"minimax"``, ``"non_saturating"``,
@@ -314,14 +326,16 @@ def get_gan_loss(name):
             ``"wasserstein_gp"``.
 
     Returns:
-        A pair of pure functions.
+        A `LossFamily`.
 
     Raises:
         ValueError: for an unknown name.
 
     Example:
 
-    >>> g_loss, d_loss = get_gan_loss("non_saturating")
+    >>> family = get_gan_loss("non_saturating")
+    >>> family.generator_loss is non_saturating_generator_loss
+    True
     """
     check_choice("loss", name, tuple(GAN_LOSSES))
     return GAN_LOSSES[name]
@@ -332,7 +346,7 @@ def discriminator_accuracy(real_outputs, fake_outputs, threshold=0.0):
 
     D calls an image real when its output is above ``threshold``: 0 for logits
     (``sigmoid > 1/2``) and hinge scores, 1/2 for least-squares outputs (see
-    ``DECISION_THRESHOLDS``).
+    `LossFamily`).
 
     Args:
         real_outputs: D's outputs on real images.
@@ -504,10 +518,9 @@ def get_reconstruction_loss(name):
 
 
 __all__ = [
-    "DECISION_THRESHOLDS",
     "GAN_LOSSES",
+    "LossFamily",
     "RECONSTRUCTION_LOSSES",
-    "SMOOTHABLE_LOSSES",
     "bernoulli_reconstruction_loss",
     "discriminator_accuracy",
     "gaussian_kl",

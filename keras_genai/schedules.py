@@ -356,14 +356,8 @@ class NoiseSchedule:
         if steps > self.timesteps:
             raise ValueError(f"`steps` must be at most T={self.timesteps}. "
                              f"Received: steps={steps}")
-        T = self.timesteps
-        if spacing == "leading":
-            t = np.arange(0, steps) * (T // steps)
-        elif spacing == "linspace":
-            t = np.round(np.linspace(0, T - 1, steps))
-        else:
-            t = (np.round(T - np.arange(steps) * (T / steps)) - 1)[::-1]
-        return np.asarray(t[::-1], dtype=np.int32)
+        with tf.init_scope():  # NumPy values, even inside a tf.function
+            return _timesteps(self.timesteps, steps, spacing).numpy()
 
     def ddpm_step(self, x_t, t, eps, noise, t_prev=None, variance="posterior",
                   clip=None):
@@ -472,11 +466,10 @@ class NoiseSchedule:
         return tf.clip_by_value(x0, -float(clip), float(clip))
 
 
-def _timesteps_tensor(T, steps, spacing):
-    """`NoiseSchedule.timesteps_for` with ``steps`` a scalar int32 tensor (for a
-    SavedModel whose caller picks the number of steps), computed in float64 with
-    the same round-half-to-even as NumPy."""
-    check_choice("spacing", spacing, SPACINGS)
+def _timesteps(T, steps, spacing):
+    """The timesteps of `NoiseSchedule.timesteps_for`; ``steps`` may be a scalar
+    int32 tensor (for a SavedModel whose caller picks the number of steps).
+    Computed in float64, rounding half to even."""
     i = tf.cast(tf.range(steps), tf.float64)
     n = tf.cast(steps, tf.float64)
     if spacing == "leading":
@@ -523,7 +516,8 @@ def sample_loop(eps_fn, schedule, noise, steps=50, sampler="ddim", eta=0.0,
     check_choice("sampler", sampler, SAMPLERS)
     if isinstance(steps, tf.Tensor):  # chosen at run time (an exported sampler)
         steps = tf.clip_by_value(tf.cast(steps, tf.int32), 1, schedule.timesteps)
-        timesteps = _timesteps_tensor(schedule.timesteps, steps, spacing)
+        check_choice("spacing", spacing, SPACINGS)
+        timesteps = _timesteps(schedule.timesteps, steps, spacing)
         previous = tf.concat([timesteps[1:], [-1]], 0)
         n = tf.size(timesteps)
     else:

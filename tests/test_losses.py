@@ -1,5 +1,6 @@
 """keras_genai.losses against values computed by hand."""
 
+import inspect
 import math
 
 import numpy as np
@@ -81,8 +82,9 @@ def test_saturation_gradients():
 
 
 def test_get_gan_loss():
-    assert losses.get_gan_loss("minimax") == (losses.minimax_generator_loss,
-                                              losses.minimax_discriminator_loss)
+    family = losses.get_gan_loss("minimax")
+    assert family.generator_loss is losses.minimax_generator_loss
+    assert family.discriminator_loss is losses.minimax_discriminator_loss
     with pytest.raises(ValueError, match="loss"):
         losses.get_gan_loss("hinge_typo")
 
@@ -97,12 +99,22 @@ def test_discriminator_accuracy():
     assert float(real_acc) == 0.5 and float(fake_acc) == 0.5
 
 
-def test_every_loss_family_is_selectable_and_has_a_threshold():
-    assert set(losses.GAN_LOSSES) == set(losses.DECISION_THRESHOLDS)
-    for name in ("least_squares", "hinge", "wasserstein", "wasserstein_gp"):
-        g_loss, d_loss = losses.get_gan_loss(name)
-        assert callable(g_loss) and callable(d_loss)
-    assert losses.get_gan_loss("wasserstein_gp") == losses.GAN_LOSSES["wasserstein"]
+def test_every_loss_family_is_one_complete_record():
+    thresholds = {"minimax": 0.0, "non_saturating": 0.0, "least_squares": 0.5,
+                  "hinge": 0.0, "wasserstein": None, "wasserstein_gp": None}
+    assert set(losses.GAN_LOSSES) == set(thresholds)
+    for name, family in losses.GAN_LOSSES.items():
+        assert isinstance(family, losses.LossFamily)
+        assert callable(family.generator_loss) and callable(family.discriminator_loss)
+        assert family.decision_threshold == thresholds[name]
+        # The families that take label smoothing are exactly those whose D loss
+        # has the argument.
+        assert family.smoothable == ("label_smoothing" in inspect.signature(
+            family.discriminator_loss).parameters)
+    gp, plain = losses.GAN_LOSSES["wasserstein_gp"], losses.GAN_LOSSES["wasserstein"]
+    assert gp[:2] == plain[:2]  # the same pair of losses ...
+    assert (gp.d_steps, gp.gradient_penalty_weight) == (5, 10.0)  # Gulrajani et al.
+    assert (plain.d_steps, plain.gradient_penalty_weight) == (1, 0.0)
 
 
 def test_least_squares_losses_by_hand():

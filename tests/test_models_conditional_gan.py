@@ -1,4 +1,4 @@
-"""ConditionalGAN: the model contract, labels in G and D, generate(labels)."""
+"""ConditionalGAN: the model contract, labels in G and D, sample(labels=...)."""
 
 import keras
 import numpy as np
@@ -65,8 +65,11 @@ SPEC = conformance.ModelSpec(
             builders.conditional_dcgan_generator(8, 3, SHAPE, filters=(8, 4)),
             builders.dcgan_discriminator(SHAPE, filters=(4, 8)),
             latent_dim=8, num_classes=3)),
-        ("labels", lambda: make_cgan().generate(np.array([0, 3]))),
-        ("labels", lambda: make_cgan().generate(np.array([[0, 1]]))),
+        ("labels", lambda: make_cgan().sample(labels=np.array([0, 3]))),
+        ("labels", lambda: make_cgan().sample(labels=np.array([[0, 1]]))),
+        ("labels", lambda: make_cgan().sample()),
+        ("labels=", lambda: make_cgan().sample(np.array([0, 1]))),  # positional
+        ("n", lambda: make_cgan().sample(3, labels=np.array([0, 1]))),
         ("loss", lambda: compile_cgan(make_cgan(), loss="nope")),
     ],
 )
@@ -93,8 +96,8 @@ def test_wgan_gp_mirrored_with_labels(tmp_path, mirrored_strategy):
 def test_generate_follows_the_labels_and_is_reproducible():
     model = make_cgan()
     labels = np.array([0, 1, 2, 2])
-    a = model.generate(labels, seed=5)
-    b = model.generate(labels, seed=5)
+    a = model.sample(labels=labels, seed=5)
+    b = model.sample(labels=labels, seed=5)
     assert a.shape == (4,) + SHAPE
     np.testing.assert_array_equal(a, b)
     z = model.sample_latents(4, seed=5)
@@ -110,13 +113,17 @@ def test_fit_needs_labels():
         model.fit(tf.data.Dataset.from_tensor_slices(data()[0]).batch(8), verbose=0)
 
 
-def test_out_of_range_labels_stop_fit():
+def test_out_of_range_labels_stop_fit_with_a_value_error():
     model = make_cgan()
     compile_cgan(model)
     x, _ = data(8)
     ds = tf.data.Dataset.from_tensor_slices((x, np.full(8, CLASSES))).batch(8)
-    with pytest.raises(tf.errors.InvalidArgumentError, match="num_classes"):
+    with pytest.raises(ValueError, match=r"labels.*num_classes=3.*Received.*\[3 3 3"):
         model.fit(ds, verbose=0)
+    # NumPy labels are checked before training starts.
+    with pytest.raises(ValueError,
+                       match=r"labels.*num_classes=3.*Received: labels from 3 to 3"):
+        model.fit(x, np.full(8, CLASSES), verbose=0)
 
 
 def test_samples_follow_their_label_after_training():
@@ -129,6 +136,6 @@ def test_samples_follow_their_label_after_training():
     x, y = data(96)
     model.fit(tf.data.Dataset.from_tensor_slices((x, y)).shuffle(96, seed=0)
               .batch(32).repeat(), steps_per_epoch=300, verbose=0)
-    brightness = [float(model.generate(np.full(64, k), seed=k).mean())
+    brightness = [float(model.sample(labels=np.full(64, k), seed=k).mean())
                   for k in range(CLASSES)]
     np.testing.assert_allclose(brightness, [-0.5, 0.0, 0.5], atol=0.15)

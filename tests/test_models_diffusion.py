@@ -44,7 +44,7 @@ def _inputs(n=5):
 
 def _sample_reference(model, noise, labels, w, steps, eta, seed):
     from keras_genai.schedules import sample_loop
-    return sample_loop(lambda x, t: model.predict_noise(x, t, tf.constant(labels), w),
+    return sample_loop(lambda x, t: model.guided_noise(x, t, tf.constant(labels), w),
                        model.schedule, noise, steps=int(steps), eta=float(eta),
                        seed=seed, clip=model.clip)
 
@@ -61,7 +61,7 @@ SPEC = conformance.ModelSpec(
     inputs=_inputs,
     endpoints={
         "serve": ((_inputs(4)[0], _inputs(4)[1], _LABELS),
-                  lambda m, x, t, y: m.predict_noise(x, t, tf.constant(y))),
+                  lambda m, x, t, y: m.guided_noise(x, t, tf.constant(y))),
         "sample": ((_NOISE, _LABELS, np.float32(2.0), np.int32(5), np.float32(0.5),
                     np.array([3, 4], "int32")), _sample_reference),
     },
@@ -146,17 +146,25 @@ def test_ema_update_by_hand():
 
 
 def test_guidance_combines_conditional_and_null_predictions():
-    model = make_model()
-    compile_model(model)
-    x, y = data(8)
-    model.fit(x, y, batch_size=8, epochs=2, verbose=0)  # non-zero predictions
+    # A network whose output is the image plus a pattern per label (the null
+    # label 3 has its own), so conditional and null predictions differ.
+    image = keras.Input(SHAPE, name="image")
+    timestep = keras.Input((), dtype="int32", name="timestep")
+    label = keras.Input((), dtype="int32", name="label")
+    pattern = keras.layers.Reshape(SHAPE)(keras.layers.Embedding(
+        4, int(np.prod(SHAPE)), embeddings_initializer="random_normal",
+        name="label_embedding")(label))
+    out = keras.layers.Add()([image, pattern])
+    network = keras.Model({"image": image, "timestep": timestep, "label": label}, out)
+    model = DiffusionModel(network, NoiseSchedule("cosine", timesteps=T),
+                           num_classes=3, seed=0)
     x_t, t, labels = _inputs(4)
     net = model.ema_network
     cond = net({"image": x_t, "timestep": t, "label": labels}).numpy()
     null = net({"image": x_t, "timestep": t, "label": np.full(4, 3, "int32")}).numpy()
-    assert not np.allclose(cond, null)
+    assert np.abs(cond - null).max() > 100 * 1e-5
     for w in (0.0, 1.0, 2.5):
-        np.testing.assert_allclose(model.predict_noise(x_t, t, labels, w),
+        np.testing.assert_allclose(model.guided_noise(x_t, t, labels, w),
                                    null + w * (cond - null), rtol=1e-4, atol=1e-5)
 
 
@@ -199,7 +207,7 @@ def test_a_class_conditional_model_learns_which_brightness_each_label_means():
     t = np.full(24, T // 2, "int32")
     x_t = model.schedule.q_sample(x[:24] * 0 + levels[labels][:, None, None, None], t,
                                   tf.random.stateless_normal((24,) + SHAPE, (0, 1)))
-    x0 = model.schedule.predict_x0(x_t, t, model.predict_noise(x_t, t, labels, 1.0))
+    x0 = model.schedule.predict_x0(x_t, t, model.guided_noise(x_t, t, labels, 1.0))
     np.testing.assert_allclose(x0.numpy().reshape(3, -1).mean(axis=1), levels,
                                atol=0.1)
 
@@ -255,7 +263,7 @@ def test_a_text_conditional_model_trains_both_networks_samples_and_round_trips(
                            tf.constant([1, 2]))
     from keras_genai.schedules import sample_loop
     expected = sample_loop(
-        lambda xx, t: model.predict_noise(xx, t, tf.constant(prompts), 3.0),
+        lambda xx, t: model.guided_noise(xx, t, tf.constant(prompts), 3.0),
         model.schedule, noise, steps=4, eta=0.0, seed=(1, 2), clip=model.clip)
     np.testing.assert_allclose(served.numpy(), expected.numpy(), rtol=1e-4, atol=1e-4)
     with pytest.raises(ValueError, match="prompts"):

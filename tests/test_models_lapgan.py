@@ -52,7 +52,7 @@ SPEC = conformance.ModelSpec(
                                           make_lapgan().discriminators[:2], 4)),
         ("latent_dim", lambda: make_lapgan(latent_dim=0)),
         ("loss", lambda: compile_lapgan(make_lapgan(), loss="wasserstein_gp")),
-        ("n", lambda: make_lapgan().generate(0)),
+        ("n", lambda: make_lapgan().sample(0)),
     ],
 )
 
@@ -83,6 +83,6 @@ def test_sampling_runs_coarse_to_fine():
     coarse = np.asarray(upsample2(levels[1]))
     detail = np.asarray(model.generators[2]([z[:, 2], coarse]))
     np.testing.assert_allclose(levels[2], np.clip(coarse + detail, -1, 1), atol=1e-6)
-    a = model.generate(4, seed=1)
-    np.testing.assert_array_equal(a, model.generate(4, seed=1))
+    a = model.sample(4, seed=1)
+    np.testing.assert_array_equal(a, model.sample(4, seed=1))
     assert a.shape == (4, 8, 8, 1) and np.abs(a).max() <= 1.0

@@ -9,8 +9,8 @@ import conformance
 from keras_genai import builders
 from keras_genai import losses
 from keras_genai.layers import reparameterize
-from keras_genai.models import VAE
 from keras_genai.models import ConditionalVAE
+from keras_genai.models import VAE
 
 SHAPE = (8, 8, 1)
 LATENT = 3
@@ -126,7 +126,7 @@ CVAE_SPEC = conformance.ModelSpec(
         ("decoder", lambda: ConditionalVAE(
             builders.dense_encoder(SHAPE, LATENT, variational=True, num_classes=3),
             builders.dense_decoder(SHAPE, LATENT), num_classes=3)),
-        ("labels", lambda: make_cvae().sample(np.array([0, 3]))),
+        ("labels", lambda: make_cvae().sample(labels=np.array([0, 3]))),
     ],
 )
 
@@ -233,7 +233,7 @@ def test_conditional_vae_samples_follow_the_label():
     x, y = labelled(96)
     model.fit(x, y, batch_size=32, epochs=40, verbose=0)
     for c in range(CLASSES):
-        samples = model.sample(np.full(8, c), seed=c)
+        samples = model.sample(labels=np.full(8, c), seed=c)
         columns = [samples[:, :, 3 * k:3 * k + 2].mean() for k in range(CLASSES)]
         assert int(np.argmax(columns)) == c, (c, columns)
 

@@ -8,9 +8,9 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from keras_genai.schedules import NoiseSchedule
 from keras_genai.schedules import cosine_beta_schedule
 from keras_genai.schedules import linear_beta_schedule
+from keras_genai.schedules import NoiseSchedule
 from keras_genai.schedules import sample_loop
 
 
@@ -261,12 +261,23 @@ def test_timestep_spacing(spacing):
 
 @pytest.mark.parametrize("spacing", ["trailing", "leading", "linspace"])
 def test_timesteps_chosen_at_run_time_match_numpy(spacing):
-    from keras_genai.schedules import _timesteps_tensor
-    graph = tf.function(lambda n: _timesteps_tensor(100, n, spacing))
+    from keras_genai.schedules import _timesteps
+
+    def numpy_timesteps(T, steps):  # the definitions of timesteps_for
+        if spacing == "leading":
+            t = np.arange(0, steps) * (T // steps)
+        elif spacing == "linspace":
+            t = np.round(np.linspace(0, T - 1, steps))
+        else:
+            t = (np.round(T - np.arange(steps) * (T / steps)) - 1)[::-1]
+        return t[::-1].astype(np.int32)
+
+    graph = tf.function(lambda n: _timesteps(100, n, spacing))
     for steps in range(1, 101):
-        np.testing.assert_array_equal(graph(tf.constant(steps)).numpy(),
-                                      NoiseSchedule(timesteps=100).timesteps_for(
-                                          steps, spacing))
+        expected = numpy_timesteps(100, steps)
+        np.testing.assert_array_equal(graph(tf.constant(steps)).numpy(), expected)
+        np.testing.assert_array_equal(
+            NoiseSchedule(timesteps=100).timesteps_for(steps, spacing), expected)
 
 
 def test_sample_loop_with_steps_as_a_tensor_matches_python_steps():

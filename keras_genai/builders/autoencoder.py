@@ -22,11 +22,13 @@ Undercomplete (``latent_dim`` below the input size), overcomplete (above), deep
 import keras
 import numpy as np
 
-from keras_genai.builders.common import check_shape
-from keras_genai.builders.common import check_units
 from keras_genai.builders.common import float32_outputs
 from keras_genai.utils.checks import check_choice
+from keras_genai.utils.checks import check_image_shape
+from keras_genai.utils.checks import check_num_classes
 from keras_genai.utils.checks import check_positive_int
+from keras_genai.utils.checks import check_shape
+from keras_genai.utils.checks import check_units
 
 UPSAMPLINGS = ("transpose", "resize")
 
@@ -61,12 +63,6 @@ def _with_label(x, labels, num_classes, name):
     one_hot = keras.layers.CategoryEncoding(num_classes, output_mode="one_hot",
                                             name=f"{name}_one_hot")(labels)
     return keras.layers.Concatenate(name=name)([x, one_hot])
-
-
-def _check_num_classes(num_classes):
-    if num_classes is None:
-        return None
-    return check_positive_int("num_classes", num_classes, minimum=2)
 
 
 def _inputs(shape, input_name, num_classes):
@@ -137,7 +133,7 @@ def dense_encoder(input_shape=(28, 28, 1), latent_dim=32, hidden_units=(128, 64)
     input_shape = check_shape("input_shape", input_shape, rank=(1, 2, 3))
     latent_dim = check_positive_int("latent_dim", latent_dim)
     hidden_units = check_units("hidden_units", hidden_units)
-    num_classes = _check_num_classes(num_classes)
+    num_classes = check_num_classes(num_classes, optional=True)
     inputs = _inputs(input_shape, "image", num_classes)
     h = keras.layers.Flatten(name="flatten")(inputs[0])
     if num_classes is not None:
@@ -181,7 +177,7 @@ def dense_decoder(output_shape=(28, 28, 1), latent_dim=32, hidden_units=(64, 128
     output_shape = check_shape("output_shape", output_shape, rank=(1, 2, 3))
     latent_dim = check_positive_int("latent_dim", latent_dim)
     hidden_units = check_units("hidden_units", hidden_units)
-    num_classes = _check_num_classes(num_classes)
+    num_classes = check_num_classes(num_classes, optional=True)
     inputs = _inputs((latent_dim,), "z", num_classes)
     h = inputs[0]
     if num_classes is not None:
@@ -192,16 +188,6 @@ def dense_decoder(output_shape=(28, 28, 1), latent_dim=32, hidden_units=(64, 128
                            name="output")(h)
     x_hat = keras.layers.Reshape(output_shape, name="reconstruction")(h)
     return _model(inputs, x_hat, name)
-
-
-def _check_image_shape(name, shape, levels):
-    shape = check_shape(name, shape, rank=3)
-    factor = 2 ** levels
-    if shape[0] % factor or shape[1] % factor:
-        raise ValueError(
-            f"`{name}` height and width must be divisible by {factor} "
-            f"(2 ** number of stride-2 layers). Received: {name}={shape!r}")
-    return shape
 
 
 def conv_encoder(input_shape=(28, 28, 1), latent_dim=16, filters=(32, 64),
@@ -237,10 +223,10 @@ def conv_encoder(input_shape=(28, 28, 1), latent_dim=16, filters=(32, 64),
     (None, 16)
     """
     filters = check_units("filters", filters, allow_empty=False)
-    input_shape = _check_image_shape("input_shape", input_shape, len(filters))
+    input_shape = check_image_shape("input_shape", input_shape, 2 ** len(filters))
     latent_dim = check_positive_int("latent_dim", latent_dim)
     kernel_size = check_positive_int("kernel_size", kernel_size)
-    num_classes = _check_num_classes(num_classes)
+    num_classes = check_num_classes(num_classes, optional=True)
     inputs = _inputs(input_shape, "image", num_classes)
     h = inputs[0]
     for i, f in enumerate(filters, start=1):
@@ -289,12 +275,12 @@ def conv_decoder(output_shape=(28, 28, 1), latent_dim=16, filters=(64, 32),
     (None, 28, 28, 1)
     """
     filters = check_units("filters", filters, allow_empty=False)
-    h_out, w_out, channels = _check_image_shape("output_shape", output_shape,
-                                                len(filters))
+    h_out, w_out, channels = check_image_shape("output_shape", output_shape,
+                                               2 ** len(filters))
     latent_dim = check_positive_int("latent_dim", latent_dim)
     kernel_size = check_positive_int("kernel_size", kernel_size)
     check_choice("upsampling", upsampling, UPSAMPLINGS)
-    num_classes = _check_num_classes(num_classes)
+    num_classes = check_num_classes(num_classes, optional=True)
     inputs = _inputs((latent_dim,), "z", num_classes)
     h = inputs[0]
     if num_classes is not None:

@@ -2,10 +2,10 @@
 
 import keras
 
-from keras_genai.builders.common import check_shape
 from keras_genai.builders.common import float32_output_layers
 from keras_genai.builders.common import seed_counter
 from keras_genai.utils.checks import check_positive_int
+from keras_genai.utils.checks import check_shape
 
 
 def lenet(input_shape=(28, 28, 1), num_classes=10, filters=(32, 64), dense_units=128,

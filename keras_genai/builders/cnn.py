@@ -3,16 +3,18 @@ GoogLeNet's inception block and ResNet."""
 
 import keras
 
-from keras_genai.builders.common import NORMALIZATIONS
-from keras_genai.builders.common import check_rate
-from keras_genai.builders.common import check_shape
-from keras_genai.builders.common import check_units
 from keras_genai.builders.common import float32_output_layers
 from keras_genai.builders.common import float32_outputs
 from keras_genai.builders.common import normalization_layer
+from keras_genai.builders.common import NORMALIZATIONS
 from keras_genai.builders.common import seed_counter
 from keras_genai.utils.checks import check_choice
+from keras_genai.utils.checks import check_fraction
+from keras_genai.utils.checks import check_image_shape
+from keras_genai.utils.checks import check_num_classes
 from keras_genai.utils.checks import check_positive_int
+from keras_genai.utils.checks import check_shape
+from keras_genai.utils.checks import check_units
 
 # Simonyan & Zisserman (2015), Table 1, configurations A, B, D and E: the number
 # of 3x3 filters of each convolution, "M" for 2x2 max pooling.
@@ -41,14 +43,6 @@ RESNET_DEPTHS = {
 # 32, 32) through 5b; the first two here are 3a and 3b at a quarter of the width.
 GOOGLENET_SMALL_BLOCKS = ["M", (16, 24, 32, 4, 8, 8), (32, 32, 48, 8, 24, 16), "M",
                           (48, 24, 52, 4, 12, 16)]
-
-
-def _check_image_shape(input_shape):
-    return check_shape("input_shape", input_shape, rank=3)
-
-
-def _check_num_classes(num_classes):
-    return check_positive_int("num_classes", num_classes, minimum=2)
 
 
 def _conv_init(seeds):
@@ -101,8 +95,8 @@ def simple_cnn(input_shape=(32, 32, 3), num_classes=10, filters=(32, 64, 64),
     >>> simple_cnn((28, 28, 1)).count_params()
     93706
     """
-    input_shape = _check_image_shape(input_shape)
-    num_classes = _check_num_classes(num_classes)
+    input_shape = check_image_shape("input_shape", input_shape)
+    num_classes = check_num_classes(num_classes)
     filters = check_units("filters", filters)
     if len(filters) != 3:
         raise ValueError("`filters` must give the 3 convolutions' channels. "
@@ -110,7 +104,7 @@ def simple_cnn(input_shape=(32, 32, 3), num_classes=10, filters=(32, 64, 64),
     dense_units = check_positive_int("dense_units", dense_units)
     check_choice("normalization", normalization, NORMALIZATIONS)
     check_choice("pooling", pooling, ("max", "average"))
-    dropout = check_rate("dropout", dropout)
+    dropout = check_fraction("dropout", dropout)
     if ((min(input_shape[:2]) - 2) // 2 - 2) // 2 - 2 < 1:
         raise ValueError("`input_shape` must be at least 18x18 for three valid "
                          f"3x3 convolutions and two poolings. Received: "
@@ -186,12 +180,12 @@ def vgg(config="vgg16", input_shape=(224, 224, 3), num_classes=1000, width=1.0,
                              for c in layout):
             raise ValueError("`config` must be a VGG name or a list of positive "
                              f"filter counts and 'M'. Received: config={config!r}")
-    input_shape = _check_image_shape(input_shape)
-    num_classes = _check_num_classes(num_classes)
+    input_shape = check_image_shape("input_shape", input_shape)
+    num_classes = check_num_classes(num_classes)
     if not width > 0:
         raise ValueError(f"`width` must be > 0. Received: width={width!r}")
     dense_units = check_positive_int("dense_units", dense_units, minimum=0)
-    dropout = check_rate("dropout", dropout)
+    dropout = check_fraction("dropout", dropout)
     check_choice("normalization", normalization, NORMALIZATIONS)
     check_choice("head", head, ("flatten", "average"))
     pools = layout.count("M")
@@ -332,8 +326,8 @@ def googlenet(input_shape=(28, 28, 1), num_classes=10, stem_filters=32,
     >>> googlenet().output_shape
     (None, 10)
     """
-    input_shape = _check_image_shape(input_shape)
-    num_classes = _check_num_classes(num_classes)
+    input_shape = check_image_shape("input_shape", input_shape)
+    num_classes = check_num_classes(num_classes)
     stem_filters = check_positive_int("stem_filters", stem_filters)
     blocks = GOOGLENET_SMALL_BLOCKS if blocks is None else list(blocks)
     for block in blocks:
@@ -341,7 +335,7 @@ def googlenet(input_shape=(28, 28, 1), num_classes=10, stem_filters=32,
             raise ValueError("`blocks` entries must be 6-tuples of filters or 'M'. "
                              f"Received: blocks={blocks!r}")
     check_choice("normalization", normalization, NORMALIZATIONS)
-    dropout = check_rate("dropout", dropout)
+    dropout = check_fraction("dropout", dropout)
     seeds = seed_counter(seed)
     inputs = keras.Input(shape=input_shape, name="image")
     x = _conv_norm_act(inputs, stem_filters, 3, 1, normalization, "stem", seeds)
@@ -467,12 +461,12 @@ def resnet(depth=50, input_shape=(224, 224, 3), num_classes=1000, width=64,
         stages = check_units("depth", depth, allow_empty=False)
         kind = check_choice("kind", kind or "basic", ("basic", "bottleneck"))
         default_name = "resnet"
-    input_shape = _check_image_shape(input_shape)
-    num_classes = _check_num_classes(num_classes)
+    input_shape = check_image_shape("input_shape", input_shape)
+    num_classes = check_num_classes(num_classes)
     width = check_positive_int("width", width)
     check_choice("stem", stem, ("imagenet", "small"))
     check_choice("normalization", normalization, NORMALIZATIONS)
-    dropout = check_rate("dropout", dropout)
+    dropout = check_fraction("dropout", dropout)
     seeds = seed_counter(seed)
     inputs = keras.Input(shape=input_shape, name="image")
     if stem == "imagenet":

@@ -11,67 +11,6 @@ from keras_genai.utils.checks import check_positive_int
 NORMALIZATIONS = ("batch", "layer", "group", "instance", None)
 
 
-def check_shape(name, shape, rank, allow_none=False):
-    """Checks that ``shape`` is a tuple of ``rank`` positive ints.
-
-    Args:
-        name: the argument's name, for the error message.
-        shape: the value received (any sequence).
-        rank: the required length (an int, or a tuple of accepted lengths).
-        allow_none: accept ``None`` entries (unknown sizes, e.g. time steps).
-
-    Returns:
-        ``shape`` as a tuple.
-
-    Example:
-
-    >>> check_shape("input_shape", [28, 28, 1], rank=3)
-    (28, 28, 1)
-    """
-    ranks = (rank,) if isinstance(rank, int) else tuple(rank)
-    try:
-        shape = tuple(shape)
-    except TypeError:
-        raise TypeError(f"`{name}` must be a tuple of {ranks[0]} sizes. "
-                        f"Received: {name}={shape!r}") from None
-    ok = len(shape) in ranks and all(
-        (s is None and allow_none)
-        or (isinstance(s, numbers.Integral) and not isinstance(s, bool) and s > 0)
-        for s in shape)
-    if not ok:
-        raise ValueError(
-            f"`{name}` must be a tuple of {' or '.join(map(str, ranks))} positive "
-            f"sizes{' (None allowed)' if allow_none else ''}. Received: "
-            f"{name}={shape!r}"
-        )
-    return shape
-
-
-def check_rate(name, rate):
-    """Checks a dropout-like rate in ``[0, 1)``; returns it as a float."""
-    if isinstance(rate, bool) or not isinstance(rate, numbers.Real) \
-            or not 0.0 <= rate < 1.0:
-        raise ValueError(f"`{name}` must be a number in [0, 1). "
-                         f"Received: {name}={rate!r}")
-    return float(rate)
-
-
-def check_units(name, units, allow_empty=True):
-    """Checks a sequence of positive layer widths; returns it as a tuple."""
-    try:
-        units = tuple(units)
-    except TypeError:
-        raise TypeError(f"`{name}` must be a sequence of positive integers. "
-                        f"Received: {name}={units!r}") from None
-    if not units and not allow_empty:
-        raise ValueError(f"`{name}` must not be empty. Received: {name}={units!r}")
-    for u in units:
-        if isinstance(u, bool) or not isinstance(u, numbers.Integral) or u < 1:
-            raise ValueError(f"`{name}` must contain positive integers. "
-                             f"Received: {name}={units!r}")
-    return tuple(int(u) for u in units)
-
-
 def seed_counter(seed):
     """An endless iterator of layer seeds: ``seed, seed + 1, ...``, or ``None``s.
 

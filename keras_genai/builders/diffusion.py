@@ -4,14 +4,14 @@ cross-attends to."""
 
 import keras
 
-from keras_genai.builders.common import check_rate
-from keras_genai.builders.common import check_shape
-from keras_genai.builders.common import check_units
 from keras_genai.builders.common import float32_outputs
 from keras_genai.builders.common import normalization_layer
 from keras_genai.layers.time_embedding import PositionEmbedding
 from keras_genai.layers.time_embedding import SinusoidalEmbedding
+from keras_genai.utils.checks import check_fraction
 from keras_genai.utils.checks import check_positive_int
+from keras_genai.utils.checks import check_shape
+from keras_genai.utils.checks import check_units
 
 
 def apply_residual_block(x, embedding, filters, dropout, name):
@@ -146,7 +146,7 @@ def diffusion_unet(image_shape=(28, 28, 1), widths=(32, 64, 128), blocks_per_lev
         num_classes = check_positive_int("num_classes", num_classes)
     if text_embedding_dim is not None:
         text_embedding_dim = check_positive_int("text_embedding_dim", text_embedding_dim)
-    dropout = check_rate("dropout", dropout)
+    dropout = check_fraction("dropout", dropout)
 
     image = keras.Input((h, w, c), name="image")
     timestep = keras.Input((), dtype="int32", name="timestep")

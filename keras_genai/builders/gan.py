@@ -10,23 +10,14 @@ hidden layers.
 import keras
 import numpy as np
 
-from keras_genai.builders.common import check_rate
-from keras_genai.builders.common import check_shape
-from keras_genai.builders.common import check_units
 from keras_genai.builders.common import float32_output_layers
 from keras_genai.builders.common import float32_outputs
 from keras_genai.utils.checks import check_choice
+from keras_genai.utils.checks import check_fraction
+from keras_genai.utils.checks import check_image_shape
 from keras_genai.utils.checks import check_positive_int
-
-
-def _check_image_shape(image_shape, factor, name="image_shape"):
-    image_shape = check_shape(name, image_shape, rank=3)
-    if image_shape[0] % factor or image_shape[1] % factor:
-        raise ValueError(
-            f"`{name}` height and width must be divisible by {factor} "
-            f"(2 ** number of stride-2 layers). Received: {name}={image_shape!r}"
-        )
-    return image_shape
+from keras_genai.utils.checks import check_shape
+from keras_genai.utils.checks import check_units
 
 
 def dcgan_generator(latent_dim=64, image_shape=(28, 28, 1), filters=(128, 64),
@@ -64,7 +55,7 @@ def dcgan_generator(latent_dim=64, image_shape=(28, 28, 1), filters=(128, 64),
     latent_dim = check_positive_int("latent_dim", latent_dim)
     filters = check_units("filters", filters, allow_empty=False)
     kernel_size = check_positive_int("kernel_size", kernel_size)
-    h, w, c = _check_image_shape(image_shape, 2 ** len(filters))
+    h, w, c = check_image_shape("image_shape", image_shape, 2 ** len(filters))
 
     body = _dcgan_generator_body(h, w, c, filters, kernel_size, synchronized_bn)
     return keras.Sequential(
@@ -140,8 +131,8 @@ def dcgan_discriminator(image_shape=(28, 28, 1), filters=(64, 128, 256),
     """
     filters = check_units("filters", filters, allow_empty=False)
     kernel_size = check_positive_int("kernel_size", kernel_size)
-    image_shape = _check_image_shape(image_shape, 1)
-    dropout = check_rate("dropout", dropout)
+    image_shape = check_image_shape("image_shape", image_shape, 1)
+    dropout = check_fraction("dropout", dropout)
     body = _dcgan_discriminator_body(filters, kernel_size, leaky_relu_slope,
                                      dropout)
     return keras.Sequential(
@@ -234,7 +225,7 @@ def conditional_dcgan_generator(latent_dim=64, num_classes=10,
     embedding_dim = check_positive_int("embedding_dim", embedding_dim)
     filters = check_units("filters", filters, allow_empty=False)
     kernel_size = check_positive_int("kernel_size", kernel_size)
-    h, w, c = _check_image_shape(image_shape, 2 ** len(filters))
+    h, w, c = check_image_shape("image_shape", image_shape, 2 ** len(filters))
     z = keras.Input(shape=(latent_dim,), name="z")
     labels = _label_input()
     label_vector = _label_vector(labels, num_classes, label_encoding,
@@ -278,11 +269,11 @@ def conditional_dcgan_discriminator(image_shape=(28, 28, 1), num_classes=10,
     >>> d.output_shape
     (None, 1)
     """
-    image_shape = _check_image_shape(image_shape, 1)
+    image_shape = check_image_shape("image_shape", image_shape, 1)
     num_classes = _check_conditioning(num_classes, label_encoding)
     filters = check_units("filters", filters, allow_empty=False)
     kernel_size = check_positive_int("kernel_size", kernel_size)
-    dropout = check_rate("dropout", dropout)
+    dropout = check_fraction("dropout", dropout)
     h, w, _ = image_shape
     images = keras.Input(shape=image_shape, name="image")
     labels = _label_input()
@@ -375,7 +366,7 @@ def mlp_discriminator(input_shape=(28, 28, 1), hidden_units=(512, 256),
     """
     input_shape = check_shape("input_shape", input_shape, rank=(1, 2, 3))
     hidden_units = check_units("hidden_units", hidden_units)
-    dropout = check_rate("dropout", dropout)
+    dropout = check_fraction("dropout", dropout)
     layers = [keras.Input(shape=input_shape, name="sample"),
               keras.layers.Flatten(name="pixels")]
     for i, units in enumerate(hidden_units, start=1):

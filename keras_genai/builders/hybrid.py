@@ -6,10 +6,10 @@
 
 import keras
 
-from keras_genai.builders.common import check_shape
-from keras_genai.builders.common import check_units
 from keras_genai.builders.common import float32_outputs
 from keras_genai.utils.checks import check_positive_int
+from keras_genai.utils.checks import check_shape
+from keras_genai.utils.checks import check_units
 
 
 def _apply_down_convs(h, filters, kernel_size, leaky_relu_slope):

@@ -3,10 +3,10 @@ generators and discriminators conditioned on the upsampled coarser image."""
 
 import keras
 
-from keras_genai.builders.common import check_shape
-from keras_genai.builders.common import check_units
 from keras_genai.builders.common import float32_outputs
 from keras_genai.utils.checks import check_positive_int
+from keras_genai.utils.checks import check_shape
+from keras_genai.utils.checks import check_units
 
 
 def lapgan_generator(image_shape=(14, 14, 1), latent_dim=32, filters=(64, 64),

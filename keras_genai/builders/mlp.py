@@ -2,15 +2,15 @@
 
 import keras
 
-from keras_genai.builders.common import check_rate
-from keras_genai.builders.common import check_shape
-from keras_genai.builders.common import check_units
 from keras_genai.builders.common import float32_output_layers
 from keras_genai.builders.common import normalization_layer
 from keras_genai.builders.common import seed_counter
 from keras_genai.layers.step import Step
 from keras_genai.utils.checks import check_choice
+from keras_genai.utils.checks import check_fraction
 from keras_genai.utils.checks import check_positive_int
+from keras_genai.utils.checks import check_shape
+from keras_genai.utils.checks import check_units
 
 
 def perceptron(input_dim=2, output="step", seed=None, name="perceptron"):
@@ -99,7 +99,7 @@ def mlp(input_shape, hidden_units=(64,), num_classes=None, output_units=None,
         outputs = check_positive_int("num_classes", num_classes, minimum=2)
     else:
         outputs = check_positive_int("output_units", output_units)
-    dropout = check_rate("dropout", dropout)
+    dropout = check_fraction("dropout", dropout)
     if isinstance(activation, str):
         try:
             keras.activations.get(activation)

@@ -3,12 +3,12 @@ bidirectional."""
 
 import keras
 
-from keras_genai.builders.common import check_rate
-from keras_genai.builders.common import check_shape
 from keras_genai.builders.common import float32_output_layers
 from keras_genai.builders.common import seed_counter
 from keras_genai.utils.checks import check_choice
+from keras_genai.utils.checks import check_fraction
 from keras_genai.utils.checks import check_positive_int
+from keras_genai.utils.checks import check_shape
 
 RNN_LAYERS = {
     "simple": keras.layers.SimpleRNN,
@@ -66,7 +66,7 @@ def sequence_model(input_shape=(None, 1), cell="lstm", units=32, num_layers=1,
     units = check_positive_int("units", units)
     num_layers = check_positive_int("num_layers", num_layers)
     output_units = check_positive_int("output_units", output_units)
-    dropout = check_rate("dropout", dropout)
+    dropout = check_fraction("dropout", dropout)
     check_choice("merge_mode", merge_mode, ("concat", "sum", "mul", "ave"))
     if isinstance(recurrent_gain, bool) \
             or not isinstance(recurrent_gain, (int, float)) or not recurrent_gain > 0:

@@ -4,11 +4,11 @@ generator of SRGAN (Ledig et al. 2017)."""
 
 import keras
 
-from keras_genai.builders.common import check_rate
-from keras_genai.builders.common import check_shape
-from keras_genai.builders.common import check_units
 from keras_genai.builders.common import float32_outputs
+from keras_genai.utils.checks import check_fraction
 from keras_genai.utils.checks import check_positive_int
+from keras_genai.utils.checks import check_shape
+from keras_genai.utils.checks import check_units
 
 
 def _divisible(name, shape, factor):
@@ -58,7 +58,7 @@ def unet_generator(input_shape=(28, 28, 1), output_channels=None, filters=(64, 1
     h, w, c = _divisible("input_shape", input_shape, 2 ** len(filters))
     output_channels = check_positive_int("output_channels", output_channels or c)
     bottleneck_filters = check_positive_int("bottleneck_filters", bottleneck_filters)
-    dropout = check_rate("dropout", dropout)
+    dropout = check_fraction("dropout", dropout)
     kernel_size = check_positive_int("kernel_size", kernel_size)
     inputs = keras.Input((h, w, c), name="source")
     x, skips = inputs, []

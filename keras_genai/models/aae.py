@@ -4,11 +4,13 @@ import keras
 import tensorflow as tf
 from keras import ops
 
-from keras_genai import losses as losses_module
-from keras_genai.models.base import check_network
-from keras_genai.models.gan import check_score_shape
-from keras_genai.models.gan import unpack_images
+from keras_genai.models.adversarial import ADVERSARIAL_TRACKERS
+from keras_genai.models.adversarial import AdversarialLoss
+from keras_genai.models.base import predict_fixed
+from keras_genai.models.inputs import unpack_images
 from keras_genai.models.latent import LatentVariableModel
+from keras_genai.utils.checks import check_network
+from keras_genai.utils.checks import check_score_shape
 
 # Families without a gradient penalty (the latent critic has no Lipschitz
 # constraint here, so the Wasserstein ones are left out).
@@ -62,8 +64,10 @@ class AdversarialAutoencoder(LatentVariableModel):
     >>> images = aae.sample(16, seed=0)
     """
 
-    NETWORK_INPUTS = {"encoder": ("images",), "decoder": ("z",),
-                      "discriminator": ("z",)}
+    NETWORKS = {"encoder": ("images",), "decoder": ("z",), "discriminator": ("z",)}
+    OPTIMIZERS = {"ae_optimizer": ("encoder", "decoder"),
+                  "d_optimizer": ("discriminator",), "g_optimizer": ("encoder",)}
+    TRACKERS = ("reconstruction",) + ADVERSARIAL_TRACKERS
 
     def __init__(self, encoder, decoder, discriminator, reconstruction="mse",
                  seed=None, **kwargs):
@@ -73,8 +77,7 @@ class AdversarialAutoencoder(LatentVariableModel):
         self.discriminator = check_network("discriminator", discriminator)
         self._set_reconstruction(reconstruction)
         self.latent_dim, self.image_shape = self._check_networks()
-        self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction")
-        self._add_adversarial_trackers()
+        self.adversarial = None  # set by compile
         self.built = True
 
     def _check_networks(self):
@@ -92,14 +95,8 @@ class AdversarialAutoencoder(LatentVariableModel):
             raise ValueError(
                 f"`discriminator` must take the encoder's code size {latent_dim}. "
                 f"Received: discriminator input shape {z_shape}")
-        check_score_shape(self.discriminator)
+        check_score_shape("discriminator", self.discriminator)
         return latent_dim, image_shape
-
-    @property
-    def metrics(self):
-        """``reconstruction``, ``d_loss``, ``g_loss`` and D's two accuracies."""
-        return [self.reconstruction_tracker, self.d_loss_tracker, self.g_loss_tracker,
-                self.d_real_accuracy, self.d_fake_accuracy]
 
     def compile(self, ae_optimizer=None, d_optimizer=None, g_optimizer=None,
                 loss="non_saturating", label_smoothing=0.0, **kwargs):
@@ -113,23 +110,10 @@ class AdversarialAutoencoder(LatentVariableModel):
             label_smoothing: one-sided smoothing of D's "prior" target.
             **kwargs: `keras.Model.compile` options.
         """
-        ae_opt, d_opt, g_opt = self._optimizers(
-            kwargs, ae_optimizer=ae_optimizer, d_optimizer=d_optimizer,
-            g_optimizer=g_optimizer)
-        self._set_adversarial_loss(loss, AAE_LOSSES, label_smoothing)
-        self.decision_threshold = losses_module.DECISION_THRESHOLDS[loss]
-        self._finish_compile(
-            {
-                "ae_optimizer": (ae_opt, self._autoencoder_variables()),
-                "d_optimizer": (d_opt, self.discriminator.trainable_variables),
-                "g_optimizer": (g_opt, self.encoder.trainable_variables),
-            },
-            dict(ae_optimizer=ae_opt, d_optimizer=d_opt, g_optimizer=g_opt,
-                 loss=loss, label_smoothing=self.label_smoothing),
-            **kwargs)
-
-    def _autoencoder_variables(self):
-        return self.encoder.trainable_variables + self.decoder.trainable_variables
+        adversarial = AdversarialLoss(loss, AAE_LOSSES, label_smoothing)
+        self._compile(dict(ae_optimizer=ae_optimizer, d_optimizer=d_optimizer,
+                           g_optimizer=g_optimizer), kwargs, **adversarial.config())
+        self.adversarial = adversarial
 
     def _reconstruction_loss(self, x, training):
         x_hat = self.decoder(self.encoder(x, training=training), training=training)
@@ -140,28 +124,26 @@ class AdversarialAutoencoder(LatentVariableModel):
         codes = self.encoder(x, training=training)
         real_out = self.discriminator(prior, training=training)
         fake_out = self.discriminator(codes, training=training)
-        return self._adversarial_d_loss(real_out, fake_out), real_out, fake_out
+        return (self.adversarial.discriminator_loss(real_out, fake_out), real_out,
+                fake_out)
 
     def _generator_loss(self, x, training):
-        return self.g_loss_fn(self.discriminator(self.encoder(x, training=training),
-                                                 training=training))
+        return self.adversarial.generator_loss(
+            self.discriminator(self.encoder(x, training=training), training=training))
 
     def _update_metrics(self, reconstruction, d_loss, g_loss, real_out, fake_out):
-        self.reconstruction_tracker.update_state(reconstruction)
-        self._update_adversarial_trackers(d_loss, g_loss, real_out, fake_out)
-        return self._logs()
+        return self._log(reconstruction=reconstruction, **self.adversarial.logs(
+            d_loss, g_loss, real_out, fake_out))
 
     def train_step(self, data):
         """The reconstruction phase, then the regularization phase (D, then the
         encoder as generator)."""
         x = unpack_images(data)
         reconstruction = self._descend(
-            self.ae_optimizer, self._autoencoder_variables(),
-            lambda: self._reconstruction_loss(x, training=True))
+            "ae_optimizer", lambda: self._reconstruction_loss(x, training=True))
         d_loss, real_out, fake_out = self._descend(
-            self.d_optimizer, self.discriminator.trainable_variables,
-            lambda: self._discriminator_loss(x, training=True))
-        g_loss = self._descend(self.g_optimizer, self.encoder.trainable_variables,
+            "d_optimizer", lambda: self._discriminator_loss(x, training=True))
+        g_loss = self._descend("g_optimizer",
                                lambda: self._generator_loss(x, training=True))
         return self._update_metrics(reconstruction, d_loss, g_loss, real_out,
                                     fake_out)
@@ -181,12 +163,7 @@ class AdversarialAutoencoder(LatentVariableModel):
     def encode(self, x, batch_size=256):
         """The code ``z = encoder(x)`` of each image, a NumPy array
         ``(n, latent_dim)``."""
-        return self.encoder.predict(x, batch_size=batch_size, verbose=0)
-
-    def get_config(self):
-        """The constructor arguments, networks serialized."""
-        return {"name": self.name, **self._network_configs(),
-                "reconstruction": self.reconstruction, "seed": self.seed}
+        return predict_fixed(self.encoder, [x], batch_size)
 
     def _export_resources(self):
         return [self.encoder, self.decoder]

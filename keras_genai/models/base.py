@@ -1,14 +1,26 @@
-"""What every model in `keras_genai.models` shares: randomness that differs per
-replica, loss scaling under a distribution strategy (and loss-scaled optimizers
-under ``mixed_float16``), a compile config that survives ``.keras`` round trips
-with every optimizer, a NaN guard in ``fit``, resumable ``fit`` with a
-`TrainingBackup`, XLA refused with a reason where it cannot work, and atomic
-``.keras`` saves and SavedModel exports.
+"""The contract every model in `keras_genai.models` shares.
 
-Subclasses implement ``train_step`` / ``test_step``, ``compile`` (calling
-`GenerativeModel._finish_compile`), ``get_config`` and ``_export_endpoints``.
+A model declares, once, as class attributes:
+
+* ``NETWORKS``: ``{attribute: input names}`` of its sub-networks (a list of
+  networks for LAPGAN's pyramid);
+* ``OPTIMIZERS``: ``{compile argument: networks it trains}``;
+* ``TRACKERS``: the names of the epoch means it logs;
+* ``DATA``: what one training batch holds (``("images",)``,
+  ``("images", "labels")``...), checked by ``fit`` before training starts.
+
+From them the base class gives: per-replica noise (`sample_normal`), loss
+scaling under a distribution strategy and ``mixed_float16`` (`_descend`), a
+``compile`` with several optimizers that survives ``.keras`` round trips, a NaN
+guard and resumable ``fit``, XLA refused with a reason where it cannot work,
+generic ``get_config`` / ``from_config`` (every constructor argument is stored
+under its own name; sub-networks are serialized), and atomic ``.keras`` saves and
+SavedModel exports. Subclasses write ``train_step`` / ``test_step``, ``compile``
+(calling `GenerativeModel._compile`) and ``_export_endpoints``.
 """
 
+
+import inspect
 import os
 import warnings
 
@@ -16,11 +28,12 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_genai import losses as losses_module
 from keras_genai.callbacks import NaNGuard
 from keras_genai.callbacks import TrainingBackup
-from keras_genai.utils.checks import check_choice
+from keras_genai.models import inputs
+from keras_genai.utils import compat
 from keras_genai.utils.checks import check_positive_int
+from keras_genai.utils.checks import check_seed
 from keras_genai.utils.io import atomic_directory
 from keras_genai.utils.io import atomic_file
 from keras_genai.utils.xla import jit_blockers
@@ -45,36 +58,6 @@ def replica_context():
     return ctx.num_replicas_in_sync, ctx.replica_id_in_sync_group
 
 
-def check_network(name, value, float32_outputs=True):
-    """Checks that a network argument is a built `keras.Model` / `keras.Layer`
-    (and, unless ``float32_outputs=False``, that its outputs are float32, as
-    under a mixed precision policy the builders make them)."""
-    if not isinstance(value, keras.layers.Layer):
-        raise TypeError(
-            f"`{name}` must be a keras.Model (or keras.Layer). "
-            f"Received: {name}={value!r} (of type {type(value).__name__})"
-        )
-    if not value.built:
-        raise ValueError(
-            f"`{name}` must be built: create it with a keras.Input or call "
-            f"`{name}.build(input_shape)` first. Received: {name}={value.name!r} "
-            "(not built)"
-        )
-    outputs = (getattr(value, "outputs", None) or []) if float32_outputs else []
-    dtypes = sorted({keras.backend.standardize_dtype(t.dtype)
-                     for t in tf.nest.flatten(outputs)} - {"float32"})
-    floating = [d for d in dtypes if d.startswith(("float", "bfloat"))]
-    if floating:
-        raise ValueError(
-            f"`{name}` must have float32 outputs, so that losses and exports keep "
-            "float32 precision under a mixed precision policy: end it with "
-            "keras.layers.Activation('linear', dtype='float32') (the builders of "
-            "keras_genai.builders do). Received: "
-            f"{name}={value.name!r} with {', '.join(floating)} outputs"
-        )
-    return value
-
-
 def uses_float16(model):
     """Whether any layer of ``model`` computes in float16 (``mixed_float16``),
     so its optimizers need loss scaling.
@@ -85,7 +68,7 @@ def uses_float16(model):
     False
     """
     return any(layer.dtype_policy.compute_dtype == "float16"
-               for layer in model._flatten_layers())
+               for layer in compat.flatten_layers(model))
 
 
 def get_optimizer(name, value):
@@ -104,38 +87,103 @@ def get_optimizer(name, value):
         ) from e
 
 
+def predict_fixed(network, inputs, batch_size=256):
+    """``network(inputs)`` in inference mode, in batches of exactly
+    ``batch_size`` (the last one padded), so that one trace of Keras' predict
+    function serves every call whatever the number of examples.
+
+    Args:
+        network: a `keras.Model`.
+        inputs: a list of arrays of one length ``n`` (the network's inputs).
+        batch_size: examples per batch.
+
+    Returns:
+        The network's output for the ``n`` examples, as NumPy.
+
+    Example:
+
+    >>> images = predict_fixed(generator, [z], batch_size=256)
+    """
+    batch_size = check_positive_int("batch_size", batch_size)
+    inputs = [np.asarray(a) for a in inputs]
+    n = len(inputs[0])
+    pad = -n % batch_size
+    if pad:
+        inputs = [np.concatenate([a, np.repeat(a[-1:], pad, axis=0)])
+                  for a in inputs]
+    out = network.predict(inputs if len(inputs) > 1 else inputs[0],
+                          batch_size=batch_size, verbose=0)
+    return keras.tree.map_structure(lambda o: o[:n], out)
+
+
+def _serialize(value):
+    """A constructor argument for ``get_config``: networks (and lists of them)
+    and other Keras-serializable objects serialized, plain values as they are."""
+    if isinstance(value, (list, tuple)) and any(hasattr(v, "get_config")
+                                                for v in value):
+        return [_serialize(v) for v in value]
+    if hasattr(value, "get_config"):
+        return keras.saving.serialize_keras_object(value)
+    return value
+
+
+def _deserialize(value):
+    """The inverse of `_serialize`."""
+    if isinstance(value, list) and value and all(isinstance(v, dict)
+                                                 for v in value):
+        return [_deserialize(v) for v in value]
+    if isinstance(value, dict) and "class_name" in value and "config" in value:
+        return keras.saving.deserialize_keras_object(value)
+    return value
+
+
 class GenerativeModel(keras.Model):
     """Base class for the models of `keras_genai.models`.
 
     It provides:
 
-    * `sample_normal`: Gaussian noise for this replica's share of the global batch,
-      from the model's ``keras.random.SeedGenerator``. All replicas draw the noise
-      of the *global* batch from the same stateless seed and keep their own slice,
-      so replicas get different noise (Keras' seeded ops give every replica the
-      same numbers, keras#20611) and a step on N devices uses exactly the noise of
-      a one-device step on the same global batch.
-    * `scale_loss`: divides a per-replica mean loss by the number of replicas, so
-      the gradients summed across replicas are those of the global-batch mean
-      (hand-written reductions are not scaled by Keras, keras PR #20609).
-    * ``fit`` adds a `NaNGuard` over every logged loss unless one is given.
-    * ``get_compile_config`` / ``compile_from_config`` for a custom ``compile``
-      with several optimizers, so ``keras.models.load_model`` restores all
-      optimizers with their state.
-    * ``export(path)`` writes the endpoints of `_export_endpoints` to a SavedModel
-      atomically.
+    * `sample_normal` / `sample_uniform`: noise for this replica's share of the
+      global batch, from the model's ``keras.random.SeedGenerator``. All
+      replicas draw the noise of the *global* batch from the same stateless seed
+      and keep their own slice, so replicas get different noise (Keras' seeded
+      ops give every replica the same numbers, keras#20611) and a step on N
+      devices uses exactly the noise of a one-device step on the same global
+      batch.
+    * `_descend`: one optimizer step down a loss divided by the number of
+      replicas, so the gradients summed across replicas are those of the
+      global-batch mean (hand-written reductions are not scaled by Keras, keras
+      PR #20609), and multiplied by the loss scale under ``mixed_float16``.
+    * `_compile`: the optimizers of ``OPTIMIZERS``, each built on the variables
+      of its own networks (nothing toggles ``trainable``), and
+      ``get_compile_config`` / ``compile_from_config``, so
+      ``keras.models.load_model`` restores every optimizer with its state.
+    * ``fit`` checks its data against ``DATA`` and the networks' inputs, and
+      adds a `NaNGuard` over every logged loss unless one is given.
+    * ``get_config`` / ``from_config`` from the constructor's signature.
+    * ``export(path)`` writes the endpoints of `_export_endpoints` to a
+      SavedModel atomically.
 
     Args:
         seed: seed of the model's SeedGenerator (``None`` for a random one).
         **kwargs: passed to `keras.Model` (``name``...).
     """
 
+    # {attribute: input names} of the sub-networks; `_input_shapes` checks
+    # their number of inputs against it.
+    NETWORKS = {}
+    # {compile argument: attributes of the networks that optimizer trains}.
+    OPTIMIZERS = {}
+    # The names of the logged epoch means (keras.metrics.Mean each).
+    TRACKERS = ()
+    # What one training batch holds, in order (see `keras_genai.models.inputs`).
+    DATA = ("images",)
+
     def __init__(self, seed=None, **kwargs):
         super().__init__(**kwargs)
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-            raise TypeError(f"`seed` must be an int or None. Received: seed={seed!r}")
-        self.seed = seed
+        self.seed = check_seed(seed)
         self.seed_generator = keras.random.SeedGenerator(seed, name="seed_generator")
+        self.trackers = {name: keras.metrics.Mean(name=name)
+                         for name in self.TRACKERS}
 
     # -- randomness and scaling -------------------------------------------------
 
@@ -189,17 +237,11 @@ class GenerativeModel(keras.Model):
             return loss
         return loss / num_replicas
 
-    # -- networks, labels and latents --------------------------------------------
-
-    # The inputs of each network, in order (e.g. ``("z", "labels")``); subclasses
-    # set it for `_input_shapes`.
-    NETWORK_INPUTS = {}
-
     def _input_shapes(self, name):
         """The input shapes of network ``name``, after checking their number
-        against ``NETWORK_INPUTS[name]``."""
+        against ``NETWORKS[name]``."""
         network = getattr(self, name)
-        expected = self.NETWORK_INPUTS[name]
+        expected = self.NETWORKS[name]
         if len(network.inputs) != len(expected):
             raise ValueError(
                 f"`{name}` must take {len(expected)} input(s), "
@@ -208,68 +250,54 @@ class GenerativeModel(keras.Model):
             )
         return [tuple(t.shape) for t in network.inputs]
 
-    def _images_and_labels(self, data):
-        """``(images, labels)`` of an ``(x, labels)`` batch; the labels int32
-        ``(batch,)``, checked in the graph to lie in ``[0, num_classes)`` before
-        any lookup uses them."""
-        if not isinstance(data, (tuple, list)) or len(data) < 2:
-            raise ValueError(
-                f"{type(self).__name__} trains on (images, labels) batches. "
-                "Received: a batch without labels"
-            )
-        labels = tf.reshape(tf.cast(data[1], tf.int32), [-1])
-        message = f"labels must be in [0, num_classes={self.num_classes})"
-        checks = [tf.debugging.assert_less(labels, self.num_classes, message=message),
-                  tf.debugging.assert_non_negative(labels, message=message)]
-        with tf.control_dependencies(checks):
-            return data[0], tf.identity(labels)
+    # -- logging ------------------------------------------------------------------
 
-    def _check_labels(self, labels):
-        """Checks user labels (NumPy side); returns them as int32."""
-        labels = np.asarray(labels)
-        if labels.ndim != 1 or labels.size == 0 or labels.dtype.kind not in "iu":
-            raise ValueError(
-                "`labels` must be a non-empty 1-D array of ints. "
-                f"Received: labels with shape {labels.shape} and dtype {labels.dtype}"
-            )
-        if labels.min() < 0 or labels.max() >= self.num_classes:
-            raise ValueError(
-                f"`labels` must be in [0, num_classes={self.num_classes}). "
-                f"Received: labels from {labels.min()} to {labels.max()}"
-            )
-        return labels.astype(np.int32)
+    @property
+    def logged(self):
+        """The names of the trackers ``fit`` logs (all of ``TRACKERS`` unless a
+        model's configuration leaves some out)."""
+        return self.TRACKERS
 
-    def sample_latents(self, n, seed=None):
-        """Draws ``n`` standard normal latents of size ``latent_dim``.
+    @property
+    def metrics(self):
+        """The epoch-mean trackers of `logged`, reset by Keras every epoch."""
+        return [self.trackers[name] for name in self.logged]
 
-        Args:
-            n: number of latents.
-            seed: int seed for reproducible latents; ``None`` uses (and advances)
-                the model's seed generator.
+    def _log(self, **values):
+        """Updates the named trackers and returns what ``train_step`` /
+        ``test_step`` return: every logged tracker's result.
 
-        Returns:
-            A float32 NumPy array ``(n, latent_dim)``.
+        Under multi-worker training, Keras 3 reduces each logged value with
+        ``strategy.reduce("MEAN", value, axis=0)``, which fails on scalars
+        ("Invalid reduction dimension 0 for input with 0 dimensions",
+        tensorflow#72388); there the values are given an axis of length 1,
+        which that reduction removes again.
         """
-        n = check_positive_int("n", n)
-        if seed is None:
-            seed = self.seed_generator
-        elif isinstance(seed, bool) or not isinstance(seed, int):
-            raise TypeError(f"`seed` must be an int or None. Received: seed={seed!r}")
-        z = keras.random.normal((n, self.latent_dim), seed=seed)
-        return np.asarray(keras.ops.convert_to_numpy(z), dtype=np.float32)
+        for name, value in values.items():
+            self.trackers[name].update_state(value)
+        logs = {m.name: m.result() for m in self.metrics}
+        strategy = tf.distribute.get_strategy()
+        if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) \
+                and compat.in_multi_worker_mode(strategy):
+            logs = {k: tf.reshape(v, [1]) for k, v in logs.items()}
+        return logs
 
     # -- training ---------------------------------------------------------------
 
-    def fit(self, x=None, *args, callbacks=None, **kwargs):
-        """`keras.Model.fit`, with a `NaNGuard` over every logged loss added,
-        and a ``tf.data`` pipeline made resumable by a `TrainingBackup`
-        callback (`TrainingBackup.prepare`), so a resumed run sees the batches
-        of an uninterrupted one.
+    def fit(self, x=None, y=None, *args, callbacks=None, **kwargs):
+        """`keras.Model.fit`, with the data checked against the model first
+        (`keras_genai.models.inputs.check_data`: a clear ``ValueError`` for a
+        wrong image shape or label range; a grayscale batch without its
+        channel axis gets one, with a warning), a `NaNGuard` over every logged
+        loss added, and a ``tf.data`` pipeline made resumable by a
+        `TrainingBackup` callback (`TrainingBackup.prepare`), so a resumed run
+        sees the batches of an uninterrupted one.
 
         A ``tf.data.Dataset`` shuffles itself (`keras_genai.data.image_dataset`
         does), so ``shuffle`` defaults to ``False`` for datasets instead of
         Keras' ``True``, which it would ignore with a warning.
         """
+        x, y = inputs.check_data(self, x, y)
         callbacks = list(callbacks or [])
         if not any(isinstance(c, NaNGuard) for c in callbacks):
             callbacks.append(NaNGuard())
@@ -282,7 +310,14 @@ class GenerativeModel(keras.Model):
             kwargs["steps_per_epoch"] = steps
         if isinstance(x, tf.data.Dataset):
             kwargs.setdefault("shuffle", False)
-        return super().fit(x, *args, callbacks=callbacks, **kwargs)
+        with inputs.label_errors(self):
+            return super().fit(x, y, *args, callbacks=callbacks, **kwargs)
+
+    def evaluate(self, x=None, y=None, *args, **kwargs):
+        """`keras.Model.evaluate`, with the data checked as in `fit`."""
+        x, y = inputs.check_data(self, x, y)
+        with inputs.label_errors(self):
+            return super().evaluate(x, y, *args, **kwargs)
 
     @property
     def jit_compile(self):
@@ -307,125 +342,99 @@ class GenerativeModel(keras.Model):
             value = False
         keras.Model.jit_compile.fset(self, value)
 
-    def _optimizers(self, compile_kwargs, **optimizers):
-        """Checks the optimizers of a custom ``compile``: refuses Keras'
-        single-objective arguments (the model owns its losses) and returns the
-        optimizers, resolved and distinct.
+    def _variables(self, optimizer):
+        """The trainable variables of the networks ``OPTIMIZERS[optimizer]``
+        names (a network may be a list of networks, or ``None``)."""
+        variables = []
+        for name in self.OPTIMIZERS[optimizer]:
+            networks = getattr(self, name)
+            if networks is None:
+                continue
+            if not isinstance(networks, (list, tuple)):
+                networks = [networks]
+            for network in networks:
+                variables += network.trainable_variables
+        return variables
+
+    def _compile(self, optimizers, compile_kwargs, **config):
+        """The shared part of a model's ``compile``: checks the optimizers,
+        compiles the Keras side and builds each optimizer on its variables.
+
+        A subclass checks its own arguments first and assigns them after this
+        returns, so that a bad argument leaves the model unchanged.
 
         Args:
-            compile_kwargs: the other keyword arguments ``compile`` received.
-            **optimizers: ``name=value`` for each optimizer argument.
-
-        Returns:
-            The optimizer instances, in the order given.
+            optimizers: ``{name: value}`` for each key of ``OPTIMIZERS``. Each
+                is stored as that attribute and built on `_variables` of it;
+                under ``mixed_float16`` (some layer computes in float16) it is
+                wrapped in a `keras.optimizers.LossScaleOptimizer`.
+            compile_kwargs: the other keyword arguments ``compile`` received:
+                `keras.Model.compile` options (``steps_per_execution``,
+                ``jit_compile``, ``run_eagerly``); Keras' single-objective
+                arguments (``loss``, ``metrics``...) are refused, since the
+                model owns its losses.
+            **config: the model's other ``compile`` arguments, serialized with
+                the model.
         """
         for key in ("optimizer", "loss", "loss_weights", "metrics",
                     "weighted_metrics"):
-            if compile_kwargs.get(key) is not None:
+            if key not in optimizers and key not in config \
+                    and compile_kwargs.get(key) is not None:
                 raise ValueError(
                     f"{type(self).__name__}.compile does not take `{key}`; it "
-                    f"takes {', '.join(optimizers)} and computes its own losses. "
-                    f"Received: {key}={compile_kwargs[key]!r}"
+                    f"takes {', '.join(self.OPTIMIZERS)} and computes its own "
+                    f"losses. Received: {key}={compile_kwargs[key]!r}"
                 )
-        resolved = [get_optimizer(name, value) for name, value in optimizers.items()]
-        for i, a in enumerate(resolved):
-            for b in resolved[i + 1:]:
-                if a is b:
-                    raise ValueError(
-                        f"{', '.join(f'`{n}`' for n in optimizers)} must be "
-                        "different optimizer instances (each keeps its own "
-                        f"state). Received the same object twice: {a}")
-        return resolved
+        resolved = {name: get_optimizer(name, optimizers[name])
+                    for name in self.OPTIMIZERS}
+        values = list(resolved.values())
+        for i, a in enumerate(values):
+            if any(a is b for b in values[i + 1:]):
+                raise ValueError(
+                    f"{', '.join(f'`{n}`' for n in resolved)} must be "
+                    "different optimizer instances (each keeps its own "
+                    f"state). Received the same object twice: {a}")
+        # No Keras optimizer of its own (`None`): the model's are built here.
+        # Keras would also wrap its default one for float16; the model wraps
+        # the optimizers it uses below.
+        super().compile(**{"optimizer": None, "auto_scale_loss": False,
+                           **compile_kwargs})
+        float16 = uses_float16(self)
+        for name, optimizer in resolved.items():
+            if float16 and not isinstance(optimizer,
+                                          keras.optimizers.LossScaleOptimizer):
+                # float16 gradients underflow without loss scaling; the inner
+                # optimizer is the one kept in the compile config.
+                optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
+            setattr(self, name, optimizer)
+            optimizer.build(self._variables(name))
+        self._compile_config = dict(resolved, **config, **compile_kwargs)
 
-    def _two_optimizers(self, d_optimizer, g_optimizer, compile_kwargs):
-        """`_optimizers` for an adversarial ``compile``:
-        ``(d_optimizer, g_optimizer)``."""
-        return self._optimizers(compile_kwargs, d_optimizer=d_optimizer,
-                                g_optimizer=g_optimizer)
+    def get_compile_config(self):
+        """Returns the serialized ``compile`` arguments, optimizers included, so
+        ``keras.models.load_model`` can compile the model the same way."""
+        if not self.compiled or not hasattr(self, "_compile_config"):
+            return {}
+        return keras.saving.serialize_keras_object(self._compile_config)
 
-    def _set_adversarial_loss(self, loss, allowed, label_smoothing=0.0):
-        """Checks and sets the adversarial loss family of ``compile``.
+    def compile_from_config(self, config):
+        """Calls this model's own ``compile`` with the saved arguments; it builds
+        every optimizer, so their saved state loads into them."""
+        config = keras.saving.deserialize_keras_object(config)
+        self.compile(**config)
 
-        Sets ``loss_name``, ``label_smoothing`` and the pure functions
-        ``g_loss_fn`` / ``d_loss_fn`` of `keras_genai.losses.GAN_LOSSES`.
-
-        Args:
-            loss: the family's name; must be one of ``allowed``.
-            allowed: the families this model accepts.
-            label_smoothing: one-sided smoothing of D's real target, in
-                ``[0, 1)``; only for `keras_genai.losses.SMOOTHABLE_LOSSES`.
-        """
-        check_choice("loss", loss, tuple(allowed))
-        if not 0.0 <= label_smoothing < 1.0:
-            raise ValueError(
-                "`label_smoothing` must be in [0, 1). "
-                f"Received: label_smoothing={label_smoothing}"
-            )
-        if label_smoothing and loss not in losses_module.SMOOTHABLE_LOSSES:
-            raise ValueError(
-                f"`label_smoothing` applies to the losses "
-                f"{losses_module.SMOOTHABLE_LOSSES}, not to loss={loss!r}. "
-                f"Received: label_smoothing={label_smoothing}"
-            )
-        self.g_loss_fn, self.d_loss_fn = losses_module.get_gan_loss(loss)
-        self.loss_name = loss
-        self.label_smoothing = float(label_smoothing)
-
-    def _adversarial_d_loss(self, real_outputs, fake_outputs):
-        """D's loss of the chosen family on its outputs for real and fake
-        images, with the label smoothing where the family takes it."""
-        if self.loss_name in losses_module.SMOOTHABLE_LOSSES:
-            return self.d_loss_fn(real_outputs, fake_outputs,
-                                  label_smoothing=self.label_smoothing)
-        return self.d_loss_fn(real_outputs, fake_outputs)
-
-    def _add_adversarial_trackers(self):
-        """Creates the ``d_loss``, ``g_loss``, ``d_real_accuracy`` and
-        ``d_fake_accuracy`` trackers of an adversarial model."""
-        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
-        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
-        self.d_real_accuracy = keras.metrics.Mean(name="d_real_accuracy")
-        self.d_fake_accuracy = keras.metrics.Mean(name="d_fake_accuracy")
-
-    def _update_adversarial_trackers(self, d_loss, g_loss, real_outputs,
-                                     fake_outputs):
-        """Updates the trackers of `_add_adversarial_trackers`: the two losses,
-        and the share of real (fake) examples D calls real (fake) at the loss
-        family's ``decision_threshold``."""
-        self.d_loss_tracker.update_state(d_loss)
-        self.g_loss_tracker.update_state(g_loss)
-        real_acc, fake_acc = losses_module.discriminator_accuracy(
-            real_outputs, fake_outputs, threshold=self.decision_threshold)
-        self.d_real_accuracy.update_state(real_acc)
-        self.d_fake_accuracy.update_state(fake_acc)
-
-    def _logs(self):
-        """What ``train_step`` / ``test_step`` return: every tracker's result.
-
-        Under multi-worker training, Keras 3 reduces each logged value with
-        ``strategy.reduce("MEAN", value, axis=0)``, which fails on scalars
-        ("Invalid reduction dimension 0 for input with 0 dimensions",
-        tensorflow#72388); there the values are given an axis of length 1,
-        which that reduction removes again.
-        """
-        logs = {m.name: m.result() for m in self.metrics}
-        strategy = tf.distribute.get_strategy()
-        if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) \
-                and strategy.extended._in_multi_worker_mode():
-            logs = {k: tf.reshape(v, [1]) for k, v in logs.items()}
-        return logs
-
-    def _descend(self, optimizer, variables, loss_fn):
-        """One ``optimizer`` step on ``variables`` down the loss ``loss_fn()``.
+    def _descend(self, optimizer, loss_fn):
+        """One step of optimizer ``optimizer`` (a key of ``OPTIMIZERS``) on its
+        variables, down the loss ``loss_fn()``.
 
         ``loss_fn`` returns the loss, or a tuple whose first item is the loss
-        (the rest is passed back: outputs to log). The loss is scaled with
-        `scale_loss` before the gradient, so replicas sum to the global-batch
-        gradient.
+        (the rest is passed back: outputs to log).
 
         Returns:
             What ``loss_fn`` returned.
         """
+        variables = self._variables(optimizer)
+        optimizer = getattr(self, optimizer)
         with tf.GradientTape() as tape:
             out = loss_fn()
             scaled = self._scaled(optimizer,
@@ -443,62 +452,22 @@ class GenerativeModel(keras.Model):
             loss = optimizer.scale_loss(loss)
         return loss
 
-    def _finish_compile(self, optimizers, config, **kwargs):
-        """Compiles the Keras side and builds each optimizer on its variables.
+    # -- serialization ------------------------------------------------------------
 
-        Args:
-            optimizers: dict ``{attribute_name: (optimizer, variables)}``; each
-                optimizer is stored as that attribute and built on its own
-                variable list (no ``trainable`` toggling, KERAS3_PITFALLS.md 1).
-            config: the arguments of ``compile`` to serialize with the model.
-                Under ``mixed_float16`` (some layer computes in float16) each
-                optimizer is wrapped in a `keras.optimizers.LossScaleOptimizer`
-                and `_descend` scales the loss for it.
-            **kwargs: `keras.Model.compile` arguments (``steps_per_execution``,
-                ``jit_compile``, ``run_eagerly``).
-        """
-        # Keras would wrap its own (unused) default optimizer for float16; the
-        # model wraps the optimizers it uses below.
-        super().compile(**{"auto_scale_loss": False, **kwargs})
-        float16 = uses_float16(self)
-        for attr, (optimizer, variables) in optimizers.items():
-            if float16 and not isinstance(optimizer,
-                                          keras.optimizers.LossScaleOptimizer):
-                # float16 gradients underflow without loss scaling; the inner
-                # optimizer is the one kept in the compile config.
-                optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
-            setattr(self, attr, optimizer)
-            optimizer.build(variables)
-        self._genai_compile_config = dict(config, **kwargs)
-
-    def get_compile_config(self):
-        """Returns the serialized ``compile`` arguments, optimizers included, so
-        ``keras.models.load_model`` can compile the model the same way."""
-        if not self.compiled or not hasattr(self, "_genai_compile_config"):
-            return {}
-        return keras.saving.serialize_keras_object(self._genai_compile_config)
-
-    def compile_from_config(self, config):
-        """Calls this model's own ``compile`` with the saved arguments; it builds
-        every optimizer, so their saved state loads into them."""
-        config = keras.saving.deserialize_keras_object(config)
-        self.compile(**config)
-
-    def _network_configs(self):
-        """The networks named in ``NETWORK_INPUTS``, serialized for
-        ``get_config``."""
-        return {key: keras.saving.serialize_keras_object(getattr(self, key))
-                for key in self.NETWORK_INPUTS}
+    def get_config(self):
+        """The constructor's arguments, each read from the attribute of the same
+        name, sub-networks serialized."""
+        config = {"name": self.name}
+        for name, parameter in inspect.signature(type(self).__init__).parameters.items():
+            if name != "self" and parameter.kind not in (parameter.VAR_POSITIONAL,
+                                                         parameter.VAR_KEYWORD):
+                config[name] = _serialize(getattr(self, name))
+        return config
 
     @classmethod
     def from_config(cls, config):
-        """Rebuilds the model from `get_config`, deserializing the networks
-        named in ``NETWORK_INPUTS``."""
-        config = dict(config)
-        for key in cls.NETWORK_INPUTS:
-            if key in config:
-                config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)
+        """Rebuilds the model from `get_config`, deserializing the networks."""
+        return cls(**{key: _deserialize(value) for key, value in config.items()})
 
     # -- saving and export -------------------------------------------------------
 

@@ -3,11 +3,13 @@
 import keras
 import tensorflow as tf
 
-from keras_genai import losses as losses_module
-from keras_genai.models.base import check_network
-from keras_genai.models.gan import check_score_shape
-from keras_genai.models.gan import unpack_images
+from keras_genai.models.adversarial import ADVERSARIAL_TRACKERS
+from keras_genai.models.adversarial import AdversarialLoss
+from keras_genai.models.base import predict_fixed
+from keras_genai.models.inputs import unpack_images
 from keras_genai.models.latent import LatentVariableModel
+from keras_genai.utils.checks import check_network
+from keras_genai.utils.checks import check_score_shape
 
 # Families whose discriminator loss, with real and fake swapped, is the
 # generator-and-encoder objective of the paper's "inverted labels".
@@ -54,8 +56,11 @@ class BiGAN(LatentVariableModel):
     """
 
     DECODER = "generator"
-    NETWORK_INPUTS = {"generator": ("z",), "encoder": ("images",),
-                      "discriminator": ("images", "z")}
+    NETWORKS = {"generator": ("z",), "encoder": ("images",),
+                "discriminator": ("images", "z")}
+    OPTIMIZERS = {"d_optimizer": ("discriminator",),
+                  "g_optimizer": ("generator", "encoder")}
+    TRACKERS = ADVERSARIAL_TRACKERS
 
     def __init__(self, generator, encoder, discriminator, seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
@@ -63,7 +68,7 @@ class BiGAN(LatentVariableModel):
         self.encoder = check_network("encoder", encoder)
         self.discriminator = check_network("discriminator", discriminator)
         self.latent_dim, self.image_shape = self._check_networks()
-        self._add_adversarial_trackers()
+        self.adversarial = None  # set by compile
         self.built = True
 
     def _check_networks(self):
@@ -87,14 +92,8 @@ class BiGAN(LatentVariableModel):
             raise ValueError(
                 f"`discriminator` must take [images {image_shape}, z "
                 f"({latent_dim},)]. Received: discriminator input shapes {d_shapes}")
-        check_score_shape(self.discriminator)
+        check_score_shape("discriminator", self.discriminator)
         return latent_dim, image_shape
-
-    @property
-    def metrics(self):
-        """``d_loss``, ``g_loss`` and D's accuracies on real and fake pairs."""
-        return [self.d_loss_tracker, self.g_loss_tracker, self.d_real_accuracy,
-                self.d_fake_accuracy]
 
     def compile(self, d_optimizer=None, g_optimizer=None, loss="non_saturating",
                 label_smoothing=0.0, **kwargs):
@@ -107,18 +106,10 @@ class BiGAN(LatentVariableModel):
             label_smoothing: one-sided smoothing of D's real target.
             **kwargs: `keras.Model.compile` options.
         """
-        d_opt, g_opt = self._two_optimizers(d_optimizer, g_optimizer, kwargs)
-        self._set_adversarial_loss(loss, BIGAN_LOSSES, label_smoothing)
-        self.decision_threshold = losses_module.DECISION_THRESHOLDS[loss]
-        self._finish_compile(
-            {"d_optimizer": (d_opt, self.discriminator.trainable_variables),
-             "g_optimizer": (g_opt, self._generator_variables())},
-            dict(d_optimizer=d_opt, g_optimizer=g_opt, loss=loss,
-                 label_smoothing=self.label_smoothing),
-            **kwargs)
-
-    def _generator_variables(self):
-        return self.generator.trainable_variables + self.encoder.trainable_variables
+        adversarial = AdversarialLoss(loss, BIGAN_LOSSES, label_smoothing)
+        self._compile(dict(d_optimizer=d_optimizer, g_optimizer=g_optimizer), kwargs,
+                      **adversarial.config())
+        self.adversarial = adversarial
 
     def _pair_outputs(self, x, training):
         """D's outputs on real pairs ``(x, E(x))`` and on fake pairs
@@ -132,23 +123,24 @@ class BiGAN(LatentVariableModel):
 
     def _discriminator_loss(self, x, training):
         real_out, fake_out = self._pair_outputs(x, training)
-        return self._adversarial_d_loss(real_out, fake_out), real_out, fake_out
+        return (self.adversarial.discriminator_loss(real_out, fake_out), real_out,
+                fake_out)
 
     def _generator_loss(self, x, training):
         real_out, fake_out = self._pair_outputs(x, training)
-        return self.d_loss_fn(fake_out, real_out)  # real and fake swapped
+        # D's loss with real and fake swapped (no smoothing: G's targets are
+        # hard).
+        return self.adversarial.family.discriminator_loss(fake_out, real_out)
 
     def _update_metrics(self, d_loss, g_loss, real_out, fake_out):
-        self._update_adversarial_trackers(d_loss, g_loss, real_out, fake_out)
-        return self._logs()
+        return self._log(**self.adversarial.logs(d_loss, g_loss, real_out, fake_out))
 
     def train_step(self, data):
         """One D update, then one update of G and E together."""
         x = unpack_images(data)
         d_loss, real_out, fake_out = self._descend(
-            self.d_optimizer, self.discriminator.trainable_variables,
-            lambda: self._discriminator_loss(x, training=True))
-        g_loss = self._descend(self.g_optimizer, self._generator_variables(),
+            "d_optimizer", lambda: self._discriminator_loss(x, training=True))
+        g_loss = self._descend("g_optimizer",
                                lambda: self._generator_loss(x, training=True))
         return self._update_metrics(d_loss, g_loss, real_out, fake_out)
 
@@ -170,17 +162,13 @@ class BiGAN(LatentVariableModel):
 
         >>> features = bigan.encode(x_test)  # e.g. for a linear classifier
         """
-        return self.encoder.predict(x, batch_size=batch_size, verbose=0)
+        return predict_fixed(self.encoder, [x], batch_size)
 
     def reconstruct(self, x, batch_size=256):
         """``G(E(x))``: how the generator redraws an image from its inferred
         latent (a BiGAN is not trained to reconstruct; this shows what E keeps).
         """
         return self.decode(self.encode(x, batch_size), batch_size=batch_size)
-
-    def get_config(self):
-        """The constructor arguments, networks serialized."""
-        return {"name": self.name, **self._network_configs(), "seed": self.seed}
 
     def _export_resources(self):
         return [self.generator, self.encoder]

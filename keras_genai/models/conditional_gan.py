@@ -4,7 +4,8 @@ import keras
 import tensorflow as tf
 
 from keras_genai.models.gan import GAN
-from keras_genai.utils.checks import check_positive_int
+from keras_genai.models.inputs import images_and_labels
+from keras_genai.utils.checks import check_num_classes
 
 
 @keras.saving.register_keras_serializable(package="keras_genai")
@@ -42,12 +43,12 @@ class ConditionalGAN(GAN):
     >>> cgan.compile(d_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5),
     ...              g_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5))
     >>> cgan.fit(image_dataset(x_train, y_train, batch_size=64), epochs=10)
-    >>> sevens = cgan.generate(np.full(16, 7), seed=0)
+    >>> sevens = cgan.sample(labels=np.full(16, 7), seed=0)
     """
 
     def __init__(self, generator, discriminator, latent_dim, num_classes, seed=None,
                  **kwargs):
-        self._num_classes = check_positive_int("num_classes", num_classes, minimum=2)
+        self._num_classes = check_num_classes(num_classes)
         super().__init__(generator, discriminator, latent_dim, seed=seed, **kwargs)
 
     @property
@@ -55,8 +56,8 @@ class ConditionalGAN(GAN):
         """Number of labels the model is conditioned on."""
         return self._num_classes
 
-    NETWORK_INPUTS = {"generator": ("z", "labels"),
-                      "discriminator": ("images", "labels")}
+    NETWORKS = {"generator": ("z", "labels"), "discriminator": ("images", "labels")}
+    DATA = ("images", "labels")
 
     def _check_networks(self):
         image_shape = super()._check_networks()
@@ -74,36 +75,13 @@ class ConditionalGAN(GAN):
         return self.generator([z, labels], training=training)
 
     def _unpack(self, data):
-        return self._images_and_labels(data)
+        return images_and_labels(data, self.num_classes, self)
 
     def _generate(self, z, labels, training):
         return self.generator([z, labels], training=training)
 
     def _discriminate(self, images, labels, training):
         return self.discriminator([images, labels], training=training)
-
-    def generate(self, labels, seed=None, batch_size=256):
-        """Generates one image per requested label.
-
-        Args:
-            labels: 1-D ints in ``[0, num_classes)``.
-            seed: int seed for reproducible latents, or ``None``.
-            batch_size: generator batch size.
-
-        Returns:
-            A float32 NumPy array ``(len(labels), *image_shape)``.
-
-        Example:
-
-        >>> grid = cgan.generate(np.repeat(np.arange(10), 8), seed=0)
-        """
-        labels = self._check_labels(labels)
-        z = self.sample_latents(len(labels), seed=seed)
-        return self.generator.predict([z, labels], batch_size=batch_size, verbose=0)
-
-    def get_config(self):
-        """The constructor arguments, networks serialized."""
-        return dict(super().get_config(), num_classes=self.num_classes)
 
     def _export_endpoints(self):
         signature = [tf.TensorSpec((None, self.latent_dim), tf.float32, name="z"),

@@ -4,12 +4,13 @@ import keras
 import tensorflow as tf
 from keras import ops
 
+from keras_genai.models.adversarial import AdversarialLoss
 from keras_genai.models.base import GenerativeModel
-from keras_genai.models.base import check_network
+from keras_genai.models.base import predict_fixed
+from keras_genai.models.inputs import unpack_pair
 from keras_genai.models.paired_gan import PAIRED_LOSSES
+from keras_genai.utils.checks import check_network
 from keras_genai.utils.checks import check_non_negative
-
-_NETWORKS = ("generator_ab", "generator_ba", "discriminator_a", "discriminator_b")
 
 
 @keras.saving.register_keras_serializable(package="keras_genai")
@@ -56,11 +57,19 @@ class CycleGAN(GenerativeModel):
     >>> model.fit(tf.data.Dataset.zip((thin_ds, bold_ds)), epochs=10)
     """
 
+    NETWORKS = {"generator_ab": ("images_a",), "generator_ba": ("images_b",),
+                "discriminator_a": ("images_a",), "discriminator_b": ("images_b",)}
+    OPTIMIZERS = {"d_optimizer": ("discriminator_a", "discriminator_b"),
+                  "g_optimizer": ("generator_ab", "generator_ba")}
+    TRACKERS = ("d_loss", "g_loss", "adversarial_loss", "cycle_loss",
+                "identity_loss")
+    DATA = ("images_a", "images_b")
+
     def __init__(self, generator_ab, generator_ba, discriminator_a, discriminator_b,
                  cycle_weight=10.0, identity_weight=None, seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
-        for name, network in zip(_NETWORKS, (generator_ab, generator_ba,
-                                             discriminator_a, discriminator_b)):
+        for name, network in zip(self.NETWORKS, (generator_ab, generator_ba,
+                                                 discriminator_a, discriminator_b)):
             setattr(self, name, check_network(name, network))
         self.cycle_weight = check_non_negative("cycle_weight", cycle_weight)
         self.identity_weight = check_non_negative(
@@ -79,14 +88,8 @@ class CycleGAN(GenerativeModel):
                     f"`{name}` does not fit generator_ab ({shape_a} -> {shape_b}). "
                     f"Received: {name} {got_in} -> {got_out}")
         self.shape_a, self.shape_b = shape_a, shape_b
-        self.trackers = [keras.metrics.Mean(name=n) for n in (
-            "d_loss", "g_loss", "adversarial_loss", "cycle_loss", "identity_loss")]
+        self.adversarial = None  # set by compile
         self.built = True
-
-    @property
-    def metrics(self):
-        """The epoch-mean trackers logged by ``fit`` and ``evaluate``."""
-        return list(self.trackers)
 
     def call(self, images_a, training=False):
         """``G(a)``: domain A to domain B."""
@@ -102,29 +105,16 @@ class CycleGAN(GenerativeModel):
             loss: one of ``PAIRED_LOSSES`` (``"least_squares"`` as in the paper).
             **kwargs: `keras.Model.compile` options.
         """
-        d_opt, g_opt = self._two_optimizers(d_optimizer, g_optimizer, kwargs)
-        self._set_adversarial_loss(loss, PAIRED_LOSSES)
-        self._finish_compile(
-            {"d_optimizer": (d_opt, self._variables("discriminator")),
-             "g_optimizer": (g_opt, self._variables("generator"))},
-            dict(d_optimizer=d_opt, g_optimizer=g_opt, loss=loss), **kwargs)
-
-    def _variables(self, kind):
-        names = [n for n in _NETWORKS if n.startswith(kind)]
-        return [v for n in names for v in getattr(self, n).trainable_variables]
-
-    @staticmethod
-    def _unpack(data):
-        if not isinstance(data, (tuple, list)) or len(data) < 2:
-            raise ValueError("CycleGAN trains on (images_a, images_b) batches. "
-                             "Received: a batch with one element")
-        return data[0], data[1]
+        adversarial = AdversarialLoss(loss, PAIRED_LOSSES)
+        self._compile(dict(d_optimizer=d_optimizer, g_optimizer=g_optimizer), kwargs,
+                      loss=loss)
+        self.adversarial = adversarial
 
     def _d_loss(self, a, b, fake_a, fake_b, training):
-        return (self._adversarial_d_loss(
+        return (self.adversarial.discriminator_loss(
                     self.discriminator_a(a, training=training),
                     self.discriminator_a(fake_a, training=training))
-                + self._adversarial_d_loss(
+                + self.adversarial.discriminator_loss(
                     self.discriminator_b(b, training=training),
                     self.discriminator_b(fake_b, training=training)))
 
@@ -134,9 +124,9 @@ class CycleGAN(GenerativeModel):
 
         fake_b = self.generator_ab(a, training=training)
         fake_a = self.generator_ba(b, training=training)
-        adversarial = (self.g_loss_fn(self.discriminator_b(fake_b, training=training))
-                       + self.g_loss_fn(self.discriminator_a(fake_a,
-                                                             training=training)))
+        g_loss = self.adversarial.generator_loss
+        adversarial = (g_loss(self.discriminator_b(fake_b, training=training))
+                       + g_loss(self.discriminator_a(fake_a, training=training)))
         cycle = (l1(a, self.generator_ba(fake_b, training=training))
                  + l1(b, self.generator_ab(fake_a, training=training)))
         identity = ops.zeros(())
@@ -148,26 +138,22 @@ class CycleGAN(GenerativeModel):
         return total, adversarial, cycle, identity
 
     def _update_metrics(self, d_loss, g_losses):
-        for tracker, value in zip(self.trackers, (d_loss,) + tuple(g_losses)):
-            tracker.update_state(value)
-        return self._logs()
+        return self._log(**dict(zip(self.TRACKERS, (d_loss,) + tuple(g_losses))))
 
     def train_step(self, data):
         """Both discriminators, then both generators."""
-        a, b = self._unpack(data)
-        d_vars, g_vars = self._variables("discriminator"), self._variables("generator")
+        a, b = unpack_pair(data, self)
         fake_b = self.generator_ab(a, training=True)
         fake_a = self.generator_ba(b, training=True)
         d_loss = self._descend(
-            self.d_optimizer, d_vars,
-            lambda: self._d_loss(a, b, fake_a, fake_b, training=True))
-        g_losses = self._descend(self.g_optimizer, g_vars,
+            "d_optimizer", lambda: self._d_loss(a, b, fake_a, fake_b, training=True))
+        g_losses = self._descend("g_optimizer",
                                  lambda: self._g_losses(a, b, training=True))
         return self._update_metrics(d_loss, g_losses)
 
     def test_step(self, data):
         """The losses on a batch, without updates."""
-        a, b = self._unpack(data)
+        a, b = unpack_pair(data, self)
         fake_b = self.generator_ab(a, training=False)
         fake_a = self.generator_ba(b, training=False)
         d_loss = self._d_loss(a, b, fake_a, fake_b, training=False)
@@ -189,23 +175,7 @@ class CycleGAN(GenerativeModel):
             raise ValueError("`direction` must be 'a_to_b' or 'b_to_a'. "
                              f"Received: direction={direction!r}")
         network = self.generator_ab if direction == "a_to_b" else self.generator_ba
-        return network.predict(images, batch_size=batch_size, verbose=0)
-
-    def get_config(self):
-        """The constructor arguments, networks serialized."""
-        config = {n: keras.saving.serialize_keras_object(getattr(self, n))
-                  for n in _NETWORKS}
-        config.update(name=self.name, cycle_weight=self.cycle_weight,
-                      identity_weight=self.identity_weight, seed=self.seed)
-        return config
-
-    @classmethod
-    def from_config(cls, config):
-        """Rebuilds the model from `get_config`."""
-        config = dict(config)
-        for n in _NETWORKS:
-            config[n] = keras.saving.deserialize_keras_object(config[n])
-        return cls(**config)
+        return predict_fixed(network, [images], batch_size)
 
     def _export_resources(self):
         return [self.generator_ab, self.generator_ba]

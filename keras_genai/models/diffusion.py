@@ -6,28 +6,20 @@ import numpy as np
 import tensorflow as tf
 
 from keras_genai.models.base import GenerativeModel
-from keras_genai.models.base import check_network
-from keras_genai.models.gan import unpack_images
+from keras_genai.models.inputs import images_and_labels
+from keras_genai.models.inputs import unpack_images
 from keras_genai.schedules import NoiseSchedule
 from keras_genai.schedules import sample_loop
+from keras_genai.utils import compat
 from keras_genai.utils.checks import check_choice
+from keras_genai.utils.checks import check_fraction
+from keras_genai.utils.checks import check_labels
+from keras_genai.utils.checks import check_network
+from keras_genai.utils.checks import check_non_negative
+from keras_genai.utils.checks import check_num_classes
+from keras_genai.utils.checks import check_optional_positive
 from keras_genai.utils.checks import check_positive_int
-
-
-def _check_guidance_scale(value):
-    if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0:
-        raise ValueError("`guidance_scale` must be a number >= 0. "
-                         f"Received: guidance_scale={value!r}")
-    return float(value)
-
-
-def _check_fraction(name, value, upper_open=True):
-    ok = isinstance(value, (int, float)) and not isinstance(value, bool) and (
-        0.0 <= value < 1.0 if upper_open else 0.0 <= value <= 1.0)
-    if not ok:
-        raise ValueError(f"`{name}` must be a number in [0, 1{')' if upper_open else ']'}. "
-                         f"Received: {name}={value!r}")
-    return float(value)
+from keras_genai.utils.checks import check_seed
 
 
 @keras.saving.register_keras_serializable(package="keras_genai")
@@ -97,7 +89,9 @@ class DiffusionModel(GenerativeModel):
     >>> sevens = model.sample(labels=np.full(16, 7), steps=50, guidance_scale=3.0)
     """
 
-    NETWORK_INPUTS = {"network": ("image", "timestep")}
+    NETWORKS = {"network": ("image", "timestep"), "text_encoder": ("captions",)}
+    OPTIMIZERS = {"optimizer": ("network", "text_encoder")}
+    TRACKERS = ("loss",)
 
     def __init__(self, network, schedule=None, num_classes=None, text_encoder=None,
                  label_dropout=0.1, ema=0.999, clip=1.0, guidance_scale=3.0,
@@ -110,30 +104,22 @@ class DiffusionModel(GenerativeModel):
             raise TypeError("`schedule` must be a keras_genai.schedules.NoiseSchedule. "
                             f"Received: schedule={schedule!r}")
         self.schedule = schedule
-        if num_classes is not None:
-            num_classes = check_positive_int("num_classes", num_classes, minimum=2)
+        num_classes = check_num_classes(num_classes, optional=True)
         if num_classes is not None and text_encoder is not None:
             raise ValueError("Pass `num_classes` or `text_encoder`, not both. Received: "
                              f"num_classes={num_classes}, text_encoder={text_encoder.name}")
         self.num_classes = num_classes
         self.text_encoder = (None if text_encoder is None
                              else check_network("text_encoder", text_encoder))
-        self.label_dropout = _check_fraction("label_dropout", label_dropout)
-        self.ema = _check_fraction("ema", ema)
-        if clip is not None and not (isinstance(clip, (int, float)) and clip > 0):
-            raise ValueError(f"`clip` must be > 0 or None. Received: clip={clip!r}")
-        self.clip = None if clip is None else float(clip)
-        self.guidance_scale = _check_guidance_scale(guidance_scale)
-        if min_snr_gamma is not None and not (
-                isinstance(min_snr_gamma, (int, float)) and min_snr_gamma > 0):
-            raise ValueError("`min_snr_gamma` must be > 0 or None. "
-                             f"Received: min_snr_gamma={min_snr_gamma!r}")
-        self.min_snr_gamma = None if min_snr_gamma is None else float(min_snr_gamma)
+        self.label_dropout = check_fraction("label_dropout", label_dropout)
+        self.ema = check_fraction("ema", ema)
+        self.clip = check_optional_positive("clip", clip)
+        self.guidance_scale = check_non_negative("guidance_scale", guidance_scale)
+        self.min_snr_gamma = check_optional_positive("min_snr_gamma", min_snr_gamma)
         self.image_shape = self._check_network()
         self.ema_network = keras.models.clone_model(network)
         self.ema_network.set_weights(network.get_weights())
         self.ema_network.trainable = False
-        self.loss_tracker = keras.metrics.Mean(name="loss")
         self.built = True
 
     def _check_network(self):
@@ -168,9 +154,14 @@ class DiffusionModel(GenerativeModel):
         return image_shape
 
     @property
-    def metrics(self):
-        """The ``loss`` tracker (the mean squared noise-prediction error)."""
-        return [self.loss_tracker]
+    def DATA(self):
+        """What a training batch holds: images, and labels or captions for a
+        conditional model."""
+        if self.num_classes is not None:
+            return ("images", "labels")
+        if self.text_encoder is not None:
+            return ("images", "captions")
+        return ("images",)
 
     def compile(self, optimizer="adam", **kwargs):
         """Sets the optimizer of the network (and the text encoder).
@@ -180,15 +171,7 @@ class DiffusionModel(GenerativeModel):
             **kwargs: `keras.Model.compile` options; ``loss`` and ``metrics`` are
                 refused (the model owns its loss).
         """
-        (opt,) = self._optimizers(kwargs, optimizer=optimizer)
-        self._finish_compile({"optimizer": (opt, self._trained_variables())},
-                             dict(optimizer=opt), **kwargs)
-
-    def _trained_variables(self):
-        variables = list(self.network.trainable_variables)
-        if self.text_encoder is not None:
-            variables += self.text_encoder.trainable_variables
-        return variables
+        self._compile({"optimizer": optimizer}, kwargs)
 
     # -- conditioning --------------------------------------------------------------
 
@@ -201,7 +184,7 @@ class DiffusionModel(GenerativeModel):
         """``(images, condition)``: labels (checked in the graph), captions, or
         ``None``."""
         if self.num_classes is not None:
-            return self._images_and_labels(data)
+            return images_and_labels(data, self.num_classes, self)
         if self.text_encoder is not None:
             if not isinstance(data, (tuple, list)) or len(data) < 2:
                 raise ValueError("DiffusionModel with a text encoder trains on "
@@ -251,17 +234,15 @@ class DiffusionModel(GenerativeModel):
     def train_step(self, data):
         """One gradient step on the simple loss, then the EMA update."""
         x, condition = self._unpack(data)
-        loss = self._descend(self.optimizer, self._trained_variables(),
+        loss = self._descend("optimizer",
                              lambda: self._loss(x, condition, training=True))
         self._update_ema()
-        self.loss_tracker.update_state(loss)
-        return self._logs()
+        return self._log(loss=loss)
 
     def test_step(self, data):
         """The simple loss of a batch (random ``t`` and noise), no updates."""
         x, condition = self._unpack(data)
-        self.loss_tracker.update_state(self._loss(x, condition, training=False))
-        return self._logs()
+        return self._log(loss=self._loss(x, condition, training=False))
 
     def _update_ema(self):
         """``ema <- d ema + (1 - d) w`` with ``d = min(ema, (1 + n) / (10 + n))``,
@@ -278,8 +259,7 @@ class DiffusionModel(GenerativeModel):
                     average, lambda a, w: a.assign(decay * a + (1.0 - decay) * w),
                     args=(weight,), group=False)
 
-        tf.__internal__.distribute.interim.maybe_merge_call(
-            update, tf.distribute.get_strategy(), pairs)
+        compat.merge_call(update, pairs)
 
     def call(self, inputs, training=False):
         """The training network's (unguided) noise prediction.
@@ -302,8 +282,8 @@ class DiffusionModel(GenerativeModel):
 
     # -- sampling ------------------------------------------------------------------
 
-    def predict_noise(self, x_t, t, condition=None, guidance_scale=None,
-                      use_ema=True):
+    def guided_noise(self, x_t, t, condition=None, guidance_scale=None,
+                     use_ema=True):
         """The guided noise prediction ``eps_u + w (eps_c - eps_u)`` (graph-safe).
 
         Args:
@@ -335,7 +315,7 @@ class DiffusionModel(GenerativeModel):
             if labels is None or prompts is not None:
                 raise ValueError("A class-conditional DiffusionModel samples from "
                                  f"`labels`. Received: labels={labels}, prompts={prompts}")
-            return self._check_labels(labels), len(labels)
+            return check_labels(labels, self.num_classes), len(labels)
         if self.text_encoder is not None:
             if prompts is None or labels is not None:
                 raise ValueError("A text-conditional DiffusionModel samples from "
@@ -384,13 +364,12 @@ class DiffusionModel(GenerativeModel):
         if not isinstance(eta, (int, float)) or eta < 0:
             raise ValueError(f"`eta` must be a number >= 0. Received: eta={eta!r}")
         w = (self.guidance_scale if guidance_scale is None
-             else _check_guidance_scale(guidance_scale))
+             else check_non_negative("guidance_scale", guidance_scale))
         batch_size = check_positive_int("batch_size", batch_size)
         condition, n = self._condition_and_count(n, labels, prompts)
+        seed = check_seed(seed)
         if seed is None:
             seed = int(keras.random.randint((), 0, 2 ** 30, seed=self.seed_generator))
-        elif isinstance(seed, bool) or not isinstance(seed, int):
-            raise TypeError(f"`seed` must be an int or None. Received: seed={seed!r}")
         eps_fn = self._compiled_eps_fn()
         chunks = range(0, n, batch_size)
         bar = keras.utils.Progbar(steps * len(chunks), verbose=1) if verbose else None
@@ -410,38 +389,16 @@ class DiffusionModel(GenerativeModel):
         return np.concatenate(out)
 
     def _compiled_eps_fn(self):
-        """``predict_noise`` as one graph; ``w`` stays a Python float (one trace per
-        value), so ``w = 1`` skips the unconditional pass."""
+        """`guided_noise` as one graph; ``w`` stays a Python float (one trace per
+        value), so ``w = 1`` skips the unconditional pass. Batches of a new size
+        reuse a trace of unknown batch size (``reduce_retracing``)."""
         if getattr(self, "_eps_fn", None) is None:
             def eps_fn(x, t, condition, w):
-                return self.predict_noise(x, t, condition, w)
-            self._eps_fn = tf.function(eps_fn)
+                return self.guided_noise(x, t, condition, w)
+            self._eps_fn = tf.function(eps_fn, reduce_retracing=True)
         return self._eps_fn
 
-    # -- serialization and export --------------------------------------------------
-
-    def get_config(self):
-        """The constructor arguments, networks and schedule serialized."""
-        return {
-            "name": self.name,
-            "network": keras.saving.serialize_keras_object(self.network),
-            "schedule": keras.saving.serialize_keras_object(self.schedule),
-            "num_classes": self.num_classes,
-            "text_encoder": (None if self.text_encoder is None else
-                             keras.saving.serialize_keras_object(self.text_encoder)),
-            "label_dropout": self.label_dropout, "ema": self.ema, "clip": self.clip,
-            "guidance_scale": self.guidance_scale,
-            "min_snr_gamma": self.min_snr_gamma, "seed": self.seed,
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        """Rebuilds the model from `get_config`."""
-        config = dict(config)
-        for key in ("network", "schedule", "text_encoder"):
-            if config.get(key) is not None:
-                config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)
+    # -- export --------------------------------------------------------------------
 
     def _export_resources(self):
         return [self.ema_network] + ([self.text_encoder] if self.text_encoder else [])
@@ -464,12 +421,12 @@ class DiffusionModel(GenerativeModel):
                    tf.TensorSpec((2,), tf.int32, name="seed")]
 
         def serve(x, t, *cond):
-            return self.predict_noise(x, t, cond[0] if cond else None)
+            return self.guided_noise(x, t, cond[0] if cond else None)
 
         def sample(noise, *args):
             cond = args[0] if cond_spec else None
             w, steps, eta, seed = args[len(cond_spec):]
-            return sample_loop(lambda x, t: self.predict_noise(x, t, cond, w),
+            return sample_loop(lambda x, t: self.guided_noise(x, t, cond, w),
                                self.schedule, noise, steps=steps, eta=eta, seed=seed,
                                clip=self.clip)
 

@@ -2,35 +2,20 @@
 
 import keras
 import tensorflow as tf
-from keras import ops
 
 from keras_genai import losses as losses_module
-from keras_genai.models.base import GenerativeModel
-from keras_genai.models.base import check_network
+from keras_genai.models.adversarial import ADVERSARIAL_TRACKERS
+from keras_genai.models.adversarial import AdversarialLoss
+from keras_genai.models.inputs import unpack_images
+from keras_genai.models.latent import LatentVariableModel
+from keras_genai.utils.checks import check_network
 from keras_genai.utils.checks import check_non_negative
 from keras_genai.utils.checks import check_positive_int
-
-
-def unpack_images(data):
-    """Returns the images of a batch that is ``x``, ``(x,)``, ``(x, y)`` or
-    ``(x, y, sample_weight)``."""
-    if isinstance(data, (tuple, list)):
-        return data[0]
-    return data
-
-
-def check_score_shape(discriminator):
-    """Checks that a discriminator returns one score per example, ``(batch, 1)``."""
-    d_out = tuple(discriminator.output_shape)[1:]
-    if d_out not in ((1,), ()):
-        raise ValueError(
-            "`discriminator` must return one logit per image, shape (batch, 1). "
-            f"Received: discriminator output shape {(None,) + d_out}"
-        )
+from keras_genai.utils.checks import check_score_shape
 
 
 @keras.saving.register_keras_serializable(package="keras_genai")
-class GAN(GenerativeModel):
+class GAN(LatentVariableModel):
     """A generative adversarial network trained with Goodfellow's Algorithm 1.
 
     Goodfellow et al. (2014), "Generative Adversarial Nets": the value function
@@ -66,8 +51,14 @@ class GAN(GenerativeModel):
     >>> gan.compile(d_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5),
     ...             g_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5))
     >>> gan.fit(image_dataset(x_train, batch_size=64), epochs=10)
-    >>> images = gan.generate(16, seed=0)
+    >>> images = gan.sample(16, seed=0)
     """
+
+    DECODER = "generator"
+    # A conditional GAN adds "labels".
+    NETWORKS = {"generator": ("z",), "discriminator": ("images",)}
+    OPTIMIZERS = {"d_optimizer": ("discriminator",), "g_optimizer": ("generator",)}
+    TRACKERS = ADVERSARIAL_TRACKERS + ("wasserstein_distance", "gradient_penalty")
 
     def __init__(self, generator, discriminator, latent_dim, seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
@@ -75,15 +66,12 @@ class GAN(GenerativeModel):
         self.discriminator = check_network("discriminator", discriminator)
         self.latent_dim = check_positive_int("latent_dim", latent_dim)
         self.image_shape = self._check_networks()
-        self._add_adversarial_trackers()
-        self.wasserstein_tracker = keras.metrics.Mean(name="wasserstein_distance")
-        self.penalty_tracker = keras.metrics.Mean(name="gradient_penalty")
-        # Built here, so Keras never builds it by calling it on a data batch
-        # (KERAS3_PITFALLS.md, item 2).
+        self.adversarial = None  # set by compile
+        self.d_steps = 1
+        self.gradient_penalty_weight = 0.0
+        # Built here: otherwise Keras builds a model by calling it on the first
+        # training batch, and `call` takes latents, not images.
         self.built = True
-
-    # A conditional GAN adds "labels".
-    NETWORK_INPUTS = {"generator": ("z",), "discriminator": ("images",)}
 
     def _check_networks(self):
         """Checks that G and D fit together; returns the image shape."""
@@ -100,7 +88,7 @@ class GAN(GenerativeModel):
                 "`discriminator` must take the generator's output shape "
                 f"{g_out}. Received: discriminator image input shape {d_in}"
             )
-        check_score_shape(self.discriminator)
+        check_score_shape("discriminator", self.discriminator)
         return g_out
 
     def call(self, z, training=False):
@@ -108,22 +96,19 @@ class GAN(GenerativeModel):
         return self.generator(z, training=training)
 
     @property
-    def metrics(self):
-        """The epoch-mean trackers logged by ``fit`` and ``evaluate``.
-
-        ``d_loss`` and ``g_loss`` always; D's accuracies on real and fake images
-        for the losses with a decision threshold, and the critic's estimate
-        ``E[D(x)] - E[D(G(z))]`` (``wasserstein_distance``) for the Wasserstein
-        losses; ``gradient_penalty`` when the penalty is on.
-        """
-        trackers = [self.d_loss_tracker, self.g_loss_tracker]
-        if getattr(self, "decision_threshold", 0.0) is None:
-            trackers.append(self.wasserstein_tracker)
+    def logged(self):
+        """``d_loss`` and ``g_loss`` always; D's accuracies on real and fake
+        images for the losses with a decision threshold, and the critic's
+        estimate ``E[D(x)] - E[D(G(z))]`` (``wasserstein_distance``) for the
+        Wasserstein losses; ``gradient_penalty`` when the penalty is on."""
+        names = ["d_loss", "g_loss"]
+        if self.adversarial is not None and self.adversarial.decision_threshold is None:
+            names.append("wasserstein_distance")
         else:
-            trackers += [self.d_real_accuracy, self.d_fake_accuracy]
-        if getattr(self, "gradient_penalty_weight", 0.0):
-            trackers.append(self.penalty_tracker)
-        return trackers
+            names += ["d_real_accuracy", "d_fake_accuracy"]
+        if self.gradient_penalty_weight:
+            names.append("gradient_penalty")
+        return names
 
     def compile(self, d_optimizer=None, g_optimizer=None, loss="non_saturating",
                 d_steps=None, label_smoothing=0.0, gradient_penalty_weight=None,
@@ -156,29 +141,21 @@ class GAN(GenerativeModel):
         ...             g_optimizer=keras.optimizers.Adam(1e-4, 0.0, 0.9),
         ...             loss="wasserstein_gp")  # 5 critic steps, lambda = 10
         """
-        d_opt, g_opt = self._two_optimizers(d_optimizer, g_optimizer, kwargs)
-        wgan_gp = loss == "wasserstein_gp"
+        adversarial = AdversarialLoss(loss, losses_module.GAN_LOSSES,
+                                      label_smoothing)
+        family = adversarial.family
         d_steps = check_positive_int(
-            "d_steps", (5 if wgan_gp else 1) if d_steps is None else d_steps)
+            "d_steps", family.d_steps if d_steps is None else d_steps)
         gradient_penalty_weight = check_non_negative(
             "gradient_penalty_weight",
-            (10.0 if wgan_gp else 0.0) if gradient_penalty_weight is None
+            family.gradient_penalty_weight if gradient_penalty_weight is None
             else gradient_penalty_weight)
-        # Every argument is checked before the model changes.
-        self._set_adversarial_loss(loss, losses_module.GAN_LOSSES, label_smoothing)
+        self._compile(dict(d_optimizer=d_optimizer, g_optimizer=g_optimizer),
+                      kwargs, **adversarial.config(), d_steps=d_steps,
+                      gradient_penalty_weight=gradient_penalty_weight)
+        self.adversarial = adversarial
         self.d_steps = d_steps
-        self.decision_threshold = losses_module.DECISION_THRESHOLDS[loss]
         self.gradient_penalty_weight = gradient_penalty_weight
-        self._finish_compile(
-            {
-                "d_optimizer": (d_opt, self.discriminator.trainable_variables),
-                "g_optimizer": (g_opt, self.generator.trainable_variables),
-            },
-            dict(d_optimizer=d_opt, g_optimizer=g_opt, loss=loss,
-                 d_steps=self.d_steps, label_smoothing=self.label_smoothing,
-                 gradient_penalty_weight=self.gradient_penalty_weight),
-            **kwargs,
-        )
 
     # -- what a conditional subclass changes ---------------------------------------
 
@@ -206,7 +183,7 @@ class GAN(GenerativeModel):
         the gradient penalty (0 when off)."""
         real_out = self._discriminate(real, condition, training)
         fake_out = self._discriminate(fake, condition, training)
-        d_loss = self._adversarial_d_loss(real_out, fake_out)
+        d_loss = self.adversarial.discriminator_loss(real_out, fake_out)
         penalty = tf.constant(0.0)
         if self.gradient_penalty_weight:
             penalty = losses_module.gradient_penalty(
@@ -217,22 +194,14 @@ class GAN(GenerativeModel):
 
     def _generator_loss(self, batch, condition, training):
         fake = self._fakes(batch, condition, training)
-        return self.g_loss_fn(self._discriminate(fake, condition, training))
+        return self.adversarial.generator_loss(
+            self._discriminate(fake, condition, training))
 
     def _update_metrics(self, d_loss, g_loss, real_out, fake_out, penalty):
-        self.d_loss_tracker.update_state(d_loss)
-        self.g_loss_tracker.update_state(g_loss)
-        if getattr(self, "decision_threshold", 0.0) is None:
-            self.wasserstein_tracker.update_state(
-                ops.mean(real_out) - ops.mean(fake_out))
-        else:
-            real_acc, fake_acc = losses_module.discriminator_accuracy(
-                real_out, fake_out, threshold=self.decision_threshold)
-            self.d_real_accuracy.update_state(real_acc)
-            self.d_fake_accuracy.update_state(fake_acc)
-        if getattr(self, "gradient_penalty_weight", 0.0):
-            self.penalty_tracker.update_state(penalty)
-        return self._logs()
+        logs = self.adversarial.logs(d_loss, g_loss, real_out, fake_out)
+        if self.gradient_penalty_weight:
+            logs["gradient_penalty"] = penalty
+        return self._log(**logs)
 
     def _minibatches(self, real, condition):
         """Splits a batch (and its condition) into ``d_steps`` disjoint
@@ -257,20 +226,18 @@ class GAN(GenerativeModel):
         unconditional GAN).
         """
         real, condition = self._unpack(data)
-        d_vars = self.discriminator.trainable_variables
-        g_vars = self.generator.trainable_variables
         d_losses = []
         for real_i, condition_i in self._minibatches(real, condition):
             batch = tf.shape(real_i)[0]
             # The fakes need no gradient in the D step: draw them off the tape.
             fake = self._fakes(batch, condition_i, training=True)
             d_loss, real_out, fake_out, penalty = self._descend(
-                self.d_optimizer, d_vars,
+                "d_optimizer",
                 lambda: self._discriminator_loss(real_i, fake, condition_i,
                                                  training=True))
             d_losses.append(d_loss)
         g_loss = self._descend(
-            self.g_optimizer, g_vars,
+            "g_optimizer",
             lambda: self._generator_loss(batch, condition_i, training=True))
         return self._update_metrics(tf.add_n(d_losses) / len(d_losses), g_loss,
                                     real_out, fake_out, penalty)
@@ -286,33 +253,11 @@ class GAN(GenerativeModel):
         g_loss = self._generator_loss(batch, condition, training=False)
         return self._update_metrics(d_loss, g_loss, real_out, fake_out, penalty)
 
-    # -- using the trained model -------------------------------------------------
+    def generate(self, n=None, labels=None, seed=None, batch_size=256):
+        """The same as `sample` (the name of the README's first example)."""
+        return self.sample(n, labels=labels, seed=seed, batch_size=batch_size)
 
-    def generate(self, n, seed=None, batch_size=256):
-        """Generates ``n`` images from fresh latents.
-
-        Args:
-            n: number of images.
-            seed: int seed for reproducible samples, or ``None``.
-            batch_size: generator batch size.
-
-        Returns:
-            A float32 NumPy array ``(n, *image_shape)`` in the generator's output
-            range (``[-1, 1]`` for a tanh generator).
-
-        Example:
-
-        >>> images = gan.generate(16, seed=0)
-        """
-        z = self.sample_latents(n, seed=seed)
-        return self.generator.predict(z, batch_size=batch_size, verbose=0)
-
-    # -- serialization and export ------------------------------------------------
-
-    def get_config(self):
-        """The constructor arguments, networks serialized."""
-        return {"name": self.name, **self._network_configs(),
-                "latent_dim": self.latent_dim, "seed": self.seed}
+    # -- export --------------------------------------------------------------------
 
     def _export_resources(self):
         return [self.generator]

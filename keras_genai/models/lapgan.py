@@ -5,10 +5,13 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
+from keras_genai.models.adversarial import AdversarialLoss
 from keras_genai.models.base import GenerativeModel
-from keras_genai.models.base import check_network
+from keras_genai.models.inputs import unpack_images
 from keras_genai.models.paired_gan import PAIRED_LOSSES
+from keras_genai.utils.checks import check_network
 from keras_genai.utils.checks import check_positive_int
+from keras_genai.utils.checks import check_seed
 
 
 def downsample2(images):
@@ -87,6 +90,12 @@ class LAPGAN(GenerativeModel):
     ...                 lapgan_discriminator((28, 28, 1))], latent_dim=32)
     """
 
+    # Lists of networks, coarse to fine (level k > 0 takes the upsampled coarser
+    # image too).
+    NETWORKS = {"generators": ("z", "coarse"), "discriminators": ("coarse", "residual")}
+    OPTIMIZERS = {"d_optimizer": ("discriminators",), "g_optimizer": ("generators",)}
+    TRACKERS = ("d_loss", "g_loss")
+
     def __init__(self, generators, discriminators, latent_dim, seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
         if not isinstance(generators, (list, tuple)) or len(generators) < 2:
@@ -103,8 +112,7 @@ class LAPGAN(GenerativeModel):
                                for d in discriminators]
         self.num_levels = len(generators)
         self.image_shape = self._check_levels()
-        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
-        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
+        self.adversarial = None  # set by compile
         self.built = True
 
     def _check_levels(self):
@@ -135,11 +143,6 @@ class LAPGAN(GenerativeModel):
                     f"logit. Received: {got_d} -> {tuple(d.output_shape)[1:]}")
         return shape
 
-    @property
-    def metrics(self):
-        """The epoch-mean trackers logged by ``fit`` and ``evaluate``."""
-        return [self.d_loss_tracker, self.g_loss_tracker]
-
     def compile(self, d_optimizer=None, g_optimizer=None, loss="non_saturating",
                 **kwargs):
         """Sets the optimizers (each shared by all levels) and the loss family.
@@ -150,16 +153,10 @@ class LAPGAN(GenerativeModel):
             loss: one of ``PAIRED_LOSSES``.
             **kwargs: `keras.Model.compile` options.
         """
-        d_opt, g_opt = self._two_optimizers(d_optimizer, g_optimizer, kwargs)
-        self._set_adversarial_loss(loss, PAIRED_LOSSES)
-        self._finish_compile(
-            {"d_optimizer": (d_opt, self._variables(self.discriminators)),
-             "g_optimizer": (g_opt, self._variables(self.generators))},
-            dict(d_optimizer=d_opt, g_optimizer=g_opt, loss=loss), **kwargs)
-
-    @staticmethod
-    def _variables(networks):
-        return [v for n in networks for v in n.trainable_variables]
+        adversarial = AdversarialLoss(loss, PAIRED_LOSSES)
+        self._compile(dict(d_optimizer=d_optimizer, g_optimizer=g_optimizer), kwargs,
+                      loss=loss)
+        self.adversarial = adversarial
 
     # -- the algorithm -----------------------------------------------------------
 
@@ -174,14 +171,13 @@ class LAPGAN(GenerativeModel):
         return self.discriminators[k]([coarse, residual], training=training)
 
     def _levels(self, data):
-        images = data[0] if isinstance(data, (tuple, list)) else data
-        gaussian, residuals = laplacian_pyramid(images, self.num_levels)
+        gaussian, residuals = laplacian_pyramid(unpack_images(data), self.num_levels)
         coarse = [None] + [upsample2(gaussian[k - 1])
                            for k in range(1, self.num_levels)]
         return residuals, coarse
 
     def _d_loss(self, residuals, coarse, fakes, training):
-        return sum(self._adversarial_d_loss(
+        return sum(self.adversarial.discriminator_loss(
             self._discriminate_level(k, residuals[k], coarse[k], training),
             self._discriminate_level(k, fakes[k], coarse[k], training))
             for k in range(self.num_levels))
@@ -193,7 +189,7 @@ class LAPGAN(GenerativeModel):
 
     def _g_loss(self, batch, coarse, training):
         fakes = self._fakes(batch, coarse, training)
-        return sum(self.g_loss_fn(
+        return sum(self.adversarial.generator_loss(
             self._discriminate_level(k, fakes[k], coarse[k], training))
             for k in range(self.num_levels))
 
@@ -201,27 +197,21 @@ class LAPGAN(GenerativeModel):
         """Every level's D, then every level's G, on the batch's pyramid."""
         residuals, coarse = self._levels(data)
         batch = tf.shape(residuals[0])[0]
-        d_vars = self._variables(self.discriminators)
-        g_vars = self._variables(self.generators)
         fakes = self._fakes(batch, coarse, training=True)
         d_loss = self._descend(
-            self.d_optimizer, d_vars,
+            "d_optimizer",
             lambda: self._d_loss(residuals, coarse, fakes, training=True))
-        g_loss = self._descend(self.g_optimizer, g_vars,
+        g_loss = self._descend("g_optimizer",
                                lambda: self._g_loss(batch, coarse, training=True))
-        self.d_loss_tracker.update_state(d_loss)
-        self.g_loss_tracker.update_state(g_loss)
-        return self._logs()
+        return self._log(d_loss=d_loss, g_loss=g_loss)
 
     def test_step(self, data):
         """The summed losses on a batch, without updates."""
         residuals, coarse = self._levels(data)
         batch = tf.shape(residuals[0])[0]
         fakes = self._fakes(batch, coarse, training=False)
-        self.d_loss_tracker.update_state(
-            self._d_loss(residuals, coarse, fakes, training=False))
-        self.g_loss_tracker.update_state(self._g_loss(batch, coarse, training=False))
-        return self._logs()
+        return self._log(d_loss=self._d_loss(residuals, coarse, fakes, training=False),
+                         g_loss=self._g_loss(batch, coarse, training=False))
 
     # -- sampling ------------------------------------------------------------------
 
@@ -247,12 +237,17 @@ class LAPGAN(GenerativeModel):
         levels[-1] = ops.clip(levels[-1], -1.0, 1.0)
         return levels if return_levels else levels[-1]
 
-    def generate(self, n, seed=None, return_levels=False):
+    def sample(self, n=None, labels=None, seed=None, batch_size=256,
+               return_levels=False):
         """Samples ``n`` images.
 
         Args:
             n: number of images.
+            labels: must be ``None`` (LAPGAN is unconditional); here so that
+                every model's ``sample`` takes the same arguments.
             seed: int seed for reproducible samples, or ``None``.
+            batch_size: images generated at once; every batch has this size
+                (the last is padded), so repeated calls never retrace.
             return_levels: also return the coarser levels.
 
         Returns:
@@ -261,40 +256,28 @@ class LAPGAN(GenerativeModel):
 
         Example:
 
-        >>> images = lapgan.generate(16, seed=0)
+        >>> images = lapgan.sample(16, seed=0)
         """
         n = check_positive_int("n", n)
-        if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
-            raise TypeError(f"`seed` must be an int or None. Received: seed={seed!r}")
+        seed = check_seed(seed)
+        batch_size = check_positive_int("batch_size", batch_size)
+        if labels is not None:
+            raise ValueError("LAPGAN is unconditional: it takes `n`, not labels. "
+                             f"Received: labels={labels!r:.100}")
         z = keras.random.normal((n, self.num_levels, self.latent_dim),
                                 seed=self.seed_generator if seed is None else seed)
-        out = self(z, training=False, return_levels=return_levels)
-        if return_levels:
-            return [np.asarray(level, dtype=np.float32) for level in out]
-        return np.asarray(out, dtype=np.float32)
+        if getattr(self, "_sample_fn", None) is None:
+            self._sample_fn = tf.function(
+                lambda z: self(z, training=False, return_levels=True))
+        z = np.asarray(z, np.float32)
+        z = np.concatenate([z, np.repeat(z[-1:], -n % batch_size, axis=0)])
+        chunks = [self._sample_fn(tf.constant(z[i:i + batch_size]))
+                  for i in range(0, len(z), batch_size)]
+        levels = [np.concatenate([np.asarray(c[k], np.float32) for c in chunks])[:n]
+                  for k in range(self.num_levels)]
+        return levels if return_levels else levels[-1]
 
-    # -- serialization and export -----------------------------------------------
-
-    def get_config(self):
-        """The constructor arguments, networks serialized."""
-        return {
-            "name": self.name,
-            "generators": [keras.saving.serialize_keras_object(g)
-                           for g in self.generators],
-            "discriminators": [keras.saving.serialize_keras_object(d)
-                               for d in self.discriminators],
-            "latent_dim": self.latent_dim,
-            "seed": self.seed,
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        """Rebuilds the model from `get_config`."""
-        config = dict(config)
-        for key in ("generators", "discriminators"):
-            config[key] = [keras.saving.deserialize_keras_object(c)
-                           for c in config[key]]
-        return cls(**config)
+    # -- export --------------------------------------------------------------------
 
     def _export_resources(self):
         return list(self.generators)

@@ -10,8 +10,11 @@ import keras
 import tensorflow as tf
 from keras import ops
 
+from keras_genai.models.adversarial import AdversarialLoss
 from keras_genai.models.base import GenerativeModel
-from keras_genai.models.base import check_network
+from keras_genai.models.base import predict_fixed
+from keras_genai.models.inputs import unpack_pair
+from keras_genai.utils.checks import check_network
 from keras_genai.utils.checks import check_non_negative
 
 # Families that need no Lipschitz constraint or extra critic steps.
@@ -27,12 +30,13 @@ class PairedGAN(GenerativeModel):
     define `_discriminate` and `_reconstruction_loss`.
 
     Logged: ``d_loss``, ``g_loss`` (the weighted total), ``adversarial_loss``
-    and the reconstruction term under `RECONSTRUCTION_NAME`.
+    and the reconstruction term, under the last name of ``TRACKERS``.
     """
 
-    RECONSTRUCTION_NAME = "reconstruction_loss"
-    # The config entries that hold serialized networks.
-    _SERIALIZED_NETWORKS = ("generator", "discriminator")
+    NETWORKS = {"generator": ("source",), "discriminator": ("source", "image")}
+    OPTIMIZERS = {"d_optimizer": ("discriminator",), "g_optimizer": ("generator",)}
+    TRACKERS = ("d_loss", "g_loss", "adversarial_loss", "reconstruction_loss")
+    DATA = ("source", "target")
 
     def __init__(self, generator, discriminator, reconstruction_weight,
                  adversarial_weight=1.0, seed=None, **kwargs):
@@ -46,21 +50,11 @@ class PairedGAN(GenerativeModel):
         self.source_shape = tuple(generator.input_shape)[1:]
         self.target_shape = tuple(generator.output_shape)[1:]
         self._check_discriminator()
-        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
-        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
-        self.adversarial_tracker = keras.metrics.Mean(name="adversarial_loss")
-        self.reconstruction_tracker = keras.metrics.Mean(
-            name=self.RECONSTRUCTION_NAME)
+        self.adversarial = None  # set by compile
         self.built = True
 
     def _check_discriminator(self):
         raise NotImplementedError
-
-    @property
-    def metrics(self):
-        """The epoch-mean trackers logged by ``fit`` and ``evaluate``."""
-        return [self.d_loss_tracker, self.g_loss_tracker, self.adversarial_tracker,
-                self.reconstruction_tracker]
 
     def call(self, source, training=False):
         """``G(source)``."""
@@ -79,14 +73,10 @@ class PairedGAN(GenerativeModel):
                 ``"hinge"``).
             **kwargs: `keras.Model.compile` options.
         """
-        d_opt, g_opt = self._two_optimizers(d_optimizer, g_optimizer, kwargs)
-        self._set_adversarial_loss(loss, PAIRED_LOSSES, label_smoothing)
-        self._finish_compile(
-            {"d_optimizer": (d_opt, self.discriminator.trainable_variables),
-             "g_optimizer": (g_opt, self.generator.trainable_variables)},
-            dict(d_optimizer=d_opt, g_optimizer=g_opt, loss=loss,
-                 label_smoothing=self.label_smoothing),
-            **kwargs)
+        adversarial = AdversarialLoss(loss, PAIRED_LOSSES, label_smoothing)
+        self._compile(dict(d_optimizer=d_optimizer, g_optimizer=g_optimizer), kwargs,
+                      **adversarial.config())
+        self.adversarial = adversarial
 
     # -- what a subclass chooses -------------------------------------------------
 
@@ -98,50 +88,36 @@ class PairedGAN(GenerativeModel):
 
     # -- the algorithm -----------------------------------------------------------
 
-    @staticmethod
-    def _unpack(data):
-        if not isinstance(data, (tuple, list)) or len(data) < 2:
-            raise ValueError("Paired GANs train on (source, target) batches. "
-                             "Received: a batch without targets")
-        return data[0], data[1]
-
     def _d_loss(self, source, target, fake, training):
         real_out = self._discriminate(source, target, training)
         fake_out = self._discriminate(source, fake, training)
-        return self._adversarial_d_loss(real_out, fake_out)
+        return self.adversarial.discriminator_loss(real_out, fake_out)
 
     def _g_losses(self, source, target, training):
         fake = self.generator(source, training=training)
-        adversarial = self.g_loss_fn(self._discriminate(source, fake, training))
+        adversarial = self.adversarial.generator_loss(
+            self._discriminate(source, fake, training))
         reconstruction = self._reconstruction_loss(target, fake)
         total = (self.adversarial_weight * adversarial
                  + self.reconstruction_weight * reconstruction)
         return total, adversarial, reconstruction
 
     def _update_metrics(self, d_loss, g_losses):
-        self.d_loss_tracker.update_state(d_loss)
-        for tracker, value in zip((self.g_loss_tracker, self.adversarial_tracker,
-                                   self.reconstruction_tracker), g_losses):
-            tracker.update_state(value)
-        return self._logs()
+        return self._log(**dict(zip(self.TRACKERS, (d_loss,) + tuple(g_losses))))
 
     def train_step(self, data):
         """One D update, then one G update on the same pairs."""
-        source, target = self._unpack(data)
-        d_vars = self.discriminator.trainable_variables
-        g_vars = self.generator.trainable_variables
+        source, target = unpack_pair(data, self)
         fake = self.generator(source, training=True)
         d_loss = self._descend(
-            self.d_optimizer, d_vars,
-            lambda: self._d_loss(source, target, fake, training=True))
+            "d_optimizer", lambda: self._d_loss(source, target, fake, training=True))
         g_losses = self._descend(
-            self.g_optimizer, g_vars,
-            lambda: self._g_losses(source, target, training=True))
+            "g_optimizer", lambda: self._g_losses(source, target, training=True))
         return self._update_metrics(d_loss, g_losses)
 
     def test_step(self, data):
         """The losses on a batch, without updates."""
-        source, target = self._unpack(data)
+        source, target = unpack_pair(data, self)
         fake = self.generator(source, training=False)
         d_loss = self._d_loss(source, target, fake, training=False)
         return self._update_metrics(d_loss,
@@ -154,29 +130,9 @@ class PairedGAN(GenerativeModel):
 
         >>> restored = model.translate(masked_digits)
         """
-        return self.generator.predict(source, batch_size=batch_size, verbose=0)
+        return predict_fixed(self.generator, [source], batch_size)
 
-    # -- serialization and export -----------------------------------------------
-
-    def get_config(self):
-        """The constructor arguments, networks serialized."""
-        return {
-            "name": self.name,
-            "generator": keras.saving.serialize_keras_object(self.generator),
-            "discriminator": keras.saving.serialize_keras_object(self.discriminator),
-            "reconstruction_weight": self.reconstruction_weight,
-            "adversarial_weight": self.adversarial_weight,
-            "seed": self.seed,
-        }
-
-    @classmethod
-    def from_config(cls, config):
-        """Rebuilds the model from `get_config`."""
-        config = dict(config)
-        for key in cls._SERIALIZED_NETWORKS:
-            if config.get(key) is not None:
-                config[key] = keras.saving.deserialize_keras_object(config[key])
-        return cls(**config)
+    # -- export --------------------------------------------------------------------
 
     def _export_resources(self):
         return [self.generator]
@@ -220,7 +176,8 @@ class Pix2Pix(PairedGAN):
     >>> model.fit(tf.data.Dataset.from_tensor_slices((masked, clean)).batch(64))
     """
 
-    RECONSTRUCTION_NAME = "l1_loss"
+    NETWORKS = {"generator": ("source",), "discriminator": ("source", "image")}
+    TRACKERS = ("d_loss", "g_loss", "adversarial_loss", "l1_loss")
 
     def __init__(self, generator, discriminator, l1_weight=100.0, seed=None,
                  **kwargs):
@@ -247,13 +204,6 @@ class Pix2Pix(PairedGAN):
 
     def _reconstruction_loss(self, target, fake):
         return ops.mean(ops.abs(target - fake))
-
-    def get_config(self):
-        """The constructor arguments."""
-        config = super().get_config()
-        config["l1_weight"] = config.pop("reconstruction_weight")
-        config.pop("adversarial_weight")
-        return config
 
 
 @keras.saving.register_keras_serializable(package="keras_genai")
@@ -296,8 +246,9 @@ class SRGAN(PairedGAN):
     >>> model.fit(tf.data.Dataset.from_tensor_slices((low, high)).batch(64))
     """
 
-    RECONSTRUCTION_NAME = "content_loss"
-    _SERIALIZED_NETWORKS = ("generator", "discriminator", "content_model")
+    NETWORKS = {"generator": ("source",), "discriminator": ("image",),
+                "content_model": ("image",)}
+    TRACKERS = ("d_loss", "g_loss", "adversarial_loss", "content_loss")
 
     def __init__(self, generator, discriminator, content_model=None,
                  adversarial_weight=1e-3, pixel_weight=1.0, seed=None, **kwargs):
@@ -338,13 +289,3 @@ class SRGAN(PairedGAN):
                 ops.cast(self._content_model(target, training=False), "float32")
                 - ops.cast(self._content_model(fake, training=False), "float32")))
         return loss
-
-    def get_config(self):
-        """The constructor arguments (networks and content model serialized)."""
-        config = super().get_config()
-        config.pop("reconstruction_weight")
-        config["pixel_weight"] = self.pixel_weight
-        config["content_model"] = (
-            None if self._content_model is None
-            else keras.saving.serialize_keras_object(self._content_model))
-        return config

@@ -1,17 +1,19 @@
 """The variational autoencoder of Kingma & Welling (2014) and its conditional form."""
 
 import keras
-import numpy as np
 import tensorflow as tf
 from keras import ops
 
 from keras_genai import losses as losses_module
 from keras_genai.layers.sampling import reparameterize
-from keras_genai.models.gan import unpack_images
+from keras_genai.models.base import predict_fixed
+from keras_genai.models.inputs import images_and_labels
+from keras_genai.models.inputs import unpack_images
 from keras_genai.models.latent import LatentVariableModel
-from keras_genai.models.base import check_network
+from keras_genai.utils.checks import check_labels
+from keras_genai.utils.checks import check_network
 from keras_genai.utils.checks import check_non_negative
-from keras_genai.utils.checks import check_positive_int
+from keras_genai.utils.checks import check_num_classes
 
 
 def check_variational_encoder(encoder):
@@ -77,7 +79,9 @@ class VAE(LatentVariableModel):
     >>> samples = vae.sample(16, seed=0)
     """
 
-    NETWORK_INPUTS = {"encoder": ("images",), "decoder": ("z",)}
+    NETWORKS = {"encoder": ("images",), "decoder": ("z",)}
+    OPTIMIZERS = {"optimizer": ("encoder", "decoder")}
+    TRACKERS = ("loss", "reconstruction", "kl", "elbo")
 
     def __init__(self, encoder, decoder, beta=1.0, reconstruction="bce", seed=None,
                  **kwargs):
@@ -87,10 +91,6 @@ class VAE(LatentVariableModel):
         self.beta = check_non_negative("beta", beta)
         self._set_reconstruction(reconstruction)
         self.latent_dim, self.image_shape = self._check_networks()
-        self.loss_tracker = keras.metrics.Mean(name="loss")
-        self.reconstruction_tracker = keras.metrics.Mean(name="reconstruction")
-        self.kl_tracker = keras.metrics.Mean(name="kl")
-        self.elbo_tracker = keras.metrics.Mean(name="elbo")
         self.built = True
 
     def _check_networks(self):
@@ -101,12 +101,6 @@ class VAE(LatentVariableModel):
         self._check_decoder(latent_dim, image_shape)
         return latent_dim, image_shape
 
-    @property
-    def metrics(self):
-        """``loss``, ``reconstruction``, ``kl`` and ``elbo`` trackers."""
-        return [self.loss_tracker, self.reconstruction_tracker, self.kl_tracker,
-                self.elbo_tracker]
-
     def compile(self, optimizer="adam", **kwargs):
         """Sets the optimizer of the encoder and decoder.
 
@@ -116,13 +110,7 @@ class VAE(LatentVariableModel):
                 ``jit_compile``, ``run_eagerly``); the model computes its own
                 loss, so ``loss`` and ``metrics`` are refused.
         """
-        (opt,) = self._optimizers(kwargs, optimizer=optimizer)
-        self._finish_compile(
-            {"optimizer": (opt, self._trained_variables())},
-            dict(optimizer=opt), **kwargs)
-
-    def _trained_variables(self):
-        return self.encoder.trainable_variables + self.decoder.trainable_variables
+        self._compile({"optimizer": optimizer}, kwargs)
 
     # -- what the conditional subclass changes -----------------------------------
 
@@ -154,16 +142,13 @@ class VAE(LatentVariableModel):
         return reconstruction + self.beta * kl, reconstruction, kl
 
     def _update_metrics(self, loss, reconstruction, kl):
-        self.loss_tracker.update_state(loss)
-        self.reconstruction_tracker.update_state(reconstruction)
-        self.kl_tracker.update_state(kl)
-        self.elbo_tracker.update_state(-(reconstruction + kl))
-        return self._logs()
+        return self._log(loss=loss, reconstruction=reconstruction, kl=kl,
+                         elbo=-(reconstruction + kl))
 
     def train_step(self, data):
         """One gradient step on ``reconstruction + beta * KL``."""
         x, condition = self._unpack(data)
-        losses = self._descend(self.optimizer, self._trained_variables(),
+        losses = self._descend("optimizer",
                                lambda: self._loss_terms(x, condition, training=True))
         return self._update_metrics(*losses)
 
@@ -194,15 +179,10 @@ class VAE(LatentVariableModel):
 
         >>> codes = vae.encode(x_test)  # e.g. a 2-D latent map by label
         """
-        mean, log_var = self.encoder.predict(x, batch_size=batch_size, verbose=0)
+        mean, log_var = predict_fixed(self.encoder, [x], batch_size)
         return (mean, log_var) if return_log_var else mean
 
-    # -- serialization and export ------------------------------------------------
-
-    def get_config(self):
-        """The constructor arguments, networks serialized."""
-        return {"name": self.name, **self._network_configs(), "beta": self.beta,
-                "reconstruction": self.reconstruction, "seed": self.seed}
+    # -- export --------------------------------------------------------------------
 
     def _export_resources(self):
         return [self.encoder, self.decoder]
@@ -252,14 +232,15 @@ class ConditionalVAE(VAE):
     ...     dense_decoder((28, 28, 1), 20, num_classes=10), num_classes=10)
     >>> cvae.compile(optimizer="adam")
     >>> cvae.fit(image_dataset(x, y, batch_size=100, scale="unit"), epochs=30)
-    >>> sevens = cvae.sample(np.full(16, 7), seed=0)
+    >>> sevens = cvae.sample(labels=np.full(16, 7), seed=0)
     """
 
-    NETWORK_INPUTS = {"encoder": ("images", "labels"), "decoder": ("z", "labels")}
+    NETWORKS = {"encoder": ("images", "labels"), "decoder": ("z", "labels")}
+    DATA = ("images", "labels")
 
     def __init__(self, encoder, decoder, num_classes, beta=1.0, reconstruction="bce",
                  seed=None, **kwargs):
-        self._num_classes = check_positive_int("num_classes", num_classes, minimum=2)
+        self._num_classes = check_num_classes(num_classes)
         super().__init__(encoder, decoder, beta=beta, reconstruction=reconstruction,
                          seed=seed, **kwargs)
 
@@ -269,7 +250,7 @@ class ConditionalVAE(VAE):
         return self._num_classes
 
     def _unpack(self, data):
-        return self._images_and_labels(data)
+        return images_and_labels(data, self.num_classes, self)
 
     def _encode(self, x, labels, training):
         return self.encoder([x, labels], training=training)
@@ -286,39 +267,9 @@ class ConditionalVAE(VAE):
     def encode(self, x, labels, return_log_var=False, batch_size=256):
         """The posterior mean ``mu(x, y)`` of each image given its label (and the
         log-variance)."""
-        labels = self._check_labels(labels)
-        mean, log_var = self.encoder.predict([x, labels], batch_size=batch_size,
-                                             verbose=0)
+        labels = check_labels(labels, self.num_classes)
+        mean, log_var = predict_fixed(self.encoder, [x, labels], batch_size)
         return (mean, log_var) if return_log_var else mean
-
-    def decode(self, z, labels, batch_size=256):
-        """Decodes latents to images of the given labels."""
-        labels = self._check_labels(labels)
-        return self.decoder.predict([np.asarray(z, np.float32), labels],
-                                    batch_size=batch_size, verbose=0)
-
-    def sample(self, labels, seed=None, batch_size=256):
-        """Generates one image per requested label from ``z ~ N(0, I)``.
-
-        Args:
-            labels: 1-D ints in ``[0, num_classes)``.
-            seed: int seed, or ``None``.
-            batch_size: decoder batch size.
-
-        Returns:
-            A float32 NumPy array ``(len(labels), *image_shape)``.
-
-        Example:
-
-        >>> grid = cvae.sample(np.repeat(np.arange(10), 8), seed=0)
-        """
-        labels = self._check_labels(labels)
-        return self.decode(self.sample_latents(len(labels), seed=seed), labels,
-                           batch_size=batch_size)
-
-    def get_config(self):
-        """The constructor arguments, networks serialized."""
-        return dict(super().get_config(), num_classes=self.num_classes)
 
     def _export_endpoints(self):
         """``serve(x, labels)``, ``encode(x, labels)``, ``decode(z, labels)`` and

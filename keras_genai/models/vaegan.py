@@ -5,8 +5,10 @@ import tensorflow as tf
 from keras import ops
 
 from keras_genai import losses as losses_module
-from keras_genai.models.base import check_network
+from keras_genai.models.adversarial import ADVERSARIAL_TRACKERS
+from keras_genai.models.adversarial import AdversarialLoss
 from keras_genai.models.vae import VAE
+from keras_genai.utils.checks import check_network
 from keras_genai.utils.checks import check_non_negative
 
 VAEGAN_LOSSES = ("non_saturating", "minimax", "least_squares")
@@ -72,8 +74,12 @@ class VAEGAN(VAE):
     >>> vaegan.fit(image_dataset(x, batch_size=64), epochs=20)
     """
 
-    NETWORK_INPUTS = {"encoder": ("images",), "decoder": ("z",),
-                      "discriminator": ("images",)}
+    NETWORKS = {"encoder": ("images",), "decoder": ("z",),
+                "discriminator": ("images",)}
+    OPTIMIZERS = {"encoder_optimizer": ("encoder",),
+                  "decoder_optimizer": ("decoder",),
+                  "d_optimizer": ("discriminator",)}
+    TRACKERS = ("kl", "feature_reconstruction", "reconstruction") + ADVERSARIAL_TRACKERS
 
     def __init__(self, encoder, decoder, discriminator, beta=1.0, gamma=1.0,
                  pixel_weight=0.0, reconstruction="mse", seed=None, **kwargs):
@@ -83,8 +89,7 @@ class VAEGAN(VAE):
         self.gamma = check_non_negative("gamma", gamma)
         self.pixel_weight = check_non_negative("pixel_weight", pixel_weight)
         self._check_discriminator()
-        self.feature_tracker = keras.metrics.Mean(name="feature_reconstruction")
-        self._add_adversarial_trackers()
+        self.adversarial = None  # set by compile
 
     def _check_discriminator(self):
         image_shape = self._input_shapes("discriminator")[0][1:]
@@ -99,14 +104,6 @@ class VAEGAN(VAE):
                 "builders.vaegan_discriminator). Received: discriminator output "
                 f"shapes {shapes}")
 
-    @property
-    def metrics(self):
-        """``kl``, ``feature_reconstruction``, ``reconstruction``, ``d_loss``,
-        ``g_loss`` and D's two accuracies."""
-        return [self.kl_tracker, self.feature_tracker, self.reconstruction_tracker,
-                self.d_loss_tracker, self.g_loss_tracker, self.d_real_accuracy,
-                self.d_fake_accuracy]
-
     def compile(self, encoder_optimizer=None, decoder_optimizer=None,
                 d_optimizer=None, loss="non_saturating", label_smoothing=0.0,
                 **kwargs):
@@ -120,20 +117,11 @@ class VAEGAN(VAE):
             label_smoothing: one-sided smoothing of D's real target.
             **kwargs: `keras.Model.compile` options.
         """
-        e_opt, g_opt, d_opt = self._optimizers(
-            kwargs, encoder_optimizer=encoder_optimizer,
-            decoder_optimizer=decoder_optimizer, d_optimizer=d_optimizer)
-        self._set_adversarial_loss(loss, VAEGAN_LOSSES, label_smoothing)
-        self.decision_threshold = losses_module.DECISION_THRESHOLDS[loss]
-        self._finish_compile(
-            {
-                "encoder_optimizer": (e_opt, self.encoder.trainable_variables),
-                "decoder_optimizer": (g_opt, self.decoder.trainable_variables),
-                "d_optimizer": (d_opt, self.discriminator.trainable_variables),
-            },
-            dict(encoder_optimizer=e_opt, decoder_optimizer=g_opt,
-                 d_optimizer=d_opt, loss=loss, label_smoothing=self.label_smoothing),
-            **kwargs)
+        adversarial = AdversarialLoss(loss, VAEGAN_LOSSES, label_smoothing)
+        self._compile(dict(encoder_optimizer=encoder_optimizer,
+                           decoder_optimizer=decoder_optimizer,
+                           d_optimizer=d_optimizer), kwargs, **adversarial.config())
+        self.adversarial = adversarial
 
     def _vaegan_losses(self, x, training):
         """Every loss of Algorithm 1 from one forward pass."""
@@ -148,49 +136,42 @@ class VAEGAN(VAE):
         kl = ops.mean(losses_module.kl_divergence(mean, log_var))
         feature = 0.5 * ops.mean(losses_module.gaussian_reconstruction_loss(
             real_features, tilde_features))
-        g_loss = self.g_loss_fn(fake_out)
+        g_loss = self.adversarial.generator_loss(fake_out)
         pixel = ops.mean(self.reconstruction_fn(x, x_tilde))
         return {
             "encoder": self.beta * kl + feature + self.pixel_weight * pixel,
             "decoder": self.gamma * feature + g_loss + self.pixel_weight * pixel,
-            "discriminator": self._adversarial_d_loss(real_out, fake_out),
+            "discriminator": self.adversarial.discriminator_loss(real_out, fake_out),
             "kl": kl, "feature": feature, "g_loss": g_loss, "pixel": pixel,
             "real_out": real_out, "fake_out": fake_out,
         }
 
     def _update_metrics(self, terms):
-        self.kl_tracker.update_state(terms["kl"])
-        self.feature_tracker.update_state(terms["feature"])
-        self.reconstruction_tracker.update_state(terms["pixel"])
-        self._update_adversarial_trackers(terms["discriminator"], terms["g_loss"],
-                                          terms["real_out"], terms["fake_out"])
-        return self._logs()
+        return self._log(
+            kl=terms["kl"], feature_reconstruction=terms["feature"],
+            reconstruction=terms["pixel"],
+            **self.adversarial.logs(terms["discriminator"], terms["g_loss"],
+                                    terms["real_out"], terms["fake_out"]))
 
     def train_step(self, data):
         """Algorithm 1: the three losses from one forward pass, each network's
         gradient from its own loss, the three updates applied together."""
         x, _ = self._unpack(data)
-        updates = [("encoder", self.encoder_optimizer),
-                   ("decoder", self.decoder_optimizer),
-                   ("discriminator", self.d_optimizer)]
+        # {optimizer: the loss it descends}
+        updates = {"encoder_optimizer": "encoder", "decoder_optimizer": "decoder",
+                   "d_optimizer": "discriminator"}
         with tf.GradientTape(persistent=True) as tape:
             terms = self._vaegan_losses(x, training=True)
-            scaled = {name: self._scaled(optimizer, terms[name])
-                      for name, optimizer in updates}
-        gradients = [tape.gradient(scaled[name],
-                                   getattr(self, name).trainable_variables)
-                     for name, _ in updates]
+            scaled = {name: self._scaled(getattr(self, name), terms[loss])
+                      for name, loss in updates.items()}
+        gradients = {name: tape.gradient(scaled[name], self._variables(name))
+                     for name in updates}
         del tape
-        for (name, optimizer), grads in zip(updates, gradients):
-            optimizer.apply(grads, getattr(self, name).trainable_variables)
+        for name in updates:
+            getattr(self, name).apply(gradients[name], self._variables(name))
         return self._update_metrics(terms)
 
     def test_step(self, data):
         """Every loss and D's accuracies on a batch, without updates."""
         x, _ = self._unpack(data)
         return self._update_metrics(self._vaegan_losses(x, training=False))
-
-    def get_config(self):
-        """The constructor arguments, networks serialized."""
-        return dict(super().get_config(), gamma=self.gamma,
-                    pixel_weight=self.pixel_weight)

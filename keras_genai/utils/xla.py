@@ -1,6 +1,6 @@
 """What stops XLA (``jit_compile=True``) from compiling a model."""
 
-from tensorflow.python.framework import config as tf_config
+from keras_genai.utils import compat
 
 
 def jit_blockers(model):
@@ -26,8 +26,8 @@ def jit_blockers(model):
     "layer 'tokenize' (TextVectorization) does not support XLA"
     """
     reasons = [f"layer {layer.name!r} ({type(layer).__name__}) does not support XLA"
-               for layer in model._flatten_layers() if not layer.supports_jit]
-    if tf_config.is_op_determinism_enabled():
+               for layer in compat.flatten_layers(model) if not layer.supports_jit]
+    if compat.op_determinism_enabled():
         reasons.append("TensorFlow op determinism is on (set_seed(..., "
                        "deterministic=True)), and XLA kernels are not all "
                        "deterministic")

@@ -1,0 +1,234 @@
+"""What the models do with their training data, defined once: unpacking a batch,
+the labels of a conditional model, and the check ``fit`` runs on the data
+before training starts.
+
+A model names what one batch holds in ``DATA`` (``("images",)``,
+``("images", "labels")``, ``("source", "target")``...); `expected_data` turns
+the names into the shapes the model's networks take, and `check_data` compares
+them with NumPy arrays or a ``tf.data.Dataset``'s element spec.
+"""
+
+import contextlib
+import warnings
+
+import numpy as np
+import tensorflow as tf
+
+from keras_genai.utils.checks import check_labels
+
+# Where each kind of batch element gets its expected shape from: an attribute of
+# the model (a shape tuple), or a fixed kind.
+_SHAPES = {"images": "image_shape", "source": "source_shape",
+           "target": "target_shape", "images_a": "shape_a", "images_b": "shape_b"}
+_LABELS_MESSAGE = "labels must be in [0, num_classes="
+
+
+def unpack_images(data):
+    """The images of a batch that is ``x``, ``(x,)``, ``(x, y)`` or
+    ``(x, y, sample_weight)``.
+
+    Example:
+
+    >>> unpack_images((images, labels)) is images
+    True
+    """
+    if isinstance(data, (tuple, list)):
+        return data[0]
+    return data
+
+
+def unpack_pair(data, model):
+    """The two halves ``(a, b)`` of a batch of pairs (source and target,
+    domain A and domain B), or a ``ValueError`` naming what ``model`` trains on.
+
+    Example:
+
+    >>> source, target = unpack_pair((masked, clean), pix2pix)
+    """
+    if not isinstance(data, (tuple, list)) or len(data) < 2:
+        raise ValueError(
+            f"{type(model).__name__} trains on ({', '.join(model.DATA)}) "
+            "batches. Received: a batch with one element")
+    return data[0], data[1]
+
+
+def images_and_labels(data, num_classes, model):
+    """``(images, labels)`` of an ``(x, labels)`` batch; the labels int32
+    ``(batch,)``, checked in the graph to lie in ``[0, num_classes)`` before any
+    lookup uses them (`label_errors` turns a failure into a ``ValueError``).
+
+    Example:
+
+    >>> images, labels = images_and_labels((x, y), 10, cgan)
+    """
+    if not isinstance(data, (tuple, list)) or len(data) < 2:
+        raise ValueError(
+            f"{type(model).__name__} trains on (images, labels) batches. "
+            "Received: a batch without labels"
+        )
+    labels = tf.reshape(tf.cast(data[1], tf.int32), [-1])
+    message = f"{_LABELS_MESSAGE}{num_classes})"
+    checks = [tf.debugging.assert_less(labels, num_classes, message=message),
+              tf.debugging.assert_non_negative(labels, message=message)]
+    with tf.control_dependencies(checks):
+        return data[0], tf.identity(labels)
+
+
+@contextlib.contextmanager
+def label_errors(model):
+    """Re-raises the graph check of `images_and_labels` as a ``ValueError``
+    naming ``labels``, the expected range and the batch's values.
+
+    Example:
+
+    >>> with label_errors(model):
+    ...     keras.Model.fit(model, dataset)
+    """
+    try:
+        yield
+    except tf.errors.InvalidArgumentError as e:
+        if _LABELS_MESSAGE not in str(e):
+            raise
+        values = str(e).split("[x (")[-1].split("] [")[1].split("]")[0] \
+            if "[x (" in str(e) else "?"
+        raise ValueError(
+            f"`labels` must be in [0, num_classes={model.num_classes}). "
+            f"Received: a batch with labels [{values}]") from None
+
+
+def expected_data(model):
+    """What one batch for ``model`` must hold: ``[(name, shape or kind)]``, in
+    the order of ``model.DATA``; a shape is that of one example, and the kinds
+    are ``"labels"`` (ints in ``[0, num_classes)``) and ``"captions"``
+    (strings).
+
+    Example:
+
+    >>> expected_data(gan)
+    [('images', (28, 28, 1))]
+    """
+    out = []
+    for name in model.DATA:
+        if name in _SHAPES:
+            out.append((name, tuple(getattr(model, _SHAPES[name]))))
+        else:
+            out.append((name, name))
+    return out
+
+
+def check_data(model, x, y=None):
+    """Checks the data of ``fit`` / ``evaluate`` against ``model`` before any
+    work starts, and returns ``(x, y)``, fixed where the intent is clear.
+
+    NumPy arrays and ``tf.data.Dataset`` element specs are compared with
+    `expected_data`: an image of the wrong shape, a missing element (labels
+    for a conditional model) or non-integer labels raise a ``ValueError``
+    naming the argument, the expected and the received shapes; NumPy labels
+    outside ``[0, num_classes)`` too. Grayscale images without their channel
+    axis, ``(batch, H, W)`` for a model of ``(H, W, 1)`` images, get one, with
+    a warning. Other inputs (Python generators, ``PyDataset``) pass unchecked.
+
+    Args:
+        model: a `keras_genai.models.GenerativeModel`.
+        x: the ``x`` argument of ``fit``.
+        y: the ``y`` argument (labels or targets with NumPy ``x``).
+
+    Returns:
+        ``(x, y)``, maybe with a channel axis added.
+
+    Example:
+
+    >>> x, y = check_data(gan, x_train)  # (4000, 28, 28) -> (4000, 28, 28, 1)
+    """
+    expected = expected_data(model)
+    if isinstance(x, tf.data.Dataset):
+        return _check_dataset(model, x, expected), y
+    if x is None or not hasattr(x, "shape"):
+        return x, y
+    arrays = [x] + ([] if y is None else [y])
+    fixed = []
+    for k, ((name, want), array) in enumerate(zip(expected, arrays)):
+        argument = "x" if k == 0 else "y"
+        got = tuple(np.shape(array))[1:]
+        if isinstance(want, tuple):
+            add = _missing_channel(got, want)
+            if add:
+                _warn_channel(model, argument, got, want)
+                array = np.expand_dims(array, -1)
+            elif got != want:
+                raise _shape_error(model, argument, name, want, got)
+        elif want == "labels":
+            check_labels(np.reshape(array, [-1]), model.num_classes)
+        fixed.append(array)
+    if len(expected) > 1 and y is None and isinstance(x, np.ndarray):
+        raise ValueError(
+            f"{type(model).__name__} trains on ({', '.join(model.DATA)}). "
+            f"Received: x alone (pass `y`, or a dataset of tuples)")
+    x = fixed[0]
+    y = fixed[1] if len(fixed) > 1 else y
+    return x, y
+
+
+def _check_dataset(model, dataset, expected):
+    specs = dataset.element_spec
+    specs = list(specs) if isinstance(specs, (tuple, list)) else [specs]
+    if len(specs) < len(expected):
+        raise ValueError(
+            f"{type(model).__name__} trains on ({', '.join(model.DATA)}) batches. "
+            f"Received: a dataset of {len(specs)} element(s)")
+    expand = []
+    for k, (name, want) in enumerate(expected):
+        spec = specs[k]
+        if not isinstance(spec, tf.TensorSpec):
+            continue
+        shape = spec.shape
+        if shape.rank is None:
+            continue
+        got = tuple(shape)[1:]
+        if isinstance(want, tuple):
+            if tuple(shape) == want:
+                raise ValueError(
+                    f"`x` must be a batched dataset of {name} {(None,) + want}. "
+                    f"Received: unbatched elements of shape {tuple(shape)} (call "
+                    "`.batch(batch_size)` on it)")
+            if _missing_channel(got, want):
+                _warn_channel(model, "x", got, want)
+                expand.append(k)
+            elif not _compatible(got, want):
+                raise _shape_error(model, "x", name, want, got)
+        elif want == "labels" and not (spec.dtype.is_integer or spec.dtype.is_floating):
+            raise ValueError(
+                f"`x` must hold integer labels in [0, num_classes="
+                f"{model.num_classes}) as its element {k}. Received: {spec.dtype.name} "
+                "elements")
+    if not expand:
+        return dataset
+
+    def add_channel(*elements):
+        return tuple(tf.expand_dims(e, -1) if k in expand else e
+                     for k, e in enumerate(elements))
+
+    if not isinstance(dataset.element_spec, (tuple, list)):
+        return dataset.map(lambda e: tf.expand_dims(e, -1))
+    return dataset.map(add_channel)
+
+
+def _compatible(got, want):
+    return len(got) == len(want) and all(g is None or g == w for g, w in zip(got, want))
+
+
+def _missing_channel(got, want):
+    return len(want) == 3 and want[-1] == 1 and _compatible(got, want[:-1])
+
+
+def _warn_channel(model, argument, got, want):
+    warnings.warn(
+        f"{type(model).__name__}: `{argument}` holds images of shape {got} without "
+        f"a channel axis; adding one to match the model's {want}.",
+        UserWarning, stacklevel=4)
+
+
+def _shape_error(model, argument, name, want, got):
+    return ValueError(
+        f"`{argument}` must hold {name} of shape {want}, the input of "
+        f"{type(model).__name__}'s networks. Received: {name} of shape {got}")

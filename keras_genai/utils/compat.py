@@ -1,0 +1,109 @@
+"""The private TensorFlow and Keras APIs this package relies on, in one place.
+
+Each is used because no public API does the job; each was checked on
+TensorFlow 2.21.0 and Keras 3.15.1 (the lower bounds of ``setup.cfg``).
+``tests/test_utils_compat.py`` fails loudly if one of them disappears, so an
+upgrade that breaks them is caught here rather than deep inside a training run.
+"""
+
+import tensorflow as tf
+from tensorflow.python.framework import config as tf_config
+
+
+def merge_call(fn, *args):
+    """Runs ``fn(strategy, *args)`` once, in cross-replica context.
+
+    Called from a replica (inside ``train_step`` under a distribution
+    strategy), it switches to cross-replica context the way Keras' optimizers
+    do for their own variable updates, so that ``strategy.extended.update``
+    writes one value to every replica's copy of a variable (the diffusion
+    model's weight average). Without a strategy it just calls ``fn``.
+
+    Private API: ``tf.__internal__.distribute.interim.maybe_merge_call``, what
+    Keras' TensorFlow optimizer calls for the same purpose: it skips the
+    ``merge_call`` where the strategy updates without one (``strategy.extended.
+    update`` is then called from the replica directly) and otherwise calls
+    ``tf.distribute.get_replica_context().merge_call``.
+
+    Example:
+
+    >>> merge_call(lambda strategy, x: x + 1, 1)
+    2
+    """
+    return tf.__internal__.distribute.interim.maybe_merge_call(
+        fn, tf.distribute.get_strategy(), *args)
+
+
+def in_multi_worker_mode(strategy):
+    """Whether ``strategy`` spans several workers (a ``TF_CONFIG`` cluster).
+
+    Private API: ``strategy.extended._in_multi_worker_mode()``. A
+    ``MultiWorkerMirroredStrategy`` without a cluster runs on one worker,
+    and no public attribute tells the two apart.
+
+    Example:
+
+    >>> in_multi_worker_mode(tf.distribute.get_strategy())
+    False
+    """
+    check = getattr(strategy.extended, "_in_multi_worker_mode", None)
+    return bool(check()) if check is not None else False
+
+
+def flatten_layers(layer):
+    """Every layer of ``layer``, itself included, depth first.
+
+    Private API: ``keras.Layer._flatten_layers()``; ``Model.layers`` lists only
+    the direct children, not the layers of nested models.
+
+    Example:
+
+    >>> len(flatten_layers(keras_genai.builders.dcgan_generator())) > 1
+    True
+    """
+    return list(layer._flatten_layers())
+
+
+def seed_generators(layer):
+    """The ``keras.random.SeedGenerator`` objects a layer owns (dropout,
+    noise), not those of its sublayers.
+
+    Private API: ``keras.Layer._seed_generators``. ``save_weights`` leaves
+    out their states, so a resumable backup saves them itself.
+
+    Example:
+
+    >>> seed_generators(keras.layers.Dropout(0.5, seed=1))
+    [<...SeedGenerator...>]
+    """
+    return list(getattr(layer, "_seed_generators", []))
+
+
+def set_initial_epoch(model, epoch):
+    """Makes the next ``model.fit`` start at ``epoch`` (``None``: at the
+    ``initial_epoch`` argument), as a resumed run must.
+
+    Private API: ``keras.Model._initial_epoch``, the attribute Keras' own
+    ``BackupAndRestore`` callback sets; ``fit`` reads it after the callbacks'
+    ``on_train_begin``, when the ``initial_epoch`` argument is already fixed.
+
+    Example:
+
+    >>> set_initial_epoch(model, 3)
+    """
+    model._initial_epoch = epoch
+
+
+def op_determinism_enabled():
+    """Whether ``tf.config.experimental.enable_op_determinism()`` is on.
+
+    Private API: ``tensorflow.python.framework.config.
+    is_op_determinism_enabled``; TensorFlow has a public setter but no public
+    getter.
+
+    Example:
+
+    >>> op_determinism_enabled()
+    False
+    """
+    return bool(tf_config.is_op_determinism_enabled())
