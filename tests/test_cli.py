@@ -1,28 +1,43 @@
-"""keras_genai.cli: per-exercise defaults, --train-size, help text."""
+"""keras_genai.cli: exercises by decorator, Lab.include, per-exercise defaults,
+--train-size, help text, the summary (each value printed once, written once)
+and refusals of bad input."""
 
 import json
+import re
+import types
 
+import numpy as np
 import pytest
 
 from keras_genai.cli import Lab
+from keras_genai.cli import Row
+from keras_genai.cli import exercise
 from keras_genai.cli import take
 
 
 def _lab(tmp_path):
-    lab = Lab("demo", "A demo lab.", default_exercise="a", epochs=7, batch_size=16)
     seen = {}
 
-    @lab.exercise("a", "first exercise")
+    @exercise("a", "first exercise")
     def a(args, out):
         seen.update(vars(args))
         return {"value": 1.5}
 
-    @lab.exercise("b", "second exercise", epochs=3, batch_size=4)
+    @exercise("b", "second exercise", epochs=3, batch_size=4)
     def b(args, out):
         seen.update(vars(args))
         return {}
 
+    lab = Lab("demo", "A demo lab.", default_exercise="a", epochs=7,
+              batch_size=16).include(a, b)
     return lab, seen
+
+
+def _module(name, source):
+    """A module made from ``source``, as if imported from a file."""
+    module = types.ModuleType(name)
+    exec(source, module.__dict__)
+    return module
 
 
 def test_exercise_defaults_and_overrides(tmp_path):
@@ -38,18 +53,60 @@ def test_exercise_defaults_and_overrides(tmp_path):
     assert summary["exercise"] == "a" and summary["value"] == 1.5
 
 
+def test_the_decorator_returns_the_function_and_records_its_spec():
+    @exercise("gan-1", "a GAN", export="saved_models/x", epochs=5, latent_dim=8)
+    def gan(args, out):
+        return {"args": args, "out": out}
+
+    assert gan("A", "O") == {"args": "A", "out": "O"}  # still a plain function
+    spec = gan.exercise_spec
+    assert (spec.name, spec.help, spec.export, spec.epochs, spec.batch_size,
+            spec.latent_dim) == ("gan-1", "a GAN", "saved_models/x", 5, None, 8)
+
+
+def test_include_takes_a_modules_exercises_in_definition_order():
+    other = _module("other_exercises", """
+from keras_genai.cli import exercise
+
+@exercise("elsewhere", "defined in another module")
+def elsewhere(args, out):
+    return {}
+""")
+    module = _module("demo_exercises", """
+from keras_genai.cli import exercise
+
+@exercise("zeta", "defined first")
+def zeta(args, out):
+    return {}
+
+def helper():
+    return None
+
+@exercise("alpha", "defined second")
+def alpha(args, out):
+    return {}
+""")
+    module.elsewhere = other.elsewhere  # imported there: not this module's own
+    lab = Lab("demo", "A demo lab.", default_exercise="alpha").include(module)
+    assert list(lab.exercises) == ["zeta", "alpha"]
+    assert lab.exercises["zeta"] is module.zeta
+    lab.include(other)
+    assert list(lab.exercises) == ["zeta", "alpha", "elsewhere"]
+
+
 def test_per_exercise_latent_size(tmp_path, capsys):
-    lab = Lab("demo", "A demo lab.", default_exercise="a", latent_dim=32)
     seen = {}
 
-    @lab.exercise("a", "lab latent")
+    @exercise("a", "lab latent")
     def a(args, out):
         seen["a"] = args.latent_dim
 
-    @lab.exercise("b", "own latent", latent_dim=8)
+    @exercise("b", "own latent", latent_dim=8)
     def b(args, out):
         seen["b"] = args.latent_dim
 
+    lab = Lab("demo", "A demo lab.", default_exercise="a",
+              latent_dim=32).include(a, b)
     lab.main(["--out", str(tmp_path / "a")])
     lab.main(["--exercise", "b", "--out", str(tmp_path / "b")])
     assert seen == {"a": 32, "b": 8}
@@ -78,6 +135,125 @@ def test_bad_options_exit_with_usage(tmp_path, argv):
     with pytest.raises(SystemExit) as info:
         lab.main(argv)
     assert info.value.code == 2
+
+
+def test_each_value_is_printed_once_and_written_once(tmp_path, capsys):
+    @exercise("a", "numbers")
+    def a(args, out):
+        return {
+            "test_accuracy": Row(0.98125, "test accuracy", "{:.1%}", at_least=0.97),
+            "worst_digit": Row(np.float32(0.625), fmt="{:.1%}", at_least=0.8),
+            "grad_error": Row(3e-8, "max |grad error|", "{:.2e}", at_most=1e-5),
+            "per_digit": Row({"0": 0.5, "1": 0.75}, "accuracy per digit", "{:.0%}"),
+            "final_loss": 0.123456,
+            "figure": "curves.png",
+        }
+
+    Lab("demo", "A demo lab.", default_exercise="a").include(a).main(
+        ["--out", str(tmp_path)])
+    printed = capsys.readouterr().out
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert set(summary) == {"exercise", "test_accuracy", "worst_digit",
+                            "grad_error", "per_digit", "final_loss", "figure",
+                            "wall_seconds"}
+    assert summary["test_accuracy"] == 0.98125
+    assert summary["worst_digit"] == 0.625  # a NumPy number, written as a float
+    assert summary["per_digit"] == {"0": 0.5, "1": 0.75}
+    assert summary["final_loss"] == 0.123456 and summary["figure"] == "curves.png"
+    lines = [
+        "test accuracy  98.1% (target >= 97%: met)",
+        "worst digit  62.5% (target >= 80%: NOT met)",
+        "max |grad error|  3.00e-08 (target <= 1e-05: met)",
+        "final loss  0.1235",  # a float without a format: 4 significant digits
+        "figure  curves.png",
+    ]
+    for line in lines:
+        label, value = line.split("  ")
+        assert re.search(rf"^  {re.escape(label)} +{re.escape(value)}$", printed,
+                         re.M), (line, printed)
+    assert re.search(r"^  accuracy per digit\n    0  50%\n    1  75%$", printed,
+                     re.M), printed
+    summary_text = printed.split("--- summary")[1]
+    for number in ("98.1%", "62.5%", "3.00e-08", "50%", "75%", "0.1235",
+                   "curves.png"):
+        assert summary_text.count(number) == 1, (number, printed)
+    assert re.search(r"^  wall time +\d+ s$", printed, re.M)
+
+
+def test_row_formats_lists_and_dicts_and_says_none():
+    assert Row([0.5, 0.25], fmt="{:.0%}").text == "50%, 25%"
+    assert Row({"a": 3, "b": 0.5}).text == ""  # a dict is printed item by item
+    assert Row(None, note="not trained").text == "none (not trained)"
+    assert Row(7, fmt="{} numbers", note="compression 112.0x").text == \
+        "7 numbers (compression 112.0x)"
+
+
+@pytest.mark.parametrize("make, error, words", [
+    (lambda: Row(0.5, fmt=3), TypeError, "fmt=3"),
+    (lambda: Row(0.5, fmt="{:.1%"), ValueError, "fmt='{:.1%'"),
+    (lambda: Row(0.5, label=["x"]), TypeError, "label=['x']"),
+    (lambda: Row("high", at_least=0.5), TypeError, "value='high'"),
+    (lambda: Row(0.5, at_most="1"), TypeError, "at_most='1'"),
+    (lambda: exercise("Bad Name", "h"), ValueError, "name='Bad Name'"),
+    (lambda: exercise("a", ""), ValueError, "help=''"),
+    (lambda: exercise("a", "h", epochs=0), ValueError, "epochs=0"),
+    (lambda: exercise("a", "h", batch_size=2.0), ValueError, "batch_size=2.0"),
+    (lambda: exercise("a", "h", export=5), TypeError, "export=5"),
+    (lambda: exercise("a", "h")(print), TypeError, "built-in function print"),
+    (lambda: Lab("demo", "d", "a").include(42), TypeError, "Received: 42"),
+    (lambda: Lab("demo", "d", "a").include(types.ModuleType("empty")), ValueError,
+     "module 'empty'"),
+])
+def test_bad_arguments_are_refused_naming_the_argument(make, error, words):
+    with pytest.raises(error) as info:
+        make()
+    assert words in str(info.value)
+
+
+def test_include_refuses_a_name_taken_twice_and_a_latent_without_latents():
+    @exercise("a", "first")
+    def first(args, out):
+        return {}
+
+    @exercise("a", "second")
+    def second(args, out):
+        return {}
+
+    @exercise("b", "latent", latent_dim=4)
+    def latent(args, out):
+        return {}
+
+    lab = Lab("demo", "d", default_exercise="a").include(first)
+    with pytest.raises(ValueError, match=r"exercise 'a' already \(.*first\). "
+                                         r"Received: .*second"):
+        lab.include(second)
+    with pytest.raises(ValueError, match=r"no latents.*latent_dim=4"):
+        lab.include(latent)
+    assert list(lab.exercises) == ["a"]
+
+
+@pytest.mark.parametrize("returned, error, words", [
+    (["not", "a", "dict"], TypeError, "Received: ['not', 'a', 'dict']"),
+    ({1: 0.5}, TypeError, "Received: {1: 0.5}"),
+    ({"wall_seconds": 3}, ValueError, "Received: ['wall_seconds']"),
+    ({"nested": [Row(1)]}, TypeError, "Row goes at the top level"),
+])
+def test_a_malformed_summary_is_refused(tmp_path, returned, error, words):
+    @exercise("a", "returns something odd")
+    def a(args, out):
+        return returned
+
+    lab = Lab("demo", "d", default_exercise="a").include(a)
+    with pytest.raises(error) as info:
+        lab.main(["--out", str(tmp_path)])
+    assert words in str(info.value)
+
+
+def test_a_default_exercise_that_was_not_included_is_refused(tmp_path):
+    lab = Lab("demo", "d", default_exercise="c").include(
+        *_lab(tmp_path)[0].exercises.values())
+    with pytest.raises(ValueError, match=r"no exercise 'c'.*\['a', 'b'\]"):
+        lab.main(["--out", str(tmp_path)])
 
 
 def test_take():
@@ -113,14 +289,13 @@ def _training_lab(crash_in_fit=None):
     import numpy as np
     import tensorflow as tf
 
-    lab = Lab("demo", "A demo lab.", default_exercise="train", epochs=3)
     seen = {}
 
     class Crash(keras.callbacks.Callback):
         def on_epoch_end(self, epoch, logs=None):
             raise KeyboardInterrupt
 
-    @lab.exercise("train", "two fits")
+    @exercise("train", "two fits")
     def train(args, out):
         seen["strategy"] = tf.distribute.get_strategy()
         seen["histories"], seen["iterations"] = [], []
@@ -135,7 +310,8 @@ def _training_lab(crash_in_fit=None):
             seen["iterations"].append(int(model.optimizer.iterations.numpy()))
         return {}
 
-    return lab, seen
+    return Lab("demo", "A demo lab.", default_exercise="train",
+               epochs=3).include(train), seen
 
 
 def test_distribute_runs_the_exercise_in_the_strategy_scope(

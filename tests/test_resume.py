@@ -140,7 +140,7 @@ def test_a_lab_killed_mid_training_resumes_with_the_same_command(tmp_path):
                              capture_output=True, text=True, timeout=900)
         assert run.returncode == 0, run.stderr[-3000:]
         with open(tmp_path / "out" / "summary.json") as f:
-            assert json.load(f)["epochs trained"] == 4  # the full history
+            assert json.load(f)["epochs_trained"] == 4  # the full history
     z = tf.constant(np.random.default_rng(0).normal(size=(8, 64)).astype("float32"))
     loaded = [tf.saved_model.load(str(tmp_path / n)) for n in ("resumed", "straight")]
     np.testing.assert_array_equal(loaded[0].serve(z).numpy(),

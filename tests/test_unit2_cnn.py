@@ -51,7 +51,7 @@ def test_augmentation_grid(run_lab):
     summary, out = run_lab("unit2_cnn", "--exercise", "augmentation", "--epochs",
                            "1", "--train-size", "64")
     assert (out / "augmented.png").exists()
-    assert summary["training digits"] == 64
+    assert summary["training_digits"] == 64
 
 
 @pytest.mark.slow

@@ -65,7 +65,7 @@ def test_short_run_writes_pictures_savedmodel_and_summary(tmp_path,
     assert (folder / "losses.png").exists()
     assert (folder / "class_histogram.png").exists()
     summary = json.loads((folder / "summary.json").read_text())
-    assert summary["epochs trained"] == 1
+    assert summary["epochs_trained"] == 1
     assert 0.0 <= summary["confident_fraction"] <= 1.0
     assert "confident samples" in out and "saved_models" in out
 

@@ -1,7 +1,14 @@
 """Helpers shared by the labs of `units/`: the digits as the classification
-exercises use them, the classifier compile, and the optional SavedModel export."""
+exercises use them, the classifier compile, re-seeding between compared models,
+and the optional SavedModel export."""
 
+import keras
+
+from keras_genai import data
+from keras_genai.cli import Row
 from keras_genai.cli import take
+from keras_genai.data.pipeline import scale_images
+from keras_genai.models import GenerativeModel
 from keras_genai.utils.io import export_saved_model
 
 
@@ -18,10 +25,13 @@ def digits(args, train_size=None, flatten=False, scale="unit"):
 
     Returns:
         ``(x_train, y_train, x_test, y_test)``, images as float32 NumPy arrays.
-    """
-    from keras_genai import data
-    from keras_genai.data.pipeline import scale_images
 
+    Example:
+
+    >>> x, y, x_test, y_test = digits(args, flatten=True)
+    >>> x.shape[1:], float(x.max())
+    ((784,), 1.0)
+    """
     (x, y), (x_test, y_test) = data.load_digits()
     x, y = take(args.train_size or train_size, x, y)
     shape = (-1, 784) if flatten else (-1, 28, 28, 1)
@@ -34,26 +44,53 @@ def digits(args, train_size=None, flatten=False, scale="unit"):
 
 def compile_classifier(model, optimizer=None):
     """Compiles ``model`` (which returns logits) for integer labels, with
-    accuracy; the optimizer defaults to Adam 1e-3. Returns ``model``."""
-    import keras
+    accuracy; the optimizer defaults to Adam 1e-3. Returns ``model``.
 
+    Example:
+
+    >>> net = compile_classifier(builders.mlp((784,), (128,), num_classes=10))
+    """
     model.compile(optimizer or keras.optimizers.Adam(1e-3),
                   keras.losses.SparseCategoricalCrossentropy(from_logits=True),
                   metrics=["accuracy"])
     return model
 
 
-def export_if_asked(model, args, summary, serves):
-    """Exports ``model`` to ``--export`` (unless it is ``none``) and records it in
-    ``summary`` with what its endpoints do. A `keras_genai.models` model writes
-    its own endpoints (``model.export``); a plain Keras model is served by its
-    ``call``."""
-    from keras_genai.models import GenerativeModel
+def reseed(seed):
+    """Seeds every generator again, so that each of the models an exercise
+    compares starts from the same initial weights, dropout masks and data
+    order as the first one did (the lab seeded once, before the exercise).
 
-    if args.export:
-        if isinstance(model, GenerativeModel):
-            model.export(args.export)
-        else:
-            export_saved_model(model, args.export)
-        summary["SavedModel"] = f"{args.export} (serve: {serves})"
-    return summary
+    Example:
+
+    >>> for optimizer in ("sgd", "adam"):
+    ...     reseed(args.seed)
+    ...     model = builders.mlp((784,), (128,), num_classes=10)
+    """
+    keras.utils.set_random_seed(seed)
+
+
+def export_if_asked(model, args, serves):
+    """Exports ``model`` to ``--export`` (unless it is ``none``). A
+    `keras_genai.models` model writes its own endpoints (``model.export``); a
+    plain Keras model is served by its ``call``.
+
+    Args:
+        model: the model to export.
+        args: the parsed lab options.
+        serves: what the endpoints take and give, for the summary.
+
+    Returns:
+        The summary row of the export, ``{"saved_model": Row}``, or ``{}``.
+
+    Example:
+
+    >>> summary.update(export_if_asked(model, args, "x[None, 784] -> logits"))
+    """
+    if not args.export:
+        return {}
+    if isinstance(model, GenerativeModel):
+        model.export(args.export)
+    else:
+        export_saved_model(model, args.export)
+    return {"saved_model": Row(args.export, "SavedModel", note=f"serve: {serves}")}

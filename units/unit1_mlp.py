@@ -19,8 +19,19 @@ Run ``python -m units.unit1_mlp --exercise NAME`` (``--help`` lists them):
 import os
 import sys
 
+import keras
+import numpy as np
+import tensorflow as tf
+
+from keras_genai import builders
+from keras_genai import data
+from keras_genai import gradients
+from keras_genai import viz
 from keras_genai.cli import Lab
+from keras_genai.cli import Row
+from keras_genai.cli import exercise
 from units import common
+from units.common import reseed
 
 LAB = Lab(
     "unit1_mlp",
@@ -33,23 +44,16 @@ LAB = Lab(
 DIGITS_TARGET = 0.93
 
 
-@LAB.exercise("xor", "perceptron vs 2-2-1 MLP on XOR/XNOR, decision boundaries",
-              epochs=20, batch_size=4)
+@exercise("xor", "perceptron vs 2-2-1 MLP on XOR/XNOR, decision boundaries",
+          epochs=20, batch_size=4)
 def xor(args, out):
-    import keras
-    import numpy as np
-
-    from keras_genai import builders
-    from keras_genai import data
-    from keras_genai import viz
-
     repeats = 100  # one "epoch" = 100 passes over the 4 points
     summary, predictors = {}, {}
     for task, (x, y) in (("XOR", data.xor()), ("XNOR", data.xnor())):
         xr, yr = np.tile(x, (repeats, 1)), np.tile(y, (repeats, 1))
         # Rosenblatt's perceptron, trained by the perceptron rule one point at a
         # time; after every update its accuracy on the 4 points is recorded.
-        keras.utils.set_random_seed(args.seed)
+        reseed(args.seed)
         perceptron = builders.perceptron(2, output="step", seed=args.seed)
         perceptron.compile(keras.optimizers.SGD(0.1), "mse")
         unit = perceptron.get_layer("weighted_sum")
@@ -69,7 +73,7 @@ def xor(args, out):
         # seed until one fits, as one would by hand.
         for restart in range(10):
             seed = args.seed + restart
-            keras.utils.set_random_seed(seed)
+            reseed(seed)
             net = builders.mlp((2,), hidden_units=(2,), output_units=1,
                                activation="tanh", output_activation="sigmoid",
                                seed=seed, name="mlp_2_2_1")
@@ -79,40 +83,31 @@ def xor(args, out):
             accuracy = float(np.mean((np.asarray(net(x)) >= 0.5) == y))
             if accuracy == 1.0:
                 break
-        summary[f"{task}: perceptron best accuracy"] = (
-            f"{best:.0%} at best over {len(seen)} perceptron-rule updates (a "
-            f"line separates at most 3 of the 4 points)")
-        summary[f"{task}: 2-2-1 MLP accuracy"] = (
-            f"{accuracy:.0%} (after {restart} restart{'s' * (restart != 1)} from a "
-            f"stuck start)" if restart else f"{accuracy:.0%}")
-        summary[f"{task.lower()}_perceptron_accuracy"] = best
-        summary[f"{task.lower()}_mlp_accuracy"] = accuracy
+        key = task.lower()
+        summary[f"{key}_perceptron_accuracy"] = Row(
+            best, f"{task}: perceptron best accuracy", "{:.0%}",
+            note=f"over {len(seen)} perceptron-rule updates; a line separates at "
+                 "most 3 of the 4 points")
+        summary[f"{key}_mlp_accuracy"] = Row(accuracy, f"{task}: 2-2-1 MLP accuracy",
+                                             "{:.0%}")
+        summary[f"{key}_mlp_restarts"] = Row(
+            restart, f"{task}: 2-2-1 MLP restarts from a stuck start")
         predictors[f"{task}: perceptron"] = (
             lambda p, m=perceptron: np.asarray(m(p))[:, 0])
         predictors[f"{task}: 2-2-1 MLP"] = lambda p, m=net: np.asarray(m(p))[:, 0]
-    x, y = data.xor()
-    figure = viz.plot_decision_boundaries(
-        {k: v for k, v in predictors.items() if k.startswith("XOR")}, x, y,
-        os.path.join(out, "xor_boundaries.png"), title="XOR: decision regions")
-    x, y = data.xnor()
-    figure2 = viz.plot_decision_boundaries(
-        {k: v for k, v in predictors.items() if k.startswith("XNOR")}, x, y,
-        os.path.join(out, "xnor_boundaries.png"), title="XNOR: decision regions")
-    summary["figures"] = f"{figure}, {figure2}"
+    figures = []
+    for task, (x, y) in (("XOR", data.xor()), ("XNOR", data.xnor())):
+        figures.append(viz.plot_decision_boundaries(
+            {k: v for k, v in predictors.items() if k.startswith(f"{task}:")}, x, y,
+            os.path.join(out, f"{task.lower()}_boundaries.png"),
+            title=f"{task}: decision regions"))
+    summary["figures"] = figures
     return summary
 
 
-@LAB.exercise("backprop", "hand-written NumPy backprop vs GradientTape; one SGD "
-                          "step by hand vs keras.optimizers.SGD", epochs=10)
+@exercise("backprop", "hand-written NumPy backprop vs GradientTape; one SGD step "
+                      "by hand vs keras.optimizers.SGD", epochs=10)
 def backprop(args, out):
-    import keras
-    import numpy as np
-    import tensorflow as tf
-
-    from keras_genai import builders
-    from keras_genai import gradients
-    from keras_genai import viz
-
     x, y, x_test, y_test = common.digits(args, flatten=True)
     rng = np.random.default_rng(args.seed)
     sizes = (784, 32, 16, 10)
@@ -159,27 +154,21 @@ def backprop(args, out):
                              os.path.join(out, "numpy_training_loss.png"),
                              title="training by hand-written back-propagation")
     return {
-        "max |grad NumPy - grad GradientTape|": f"{grad_error:.2e} (target <= 1e-5: "
-        f"{'met' if grad_error <= 1e-5 else 'NOT met'})",
-        "max |SGD step by hand - keras SGD|": f"{step_error:.2e}",
-        "NumPy MLP test accuracy": f"{accuracy:.1%} after {args.epochs} epochs",
-        "loss curve": figure,
-        "grad_error": grad_error,
-        "step_error": step_error,
-        "numpy_test_accuracy": accuracy,
-        "numpy_losses": losses,
+        "grad_error": Row(grad_error, "max |grad NumPy - grad GradientTape|",
+                          "{:.2e}", at_most=1e-5),
+        "step_error": Row(step_error, "max |SGD step by hand - keras SGD|",
+                          "{:.2e}"),
+        "numpy_test_accuracy": Row(accuracy, "NumPy MLP test accuracy", "{:.1%}",
+                                   note=f"after {args.epochs} epochs"),
+        "numpy_losses": Row(losses, "NumPy MLP training loss per epoch",
+                            "{:.4f}"),
+        "loss_curve": figure,
     }
 
 
-@LAB.exercise("optimizers", "full-batch GD vs mini-batch SGD vs momentum vs Adam "
-                            "on the digits: loss curves", epochs=20)
+@exercise("optimizers", "full-batch GD vs mini-batch SGD vs momentum vs Adam on "
+                        "the digits: loss curves", epochs=20)
 def optimizers(args, out):
-    import keras
-    import numpy as np
-
-    from keras_genai import builders
-    from keras_genai import viz
-
     x, y, x_test, y_test = common.digits(args)
     setups = {
         "full-batch GD (lr 0.5)": (lambda: keras.optimizers.SGD(0.5), len(x)),
@@ -190,87 +179,77 @@ def optimizers(args, out):
         f"Adam (lr 1e-3, batch {args.batch_size})":
             (lambda: keras.optimizers.Adam(1e-3), args.batch_size),
     }
-    curves, summary = {}, {}
+    curves, accuracy, updates = {}, {}, {}
     for label, (make, batch) in setups.items():
-        keras.utils.set_random_seed(args.seed)
+        reseed(args.seed)
         model = common.compile_classifier(
             builders.mlp((28, 28, 1), (128,), num_classes=10, seed=args.seed),
             make())
         history = model.fit(x, y, batch_size=batch, epochs=args.epochs,
                             callbacks=args.backup(), verbose=0, shuffle=True)
         curves[label] = history.history["loss"]
-        accuracy = model.evaluate(x_test, y_test, verbose=0)[1]
-        updates = args.epochs * int(np.ceil(len(x) / batch))
-        summary[label] = (f"final loss {curves[label][-1]:.3f}, test accuracy "
-                          f"{accuracy:.1%}, {updates} updates")
-    summary["loss curves"] = viz.plot_curves(
-        curves, os.path.join(out, "optimizers.png"), ylabel="training loss",
-        title="same MLP, same initial weights", logy=True)
-    summary["final_losses"] = {k: v[-1] for k, v in curves.items()}
-    return summary
+        accuracy[label] = model.evaluate(x_test, y_test, verbose=0)[1]
+        updates[label] = args.epochs * int(np.ceil(len(x) / batch))
+    return {
+        "final_losses": Row({k: v[-1] for k, v in curves.items()},
+                            "final training loss", "{:.3f}"),
+        "test_accuracy": Row(accuracy, fmt="{:.1%}"),
+        "updates": updates,
+        "loss_curves": viz.plot_curves(
+            curves, os.path.join(out, "optimizers.png"), ylabel="training loss",
+            title="same MLP, same initial weights", logy=True),
+    }
 
 
-@LAB.exercise("activations", "sigmoid / tanh / ReLU / leaky ReLU: curves, and "
-                             "training a deep MLP with each", epochs=10)
+@exercise("activations", "sigmoid / tanh / ReLU / leaky ReLU: curves, and "
+                         "training a deep MLP with each", epochs=10)
 def activations(args, out):
-    import keras
-    import numpy as np
-    import tensorflow as tf
-
-    from keras_genai import builders
-    from keras_genai import gradients
-    from keras_genai import viz
-
     z = np.linspace(-5, 5, 201)
     names = ("sigmoid", "tanh", "relu", "leaky_relu")
     curves_png = viz.plot_curves(
         {n: (z, gradients.activation(n, z)) for n in names},
-                    os.path.join(out, "activations.png"), xlabel="z",
-                    ylabel="f(z)", title="activation functions")
+        os.path.join(out, "activations.png"), xlabel="z", ylabel="f(z)",
+        title="activation functions")
     derivatives_png = viz.plot_curves(
         {n: (z, gradients.activation_derivative(n, z)) for n in names},
-                    os.path.join(out, "derivatives.png"), xlabel="z",
-                    ylabel="f'(z)", title="their derivatives (sigmoid' <= 1/4)")
+        os.path.join(out, "derivatives.png"), xlabel="z", ylabel="f'(z)",
+        title="their derivatives (sigmoid' <= 1/4)")
 
     x, y, x_test, y_test = common.digits(args)
     depth = 8
-    curves, summary = {}, {}
+    curves, accuracy, first, last = {}, {}, {}, {}
     loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
     for name in names:
-        keras.utils.set_random_seed(args.seed)
+        reseed(args.seed)
         model = builders.mlp((28, 28, 1), (64,) * depth, num_classes=10,
                              activation=name, seed=args.seed, name=f"deep_{name}")
         with tf.GradientTape() as tape:
             loss = loss_fn(y[:256], model(x[:256]))
         grads = tape.gradient(loss, model.trainable_variables)
-        first, last = float(tf.norm(grads[0])), float(tf.norm(grads[-4]))
+        first[name], last[name] = float(tf.norm(grads[0])), float(tf.norm(grads[-4]))
         common.compile_classifier(model, keras.optimizers.SGD(0.05))
         history = model.fit(x, y, batch_size=args.batch_size, epochs=args.epochs,
                             callbacks=args.backup(), verbose=0)
         curves[name] = history.history["loss"]
-        accuracy = model.evaluate(x_test, y_test, verbose=0)[1]
-        summary[f"{name}: test accuracy"] = f"{accuracy:.1%}"
-        summary[f"{name}: |grad| first / last hidden layer at init"] = (
-            f"{first:.2e} / {last:.2e} (ratio {first / last:.2g})")
+        accuracy[name] = model.evaluate(x_test, y_test, verbose=0)[1]
     losses_png = viz.plot_curves(
         curves, os.path.join(out, "deep_mlp_losses.png"), ylabel="training loss",
         title=f"{depth} hidden layers of 64, plain SGD")
-    summary["figures"] = f"{curves_png}, {derivatives_png}, {losses_png}"
-    return summary
+    return {
+        "test_accuracy": Row(accuracy, fmt="{:.1%}"),
+        "first_layer_grad_norm": Row(first, "|grad| of the first hidden layer at "
+                                            "init", "{:.2e}"),
+        "last_layer_grad_norm": Row(last, "|grad| of the last hidden layer at "
+                                          "init", "{:.2e}"),
+        "figures": [curves_png, derivatives_png, losses_png],
+    }
 
 
-@LAB.exercise("digits", "an MLP on the embedded digits (target >= 93% test "
-                        "accuracy)", epochs=40, batch_size=64,
-              export=os.path.join("saved_models", "unit1_digits_mlp"))
+@exercise("digits", "an MLP on the embedded digits (target >= 93% test accuracy)",
+          epochs=40, batch_size=64,
+          export=os.path.join("saved_models", "unit1_digits_mlp"))
 def digits(args, out):
-    import keras
-
-    from keras_genai import builders
-    from keras_genai import data
-    from keras_genai import viz
-
     x, y, x_test, y_test = common.digits(args)
-    keras.utils.set_random_seed(args.seed)
     mlp = builders.mlp((28, 28, 1), (256, 128), num_classes=10, dropout=0.3,
                        seed=args.seed)
     # Small shifts, zooms and rotations: 4,000 digits are few for an MLP, which
@@ -286,17 +265,19 @@ def digits(args, out):
                         validation_data=(x_test, y_test), callbacks=args.backup(),
                         verbose=args.verbose)
     accuracy = model.evaluate(x_test, y_test, verbose=0)[1]
-    summary = {
-        "test accuracy": f"{accuracy:.1%} (target >= {DIGITS_TARGET:.0%}: "
-                         f"{'met' if accuracy >= DIGITS_TARGET else 'NOT met'})",
+    return {
+        "test_accuracy": Row(accuracy, "test accuracy", "{:.1%}",
+                             at_least=DIGITS_TARGET),
         "parameters": mlp.count_params(),
         "curves": viz.plot_history(history, os.path.join(out, "accuracy.png"),
                                    keys=["accuracy", "val_accuracy"],
                                    title="MLP on the digits"),
-        "test_accuracy": accuracy,
+        **common.export_if_asked(model, args,
+                                 "image[None, 28, 28, 1] in [0, 1] -> 10 logits"),
     }
-    return common.export_if_asked(model, args, summary,
-                           "image[None, 28, 28, 1] in [0, 1] -> 10 logits")
+
+
+LAB.include(sys.modules[__name__])
 
 
 def main(argv=None):

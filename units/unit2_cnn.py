@@ -23,8 +23,20 @@ Run ``python -m units.unit2_cnn --exercise NAME`` (``--help`` lists them):
 import os
 import sys
 
+import keras
+import numpy as np
+import tensorflow as tf
+
+from keras_genai import builders
+from keras_genai import data
+from keras_genai import viz
+from keras_genai.callbacks import EpochTimer
 from keras_genai.cli import Lab
+from keras_genai.cli import Row
+from keras_genai.cli import exercise
+from keras_genai.utils.io import atomic_file
 from units import common
+from units.common import reseed
 
 LAB = Lab(
     "unit2_cnn",
@@ -39,22 +51,17 @@ CNN_TARGET = 0.97
 INPUT_SHAPE = (28, 28, 1)
 
 
-@LAB.exercise("cnn", "the course CNN on the digits with EarlyStopping, "
-                     "ModelCheckpoint and TensorBoard (target >= 97%)", epochs=30,
-              export=os.path.join("saved_models", "unit2_simple_cnn"))
+@exercise("cnn", "the course CNN on the digits with EarlyStopping, "
+                 "ModelCheckpoint and TensorBoard (target >= 97%)", epochs=30,
+          export=os.path.join("saved_models", "unit2_simple_cnn"))
 def cnn(args, out):
-    import keras
-
-    from keras_genai import builders
-    from keras_genai import viz
-
     x, y, x_test, y_test = common.digits(args)
-    keras.utils.set_random_seed(args.seed)
     # The listing plus dropout 0.5 before the logits (seed 0: 97.0% without,
     # 98.0% with, both with patience 8).
     model = common.compile_classifier(builders.simple_cnn(
         INPUT_SHAPE, num_classes=10, dropout=0.5, seed=args.seed))
     checkpoint = os.path.join(out, "best.keras")
+    logs = os.path.join(out, "tensorboard")
     callbacks = [
         # Stop when the validation loss has not improved for 8 epochs and go
         # back to the best weights seen.
@@ -62,7 +69,7 @@ def cnn(args, out):
                                       restore_best_weights=True),
         keras.callbacks.ModelCheckpoint(checkpoint, monitor="val_loss",
                                         save_best_only=True),
-        keras.callbacks.TensorBoard(log_dir=os.path.join(out, "tensorboard")),
+        keras.callbacks.TensorBoard(log_dir=logs),
     ]
     # The validation split is the last 10% of the training digits: early
     # stopping must not look at the test set it is reported on.
@@ -73,27 +80,25 @@ def cnn(args, out):
     best = keras.saving.load_model(checkpoint)
     _, best_accuracy = best.evaluate(x_test, y_test, verbose=0)
     ran = len(history.history["loss"])
-    summary = {
-        "test accuracy": f"{accuracy:.1%} (target >= {CNN_TARGET:.0%}: "
-                         f"{'met' if accuracy >= CNN_TARGET else 'NOT met'})",
-        "epochs run": f"{ran} of {args.epochs}"
-                      + (" (stopped early)" if ran < args.epochs else ""),
+    return {
+        "test_accuracy": Row(accuracy, "test accuracy", "{:.1%}",
+                             at_least=CNN_TARGET),
+        "epochs_run": Row(ran, note=f"of {args.epochs}"
+                          + (", stopped early" if ran < args.epochs else "")),
         "parameters": model.count_params(),
-        "best checkpoint": f"{checkpoint} (test accuracy {best_accuracy:.1%})",
-        "TensorBoard": f"tensorboard --logdir {os.path.join(out, 'tensorboard')}",
+        "best_checkpoint": checkpoint,
+        "checkpoint_accuracy": Row(best_accuracy, "best checkpoint: test accuracy",
+                                   "{:.1%}"),
+        "tensorboard": Row(f"tensorboard --logdir {logs}", "TensorBoard"),
         "curves": viz.plot_history(history, os.path.join(out, "accuracy.png"),
                                    keys=["accuracy", "val_accuracy"],
                                    title="course CNN on the digits"),
-        "test_accuracy": accuracy,
-        "checkpoint_accuracy": best_accuracy,
+        **common.export_if_asked(model, args, "serve: image[None, 28, 28, 1] in "
+                                              "[0, 1] -> 10 logits"),
     }
-    return common.export_if_asked(model, args, summary,
-                           "image[None, 28, 28, 1] in [0, 1] -> 10 logits")
 
 
 def _architectures(seed):
-    from keras_genai import builders
-
     return {
         "course CNN (simple_cnn)": builders.simple_cnn(INPUT_SHAPE, seed=seed),
         "VGG (3 blocks of 3x3 convs)": builders.vgg(
@@ -108,53 +113,37 @@ def _architectures(seed):
     }
 
 
-@LAB.exercise("architectures", "VGG / GoogLeNet / ResNet sized for 28x28: "
-                               "parameters, time per epoch, accuracy", epochs=5)
+@exercise("architectures", "VGG / GoogLeNet / ResNet sized for 28x28: "
+                           "parameters, time per epoch, accuracy", epochs=5)
 def architectures(args, out):
-    import keras
-    import numpy as np
-
-    from keras_genai.callbacks import EpochTimer
-    from keras_genai.utils.io import atomic_file
-
     x, y, x_test, y_test = common.digits(args)
-    rows, summary = [], {}
+    results = {}
     for label, model in _architectures(args.seed).items():
-        keras.utils.set_random_seed(args.seed)
+        reseed(args.seed)
         common.compile_classifier(model)
         timer = EpochTimer()
         model.fit(x, y, batch_size=args.batch_size, epochs=args.epochs,
                   callbacks=[timer, *args.backup()], verbose=args.verbose)
         _, accuracy = model.evaluate(x_test, y_test, verbose=0)
-        seconds = timer.typical_epoch_seconds()
-        rows.append((label, model.count_params(), seconds, accuracy))
-        summary[label] = (f"{model.count_params():,} parameters, {seconds:.1f} "
-                          f"s/epoch, test accuracy {accuracy:.1%}")
+        results[label] = {"parameters": model.count_params(),
+                          "seconds_per_epoch": timer.typical_epoch_seconds(),
+                          "test_accuracy": accuracy}
     table = ["| network | parameters | s / epoch | test accuracy |",
              "|---|---:|---:|---:|"]
-    table += [f"| {r[0]} | {r[1]:,} | {r[2]:.1f} | {r[3]:.1%} |" for r in rows]
+    table += [f"| {label} | {r['parameters']:,} | {r['seconds_per_epoch']:.1f} | "
+              f"{r['test_accuracy']:.1%} |" for label, r in results.items()]
     path = os.path.join(out, "architectures.md")
     with atomic_file(path) as tmp:
         with open(tmp, "w") as f:
             f.write(f"Digits, {len(x)} training images, {args.epochs} epochs, "
                     f"batch {args.batch_size}, Adam 1e-3.\n\n")
             f.write("\n".join(table) + "\n")
-    print("\n".join(table))
-    summary["table"] = path
-    summary["results"] = {r[0]: {"parameters": r[1], "seconds_per_epoch": r[2],
-                                 "test_accuracy": r[3]} for r in rows}
-    return summary
+    return {"results": results, "table": path}
 
 
-@LAB.exercise("pooling", "max vs average pooling: what each keeps, and the CNN "
-                         "trained with each", epochs=5)
+@exercise("pooling", "max vs average pooling: what each keeps, and the CNN "
+                     "trained with each", epochs=5)
 def pooling(args, out):
-    import keras
-    import numpy as np
-
-    from keras_genai import builders
-    from keras_genai import viz
-
     x, y, x_test, y_test = common.digits(args)
     digits = x_test[[int(np.argmax(y_test == d)) for d in range(8)]]
     panels = {"input 28x28": digits[..., 0].transpose(1, 2, 0)}
@@ -168,31 +157,25 @@ def pooling(args, out):
                                    title="max pooling keeps strokes, average "
                                          "pooling blurs them")
     summary = {"figure": figure,
-               "global average pooling of the 8 digits (ink share)":
-                   " ".join(f"{v:.2f}" for v in gap[:, 0])}
+               "ink_share": Row([float(v) for v in gap[:, 0]],
+                                "global average pooling of the 8 digits (ink "
+                                "share)", "{:.2f}")}
     for kind in ("max", "average"):
-        keras.utils.set_random_seed(args.seed)
+        reseed(args.seed)
         model = common.compile_classifier(builders.simple_cnn(
             INPUT_SHAPE, pooling=kind, seed=args.seed))
         model.fit(x, y, batch_size=args.batch_size, epochs=args.epochs,
                   callbacks=args.backup(), verbose=args.verbose)
         _, accuracy = model.evaluate(x_test, y_test, verbose=0)
-        summary[f"course CNN with {kind} pooling: test accuracy"] = f"{accuracy:.1%}"
-        summary[f"{kind}_accuracy"] = accuracy
+        summary[f"{kind}_accuracy"] = Row(
+            accuracy, f"course CNN with {kind} pooling: test accuracy", "{:.1%}")
     return summary
 
 
-@LAB.exercise("feature-maps", "first-layer filters and each convolution's "
-                              "feature maps for one digit", epochs=3)
+@exercise("feature-maps", "first-layer filters and each convolution's feature "
+                          "maps for one digit", epochs=3)
 def feature_maps(args, out):
-    import keras
-    import numpy as np
-
-    from keras_genai import builders
-    from keras_genai import viz
-
     x, y, x_test, y_test = common.digits(args)
-    keras.utils.set_random_seed(args.seed)
     model = common.compile_classifier(builders.simple_cnn(INPUT_SHAPE,
                                                           seed=args.seed))
     model.fit(x, y, batch_size=args.batch_size, epochs=args.epochs,
@@ -208,32 +191,27 @@ def feature_maps(args, out):
                    for n, m in zip(names, maps)})
     kernels = model.get_layer("conv1").kernel.numpy()[:, :, 0, :]
     return {
-        "test accuracy": f"{accuracy:.1%} after {args.epochs} epochs",
-        "feature maps": viz.plot_feature_maps(
+        "test_accuracy": Row(accuracy, "test accuracy", "{:.1%}",
+                             note=f"after {args.epochs} epochs"),
+        "feature_maps": viz.plot_feature_maps(
             panels, os.path.join(out, "feature_maps.png"),
             title=f"feature maps of a {y_test[0]} (first 16 channels)"),
-        "conv1 filters": viz.plot_feature_maps(
+        "conv1_filters": viz.plot_feature_maps(
             {"conv1 3x3 filters": kernels}, os.path.join(out, "filters.png"),
             max_channels=32),
-        "test_accuracy": accuracy,
     }
 
 
-@LAB.exercise("regularization", "dropout and batch-norm ablation: train/test "
-                                "accuracy gap", epochs=30, batch_size=32)
+@exercise("regularization", "dropout and batch-norm ablation: train/test accuracy "
+                            "gap", epochs=30, batch_size=32)
 def regularization(args, out):
-    import keras
-
-    from keras_genai import builders
-    from keras_genai import viz
-
     x, y, x_test, y_test = common.digits(args, train_size=1000)
-    summary, curves, results = {}, {}, {}
+    curves, results = {}, {}
     for normalization in (None, "batch"):
         for dropout in (0.0, 0.5):
             label = (f"{'batch norm' if normalization else 'no norm'}, "
                      f"dropout {dropout}")
-            keras.utils.set_random_seed(args.seed)
+            reseed(args.seed)
             model = common.compile_classifier(builders.simple_cnn(
                 INPUT_SHAPE, normalization=normalization, dropout=dropout,
                 seed=args.seed))
@@ -243,28 +221,20 @@ def regularization(args, out):
             _, train_accuracy = model.evaluate(x, y, verbose=0)
             _, test_accuracy = model.evaluate(x_test, y_test, verbose=0)
             curves[label] = history.history["val_accuracy"]
-            summary[label] = (f"train {train_accuracy:.1%}, test {test_accuracy:.1%}, "
-                              f"gap {train_accuracy - test_accuracy:+.1%}")
-            results[label] = {"train": train_accuracy, "test": test_accuracy}
-    summary["training digits"] = len(x)
-    summary["results"] = results
-    summary["test accuracy curves"] = viz.plot_curves(
-        curves, os.path.join(out, "regularization.png"), ylabel="test accuracy",
-        title=f"course CNN on {len(x)} digits")
-    return summary
+            results[label] = {"train": train_accuracy, "test": test_accuracy,
+                              "gap": train_accuracy - test_accuracy}
+    return {
+        "training_digits": len(x),
+        "results": Row(results, "accuracy (train, test, gap)", "{:.1%}"),
+        "test_accuracy_curves": viz.plot_curves(
+            curves, os.path.join(out, "regularization.png"),
+            ylabel="test accuracy", title=f"course CNN on {len(x)} digits"),
+    }
 
 
-@LAB.exercise("augmentation", "augmented samples; training with vs without "
-                              "augmentation on 500 digits", epochs=80)
+@exercise("augmentation", "augmented samples; training with vs without "
+                          "augmentation on 500 digits", epochs=80)
 def augmentation(args, out):
-    import keras
-    import numpy as np
-    import tensorflow as tf
-
-    from keras_genai import builders
-    from keras_genai import data
-    from keras_genai import viz
-
     x, y, x_test, y_test = common.digits(args, train_size=500)
     pipeline = data.augmentation(rotation=0.05, zoom=0.1, translation=0.1,
                                  contrast=0.3, brightness=0.2, blur=0.5,
@@ -280,10 +250,10 @@ def augmentation(args, out):
     grid = viz.save_image_grid(np.concatenate(rows), os.path.join(
         out, "augmented.png"), cols=8, title="row 1: originals; rows 2-6: "
                                              "augmented; row 7: mixup; row 8: cutmix")
-    summary = {"samples": grid, "training digits": len(x)}
+    summary = {"samples": grid, "training_digits": len(x)}
     for label, augment in (("without augmentation", False),
                            ("with augmentation", True)):
-        keras.utils.set_random_seed(args.seed)
+        reseed(args.seed)
         network = builders.simple_cnn(INPUT_SHAPE, seed=args.seed)
         layers = [keras.Input(INPUT_SHAPE, name="image")]
         if augment:
@@ -298,9 +268,12 @@ def augmentation(args, out):
         model.fit(x, y, batch_size=args.batch_size, epochs=args.epochs,
                   callbacks=args.backup(), verbose=args.verbose)
         _, accuracy = model.evaluate(x_test, y_test, verbose=0)
-        summary[f"{label}: test accuracy"] = f"{accuracy:.1%}"
-        summary[label.replace(" ", "_") + "_accuracy"] = accuracy
+        summary[label.replace(" ", "_") + "_accuracy"] = Row(
+            accuracy, f"{label}: test accuracy", "{:.1%}")
     return summary
+
+
+LAB.include(sys.modules[__name__])
 
 
 def main(argv=None):

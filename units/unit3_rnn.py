@@ -28,9 +28,20 @@ Run ``python -m units.unit3_rnn --exercise NAME`` (``--help`` lists them):
 import os
 import sys
 
+import keras
+import numpy as np
+import tensorflow as tf
+
+from keras_genai import builders
+from keras_genai import data
+from keras_genai import gradients
+from keras_genai import viz
 from keras_genai.cli import Lab
+from keras_genai.cli import Row
+from keras_genai.cli import exercise
 from keras_genai.cli import take
 from units import common
+from units.common import reseed
 
 LAB = Lab(
     "unit3_rnn",
@@ -48,8 +59,6 @@ RECURRENT_GAIN = 1.2  # the clipping exercise's exploding set-up
 
 
 def _adding_data(args, n_train=10000):
-    from keras_genai import data
-
     x, y = data.adding_problem(n_train, ADDING_LENGTH, seed=args.seed)
     x, y = take(args.train_size, x, y)
     x_test, y_test = data.adding_problem(2000, ADDING_LENGTH, seed=args.seed + 1)
@@ -57,13 +66,9 @@ def _adding_data(args, n_train=10000):
 
 
 def _train_adding(cell, args, x, y, x_test, y_test):
-    """One recurrent network trained on the adding problem; returns it and its
-    history."""
-    import keras
-
-    from keras_genai import builders
-
-    keras.utils.set_random_seed(args.seed)
+    """One recurrent network trained on the adding problem, from the same seed
+    as the other cells; returns it and its history."""
+    reseed(args.seed)
     model = builders.sequence_model((ADDING_LENGTH, 2), cell=cell, units=32,
                                     seed=args.seed)
     # Adam 3e-3 with clipping: at 1e-3 the LSTM needed ~25 epochs to find the
@@ -78,8 +83,6 @@ def _train_adding(cell, args, x, y, x_test, y_test):
 def _state_gradients(model, x, y=None):
     """``||dL/dh_t||`` of a trained sequence model's first layer; with ``y`` the
     loss is the model's squared error through its read-out."""
-    from keras_genai import gradients
-
     loss_fn = None
     if y is not None:
         readout = model.get_layer("readout")
@@ -88,48 +91,41 @@ def _state_gradients(model, x, y=None):
 
 
 def _plot_state_gradients(norms, path, title):
-    import numpy as np
-
-    from keras_genai import viz
-
     steps = np.arange(1, len(next(iter(norms.values()))) + 1)
     return viz.plot_curves({k: (steps, v / v[-1]) for k, v in norms.items()}, path,
                            xlabel="time step t", logy=True, title=title,
                            ylabel="||dL/dh_t|| / ||dL/dh_T||")
 
 
-@LAB.exercise("memory", "adding problem: LSTM and GRU remember across 100 steps, "
-                        "SimpleRNN does not", epochs=15)
+@exercise("memory", "adding problem: LSTM and GRU remember across 100 steps, "
+                    "SimpleRNN does not", epochs=15)
 def memory(args, out):
-    from keras_genai import viz
-
     x, y, x_test, y_test = _adding_data(args)
-    curves, norms, summary = {}, {}, {}
+    curves, norms = {}, {}
+    summary = {"sequence_length": ADDING_LENGTH,
+               "baseline_mse": Row(ADDING_BASELINE, "always answering 1: test MSE",
+                                   "{:.4f}")}
     for cell in CELLS:
         model, history = _train_adding(cell, args, x, y, x_test, y_test)
         curves[cell] = history.history["val_loss"]
-        mse = history.history["val_loss"][-1]
-        summary[f"{cell}: test MSE"] = (f"{mse:.4f} ({mse / ADDING_BASELINE:.1%} of "
-                                        f"the baseline 0.167)")
-        summary[f"{cell}_mse"] = mse
+        summary[f"{cell}_mse"] = Row(history.history["val_loss"][-1],
+                                     f"{cell}: test MSE", "{:.4f}")
         norms[cell] = _state_gradients(model, x_test[:256], y_test[:256])
     curves["always predict 1"] = [ADDING_BASELINE] * args.epochs
-    summary["test MSE curves"] = viz.plot_curves(
+    summary["test_mse_curves"] = Row(viz.plot_curves(
         curves, os.path.join(out, "adding_problem.png"), ylabel="test MSE",
         logy=True, title=f"adding problem, {ADDING_LENGTH} steps, "
-                         f"{len(x)} sequences")
-    summary["gradient picture after training"] = _plot_state_gradients(
+                         f"{len(x)} sequences"), "test MSE curves")
+    summary["gradient_picture"] = Row(_plot_state_gradients(
         norms, os.path.join(out, "state_gradients_trained.png"),
-        "after training: how much error signal reaches step t")
-    summary["sequence length"] = ADDING_LENGTH
+        "after training: how much error signal reaches step t"),
+        "gradient picture after training")
     return summary
 
 
-@LAB.exercise("vanishing", "||dL/dh_t|| against t for SimpleRNN / LSTM / GRU, at "
-                           "initialisation and after training", epochs=15)
+@exercise("vanishing", "||dL/dh_t|| against t for SimpleRNN / LSTM / GRU, at "
+                       "initialisation and after training", epochs=15)
 def vanishing(args, out):
-    from keras_genai import builders
-
     x, y, x_test, y_test = _adding_data(args)
     probe = x_test[:256]
     summary, at_init, trained = {}, {}, {}
@@ -140,39 +136,29 @@ def vanishing(args, out):
         model, history = _train_adding(cell, args, x, y, x_test, y_test)
         trained[cell] = _state_gradients(model, probe, y_test[:256])
         for label, norms in (("init", at_init[cell]), ("trained", trained[cell])):
-            summary[f"{cell} ({label}): ||dL/dh_1|| / ||dL/dh_T||"] = \
-                f"{norms[0] / norms[-1]:.1e}"
-        summary[f"{cell}: test MSE after training"] = \
-            f"{history.history['val_loss'][-1]:.4f}"
-        summary[f"{cell}_ratio_init"] = float(at_init[cell][0] / at_init[cell][-1])
-        summary[f"{cell}_ratio_trained"] = float(trained[cell][0]
-                                                 / trained[cell][-1])
-    summary["figures"] = ", ".join([
+            summary[f"{cell}_ratio_{label}"] = Row(
+                float(norms[0] / norms[-1]),
+                f"{cell} ({label}): ||dL/dh_1|| / ||dL/dh_T||", "{:.1e}")
+        summary[f"{cell}_mse"] = Row(history.history["val_loss"][-1],
+                                     f"{cell}: test MSE after training", "{:.4f}")
+    summary["figures"] = [
         _plot_state_gradients(at_init, os.path.join(out, "state_gradients_init.png"),
                               "at initialisation (L = sum of h_T)"),
         _plot_state_gradients(trained,
                               os.path.join(out, "state_gradients_trained.png"),
                               f"after {args.epochs} epochs on the adding problem"),
-    ])
+    ]
     return summary
 
 
-@LAB.exercise("clipping", "exploding gradients: a ReLU RNN with and without "
-                          "gradient clipping; the clip factor checked", epochs=5)
+@exercise("clipping", "exploding gradients: a ReLU RNN with and without gradient "
+                      "clipping; the clip factor checked", epochs=5)
 def clipping(args, out):
-    import keras
-    import numpy as np
-    import tensorflow as tf
-
-    from keras_genai import builders
-    from keras_genai import gradients
-    from keras_genai import viz
-
     x, y, x_test, y_test = _adding_data(args, n_train=4000)
     threshold = 1.0
 
     def build():
-        keras.utils.set_random_seed(args.seed)
+        reseed(args.seed)  # every network starts from the same weights
         # ReLU units and a recurrent matrix whose singular values are all 1.2:
         # the gradient through T steps can grow like 1.2^T.
         return builders.sequence_model((ADDING_LENGTH, 2), cell="simple",
@@ -202,12 +188,18 @@ def clipping(args, out):
     per_variable_gap = max(float(np.max(np.abs(a - factor * g)))
                            for a, g in zip(per_variable, grads))
 
-    curves, summary = {}, {}
-    summary["gradient norm at initialisation"] = f"{norm:.3g}"
-    summary["course clip factor threshold/||g||"] = f"{factor:.3g}"
-    summary["max |Keras global_clipnorm update - factor * g|"] = f"{mismatch:.1e}"
-    summary["max |Keras clipnorm (per variable) update - factor * g|"] = (
-        f"{per_variable_gap:.1e} (clipnorm clips each variable on its own)")
+    curves = {}
+    summary = {
+        "init_grad_norm": Row(float(norm), "gradient norm at initialisation",
+                              "{:.3g}"),
+        "clip_factor": Row(float(factor), "course clip factor threshold/||g||",
+                           "{:.3g}"),
+        "clip_mismatch": Row(mismatch, "max |Keras global_clipnorm update - "
+                                       "factor * g|", "{:.1e}"),
+        "clipnorm_gap": Row(per_variable_gap, "max |Keras clipnorm (per variable) "
+                                              "update - factor * g|", "{:.1e}",
+                            note="clipnorm clips each variable on its own"),
+    }
     for label, kwargs in (("no clipping", {}),
                           (f"global_clipnorm={threshold}",
                            {"global_clipnorm": threshold})):
@@ -224,29 +216,23 @@ def clipping(args, out):
         # Keras logs the running mean of the epoch after each batch; a value
         # that is NaN or inf ends the curve.
         curves[label] = [v if np.isfinite(v) else np.nan for v in batch_losses]
-        last = history.history["loss"][-1]
-        summary[f"{label}: final training loss"] = (
-            f"{last:.4g}" + (f" (diverged: NaN/inf after {len(batch_losses)} "
-                             f"updates, training stopped)"
-                             if not np.isfinite(last) else ""))
-        summary[f"{label.split('=')[0].replace(' ', '_')}_final_loss"] = float(last)
-    summary["loss curves"] = viz.plot_curves(
+        last = float(history.history["loss"][-1])
+        key = label.split("=")[0].replace(" ", "_")
+        summary[f"{key}_final_loss"] = Row(
+            last, f"{label}: final training loss", "{:.4g}",
+            note=None if np.isfinite(last) else "diverged: NaN/inf, training "
+                                                "stopped")
+        summary[f"{key}_updates"] = Row(len(batch_losses), f"{label}: updates run")
+    summary["loss_curves"] = viz.plot_curves(
         curves, os.path.join(out, "clipping.png"), xlabel="update",
         ylabel="training loss (running epoch mean)", logy=True,
         title=f"ReLU RNN, recurrent gain {RECURRENT_GAIN}, SGD 1e-2")
-    summary["clip_mismatch"] = mismatch
     return summary
 
 
-@LAB.exercise("bidirectional", "labels that need the future: bidirectional vs "
-                               "unidirectional and stacked RNNs", epochs=8)
+@exercise("bidirectional", "labels that need the future: bidirectional vs "
+                           "unidirectional and stacked RNNs", epochs=8)
 def bidirectional(args, out):
-    import keras
-
-    from keras_genai import builders
-    from keras_genai import data
-    from keras_genai import viz
-
     x, y = data.future_context(6000, length=20, window=2, seed=args.seed)
     x, y = take(args.train_size, x, y)
     x_test, y_test = data.future_context(1000, length=20, window=2,
@@ -260,7 +246,7 @@ def bidirectional(args, out):
         "bidirectional LSTM": ("lstm", True, 1, "bi"),
     }
     for label, (cell, bi, layers, key) in setups.items():
-        keras.utils.set_random_seed(args.seed)
+        reseed(args.seed)
         model = builders.sequence_model((None, 1), cell=cell, units=16,
                                         num_layers=layers, bidirectional=bi,
                                         return_sequences=True,
@@ -272,36 +258,27 @@ def bidirectional(args, out):
                             validation_data=(x_test, y_test), callbacks=args.backup(),
                             verbose=args.verbose)
         curves[label] = history.history["val_accuracy"]
-        accuracy = history.history["val_accuracy"][-1]
-        summary[f"{label}: per-step test accuracy"] = f"{accuracy:.1%}"
-        summary[f"{key}_accuracy"] = accuracy
-    summary["best any left-to-right model can do"] = (
-        f"{ceiling:.1%} in expectation (81.25% away from the ends; a finite "
-        f"test set moves it by about 0.5%)")
-    summary["causal_ceiling"] = ceiling
+        summary[f"{key}_accuracy"] = Row(history.history["val_accuracy"][-1],
+                                         f"{label}: per-step test accuracy",
+                                         "{:.1%}")
+    summary["causal_ceiling"] = Row(
+        ceiling, "best any left-to-right model can do", "{:.1%}",
+        note="in expectation; 81.25% away from the ends; a finite test set moves "
+             "it by about 0.5%")
     curves["best any left-to-right model can do"] = [ceiling] * args.epochs
-    summary["accuracy curves"] = viz.plot_curves(
+    summary["accuracy_curves"] = viz.plot_curves(
         curves, os.path.join(out, "bidirectional.png"), ylabel="test accuracy",
         title="label_t = [x_{t-2} + ... + x_{t+2} > 0]")
     return summary
 
 
-@LAB.exercise("forecast", "LSTM forecasting of noisy sine waves vs the naive "
-                          "forecast", epochs=20,
-              export=os.path.join("saved_models", "unit3_forecast"))
+@exercise("forecast", "LSTM forecasting of noisy sine waves vs the naive forecast",
+          epochs=20, export=os.path.join("saved_models", "unit3_forecast"))
 def forecast(args, out):
-    import keras
-    import numpy as np
-
-    from keras_genai import builders
-    from keras_genai import data
-    from keras_genai import viz
-
     length, horizon = 50, 10
     x, y = data.sine_waves(4000, length, horizon, seed=args.seed)
     x, y = take(args.train_size, x, y)
     x_test, y_test = data.sine_waves(500, length, horizon, seed=args.seed + 1)
-    keras.utils.set_random_seed(args.seed)
     model = builders.sequence_model((length, 1), cell="lstm", units=32,
                                     output_units=horizon, seed=args.seed,
                                     name="sine_forecaster")
@@ -318,19 +295,20 @@ def forecast(args, out):
         series[f"series {i}: observed"] = (t[:length], x_test[i, :, 0])
         series[f"series {i}: truth"] = (t[length:], y_test[i])
         series[f"series {i}: LSTM"] = (t[length:], predictions[i])
-    summary = {
-        "LSTM test MSE": f"{mse:.4f}",
-        "naive forecast (repeat last value) MSE": f"{naive:.4f}",
+    return {
+        "lstm_mse": Row(mse, "LSTM test MSE", "{:.4f}"),
+        "naive_mse": Row(naive, "naive forecast (repeat last value) MSE", "{:.4f}"),
         "forecasts": viz.plot_curves(series, os.path.join(out, "forecast.png"),
                                      xlabel="t", ylabel="value",
                                      title=f"next {horizon} values"),
-        "loss curve": viz.plot_history(history, os.path.join(out, "loss.png"),
+        "loss_curve": viz.plot_history(history, os.path.join(out, "loss.png"),
                                        keys=["loss", "val_loss"]),
-        "lstm_mse": mse,
-        "naive_mse": naive,
+        **common.export_if_asked(model, args, f"serve: series[None, {length}, 1] "
+                                              f"-> next {horizon} values"),
     }
-    return common.export_if_asked(model, args, summary,
-                           f"series[None, {length}, 1] -> next {horizon} values")
+
+
+LAB.include(sys.modules[__name__])
 
 
 def main(argv=None):

@@ -74,11 +74,18 @@ against 74% without it.
 import os
 import sys
 
+from keras_genai import callbacks
+from keras_genai import viz
 from keras_genai.cli import Lab
-from keras_genai.cli import take
-from units.unit4 import digits as digit_exercises
-from units.unit4 import toy as toy_exercises
-from units.unit4 import translation as translation_exercises
+from keras_genai.cli import Row
+from keras_genai.cli import exercise
+from units.common import export_if_asked
+from units.unit4 import digits
+from units.unit4 import toy
+from units.unit4 import translation
+from units.unit4.digits import dcgan_on_digits
+from units.unit4.digits import digits_for_gan
+from units.unit4.judge import DigitJudge
 
 LAB = Lab(
     "unit4_gan",
@@ -100,59 +107,30 @@ CONFIDENT_TARGET = 0.80
 MIN_CLASS_SHARE_TARGET = 0.04
 
 
-@LAB.exercise("dcgan", "DCGAN on the embedded digits: sample grids per epoch, loss "
-                       "curves, SavedModel, sample quality.",
-              export=os.path.join("saved_models", "unit4_dcgan"))
+@exercise("dcgan", "DCGAN on the embedded digits: sample grids per epoch, loss "
+                   "curves, SavedModel, sample quality.",
+          export=os.path.join("saved_models", "unit4_dcgan"))
 def dcgan(args, out):
-    import keras
-
-    from keras_genai import builders
-    from keras_genai import callbacks
-    from keras_genai import data
-    from keras_genai import models
-    from keras_genai import viz
-    from units.unit4.judge import DigitJudge
-
-    keras.utils.set_random_seed(args.seed)
-    (x_train, _), _ = data.load_digits()
-    x_train = take(args.train_size, x_train)
-    dataset = data.image_dataset(x_train, batch_size=args.batch_size, scale="tanh",
-                                 seed=args.seed)
-    gan = models.GAN(
-        generator=builders.dcgan_generator(args.latent_dim, (28, 28, 1)),
-        discriminator=builders.dcgan_discriminator((28, 28, 1)),
-        latent_dim=args.latent_dim,
-        seed=args.seed,
-    )
-    gan.compile(
-        d_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5),
-        g_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5),
-        loss="non_saturating",
-        label_smoothing=0.1,  # one-sided: D's real target is 0.9
-    )
-    print(f"Training a DCGAN on {len(x_train)} digits for {args.epochs} epochs "
-          f"(batch {args.batch_size}, latent {args.latent_dim}).", flush=True)
+    gan, dataset = dcgan_on_digits(args)
+    print(f"Training a DCGAN on {len(digits_for_gan(args)[0])} digits for "
+          f"{args.epochs} epochs (batch {args.batch_size}, latent "
+          f"{args.latent_dim}).", flush=True)
     grid = callbacks.SampleGrid(out, num_samples=64,
                                 every=max(1, args.epochs // 10), seed=args.seed)
     history = gan.fit(dataset, epochs=args.epochs, callbacks=[grid, *args.backup()],
                       verbose=args.verbose)
-    curves = viz.plot_history(history, os.path.join(out, "losses.png"),
-                              keys=["d_loss", "g_loss"],
-                              title="DCGAN losses (epoch means)")
-
     summary = {
-        "epochs trained": len(history.history["d_loss"]),
-        "final d_loss": history.history["d_loss"][-1],
-        "final g_loss": history.history["g_loss"][-1],
-        "sample grids": f"{len(grid.paths)} files, last {grid.paths[-1]}"
-                        if grid.paths else "none",
-        "loss curves": curves,
+        "epochs_trained": len(history.history["d_loss"]),
+        "final_d_loss": history.history["d_loss"][-1],
+        "final_g_loss": history.history["g_loss"][-1],
+        "last_sample_grid": Row(grid.paths[-1] if grid.paths else None,
+                                "sample grids", note=f"the last of {len(grid.paths)}"),
+        "loss_curves": viz.plot_history(history, os.path.join(out, "losses.png"),
+                                        keys=["d_loss", "g_loss"],
+                                        title="DCGAN losses (epoch means)"),
+        **export_if_asked(gan, args, f"serve: z[None, {args.latent_dim}] -> "
+                                     "images in [-1, 1]"),
     }
-    if args.export:
-        gan.export(args.export)
-        summary["SavedModel"] = (f"{args.export} (endpoint serve: "
-                                 f"z[None, {args.latent_dim}] -> images in [-1, 1])")
-
     print("Measuring 1,000 samples with the digit classifier (trained and cached "
           "on first use, ~20 s).", flush=True)
     judge = DigitJudge()
@@ -160,34 +138,16 @@ def dcgan(args, out):
     hist = viz.plot_class_histogram(quality["class_counts"],
                                     os.path.join(out, "class_histogram.png"),
                                     title="digit classes of 1,000 samples")
-    confident, rarest = quality["confident_fraction"], quality["min_class_share"]
-    summary.update({
+    return {
+        **summary,
         **judge.floors(),
-        "confident samples (p>=0.9)":
-            f"{confident:.1%} (target >= {CONFIDENT_TARGET:.0%}: "
-            f"{'met' if confident >= CONFIDENT_TARGET else 'NOT met'})",
-        "rarest digit share":
-            f"{rarest:.1%} (target >= {MIN_CLASS_SHARE_TARGET:.0%}: "
-            f"{'met' if rarest >= MIN_CLASS_SHARE_TARGET else 'NOT met'})",
-        "classifier FID (1,000 samples vs test digits)":
-            f"{quality['fid']:.3f} (floor {judge.fid_floor:.3f})",
-        "classifier KID": f"{quality['kid']:.4f} (floor {judge.kid_floor:.4f})",
-        "classifier Inception Score": round(quality["inception_score"], 3),
-        "class counts 0-9": " ".join(str(c) for c in quality["class_counts"]),
-        "class histogram": hist,
-        "classifier_accuracy": judge.accuracy,
-        "real_confident_fraction": judge.real_confident,
-        "confident_fraction": confident,
-        "min_class_share": rarest,
-        "fid": quality["fid"],
-        "fid_floor": judge.fid_floor,
-    })
-    return summary
+        **judge.rows(quality, at_least={"confident_fraction": CONFIDENT_TARGET,
+                                        "min_class_share": MIN_CLASS_SHARE_TARGET}),
+        "class_histogram": hist,
+    }
 
 
-digit_exercises.register(LAB)
-toy_exercises.register(LAB)
-translation_exercises.register(LAB)
+LAB.include(sys.modules[__name__], digits, toy, translation)
 
 
 def main(argv=None):

@@ -37,7 +37,12 @@ reconstructions keep each digit's identity and shape and lose fine detail.
 import os
 import sys
 
+from keras_genai import builders
+from keras_genai import viz
 from keras_genai.cli import Lab
+from keras_genai.cli import Row
+from keras_genai.cli import exercise
+from units.common import export_if_asked
 from units.unit5 import basics
 from units.unit5 import hybrids
 from units.unit5 import variational
@@ -57,17 +62,10 @@ LAB = Lab(
 )
 
 
-@LAB.exercise("autoencoder", "The course's 784-128-64-32-64-128-784 autoencoder: "
-                             "originals vs reconstructions, test MSE.",
-              export=os.path.join("saved_models", "unit5_autoencoder"))
+@exercise("autoencoder", "The course's 784-128-64-32-64-128-784 autoencoder: "
+                         "originals vs reconstructions, test MSE.",
+          export=os.path.join("saved_models", "unit5_autoencoder"))
 def autoencoder(args, out):
-    import keras
-
-    from keras_genai import builders
-    from keras_genai import viz
-    from units.common import export_if_asked
-
-    keras.utils.set_random_seed(args.seed)
     x, _, x_test, _ = unit_digits(args, flatten=True)
     model = builders.dense_autoencoder((784,), latent_dim=args.latent_dim)
     print(f"Training the {784}-128-64-{args.latent_dim}-64-128-784 autoencoder on "
@@ -80,25 +78,24 @@ def autoencoder(args, out):
     curves = viz.plot_history(history, os.path.join(out, "loss.png"),
                               keys=["loss", "val_loss"], title="reconstruction MSE")
     codes = model.encoder.predict(x_test, verbose=0)
-    mse = float(per_image_mse(x_test, x_hat).mean())
-    summary = {
-        "test reconstruction MSE (per pixel)": round(mse, 5),
-        "train reconstruction MSE": round(history.history["loss"][-1], 5),
-        "code size": f"{codes.shape[1]} numbers (compression 784/{codes.shape[1]} "
-                     f"= {784 / codes.shape[1]:.1f}x)",
-        "code units never active on the test digits":
-            int((codes.max(axis=0) <= 0).sum()),
+    size = codes.shape[1]
+    return {
+        "test_mse": Row(float(per_image_mse(x_test, x_hat).mean()),
+                        "test reconstruction MSE (per pixel)", "{:.5f}"),
+        "train_mse": Row(history.history["loss"][-1], "train reconstruction MSE",
+                         "{:.5f}"),
+        "code_size": Row(size, fmt="{} numbers",
+                         note=f"compression {784 / size:.1f}x"),
+        "dead_code_units": Row(int((codes.max(axis=0) <= 0).sum()),
+                               "code units never active on the test digits"),
         "reconstructions": grid,
-        "loss curves": curves,
-        "test_mse": mse,
+        "loss_curves": curves,
+        **export_if_asked(model, args, "serve: x[None, 784] in [0, 1] -> "
+                                       "reconstruction"),
     }
-    return export_if_asked(model, args, summary,
-                           "x[None, 784] in [0, 1] -> reconstruction")
 
 
-basics.register(LAB)
-variational.register(LAB)
-hybrids.register(LAB)
+LAB.include(sys.modules[__name__], basics, variational, hybrids)
 
 
 def main(argv=None):

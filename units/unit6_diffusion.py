@@ -38,9 +38,21 @@ import os
 import sys
 import time
 
-from keras_genai.cli import Lab
+import numpy as np
 
-MODEL_FILE = "diffusion.keras"
+from keras_genai import viz
+from keras_genai.cli import Lab
+from keras_genai.cli import Row
+from keras_genai.cli import exercise
+from units.common import export_if_asked
+from units.unit4.judge import DigitJudge
+from units.unit6 import forward
+from units.unit6 import sampling
+from units.unit6 import text
+from units.unit6.common import MODEL_FILE
+from units.unit6.common import check_steps
+from units.unit6.common import labels_for
+from units.unit6.common import train_model
 
 LAB = Lab(
     "unit6_diffusion",
@@ -66,86 +78,16 @@ LAB = Lab(
 )
 
 
-def _digits(args):
-    from keras_genai import data
-    from keras_genai.cli import take
-
-    (x, y), (x_test, y_test) = data.load_digits()
-    x, y = take(args.train_size, x, y)
-    return x, y, x_test, y_test
-
-
-def build_model(seed, timesteps=1000):
-    """The lab's class-conditional DDPM: a 3-level U-Net (28, 14 and 7 pixels,
-    16/32/64 channels, attention at 7x7), linear schedule over ``timesteps``
-    (the lab's default T = 1,000), the Min-SNR-5 loss weighting."""
-    from keras_genai import builders
-    from keras_genai.models import DiffusionModel
-    from keras_genai.schedules import NoiseSchedule
-
-    network = builders.diffusion_unet((28, 28, 1), widths=(16, 32, 64),
-                                      num_classes=10)
-    return DiffusionModel(network, NoiseSchedule("linear", timesteps=timesteps),
-                          num_classes=10, label_dropout=0.1, ema=0.999,
-                          min_snr_gamma=5.0, seed=seed)
-
-
-def train_model(args, out):
-    """Trains the lab's model on the digits; returns ``(model, history)``."""
-    import keras
-
-    from keras_genai import data
-
-    keras.utils.set_random_seed(args.seed)
-    x, y, _, _ = _digits(args)
-    model = build_model(args.seed, args.timesteps)
-    model.compile(optimizer=keras.optimizers.Adam(2e-3))
-    print(f"Training the class-conditional DDPM ({model.network.count_params():,} "
-          f"weights) on {len(x)} digits for {args.epochs} epochs.", flush=True)
-    history = model.fit(data.image_dataset(x, y, batch_size=args.batch_size,
-                                           seed=args.seed),
-                        epochs=args.epochs, callbacks=args.backup(),
-                        verbose=args.verbose)
-    return model, history
-
-
-def trained_model(args, out):
-    """The model saved by ``--exercise train`` (next to ``out``), or a new one."""
-    from units.unit6.common import check_steps
-    from units.unit6.common import load_saved
-
-    check_steps(args)
-    model, path = load_saved(out, MODEL_FILE, "train")
-    if model is not None:
-        return model, path
-    model, _ = train_model(args, out)
-    return model, None
-
-
-def _labels(n):
-    import numpy as np
-
-    return np.arange(n, dtype="int32") % 10
-
-
-@LAB.exercise("train", "Class-conditional DDPM on the digits: samples with DDIM-50 "
-                       "and guidance, label accuracy and classifier FID.",
-              export=os.path.join("saved_models", "unit6_diffusion"))
+@exercise("train", "Class-conditional DDPM on the digits: samples with DDIM-50 and "
+                   "guidance, label accuracy and classifier FID.",
+          export=os.path.join("saved_models", "unit6_diffusion"))
 def train(args, out):
-    import numpy as np
-
-    from keras_genai import viz
-    from units.common import export_if_asked
-    from units.unit4.judge import DigitJudge
-
-    from units.unit6.common import check_steps
-
     check_steps(args)
     start = time.time()
-    model, history = train_model(args, out)
+    model, history = train_model(args)
     train_seconds = time.time() - start
     model.save(os.path.join(out, MODEL_FILE))
-    labels = _labels(args.samples)
+    labels = labels_for(args.samples)
     start = time.time()
     samples = model.sample(labels=labels, steps=args.sample_steps,
                            guidance_scale=args.guidance, seed=args.seed,
@@ -160,43 +102,30 @@ def train(args, out):
                                os.path.join(out, "samples.png"), value_range=(-1, 1),
                                cols=10, title=f"DDIM {args.sample_steps} steps, "
                                               f"guidance {args.guidance:g} "
-                                     "(one digit per row)")
+                                              "(one digit per row)")
     curves = viz.plot_history(history, os.path.join(out, "loss.png"), keys=["loss"],
                               title="noise-prediction MSE")
-    summary = {
-        "training time": f"{train_seconds:.0f} s ({args.epochs} epochs)",
-        "final loss (noise MSE)": round(history.history["loss"][-1], 4),
-        f"label accuracy of {len(labels)} samples (guidance {args.guidance:g})":
-            f"{report['label_accuracy']:.1%} (worst digit "
-            f"{report['min_class_accuracy']:.0%})",
-        "classifier FID": round(report["fid"], 1),
-        "confident (>= 0.9)": f"{report['confident_fraction']:.1%}",
-        f"sampling time (DDIM {args.sample_steps})": f"{sample_seconds:.1f} s",
+    return {
+        "training_seconds": Row(train_seconds, "training time", "{:.0f} s",
+                                note=f"{args.epochs} epochs"),
+        "final_loss": Row(history.history["loss"][-1], "final loss (noise MSE)",
+                          "{:.4f}"),
+        "measured_samples": Row(len(labels), "samples measured",
+                                note=f"DDIM {args.sample_steps} steps, guidance "
+                                     f"{args.guidance:g}"),
+        **judge.rows(report),
+        "sampling_seconds": Row(sample_seconds, "sampling time", "{:.1f} s"),
         **judge.floors(),
         "samples": grid,
-        "loss curve": curves,
+        "loss_curve": curves,
         "model": os.path.join(out, MODEL_FILE),
-        "label_accuracy": report["label_accuracy"],
-        "min_class_accuracy": report["min_class_accuracy"],
-        "fid": report["fid"],
+        **export_if_asked(model, args, "sample(noise[None, 28, 28, 1], labels, "
+                                       "guidance_scale, steps, eta, seed) -> "
+                                       "digits in [-1, 1]"),
     }
-    return export_if_asked(model, args, summary,
-                           "sample(noise[None, 28, 28, 1], labels, guidance_scale, "
-                           "steps, eta, seed) -> digits in [-1, 1]")
 
 
-def register_exercises():
-    """Registers the exercises kept in ``units/unit6/``."""
-    from units.unit6 import forward
-    from units.unit6 import sampling
-    from units.unit6 import text
-
-    forward.register(LAB)
-    sampling.register(LAB, trained_model, _labels)
-    text.register(LAB, _digits)
-
-
-register_exercises()
+LAB.include(sys.modules[__name__], forward, sampling, text)
 
 
 def main(argv=None):

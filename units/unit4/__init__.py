@@ -5,6 +5,8 @@
   latent interpolation, cGAN data augmentation).
 * `toy`: 2-D and classical experiments (mode collapse on the 8-Gaussian ring,
   generative vs discriminative classifiers).
+* `translation`: image-conditioned GANs (pix2pix, CycleGAN, SRGAN, LAPGAN).
 
-Each module has ``register(lab)``, which adds its exercises to the lab.
+Each module's exercises are ``@exercise`` functions; `units.unit4_gan` includes
+the modules in its `Lab`.
 """

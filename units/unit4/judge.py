@@ -2,6 +2,24 @@
 
 import numpy as np
 
+from keras_genai import data
+from keras_genai import metrics
+from keras_genai.cli import Row
+
+# How the summary shows a `DigitJudge.report`: label and format of each number.
+REPORT_ROWS = {
+    "fid": ("classifier FID (1,000 samples vs test digits)", "{:.3f}"),
+    "kid": ("classifier KID", "{:.4f}"),
+    "inception_score": ("classifier Inception Score", "{:.3f}"),
+    "confident_fraction": ("confident samples (p>=0.9)", "{:.1%}"),
+    "min_class_share": ("rarest digit share", "{:.1%}"),
+    "class_counts": ("class counts 0-9", None),
+    "label_accuracy": ("label accuracy (classifier agrees with the requested "
+                       "digit)", "{:.1%}"),
+    "min_class_accuracy": ("worst digit", "{:.1%}"),
+    "per_class": ("label accuracy per digit 0-9", "{:.0%}"),
+}
+
 
 class DigitJudge:
     """The digit classifier and the real test digits' features, computed once.
@@ -12,12 +30,14 @@ class DigitJudge:
     against the 1,000 test digits. The *floor* is the same distances between
     1,000 real training digits and the test digits: a perfect generator scores
     about that, not 0.
+
+    Example:
+
+    >>> judge = DigitJudge()
+    >>> summary = {**judge.floors(), **judge.rows(judge.report(samples))}
     """
 
     def __init__(self):
-        from keras_genai import data
-        from keras_genai import metrics
-
         (x_train, _), (x_test, y_test) = data.load_digits()
         self.classifier = metrics.digit_classifier()
         self.test_labels = y_test
@@ -43,8 +63,6 @@ class DigitJudge:
             ``confident_fraction``, ``min_class_share``, ``class_counts`` and, with
             labels, ``label_accuracy`` / ``min_class_accuracy`` / ``per_class``.
         """
-        from keras_genai import metrics
-
         probs = metrics.classify(images, classifier=self.classifier,
                                  value_range=value_range)
         features = metrics.classifier_features(images, classifier=self.classifier,
@@ -65,12 +83,28 @@ class DigitJudge:
                           per_class=accuracy["per_class"])
         return result
 
+    @staticmethod
+    def rows(report, at_least=None):
+        """The summary rows of a `report`, with targets ``{key: threshold}``.
+
+        Example:
+
+        >>> DigitJudge.rows({"fid": 43.3}, at_least={})["fid"].text
+        '43.300'
+        """
+        at_least = at_least or {}
+        return {key: Row(value, *REPORT_ROWS[key], at_least=at_least.get(key))
+                for key, value in report.items()}
+
     def floors(self):
-        """The judge's own numbers, for the summary."""
+        """The judge's own numbers, as summary rows."""
         return {
-            "judge: classifier test accuracy": f"{self.accuracy:.1%}",
-            "judge: real test digits confident": f"{self.real_confident:.1%} "
-                                                 "(the ceiling)",
-            "FID floor (1,000 real train vs test digits)": round(self.fid_floor, 3),
-            "KID floor": round(self.kid_floor, 4),
+            "classifier_accuracy": Row(self.accuracy, "judge: classifier test "
+                                                      "accuracy", "{:.1%}"),
+            "real_confident_fraction": Row(self.real_confident,
+                                           "judge: real test digits confident",
+                                           "{:.1%}", note="the ceiling"),
+            "fid_floor": Row(self.fid_floor, "FID floor (1,000 real train vs test "
+                                             "digits)", "{:.3f}"),
+            "kid_floor": Row(self.kid_floor, "KID floor", "{:.4f}"),
         }

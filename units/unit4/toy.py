@@ -3,7 +3,22 @@
 
 import os
 
+import keras
 import numpy as np
+import tensorflow as tf
+
+from keras_genai import builders
+from keras_genai import data
+from keras_genai import metrics
+from keras_genai import models
+from keras_genai import viz
+from keras_genai.classical import GaussianMixtureClassifier
+from keras_genai.classical import GaussianNaiveBayes
+from keras_genai.cli import Row
+from keras_genai.cli import exercise
+from units.common import compile_classifier
+from units.common import digits
+from units.common import reseed
 
 # The ring of Metz et al. (2017, "Unrolled GANs"): 8 modes on a circle of radius
 # 2, standard deviation 0.02.
@@ -14,11 +29,6 @@ COVERED_SHARE = 0.01
 
 
 def _ring_gan(loss, d_steps, latent_dim, seed):
-    import keras
-
-    from keras_genai import builders
-    from keras_genai import models
-
     gan = models.GAN(
         builders.mlp_generator(latent_dim, (2,), hidden_units=(128, 128),
                                output_activation=None),
@@ -31,118 +41,99 @@ def _ring_gan(loss, d_steps, latent_dim, seed):
     return gan
 
 
-def register(lab):
-    """Adds the toy-problem exercises to ``lab``."""
+@exercise("mode-collapse", "8-Gaussian ring: minimax vs non-saturating vs WGAN-GP, "
+                           "scatter plots over training and modes covered "
+                           "(--epochs checkpoints of --ring-steps generator "
+                           "steps).", epochs=5, batch_size=256)
+def mode_collapse(args, out):
+    x, _, centres = data.gaussian_mixture(20000, seed=args.seed, return_labels=True,
+                                          **RING)
+    x = x[:args.train_size] if args.train_size else x
+    settings = [("minimax", 1), ("minimax", 5), ("non_saturating", 5),
+                ("wasserstein_gp", 5)]
+    steps = args.ring_steps
+    if steps < 1:
+        raise ValueError(f"--ring-steps must be positive. Received: "
+                         f"--ring-steps={steps}")
+    panels, table = {}, {}
+    for loss, k in settings:
+        reseed(args.seed)
+        gan = _ring_gan(loss, k, args.latent_dim, args.seed)
+        dataset = (tf.data.Dataset.from_tensor_slices(x)
+                   .shuffle(len(x), seed=args.seed).repeat()
+                   .batch(args.batch_size * k, drop_remainder=True))
+        name = f"{loss}, k={k}"
+        panels[name], table[name] = [], []
+        for epoch in range(args.epochs):
+            gan.fit(dataset, steps_per_epoch=steps, epochs=epoch + 1,
+                    initial_epoch=epoch, verbose=0)
+            samples = gan.generate(2000, seed=args.seed + 1)
+            coverage = metrics.mode_coverage(
+                samples, centres, RING["std"],
+                min_samples=int(COVERED_SHARE * len(samples)))
+            step = (epoch + 1) * steps
+            panels[name].append((f"step {step}", samples))
+            table[name].append((step, coverage["modes_covered"],
+                                coverage["high_quality_fraction"]))
+        if args.verbose:
+            print(f"{name}: modes covered / high-quality share by step: "
+                  f"{[(s, c, round(q, 3)) for s, c, q in table[name]]}", flush=True)
+    figure = viz.plot_point_grid(panels, os.path.join(out, "ring.png"),
+                                 centres=centres, limit=2.6,
+                                 title="8-Gaussian ring: generated points (red: "
+                                       "true modes); k = D steps per G step")
+    return {
+        "modes_covered": Row({name: rows[-1][1] for name, rows in table.items()},
+                             "modes covered of 8 at the end"),
+        "high_quality_share": Row({name: rows[-1][2] for name, rows in
+                                   table.items()},
+                                  "high-quality share at the end", "{:.1%}"),
+        "by_checkpoint": Row(table, "by checkpoint (step, modes covered, "
+                                    "high-quality share)"),
+        "scatter_plots": figure,
+    }
 
-    @lab.exercise("mode-collapse", "8-Gaussian ring: minimax vs non-saturating vs "
-                                   "WGAN-GP, scatter plots over training and modes "
-                                   "covered (--epochs checkpoints of "
-                                   "--ring-steps generator steps).",
-                  epochs=5, batch_size=256)
-    def mode_collapse(args, out):
-        import keras
-        import tensorflow as tf
 
-        from keras_genai import data
-        from keras_genai import metrics
-        from keras_genai import viz
-
-        x, _, centres = data.gaussian_mixture(20000, seed=args.seed,
-                                              return_labels=True, **RING)
-        x = x[:args.train_size] if args.train_size else x
-        settings = [("minimax", 1), ("minimax", 5), ("non_saturating", 5),
-                    ("wasserstein_gp", 5)]
-        steps = args.ring_steps
-        if steps < 1:
-            raise ValueError(f"--ring-steps must be positive. Received: "
-                             f"--ring-steps={steps}")
-        panels, table = {}, {}
-        for loss, k in settings:
-            keras.utils.set_random_seed(args.seed)
-            gan = _ring_gan(loss, k, args.latent_dim, args.seed)
-            dataset = (tf.data.Dataset.from_tensor_slices(x)
-                       .shuffle(len(x), seed=args.seed).repeat()
-                       .batch(args.batch_size * k, drop_remainder=True))
-            name = f"{loss}, k={k}"
-            panels[name], table[name] = [], []
-            for epoch in range(args.epochs):
-                gan.fit(dataset, steps_per_epoch=steps, epochs=epoch + 1,
-                        initial_epoch=epoch, verbose=0)
-                samples = gan.generate(2000, seed=args.seed + 1)
-                coverage = metrics.mode_coverage(
-                    samples, centres, RING["std"],
-                    min_samples=int(COVERED_SHARE * len(samples)))
-                step = (epoch + 1) * steps
-                panels[name].append((f"step {step}", samples))
-                table[name].append((step, coverage["modes_covered"],
-                                    round(coverage["high_quality_fraction"], 3)))
-            if args.verbose:
-                print(f"{name}: modes covered / high-quality share by step: "
-                      f"{table[name]}", flush=True)
-        figure = viz.plot_point_grid(panels, os.path.join(out, "ring.png"),
-                                     centres=centres, limit=2.6,
-                                     title="8-Gaussian ring: generated points (red:"
-                                           " true modes); k = D steps per G step")
-        final = {name: rows[-1] for name, rows in table.items()}
-        return {
-            "modes covered / high-quality share at the end": {
-                name: f"{covered}/8, {share:.1%}" for name, (_, covered, share)
-                in final.items()},
-            "by checkpoint (step, modes covered, high-quality share)": table,
-            "modes_covered": {name: covered for name, (_, covered, _) in
-                              final.items()},
-            "scatter plots": figure,
+@exercise("generative-vs-discriminative",
+          "Gaussian naive Bayes and a Gaussian mixture per class (generative: they "
+          "can sample digits) vs logistic regression and an MLP (discriminative), "
+          "at 3 training-set sizes.", epochs=30)
+def generative_vs_discriminative(args, out):
+    x, y, x_test, y_test = digits(args, flatten=True)
+    sizes = sorted({min(n, len(x)) for n in (50, 500, len(x))})
+    rng = np.random.default_rng(args.seed)
+    order = rng.permutation(len(x))
+    table, generative = {}, {}
+    for n in sizes:
+        xs, ys = x[order[:n]], y[order[:n]]
+        row = {}
+        classifiers = {
+            "naive Bayes": GaussianNaiveBayes(seed=args.seed),
+            "GMM, 5 per class": GaussianMixtureClassifier(components=5,
+                                                          seed=args.seed),
         }
-
-    @lab.exercise("generative-vs-discriminative",
-                  "Gaussian naive Bayes and a Gaussian mixture per class (generative:"
-                  " they can sample digits) vs logistic regression and an MLP "
-                  "(discriminative), at 3 training-set sizes.", epochs=30)
-    def generative_vs_discriminative(args, out):
-        import keras
-
-        from keras_genai import builders
-        from keras_genai import viz
-        from keras_genai.classical import GaussianMixtureClassifier
-        from keras_genai.classical import GaussianNaiveBayes
-        from units.common import compile_classifier
-        from units.common import digits
-
-        x, y, x_test, y_test = digits(args, flatten=True)
-        sizes = sorted({min(n, len(x)) for n in (50, 500, len(x))})
-        rng = np.random.default_rng(args.seed)
-        order = rng.permutation(len(x))
-        table, generative = {}, {}
-        for n in sizes:
-            xs, ys = x[order[:n]], y[order[:n]]
-            row = {}
-            models = {
-                "naive Bayes": GaussianNaiveBayes(seed=args.seed),
-                "GMM, 5 per class": GaussianMixtureClassifier(components=5,
-                                                              seed=args.seed),
-            }
-            for name, model in models.items():
-                model.fit(xs, ys)
-                row[name] = float(np.mean(model.predict(x_test) == y_test))
-                generative[name] = model
-            for name, hidden in (("logistic regression", ()), ("MLP 128", (128,))):
-                keras.utils.set_random_seed(args.seed)
-                net = compile_classifier(builders.mlp((784,), hidden, num_classes=10))
-                net.fit(xs, ys, epochs=args.epochs, batch_size=min(args.batch_size, n),
-                        callbacks=args.backup(), verbose=0)
-                row[name] = float(net.evaluate(x_test, y_test, verbose=0)[1])
-            table[f"{n} training digits"] = {k: f"{v:.1%}" for k, v in row.items()}
-        labels = np.repeat(np.arange(10), 8)
-        grids = {}
-        for name, model in generative.items():
-            samples = np.clip(model.sample(labels, seed=args.seed), 0.0, 1.0)
-            slug = name.split(",")[0].replace(" ", "_").lower()
-            grids[name] = viz.save_image_grid(
-                samples.reshape(10, 8, 28, 28).transpose(1, 0, 2, 3)
-                .reshape(-1, 28, 28), os.path.join(out, f"samples_{slug}.png"),
-                cols=10, title=f"{name}: samples x ~ p(x | y), one digit per column")
-        return {
-            "test accuracy": table,
-            "samples drawn from the generative classifiers": grids,
-            "discriminative models": "cannot sample: they only model p(y | x)",
-        }
+        for name, model in classifiers.items():
+            model.fit(xs, ys)
+            row[name] = float(np.mean(model.predict(x_test) == y_test))
+            generative[name] = model
+        for name, hidden in (("logistic regression", ()), ("MLP 128", (128,))):
+            reseed(args.seed)
+            net = compile_classifier(builders.mlp((784,), hidden, num_classes=10))
+            net.fit(xs, ys, epochs=args.epochs, batch_size=min(args.batch_size, n),
+                    callbacks=args.backup(), verbose=0)
+            row[name] = float(net.evaluate(x_test, y_test, verbose=0)[1])
+        table[f"{n} training digits"] = row
+    labels = np.repeat(np.arange(10), 8)
+    grids = {}
+    for name, model in generative.items():
+        samples = np.clip(model.sample(labels, seed=args.seed), 0.0, 1.0)
+        slug = name.split(",")[0].replace(" ", "_").lower()
+        grids[name] = viz.save_image_grid(
+            samples.reshape(10, 8, 28, 28).transpose(1, 0, 2, 3)
+            .reshape(-1, 28, 28), os.path.join(out, f"samples_{slug}.png"),
+            cols=10, title=f"{name}: samples x ~ p(x | y), one digit per column")
+    return {
+        "test_accuracy": Row(table, "test accuracy", "{:.1%}"),
+        "samples": Row(grids, "samples drawn from the generative classifiers"),
+        "discriminative_models": "cannot sample: they only model p(y | x)",
+    }

@@ -3,9 +3,19 @@ overcomplete codes, sparse, denoising and convolutional autoencoders, the linear
 autoencoder vs PCA, and anomaly detection."""
 
 import os
+import time
 
+import keras
 import numpy as np
 
+from keras_genai import builders
+from keras_genai import metrics
+from keras_genai import viz
+from keras_genai.cli import Row
+from keras_genai.cli import exercise
+from keras_genai.layers import Corruption
+from keras_genai.regularizers import KLSparsity
+from units.common import reseed
 from units.unit5.common import per_image_mse
 from units.unit5.common import side_by_side
 from units.unit5.common import train_autoencoder
@@ -16,287 +26,242 @@ COMPRESSION_SIZES = (2, 4, 8, 16, 32, 64, 128)
 NORMAL_DIGITS = (0, 1, 2, 3, 4)
 
 
-def register(lab):
-    """Adds the autoencoder exercises to ``lab``."""
+@exercise("compression", "Latent size vs reconstruction error: the compression / "
+                         "quality trade-off.", epochs=30)
+def compression(args, out):
+    x, _, x_test, _ = unit_digits(args, flatten=True)
+    mse = {}
+    for d in COMPRESSION_SIZES:
+        reseed(args.seed)
+        model = builders.dense_autoencoder((784,), latent_dim=d,
+                                           latent_activation=None)
+        train_autoencoder(model, x, args)
+        mse[d] = float(per_image_mse(x_test, model.predict(x_test, verbose=0))
+                       .mean())
+        print(f"  latent {d:4d} (compression {784 / d:6.1f}x): test MSE "
+              f"{mse[d]:.5f}", flush=True)
+    curve = viz.plot_curves({"test MSE": (list(mse), list(mse.values()))},
+                            os.path.join(out, "compression.png"),
+                            xlabel="latent size", ylabel="MSE per pixel",
+                            title="reconstruction error vs code size")
+    return {
+        "mse": Row(mse, "test MSE by latent size", "{:.5f}"),
+        "compression_ratio": Row({d: 784 / d for d in mse},
+                                 "compression ratio by latent size", "{:.1f}"),
+        "curve": curve,
+    }
 
-    @lab.exercise("compression", "Latent size vs reconstruction error: the "
-                                 "compression / quality trade-off.", epochs=30)
-    def compression(args, out):
-        import keras
 
-        from keras_genai import builders
-        from keras_genai import viz
-
-        x, _, x_test, _ = unit_digits(args, flatten=True)
-        rows = {}
-        for d in COMPRESSION_SIZES:
-            keras.utils.set_random_seed(args.seed)
-            model = builders.dense_autoencoder((784,), latent_dim=d,
-                                               latent_activation=None)
-            train_autoencoder(model, x, args)
-            rows[d] = float(per_image_mse(x_test, model.predict(x_test, verbose=0))
-                            .mean())
-            print(f"  latent {d:4d} (compression {784 / d:6.1f}x): test MSE "
-                  f"{rows[d]:.5f}", flush=True)
-        curve = viz.plot_curves({"test MSE": (list(rows), list(rows.values()))},
-                                os.path.join(out, "compression.png"),
-                                xlabel="latent size", ylabel="MSE per pixel",
-                                title="reconstruction error vs code size")
-        return {
-            "test MSE by latent size": {d: round(m, 5) for d, m in rows.items()},
-            "compression ratio by latent size": {d: round(784 / d, 1) for d in rows},
-            "curve": curve,
-            "mse": rows,
-        }
-
-    @lab.exercise("undercomplete-vs-overcomplete",
-                  "A 32-unit vs a 1,024-unit code: digit error, and how much of "
-                  "a small perturbation of the input each passes through.",
-                  epochs=30)
-    def under_over(args, out):
-        import keras
-
-        from keras_genai import builders
-        from keras_genai import viz
-
-        x, _, x_test, _ = unit_digits(args, flatten=True)
-        rng = np.random.default_rng(args.seed)
-        eps = rng.normal(0, 0.1, x_test.shape).astype("float32")
-        results, panels = {}, [x_test[:10], x_test[:10] + 3 * eps[:10]]
-        for name, d in (("undercomplete", 32), ("overcomplete", 1024)):
-            keras.utils.set_random_seed(args.seed)
-            model = builders.dense_autoencoder((784,), hidden_units=(), latent_dim=d)
-            train_autoencoder(model, x, args)
-            clean = model.predict(x_test, verbose=0)
-            moved = model.predict(x_test + eps, verbose=0)
-            # ||f(x + eps) - f(x)||^2 / ||eps||^2: 1 for the identity, about
-            # d / 784 for a projection onto a d-dimensional subspace.
-            passed = float(((moved - clean) ** 2).sum() / (eps ** 2).sum())
-            results[name] = {
-                "code size": d,
-                "test digit MSE": float(per_image_mse(x_test, clean).mean()),
-                "share of an input perturbation passed through": passed,
-            }
-            panels.append(model.predict(x_test[:10] + 3 * eps[:10], verbose=0))
-            print(f"  {name}: {results[name]}", flush=True)
-        grid = viz.save_image_grid(
-            np.clip(side_by_side(panels), 0, 1), os.path.join(out, "copies.png"),
-            cols=10, title="digits; digits + noise (sd 0.3); the 32-unit and the "
-                           "1,024-unit copies of the noisy digits")
-        return {**results, "grid": grid}
-
-    @lab.exercise("sparse", "Overcomplete sigmoid code with no penalty, an L1 "
-                            "penalty and a KL sparsity penalty: average "
-                            "activations.", epochs=30)
-    def sparse(args, out):
-        import keras
-
-        from keras_genai import builders
-        from keras_genai import viz
-        from keras_genai.regularizers import KLSparsity
-
-        x, _, x_test, _ = unit_digits(args, flatten=True)
-        settings = {
-            "no penalty": None,
-            "L1 (1e-3)": keras.regularizers.L1(1e-3),
-            "KL (rho=0.05, beta=3)": KLSparsity(target=0.05, weight=3.0),
-        }
-        results, curves = {}, {}
-        for name, regularizer in settings.items():
-            keras.utils.set_random_seed(args.seed)
-            model = builders.dense_autoencoder(
-                (784,), hidden_units=(), latent_dim=256,
-                latent_activation="sigmoid", activity_regularizer=regularizer)
-            train_autoencoder(model, x, args)
-            codes = model.encoder.predict(x_test, verbose=0)
-            x_hat = model.predict(x_test, verbose=0)
-            unit_means = codes.mean(axis=0)
-            results[name] = {
-                "mean activation": float(codes.mean()),
-                "units above 0.1 per digit": float((codes > 0.1).sum(1).mean()),
-                "test MSE": float(per_image_mse(x_test, x_hat).mean()),
-            }
-            curves[name] = np.sort(unit_means)[::-1]
-            print(f"  {name}: {results[name]}", flush=True)
-        figure = viz.plot_curves(curves, os.path.join(out, "unit_activations.png"),
-                                 xlabel="hidden unit (sorted)",
-                                 ylabel="mean activation on test digits",
-                                 title="256-unit sigmoid code")
-        return {**results, "figure": figure}
-
-    @lab.exercise("denoising", "Denoising autoencoder (Gaussian noise, sd 0.5): "
-                               "noisy / denoised / clean grids and PSNR gain.",
-                  epochs=40)
-    def denoising(args, out):
-        import keras
-
-        from keras_genai import builders
-        from keras_genai import metrics
-        from keras_genai import viz
-        from keras_genai.layers import Corruption
-
-        x, _, x_test, _ = unit_digits(args)
-        corruption = Corruption("gaussian", amount=0.5, seed=args.seed,
-                                name="corruption")
-        noisy = np.asarray(corruption(x_test, training=True))
-        models = {}
-        for name, layer in (("denoising", corruption), ("plain", None)):
-            keras.utils.set_random_seed(args.seed)
-            models[name] = builders.conv_autoencoder((28, 28, 1), latent_dim=args.latent_dim,
-                                                     corruption=layer)
-            train_autoencoder(models[name], x, args)
-        denoised = models["denoising"].predict(noisy, verbose=0)
-        plain = models["plain"].predict(noisy, verbose=0)
-        psnr_noisy = metrics.psnr(x_test, noisy)
-        psnr_denoised = metrics.psnr(x_test, denoised)
-        psnr_plain = metrics.psnr(x_test, plain)
-        grid = viz.save_image_grid(
-            side_by_side([noisy, denoised, plain, x_test]),
-            os.path.join(out, "denoising.png"), cols=10,
-            title="noisy; denoising AE; plain AE; clean")
-        return {
-            "PSNR noisy input (dB)": round(psnr_noisy, 2),
-            "PSNR denoising autoencoder (dB)": round(psnr_denoised, 2),
-            "PSNR plain autoencoder on noisy input (dB)": round(psnr_plain, 2),
-            "PSNR gain (dB)": round(psnr_denoised - psnr_noisy, 2),
-            "grid": grid,
-            "psnr_noisy": psnr_noisy, "psnr_denoised": psnr_denoised,
-        }
-
-    @lab.exercise("conv", "Dense vs convolutional autoencoder at the same latent "
-                          "size: error, parameters, time.", epochs=30)
-    def conv(args, out):
-        import time
-
-        import keras
-
-        from keras_genai import builders
-        from keras_genai import viz
-
-        x, _, x_test, _ = unit_digits(args)
-        results, panels = {}, [x_test]
-        for name, build in (
-                ("dense", lambda: builders.dense_autoencoder(
-                    (28, 28, 1), latent_dim=args.latent_dim, latent_activation=None)),
-                ("convolutional", lambda: builders.conv_autoencoder(
-                    (28, 28, 1), latent_dim=args.latent_dim))):
-            keras.utils.set_random_seed(args.seed)
-            model = build()
-            start = time.perf_counter()
-            train_autoencoder(model, x, args)
-            seconds = time.perf_counter() - start
-            x_hat = model.predict(x_test, verbose=0)
-            panels.append(x_hat)
-            results[name] = {"test MSE": float(per_image_mse(x_test, x_hat).mean()),
-                             "parameters": model.count_params(),
-                             "training seconds": round(seconds, 1)}
-            print(f"  {name}: {results[name]}", flush=True)
-        grid = viz.save_image_grid(side_by_side(panels),
-                                   os.path.join(out, "reconstructions.png"), cols=10,
-                                   title="test digits; dense; convolutional")
-        return {**results, "latent size": args.latent_dim, "grid": grid}
-
-    @lab.exercise("pca", "A linear one-hidden-layer autoencoder vs PCA by SVD: "
-                         "principal angles between the subspaces, and the "
-                         "basis is not orthonormal.", epochs=50, batch_size=64,
-                  latent_dim=16)
-    def pca(args, out):
-        import keras
-
-        from keras_genai import builders
-        from keras_genai import metrics
-        from keras_genai import viz
-
-        x, _, x_test, _ = unit_digits(args, flatten=True)
-        d = args.latent_dim
-        mean = x.mean(axis=0)
-        xc, xtc = x - mean, x_test - mean
-        _, singular, vt = np.linalg.svd(xc, full_matrices=False)
-        components = vt[:d].T  # 784 x d, orthonormal
-        keras.utils.set_random_seed(args.seed)
-        encoder = builders.dense_encoder((784,), d, hidden_units=())
-        decoder = builders.dense_decoder((784,), d, hidden_units=(),
-                                         output_activation=None)
-        image = keras.Input((784,), name="image")
-        linear = builders.Autoencoder(image, decoder(encoder(image)),
-                                      name="linear_autoencoder")
-        train_autoencoder(linear, xc, args)
-        w_dec = decoder.get_layer("output").kernel.numpy().T  # 784 x d
-        w_enc = encoder.get_layer("code").kernel.numpy()  # 784 x d
-        angles = metrics.principal_angles(w_dec, components)
-        enc_angles = metrics.principal_angles(w_enc, components)
-        gram = w_dec.T @ w_dec
-        off_identity = float(np.abs(gram - np.eye(d)).max())
-        ae_mse = float(per_image_mse(xtc, linear.predict(xtc, verbose=0)).mean())
-        pca_mse = float(per_image_mse(xtc, xtc @ components @ components.T).mean())
-        figure = viz.plot_curves({"decoder": angles, "encoder": enc_angles},
-                                 os.path.join(out, "principal_angles.png"),
-                                 xlabel="angle index", ylabel="degrees",
-                                 title=f"linear AE vs top-{d} PCA subspace")
-        return {
+@exercise("undercomplete-vs-overcomplete",
+          "A 32-unit vs a 1,024-unit code: digit error, and how much of a small "
+          "perturbation of the input each passes through.", epochs=30)
+def under_over(args, out):
+    x, _, x_test, _ = unit_digits(args, flatten=True)
+    rng = np.random.default_rng(args.seed)
+    eps = rng.normal(0, 0.1, x_test.shape).astype("float32")
+    results, panels = {}, [x_test[:10], x_test[:10] + 3 * eps[:10]]
+    for name, d in (("undercomplete", 32), ("overcomplete", 1024)):
+        reseed(args.seed)
+        model = builders.dense_autoencoder((784,), hidden_units=(), latent_dim=d)
+        train_autoencoder(model, x, args)
+        clean = model.predict(x_test, verbose=0)
+        moved = model.predict(x_test + eps, verbose=0)
+        # ||f(x + eps) - f(x)||^2 / ||eps||^2: 1 for the identity, about
+        # d / 784 for a projection onto a d-dimensional subspace.
+        passed = float(((moved - clean) ** 2).sum() / (eps ** 2).sum())
+        results[name] = {
             "code size": d,
-            "largest principal angle, decoder columns vs PCA (deg)":
-                round(float(angles.max()), 3),
-            "median principal angle (deg)": round(float(np.median(angles)), 3),
-            "largest principal angle, encoder rows vs PCA (deg)":
-                round(float(enc_angles.max()), 3),
-            "why the encoder's angle is larger":
-                "pixels that are 0 in every training digit (the border) give "
-                "their encoder weights no gradient, so those keep their random "
-                "initial values; the decoder's columns are what the optimum "
-                "fixes (Baldi & Hornik 1989)",
-            "target (< 5 deg)": "met" if angles.max() < 5 else "NOT met",
-            "max |W^T W - I| of the decoder (0 for an orthonormal basis)":
-                round(off_identity, 3),
-            "column norms of W (PCA: all 1)":
-                [round(float(v), 2) for v in np.linalg.norm(w_dec, axis=0)[:6]],
-            "test MSE linear AE / PCA": f"{ae_mse:.5f} / {pca_mse:.5f}",
-            "variance explained by the top components":
-                round(float((singular[:d] ** 2).sum() / (singular ** 2).sum()), 3),
-            "figure": figure,
-            "max_angle": float(angles.max()),
+            "test digit MSE": float(per_image_mse(x_test, clean).mean()),
+            "share of an input perturbation passed through": passed,
         }
+        panels.append(model.predict(x_test[:10] + 3 * eps[:10], verbose=0))
+        print(f"  {name}: {results[name]}", flush=True)
+    grid = viz.save_image_grid(
+        np.clip(side_by_side(panels), 0, 1), os.path.join(out, "copies.png"),
+        cols=10, title="digits; digits + noise (sd 0.3); the 32-unit and the "
+                       "1,024-unit copies of the noisy digits")
+    return {**results, "grid": grid}
 
-    @lab.exercise("anomaly", "Train on digits 0-4, score test digits by "
-                             "reconstruction error: ROC AUC per held-out digit.",
-                  epochs=40)
-    def anomaly(args, out):
-        import keras
 
-        from keras_genai import builders
-        from keras_genai import metrics
-        from keras_genai import viz
-
-        x, y, x_test, y_test = unit_digits(args)
-        normal = np.isin(y, NORMAL_DIGITS)
-        keras.utils.set_random_seed(args.seed)
-        model = builders.conv_autoencoder((28, 28, 1), latent_dim=args.latent_dim)
-        train_autoencoder(model, x[normal], args)
-        scores = per_image_mse(x_test, model.predict(x_test, verbose=0))
-        test_normal = np.isin(y_test, NORMAL_DIGITS)
-        auc = {int(c): metrics.roc_auc(scores[test_normal], scores[y_test == c])
-               for c in range(10) if c not in NORMAL_DIGITS}
-        overall = metrics.roc_auc(scores[test_normal], scores[~test_normal])
-        mean_error = {int(c): float(scores[y_test == c].mean()) for c in range(10)}
-        worst = np.argsort(-scores)[:10]
-        grid = viz.save_image_grid(
-            side_by_side([x_test[worst], model.predict(x_test[worst], verbose=0)]),
-            os.path.join(out, "most_anomalous.png"), cols=10,
-            title="highest reconstruction errors (top) and reconstructions")
-        bars = viz.plot_curves({"mean error": (list(range(10)),
-                                               list(mean_error.values()))},
-                               os.path.join(out, "error_by_digit.png"),
-                               xlabel="digit", ylabel="reconstruction MSE",
-                               title=f"trained on {NORMAL_DIGITS}")
-        print("  ROC AUC per held-out digit: "
-              + ", ".join(f"{c}: {a:.3f}" for c, a in auc.items()), flush=True)
-        return {
-            "trained on digits": list(NORMAL_DIGITS),
-            "ROC AUC per held-out digit": {c: round(a, 3) for c, a in auc.items()},
-            "ROC AUC, all held-out digits": round(overall, 3),
-            "mean reconstruction error per digit":
-                {c: round(e, 4) for c, e in mean_error.items()},
-            "most anomalous test digits are": [int(c) for c in y_test[worst]],
-            "grid": grid, "figure": bars,
-            "auc": auc,
+@exercise("sparse", "Overcomplete sigmoid code with no penalty, an L1 penalty and "
+                    "a KL sparsity penalty: average activations.", epochs=30)
+def sparse(args, out):
+    x, _, x_test, _ = unit_digits(args, flatten=True)
+    settings = {
+        "no penalty": None,
+        "L1 (1e-3)": keras.regularizers.L1(1e-3),
+        "KL (rho=0.05, beta=3)": KLSparsity(target=0.05, weight=3.0),
+    }
+    results, curves = {}, {}
+    for name, regularizer in settings.items():
+        reseed(args.seed)
+        model = builders.dense_autoencoder(
+            (784,), hidden_units=(), latent_dim=256,
+            latent_activation="sigmoid", activity_regularizer=regularizer)
+        train_autoencoder(model, x, args)
+        codes = model.encoder.predict(x_test, verbose=0)
+        x_hat = model.predict(x_test, verbose=0)
+        results[name] = {
+            "mean activation": float(codes.mean()),
+            "units above 0.1 per digit": float((codes > 0.1).sum(1).mean()),
+            "test MSE": float(per_image_mse(x_test, x_hat).mean()),
         }
+        curves[name] = np.sort(codes.mean(axis=0))[::-1]
+        print(f"  {name}: {results[name]}", flush=True)
+    figure = viz.plot_curves(curves, os.path.join(out, "unit_activations.png"),
+                             xlabel="hidden unit (sorted)",
+                             ylabel="mean activation on test digits",
+                             title="256-unit sigmoid code")
+    return {**results, "figure": figure}
+
+
+@exercise("denoising", "Denoising autoencoder (Gaussian noise, sd 0.5): noisy / "
+                       "denoised / clean grids and PSNR gain.", epochs=40)
+def denoising(args, out):
+    x, _, x_test, _ = unit_digits(args)
+    corruption = Corruption("gaussian", amount=0.5, seed=args.seed,
+                            name="corruption")
+    noisy = np.asarray(corruption(x_test, training=True))
+    models = {}
+    for name, layer in (("denoising", corruption), ("plain", None)):
+        reseed(args.seed)
+        models[name] = builders.conv_autoencoder((28, 28, 1),
+                                                 latent_dim=args.latent_dim,
+                                                 corruption=layer)
+        train_autoencoder(models[name], x, args)
+    denoised = models["denoising"].predict(noisy, verbose=0)
+    plain = models["plain"].predict(noisy, verbose=0)
+    psnr_noisy = metrics.psnr(x_test, noisy)
+    psnr_denoised = metrics.psnr(x_test, denoised)
+    grid = viz.save_image_grid(
+        side_by_side([noisy, denoised, plain, x_test]),
+        os.path.join(out, "denoising.png"), cols=10,
+        title="noisy; denoising AE; plain AE; clean")
+    return {
+        "psnr_noisy": Row(psnr_noisy, "PSNR noisy input (dB)", "{:.2f}"),
+        "psnr_denoised": Row(psnr_denoised, "PSNR denoising autoencoder (dB)",
+                             "{:.2f}"),
+        "psnr_plain": Row(metrics.psnr(x_test, plain),
+                          "PSNR plain autoencoder on noisy input (dB)", "{:.2f}"),
+        "psnr_gain": Row(psnr_denoised - psnr_noisy, "PSNR gain (dB)", "{:.2f}"),
+        "grid": grid,
+    }
+
+
+@exercise("conv", "Dense vs convolutional autoencoder at the same latent size: "
+                  "error, parameters, time.", epochs=30)
+def conv(args, out):
+    x, _, x_test, _ = unit_digits(args)
+    results, panels = {}, [x_test]
+    for name, build in (
+            ("dense", lambda: builders.dense_autoencoder(
+                (28, 28, 1), latent_dim=args.latent_dim, latent_activation=None)),
+            ("convolutional", lambda: builders.conv_autoencoder(
+                (28, 28, 1), latent_dim=args.latent_dim))):
+        reseed(args.seed)
+        model = build()
+        start = time.perf_counter()
+        train_autoencoder(model, x, args)
+        seconds = time.perf_counter() - start
+        x_hat = model.predict(x_test, verbose=0)
+        panels.append(x_hat)
+        results[name] = {"test MSE": float(per_image_mse(x_test, x_hat).mean()),
+                         "parameters": model.count_params(),
+                         "training seconds": seconds}
+        print(f"  {name}: {results[name]}", flush=True)
+    grid = viz.save_image_grid(side_by_side(panels),
+                               os.path.join(out, "reconstructions.png"), cols=10,
+                               title="test digits; dense; convolutional")
+    return {**results, "latent_size": args.latent_dim, "grid": grid}
+
+
+@exercise("pca", "A linear one-hidden-layer autoencoder vs PCA by SVD: principal "
+                 "angles between the subspaces, and the basis is not orthonormal.",
+          epochs=50, batch_size=64, latent_dim=16)
+def pca(args, out):
+    x, _, x_test, _ = unit_digits(args, flatten=True)
+    d = args.latent_dim
+    mean = x.mean(axis=0)
+    xc, xtc = x - mean, x_test - mean
+    _, singular, vt = np.linalg.svd(xc, full_matrices=False)
+    components = vt[:d].T  # 784 x d, orthonormal
+    encoder = builders.dense_encoder((784,), d, hidden_units=())
+    decoder = builders.dense_decoder((784,), d, hidden_units=(),
+                                     output_activation=None)
+    image = keras.Input((784,), name="image")
+    linear = builders.Autoencoder(image, decoder(encoder(image)),
+                                  name="linear_autoencoder")
+    train_autoencoder(linear, xc, args)
+    w_dec = decoder.get_layer("output").kernel.numpy().T  # 784 x d
+    w_enc = encoder.get_layer("code").kernel.numpy()  # 784 x d
+    angles = metrics.principal_angles(w_dec, components)
+    enc_angles = metrics.principal_angles(w_enc, components)
+    gram = w_dec.T @ w_dec
+    figure = viz.plot_curves({"decoder": angles, "encoder": enc_angles},
+                             os.path.join(out, "principal_angles.png"),
+                             xlabel="angle index", ylabel="degrees",
+                             title=f"linear AE vs top-{d} PCA subspace")
+    return {
+        "code_size": d,
+        "max_angle": Row(float(angles.max()), "largest principal angle, decoder "
+                                              "columns vs PCA (deg)", "{:.3f}",
+                         at_most=5.0),
+        "median_angle": Row(float(np.median(angles)),
+                            "median principal angle (deg)", "{:.3f}"),
+        "max_encoder_angle": Row(float(enc_angles.max()), "largest principal "
+                                 "angle, encoder rows vs PCA (deg)", "{:.3f}"),
+        "why_the_encoder_angle_is_larger":
+            "pixels that are 0 in every training digit (the border) give their "
+            "encoder weights no gradient, so those keep their random initial "
+            "values; the decoder's columns are what the optimum fixes (Baldi & "
+            "Hornik 1989)",
+        "gram_error": Row(float(np.abs(gram - np.eye(d)).max()),
+                          "max |W^T W - I| of the decoder (0 for an orthonormal "
+                          "basis)", "{:.3f}"),
+        "column_norms": Row([float(v) for v in np.linalg.norm(w_dec, axis=0)[:6]],
+                            "column norms of W (PCA: all 1)", "{:.2f}"),
+        "ae_mse": Row(float(per_image_mse(xtc, linear.predict(xtc, verbose=0))
+                            .mean()), "test MSE linear AE", "{:.5f}"),
+        "pca_mse": Row(float(per_image_mse(xtc, xtc @ components @ components.T)
+                             .mean()), "test MSE PCA", "{:.5f}"),
+        "variance_explained": Row(float((singular[:d] ** 2).sum()
+                                        / (singular ** 2).sum()),
+                                  "variance explained by the top components",
+                                  "{:.3f}"),
+        "figure": figure,
+    }
+
+
+@exercise("anomaly", "Train on digits 0-4, score test digits by reconstruction "
+                     "error: ROC AUC per held-out digit.", epochs=40)
+def anomaly(args, out):
+    x, y, x_test, y_test = unit_digits(args)
+    normal = np.isin(y, NORMAL_DIGITS)
+    model = builders.conv_autoencoder((28, 28, 1), latent_dim=args.latent_dim)
+    train_autoencoder(model, x[normal], args)
+    scores = per_image_mse(x_test, model.predict(x_test, verbose=0))
+    test_normal = np.isin(y_test, NORMAL_DIGITS)
+    auc = {int(c): metrics.roc_auc(scores[test_normal], scores[y_test == c])
+           for c in range(10) if c not in NORMAL_DIGITS}
+    mean_error = {int(c): float(scores[y_test == c].mean()) for c in range(10)}
+    worst = np.argsort(-scores)[:10]
+    grid = viz.save_image_grid(
+        side_by_side([x_test[worst], model.predict(x_test[worst], verbose=0)]),
+        os.path.join(out, "most_anomalous.png"), cols=10,
+        title="highest reconstruction errors (top) and reconstructions")
+    bars = viz.plot_curves({"mean error": (list(range(10)),
+                                           list(mean_error.values()))},
+                           os.path.join(out, "error_by_digit.png"),
+                           xlabel="digit", ylabel="reconstruction MSE",
+                           title=f"trained on {NORMAL_DIGITS}")
+    return {
+        "trained_on_digits": list(NORMAL_DIGITS),
+        "auc": Row(auc, "ROC AUC per held-out digit", "{:.3f}"),
+        "auc_all": Row(metrics.roc_auc(scores[test_normal], scores[~test_normal]),
+                       "ROC AUC, all held-out digits", "{:.3f}"),
+        "mean_error": Row(mean_error, "mean reconstruction error per digit",
+                          "{:.4f}"),
+        "most_anomalous": Row([int(c) for c in y_test[worst]],
+                              "most anomalous test digits are"),
+        "grid": grid, "figure": bars,
+    }

@@ -2,6 +2,7 @@
 ``fit(x, x)`` of an autoencoder, reconstruction error per image and image rows
 for comparison grids."""
 
+import keras
 import numpy as np
 
 from units.common import digits
@@ -13,6 +14,12 @@ def unit_digits(args, flatten=False, binarize=False):
 
     Returns:
         ``(x_train, y_train, x_test, y_test)``.
+
+    Example:
+
+    >>> x, y, x_test, y_test = unit_digits(args, binarize=True)
+    >>> sorted(set(x.ravel().tolist()))
+    [0.0, 1.0]
     """
     x, y, x_test, y_test = digits(args, flatten=flatten, scale="unit")
     if binarize:
@@ -21,7 +28,13 @@ def unit_digits(args, flatten=False, binarize=False):
 
 
 def per_image_mse(x, x_hat):
-    """Mean squared error of each image, ``(N,)``."""
+    """Mean squared error of each image, ``(N,)``.
+
+    Example:
+
+    >>> per_image_mse(np.zeros((2, 28, 28, 1)), np.full((2, 28, 28, 1), 0.5))
+    array([0.25, 0.25])
+    """
     diff = np.asarray(x, np.float64) - np.asarray(x_hat, np.float64)
     return (diff ** 2).reshape(len(diff), -1).mean(axis=1)
 
@@ -32,9 +45,11 @@ def train_autoencoder(model, x, args, x_val=None):
 
     Returns:
         The Keras ``History``.
-    """
-    import keras
 
+    Example:
+
+    >>> history = train_autoencoder(builders.dense_autoencoder((784,)), x, args)
+    """
     model.compile(keras.optimizers.Adam(1e-3), "mse")
     return model.fit(x, x, epochs=args.epochs, batch_size=args.batch_size,
                      shuffle=True, callbacks=args.backup(), verbose=args.verbose,
@@ -43,5 +58,11 @@ def train_autoencoder(model, x, args, x_val=None):
 
 def side_by_side(rows, n=10):
     """Stacks the first ``n`` images of each row array into one grid array
-    (rows one after another), for `viz.save_image_grid` with ``cols=n``."""
+    (rows one after another), for `viz.save_image_grid` with ``cols=n``.
+
+    Example:
+
+    >>> side_by_side([x_test, model.predict(x_test)]).shape
+    (20, 28, 28, 1)
+    """
     return np.concatenate([np.asarray(r[:n]).reshape(n, 28, 28, 1) for r in rows])

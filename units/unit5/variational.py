@@ -2,9 +2,20 @@
 samples and ELBO, and the conditional VAE."""
 
 import os
+from statistics import NormalDist
 
+import keras
 import numpy as np
 
+from keras_genai import builders
+from keras_genai import metrics
+from keras_genai import models
+from keras_genai import utils
+from keras_genai import viz
+from keras_genai.cli import Row
+from keras_genai.cli import exercise
+from units.common import export_if_asked
+from units.common import reseed
 from units.unit5.common import unit_digits
 
 # Kingma & Welling (2014), appendix C: one hidden layer of 500 units on MNIST.
@@ -20,10 +31,13 @@ CVAE_LATENT_SIZES = (2, 4, 8, 16)
 
 
 def build_vae(latent_dim, num_classes=None, seed=0):
-    """A dense VAE (or conditional VAE) for 28x28 binarized digits."""
-    from keras_genai import builders
-    from keras_genai import models
+    """A dense VAE (or conditional VAE) for 28x28 binarized digits.
 
+    Example:
+
+    >>> model = build_vae(20, seed=0)
+    >>> model.compile(optimizer=keras.optimizers.Adam(1e-3))
+    """
     encoder = builders.dense_encoder((28, 28, 1), latent_dim, VAE_HIDDEN,
                                      variational=True, num_classes=num_classes)
     decoder = builders.dense_decoder((28, 28, 1), latent_dim, VAE_HIDDEN[::-1],
@@ -38,9 +52,12 @@ def fit_with_early_stopping(model, x, y, args):
     """Fits on all but the first `VALIDATION_DIGITS` training digits and stops
     when their ELBO has not improved for `PATIENCE` epochs, keeping the best
     weights (4,000 digits are few: the 20-D VAE's training ELBO keeps rising
-    long after the held-out one has peaked)."""
-    import keras
+    long after the held-out one has peaked).
 
+    Example:
+
+    >>> history = fit_with_early_stopping(model, x, None, args)
+    """
     n = VALIDATION_DIGITS
     stop = keras.callbacks.EarlyStopping(monitor="val_elbo", mode="max",
                                          patience=PATIENCE,
@@ -57,155 +74,142 @@ def fit_with_early_stopping(model, x, y, args):
 def mean_elbo(model, x, y=None, batch_size=500, passes=ELBO_PASSES):
     """The one-sample ELBO (nats per image) averaged over ``passes``
     evaluations, so the estimate's noise is small against the differences we
-    report."""
+    report.
+
+    Example:
+
+    >>> mean_elbo(model, x_test)["elbo"]  # doctest: +SKIP
+    -102.1
+    """
     values = [model.evaluate(x, y, batch_size=batch_size, verbose=0,
                              return_dict=True) for _ in range(passes)]
     return {k: float(np.mean([v[k] for v in values])) for k in values[0]}
 
 
-def register(lab):
-    """Adds the VAE exercises to ``lab``."""
+@exercise("vae", "VAE on binarized digits: 2-D latent map by label, decoded "
+                 "manifold, samples, interpolation; test ELBO of a 20-D VAE in "
+                 "nats.",
+          epochs=150, batch_size=100, latent_dim=20,
+          export=os.path.join("saved_models", "unit5_vae"))
+def vae(args, out):
+    x, y, x_test, y_test = unit_digits(args, binarize=True)
+    latent = args.latent_dim
+    results = {}
+    trained = {}
+    for d in (2, latent):
+        reseed(args.seed)
+        model = build_vae(d, seed=args.seed)
+        model.compile(optimizer=keras.optimizers.Adam(1e-3))
+        print(f"Training a {d}-D VAE on {len(x) - VALIDATION_DIGITS} binarized "
+              f"digits (up to {args.epochs} epochs, early stopping on "
+              f"{VALIDATION_DIGITS} held out).", flush=True)
+        history = fit_with_early_stopping(model, x, None, args)
+        train = mean_elbo(model, x[VALIDATION_DIGITS:])
+        test = mean_elbo(model, x_test)
+        results[d] = {"train ELBO": train["elbo"], "test ELBO": test["elbo"],
+                      "test reconstruction": test["reconstruction"],
+                      "test KL": test["kl"],
+                      "epochs": len(history.history["elbo"])}
+        trained[d] = (model, history)
+        print(f"  latent {d}: {results[d]}", flush=True)
+    small, _ = trained[2]
+    big, history = trained[latent]
+    scatter = viz.plot_latent_scatter(small.encode(x_test), y_test,
+                                      os.path.join(out, "latent_2d.png"),
+                                      title="posterior means of test digits")
+    # The manifold: a 15x15 grid of latents at equally spaced quantiles of the
+    # prior, decoded (Kingma & Welling 2014, fig. 4).
+    q = np.array([NormalDist().inv_cdf(p) for p in np.linspace(0.05, 0.95, 15)])
+    grid_z = np.stack(np.meshgrid(q, q[::-1]), axis=-1).reshape(-1, 2)
+    manifold = viz.save_image_grid(small.decode(grid_z),
+                                   os.path.join(out, "manifold.png"), cols=15,
+                                   title="decoded 2-D latent grid")
+    samples = viz.save_image_grid(big.sample(100, seed=args.seed),
+                                  os.path.join(out, "samples.png"), cols=10,
+                                  title=f"samples of the {latent}-D VAE")
+    pairs = [(0, 1), (2, 3), (4, 5)]
+    codes = big.encode(x_test[:6])
+    walks = [big.decode(utils.interpolate(codes[a], codes[b], 10))
+             for a, b in pairs]
+    interpolation = viz.save_image_grid(np.concatenate(walks),
+                                        os.path.join(out, "interpolation.png"),
+                                        cols=10, title="straight lines between codes")
+    curves = viz.plot_history(history, os.path.join(out, "elbo.png"),
+                              keys=["elbo", "val_elbo"],
+                              title=f"{latent}-D VAE: ELBO of training and "
+                                    "held-out digits (nats)")
+    main = results[latent]
+    return {
+        "test_elbo": Row(main["test ELBO"], f"test ELBO, {latent}-D VAE (nats per "
+                                            "image)", "{:.2f}"),
+        "train_elbo": Row(main["train ELBO"], f"train ELBO, {latent}-D VAE",
+                          "{:.2f}"),
+        "test_reconstruction": Row(main["test reconstruction"],
+                                   f"test reconstruction, {latent}-D", "{:.2f}"),
+        "test_kl": Row(main["test KL"], f"test KL, {latent}-D", "{:.2f}"),
+        "epochs": Row({f"{d}-D": r["epochs"] for d, r in results.items()},
+                      "epochs (early stopping)"),
+        "test_elbo_2d": Row(results[2]["test ELBO"], "test ELBO, 2-D VAE", "{:.2f}"),
+        "published_fully_connected_vaes_on_full_mnist": "about -90 to -95 nats",
+        "latent_scatter": scatter, "manifold": manifold, "samples": samples,
+        "interpolation": interpolation, "elbo_curves": Row(curves, "ELBO curves"),
+        **export_if_asked(big, args, f"encode, decode, sample(n, seed) of the "
+                                     f"{latent}-D VAE"),
+    }
 
-    @lab.exercise("vae", "VAE on binarized digits: 2-D latent map by label, decoded "
-                         "manifold, samples, interpolation; test ELBO of a 20-D "
-                         "VAE in nats.",
-                  epochs=150, batch_size=100, latent_dim=20,
-                  export=os.path.join("saved_models", "unit5_vae"))
-    def vae(args, out):
-        from statistics import NormalDist
 
-        import keras
-
-        from keras_genai import utils
-        from keras_genai import viz
-        from units.common import export_if_asked
-
-        x, y, x_test, y_test = unit_digits(args, binarize=True)
-        latent = args.latent_dim
-        results = {}
-        trained = {}
-        for d in (2, latent):
-            keras.utils.set_random_seed(args.seed)
-            model = build_vae(d, seed=args.seed)
-            model.compile(optimizer=keras.optimizers.Adam(1e-3))
-            print(f"Training a {d}-D VAE on {len(x) - VALIDATION_DIGITS} "
-                  f"binarized digits (up to {args.epochs} epochs, early stopping "
-                  f"on {VALIDATION_DIGITS} held out).", flush=True)
-            history = fit_with_early_stopping(model, x, None, args)
-            train = mean_elbo(model, x[VALIDATION_DIGITS:])
-            test = mean_elbo(model, x_test)
-            results[d] = {"train ELBO": train["elbo"], "test ELBO": test["elbo"],
-                          "test reconstruction": test["reconstruction"],
-                          "test KL": test["kl"],
-                          "epochs": len(history.history["elbo"])}
-            trained[d] = (model, history)
-            print(f"  latent {d}: {results[d]}", flush=True)
-        small, _ = trained[2]
-        big, history = trained[latent]
-        scatter = viz.plot_latent_scatter(small.encode(x_test), y_test,
-                                          os.path.join(out, "latent_2d.png"),
-                                          title="posterior means of test digits")
-        # The manifold: a 15x15 grid of latents at equally spaced quantiles of
-        # the prior, decoded (Kingma & Welling 2014, fig. 4).
-        q = np.array([NormalDist().inv_cdf(p)
-                      for p in np.linspace(0.05, 0.95, 15)])
-        grid_z = np.stack(np.meshgrid(q, q[::-1]), axis=-1).reshape(-1, 2)
-        manifold = viz.save_image_grid(small.decode(grid_z),
-                                       os.path.join(out, "manifold.png"), cols=15,
-                                       title="decoded 2-D latent grid")
-        samples = viz.save_image_grid(big.sample(100, seed=args.seed),
-                                      os.path.join(out, "samples.png"), cols=10,
-                                      title=f"samples of the {latent}-D VAE")
-        pairs = [(0, 1), (2, 3), (4, 5)]
-        codes = big.encode(x_test[:6])
-        walks = [big.decode(utils.interpolate(codes[a], codes[b], 10))
-                 for a, b in pairs]
-        interpolation = viz.save_image_grid(np.concatenate(walks),
-                                            os.path.join(out, "interpolation.png"),
-                                            cols=10,
-                                            title="straight lines between codes")
-        curves = viz.plot_history(history, os.path.join(out, "elbo.png"),
-                                  keys=["elbo", "val_elbo"],
-                                  title=f"{latent}-D VAE: ELBO of training and "
-                                        "held-out digits (nats)")
-        summary = {
-            f"test ELBO, {latent}-D VAE (nats per image)":
-                round(results[latent]["test ELBO"], 2),
-            f"train ELBO, {latent}-D VAE": round(results[latent]["train ELBO"], 2),
-            f"test reconstruction / KL, {latent}-D":
-                f"{results[latent]['test reconstruction']:.2f} / "
-                f"{results[latent]['test KL']:.2f}",
-            "epochs (early stopping), 2-D / 20-D":
-                f"{results[2]['epochs']} / {results[latent]['epochs']}",
-            "test ELBO, 2-D VAE": round(results[2]["test ELBO"], 2),
-            "published fully connected VAEs on full MNIST": "about -90 to -95 nats",
-            "latent scatter": scatter, "manifold": manifold, "samples": samples,
-            "interpolation": interpolation, "ELBO curves": curves,
-            "test_elbo": results[latent]["test ELBO"],
-            "train_elbo": results[latent]["train ELBO"],
-        }
-        return export_if_asked(big, args, summary,
-                               f"encode, decode, sample(n, seed) of the "
-                               f"{latent}-D VAE")
-
-    @lab.exercise("cvae", "Conditional VAE: label accuracy of samples and ELBO "
-                          "against the latent size, a grid of requested digits, "
-                          "one style drawn as every digit.",
-                  epochs=150, batch_size=100, latent_dim=8)
-    def cvae(args, out):
-        import keras
-
-        from keras_genai import metrics
-        from keras_genai import viz
-
-        x, y, x_test, y_test = unit_digits(args, binarize=True)
-        sizes = sorted(set(CVAE_LATENT_SIZES) | {args.latent_dim})
-        labels = np.tile(np.arange(10), 100)
-        rows, grid_rows, models_by_size = {}, [], {}
-        for d in sizes:
-            keras.utils.set_random_seed(args.seed)
-            model = build_vae(d, num_classes=10, seed=args.seed)
-            model.compile(optimizer=keras.optimizers.Adam(1e-3))
-            print(f"Training a conditional VAE with latent {d} (early stopping).",
-                  flush=True)
-            fit_with_early_stopping(model, x, y, args)
-            samples = model.sample(labels, seed=args.seed)
-            accuracy = metrics.label_accuracy(
-                metrics.classify(samples, value_range=(0.0, 1.0)), labels)
-            rows[d] = {"label accuracy": accuracy["accuracy"],
-                       "worst digit": accuracy["min_class_accuracy"],
-                       "test ELBO": mean_elbo(model, x_test, y_test)["elbo"]}
-            grid_rows.append(samples[:20])
-            models_by_size[d] = model
-            print(f"  latent {d}: {rows[d]}", flush=True)
-        grid = viz.save_image_grid(
-            np.concatenate(grid_rows), os.path.join(out, "samples.png"), cols=10,
-            title="columns: requested digit; two rows per latent size "
-                  + ", ".join(map(str, sizes)))
-        curve = viz.plot_curves(
-            {"label accuracy": (sizes, [rows[d]["label accuracy"] for d in sizes])},
-            os.path.join(out, "label_accuracy.png"), xlabel="latent size",
-            ylabel="share recognised as the requested digit",
-            title="conditional VAE: more latent room, less use of the label")
-        # One style, every digit: the codes of 5 test digits, decoded with each
-        # label (the latent carries the style, the label the class).
-        model = models_by_size[args.latent_dim]
-        codes = model.encode(x_test[:5], y_test[:5])
-        transfer = model.decode(np.repeat(codes, 10, axis=0),
-                                np.tile(np.arange(10), 5))
-        transfer_grid = viz.save_image_grid(
-            transfer, os.path.join(out, "style_transfer.png"), cols=10,
-            title=f"latent {args.latent_dim}: each row one test digit's code "
-                  "decoded as 0-9")
-        main = rows[args.latent_dim]
-        return {
-            "by latent size": {d: {k: round(v, 3) for k, v in r.items()}
-                               for d, r in rows.items()},
-            f"label accuracy of 1,000 samples, latent {args.latent_dim}":
-                round(main["label accuracy"], 4),
-            "samples": grid, "label accuracy figure": curve,
-            "style transfer": transfer_grid,
-            "label_accuracy": main["label accuracy"],
-            "label_accuracy_by_size": {d: r["label accuracy"]
-                                       for d, r in rows.items()},
-        }
+@exercise("cvae", "Conditional VAE: label accuracy of samples and ELBO against the "
+                  "latent size, a grid of requested digits, one style drawn as "
+                  "every digit.", epochs=150, batch_size=100, latent_dim=8)
+def cvae(args, out):
+    x, y, x_test, y_test = unit_digits(args, binarize=True)
+    sizes = sorted(set(CVAE_LATENT_SIZES) | {args.latent_dim})
+    labels = np.tile(np.arange(10), 100)
+    rows, grid_rows, models_by_size = {}, [], {}
+    for d in sizes:
+        reseed(args.seed)
+        model = build_vae(d, num_classes=10, seed=args.seed)
+        model.compile(optimizer=keras.optimizers.Adam(1e-3))
+        print(f"Training a conditional VAE with latent {d} (early stopping).",
+              flush=True)
+        fit_with_early_stopping(model, x, y, args)
+        samples = model.sample(labels, seed=args.seed)
+        accuracy = metrics.label_accuracy(
+            metrics.classify(samples, value_range=(0.0, 1.0)), labels)
+        rows[d] = {"label accuracy": accuracy["accuracy"],
+                   "worst digit": accuracy["min_class_accuracy"],
+                   "test ELBO": mean_elbo(model, x_test, y_test)["elbo"]}
+        grid_rows.append(samples[:20])
+        models_by_size[d] = model
+        print(f"  latent {d}: {rows[d]}", flush=True)
+    grid = viz.save_image_grid(
+        np.concatenate(grid_rows), os.path.join(out, "samples.png"), cols=10,
+        title="columns: requested digit; two rows per latent size "
+              + ", ".join(map(str, sizes)))
+    curve = viz.plot_curves(
+        {"label accuracy": (sizes, [rows[d]["label accuracy"] for d in sizes])},
+        os.path.join(out, "label_accuracy.png"), xlabel="latent size",
+        ylabel="share recognised as the requested digit",
+        title="conditional VAE: more latent room, less use of the label")
+    # One style, every digit: the codes of 5 test digits, decoded with each
+    # label (the latent carries the style, the label the class).
+    model = models_by_size[args.latent_dim]
+    codes = model.encode(x_test[:5], y_test[:5])
+    transfer = model.decode(np.repeat(codes, 10, axis=0), np.tile(np.arange(10), 5))
+    transfer_grid = viz.save_image_grid(
+        transfer, os.path.join(out, "style_transfer.png"), cols=10,
+        title=f"latent {args.latent_dim}: each row one test digit's code decoded "
+              "as 0-9")
+    return {
+        "label_accuracy_by_size": Row(
+            {d: r["label accuracy"] for d, r in rows.items()},
+            "label accuracy of 1,000 samples by latent size", "{:.1%}"),
+        "worst_digit_by_size": Row({d: r["worst digit"] for d, r in rows.items()},
+                                   "worst digit's label accuracy by latent size",
+                                   "{:.1%}"),
+        "test_elbo_by_size": Row({d: r["test ELBO"] for d, r in rows.items()},
+                                 "test ELBO by latent size", "{:.2f}"),
+        "samples": grid, "label_accuracy_figure": curve,
+        "style_transfer": Row(transfer_grid,
+                              f"style transfer (latent {args.latent_dim})"),
+    }

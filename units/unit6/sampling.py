@@ -3,117 +3,98 @@
 import os
 import time
 
+import numpy as np
 
-def register(lab, trained_model, labels_for):
-    """Adds ``samplers`` and ``guidance`` to ``lab``.
+from keras_genai import metrics
+from keras_genai import viz
+from keras_genai.cli import Row
+from keras_genai.cli import exercise
+from units.unit4.judge import DigitJudge
+from units.unit6.common import labels_for
+from units.unit6.common import trained_model
 
-    Args:
-        lab: the `keras_genai.cli.Lab`.
-        trained_model: ``fn(args, out) -> (model, path or None)``.
-        labels_for: ``fn(n) -> labels`` (every digit equally often).
-    """
 
-    @lab.exercise("samplers", "DDPM 1,000 steps vs DDIM 10/25/50/100 on one model: "
-                              "time and classifier FID.")
-    def samplers(args, out):
-        from keras_genai import viz
-        from units.unit4.judge import DigitJudge
+@exercise("samplers", "DDPM 1,000 steps vs DDIM 10/25/50/100 on one model: time "
+                      "and classifier FID.")
+def samplers(args, out):
+    model, _ = trained_model(args, out)
+    judge = DigitJudge()
+    labels = labels_for(args.samples)
+    T = model.schedule.timesteps
+    settings = [("ddpm", T)] + [("ddim", s) for s in (10, 25, 50, 100) if s <= T]
+    # Trace the sampler once so no setting pays for the compilation.
+    model.sample(labels=labels[:2], steps=2, verbose=False)
+    rows, grids = {}, []
+    for sampler, steps in settings:
+        start = time.time()
+        images = model.sample(labels=labels, steps=steps, sampler=sampler,
+                              guidance_scale=args.guidance, seed=args.seed,
+                              verbose=False)
+        seconds = time.time() - start
+        report = judge.report(images, labels)
+        name = f"{sampler.upper()} {steps}"
+        rows[name] = {"seconds": seconds, "fid": report["fid"],
+                      "label_accuracy": report["label_accuracy"]}
+        grids.append(images[:20])
+        print(f"{name:>9}: {seconds:7.1f} s, FID {report['fid']:6.1f}, label "
+              f"accuracy {report['label_accuracy']:.1%}", flush=True)
+    base = rows[f"DDPM {T}"]
+    for row in rows.values():
+        row["speedup"] = base["seconds"] / row["seconds"]
+        row["fid_vs_ddpm"] = row["fid"] / base["fid"]
+    grid = viz.save_image_grid(np.concatenate(grids),
+                               os.path.join(out, "samplers.png"), value_range=(-1, 1),
+                               cols=20, title="rows: " + ", ".join(rows))
+    curve = viz.plot_curves(
+        {"classifier FID": ([r["seconds"] for r in rows.values()],
+                            [r["fid"] for r in rows.values()])},
+        os.path.join(out, "time_vs_fid.png"), xlabel="seconds to sample "
+        f"{len(labels)} digits", ylabel="classifier FID",
+        title="sampling time vs quality (" + ", ".join(rows) + ")")
+    return {"rows": Row(rows, f"by sampler (speedup and FID against DDPM {T})"),
+            "samples_per_setting": len(labels), "samples": grid,
+            "time_vs_fid": Row(curve, "time vs FID")}
 
-        model, _ = trained_model(args, out)
-        judge = DigitJudge()
-        labels = labels_for(args.samples)
-        T = model.schedule.timesteps
-        settings = [("ddpm", T)] + [("ddim", s) for s in (10, 25, 50, 100)
-                                    if s <= T]
-        # Trace the sampler once so no setting pays for the compilation.
-        model.sample(labels=labels[:2], steps=2, verbose=False)
-        rows, grids, summary = {}, [], {}
-        for sampler, steps in settings:
-            start = time.time()
-            images = model.sample(labels=labels, steps=steps, sampler=sampler,
-                                  guidance_scale=args.guidance, seed=args.seed,
-                                  verbose=False)
-            seconds = time.time() - start
-            report = judge.report(images, labels)
-            name = f"{sampler.upper()} {steps}"
-            rows[name] = {"seconds": seconds, "fid": report["fid"],
-                          "label_accuracy": report["label_accuracy"]}
-            grids.append(images[:20])
-            print(f"{name:>9}: {seconds:7.1f} s, FID {report['fid']:6.1f}, label "
-                  f"accuracy {report['label_accuracy']:.1%}", flush=True)
-        base = rows[f"DDPM {T}"]
-        for name, row in rows.items():
-            summary[name] = (f"{row['seconds']:.1f} s ({base['seconds'] / row['seconds']:.1f}x"
-                             f" faster than DDPM {T}), FID {row['fid']:.1f} "
-                             f"({row['fid'] / base['fid']:.2f}x DDPM's), label accuracy "
-                             f"{row['label_accuracy']:.1%}")
-        import numpy as np
 
-        grid = viz.save_image_grid(np.concatenate(grids),
-                                   os.path.join(out, "samplers.png"), value_range=(-1, 1),
-                                   cols=20, title="rows: " + ", ".join(rows))
-        curve = viz.plot_curves(
-            {"classifier FID": ([r["seconds"] for r in rows.values()],
-                                [r["fid"] for r in rows.values()])},
-            os.path.join(out, "time_vs_fid.png"), xlabel="seconds to sample "
-            f"{len(labels)} digits", ylabel="classifier FID",
-            title="sampling time vs quality (" + ", ".join(rows) + ")")
-        summary.update({"samples": grid, "time vs FID": curve, "rows": rows,
-                        "samples per setting": len(labels)})
-        return summary
-
-    @lab.exercise("guidance", "Guidance scale 0..8: label accuracy rises, diversity "
-                              "falls.")
-    def guidance(args, out):
-        import numpy as np
-
-        from keras_genai import metrics
-        from keras_genai import viz
-        from units.unit4.judge import DigitJudge
-
-        model, _ = trained_model(args, out)
-        judge = DigitJudge()
-        labels = labels_for(args.samples)
-        real_spread = _spread(judge.test_features, judge.test_labels)
-        rows, grids = {}, []
-        for w in (0.0, 1.0, 2.0, 3.0, 5.0, 8.0):
-            images = model.sample(labels=labels, steps=args.sample_steps,
-                                  guidance_scale=w,
-                                  seed=args.seed, verbose=False)
-            report = judge.report(images, labels)
-            features = metrics.classifier_features(images, classifier=judge.classifier,
-                                                   value_range=(-1, 1))
-            rows[w] = {"label_accuracy": report["label_accuracy"],
-                       "fid": report["fid"],
-                       "diversity": _spread(features, labels) / real_spread}
-            grids.append(images[:20])
-            print(f"w = {w:g}: label accuracy {report['label_accuracy']:.1%}, "
-                  f"diversity {rows[w]['diversity']:.2f}, FID {report['fid']:.1f}",
-                  flush=True)
-        grid = viz.save_image_grid(np.concatenate(grids),
-                                   os.path.join(out, "guidance.png"), value_range=(-1, 1),
-                                   cols=20, title="rows: w = 0, 1, 2, 3, 5, 8")
-        curves = viz.plot_curves(
-            {"label accuracy": [r["label_accuracy"] for r in rows.values()],
-             "diversity (vs real digits)": [r["diversity"] for r in rows.values()]},
-            os.path.join(out, "guidance_sweep.png"), xlabel="guidance scale w",
-            ylabel="", title="classifier-free guidance", x=list(rows))
-        summary = {f"w = {w:g}": f"label accuracy {r['label_accuracy']:.1%}, diversity "
-                                 f"{r['diversity']:.2f}, FID {r['fid']:.1f}"
-                   for w, r in rows.items()}
-        summary.update({"samples": grid, "sweep": curves,
-                        "rows": {str(w): r for w, r in rows.items()},
-                        "diversity": "mean distance between two samples of the same "
-                                     "label in the classifier's features, over that "
-                                     "of two real test digits of the same label"})
-        return summary
+@exercise("guidance", "Guidance scale 0..8: label accuracy rises, diversity falls.")
+def guidance(args, out):
+    model, _ = trained_model(args, out)
+    judge = DigitJudge()
+    labels = labels_for(args.samples)
+    real_spread = _spread(judge.test_features, judge.test_labels)
+    rows, grids = {}, []
+    for w in (0.0, 1.0, 2.0, 3.0, 5.0, 8.0):
+        images = model.sample(labels=labels, steps=args.sample_steps,
+                              guidance_scale=w, seed=args.seed, verbose=False)
+        report = judge.report(images, labels)
+        features = metrics.classifier_features(images, classifier=judge.classifier,
+                                               value_range=(-1, 1))
+        rows[w] = {"label_accuracy": report["label_accuracy"],
+                   "fid": report["fid"],
+                   "diversity": _spread(features, labels) / real_spread}
+        grids.append(images[:20])
+        print(f"w = {w:g}: label accuracy {report['label_accuracy']:.1%}, "
+              f"diversity {rows[w]['diversity']:.2f}, FID {report['fid']:.1f}",
+              flush=True)
+    grid = viz.save_image_grid(np.concatenate(grids),
+                               os.path.join(out, "guidance.png"), value_range=(-1, 1),
+                               cols=20, title="rows: w = 0, 1, 2, 3, 5, 8")
+    curves = viz.plot_curves(
+        {"label accuracy": [r["label_accuracy"] for r in rows.values()],
+         "diversity (vs real digits)": [r["diversity"] for r in rows.values()]},
+        os.path.join(out, "guidance_sweep.png"), xlabel="guidance scale w",
+        ylabel="", title="classifier-free guidance", x=list(rows))
+    return {"rows": Row({str(w): r for w, r in rows.items()},
+                        "by guidance scale w"),
+            "diversity": "mean distance between two samples of the same label in "
+                         "the classifier's features, over that of two real test "
+                         "digits of the same label",
+            "samples": grid, "sweep": curves}
 
 
 def _spread(features, labels):
     """Mean distance between two items of the same label (all pairs), averaged
     over the labels: how varied each class is."""
-    import numpy as np
-
     spreads = []
     for k in np.unique(labels):
         f = features[labels == k]
