@@ -14,7 +14,7 @@ from keras_genai.cli import Row
 from keras_genai.cli import exercise
 from keras_genai.cli import take
 from keras_genai.data.pipeline import scale_images
-from keras_genai.losses import SMOOTHABLE_LOSSES
+from keras_genai.losses import get_gan_loss
 from keras_genai.utils import interpolate
 from units.common import compile_classifier
 from units.common import export_if_asked
@@ -60,7 +60,7 @@ def compile_digit_gan(model, loss):
     adam = ADAM.get(loss, DEFAULT_ADAM)
     model.compile(d_optimizer=keras.optimizers.Adam(**adam),
                   g_optimizer=keras.optimizers.Adam(**adam), loss=loss,
-                  label_smoothing=0.1 if loss in SMOOTHABLE_LOSSES else 0.0)
+                  label_smoothing=0.1 if get_gan_loss(loss).smoothable else 0.0)
     return model
 
 
