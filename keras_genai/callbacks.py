@@ -23,10 +23,11 @@ class NaNGuard(keras.callbacks.Callback):
     """Stops training when any logged loss becomes NaN or infinite.
 
     `keras.callbacks.TerminateOnNaN` only looks at the key ``loss``; a GAN logs
-    ``d_loss`` and ``g_loss`` (KERAS3_PITFALLS.md, item 10). This guard checks every
-    logged value whose key contains ``"loss"`` (or the keys given) after each batch,
-    stops training, and warns with the key, the value, the epoch and the batch. The
-    models in `keras_genai.models` add one to ``fit`` automatically.
+    ``d_loss`` and ``g_loss``, so a diverged GAN would train on. This guard
+    checks every logged value whose key contains ``"loss"`` (or the keys given)
+    after each batch, stops training, and warns with the key, the value, the
+    epoch and the batch. The models in `keras_genai.models` add one to ``fit``
+    automatically.
 
     Args:
         keys: keys to check; default every key containing ``"loss"``.

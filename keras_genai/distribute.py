@@ -147,7 +147,8 @@ def per_replica_batch_size(global_batch_size, strat=None):
 
     Raises:
         ValueError: when the global batch does not split evenly (an uneven split
-            fails or hangs under a strategy, KERAS3_PITFALLS.md item 5).
+            fails or hangs under a strategy: a replica with no examples left
+            has nothing to reduce).
 
     Example:
 

@@ -41,7 +41,8 @@ def image_dataset(x, y=None, batch_size=64, scale="tanh", shuffle=True,
 
     A channel axis is added to ``(N, H, W)`` images. The last incomplete batch is
     dropped by default, because an uneven last batch breaks training under a
-    distribution strategy (see KERAS3_PITFALLS.md, item 5).
+    distribution strategy (a replica with an empty share fails or hangs
+    in the cross-replica reduction).
 
     Args:
         x: images, ``(N, H, W)`` or ``(N, H, W, C)``, uint8 ``[0, 255]`` (or any

@@ -11,7 +11,7 @@ from tensorflow.python.framework import config as tf_config
 
 
 def merge_call(fn, *args):
-    """Runs ``fn(strategy, *args)`` once, in cross-replica context.
+    """Runs ``fn(strategy, *args)`` once for all replicas.
 
     Called from a replica (inside ``train_step`` under a distribution
     strategy), it switches to cross-replica context the way Keras' optimizers

@@ -1,0 +1,70 @@
+"""What every model gets from keras_genai.models.base: the generic config, the
+declarations, and inference in fixed-shape batches."""
+
+import inspect
+
+import numpy as np
+import pytest
+
+from keras_genai import builders
+from keras_genai import models
+from keras_genai.models.base import GenerativeModel
+from keras_genai.models.base import predict_fixed
+
+SHAPE = (8, 8, 1)
+
+
+def model_classes():
+    return sorted({cls for cls in vars(models).values()
+                   if inspect.isclass(cls) and issubclass(cls, GenerativeModel)
+                   and cls is not GenerativeModel}, key=lambda c: c.__name__)
+
+
+@pytest.mark.parametrize("cls", model_classes(), ids=lambda c: c.__name__)
+def test_every_model_uses_the_generic_config_and_declares_what_it_trains(cls):
+    for klass in cls.__mro__:
+        if klass is GenerativeModel:
+            break
+        assert "get_config" not in vars(klass) and "from_config" not in vars(klass), \
+            f"{klass.__name__} hand-writes its config"
+    assert cls.OPTIMIZERS and cls.TRACKERS, cls.__name__
+    # Every network an optimizer trains is a declared network.
+    for networks in cls.OPTIMIZERS.values():
+        assert set(networks) <= set(cls.NETWORKS), (cls.__name__, networks)
+    # Every constructor argument is stored under its own name (get_config reads it).
+    parameters = [p for p in inspect.signature(cls.__init__).parameters.values()
+                  if p.name != "self" and p.kind is p.POSITIONAL_OR_KEYWORD]
+    assert [p.name for p in parameters][-1] == "seed"
+
+
+def test_generic_config_round_trips_constructor_arguments():
+    gan = models.GAN(builders.dcgan_generator(4, SHAPE, filters=(8, 4)),
+                     builders.dcgan_discriminator(SHAPE, filters=(4,)), latent_dim=4,
+                     seed=7, name="my_gan")
+    config = gan.get_config()
+    assert set(config) == {"name", "generator", "discriminator", "latent_dim", "seed"}
+    assert config["generator"]["class_name"] == type(gan.generator).__name__
+    again = models.GAN.from_config(config)
+    assert (again.name, again.latent_dim, again.seed) == ("my_gan", 4, 7)
+    assert again.generator.count_params() == gan.generator.count_params()
+
+
+def test_predict_fixed_pads_to_one_batch_shape_and_never_retraces():
+    generator = builders.dcgan_generator(4, SHAPE, filters=(8, 4))
+    z = np.random.default_rng(0).normal(size=(11, 4)).astype("float32")
+    full = predict_fixed(generator, [z], batch_size=4)
+    assert full.shape == (11,) + SHAPE
+    np.testing.assert_allclose(full, generator(z, training=False), atol=1e-5)
+    for n in (1, 3, 7):
+        predict_fixed(generator, [z[:n]], batch_size=4)
+    assert generator.predict_function.experimental_get_tracing_count() == 1
+
+
+def test_gan_sample_is_reproducible_and_shapes_follow_n():
+    gan = models.GAN(builders.dcgan_generator(4, SHAPE, filters=(8, 4)),
+                     builders.dcgan_discriminator(SHAPE, filters=(4,)), latent_dim=4)
+    a = gan.sample(5, seed=1, batch_size=4)
+    np.testing.assert_array_equal(a, gan.generate(5, seed=1, batch_size=4))
+    assert gan.sample(300, seed=1).shape == (300,) + SHAPE
+    with pytest.raises(ValueError, match="unconditional.*labels"):
+        gan.sample(labels=[0, 1])
