@@ -121,7 +121,7 @@ def classify(images, classifier=None, value_range=(-1.0, 1.0), batch_size=256):
     """
     unit = _to_unit(images, value_range)  # checked before any model is loaded
     classifier = classifier if classifier is not None else digit_classifier()
-    logits = classifier.predict(unit, batch_size=batch_size, verbose=0)
+    logits = _infer(classifier, unit, batch_size)
     return np.asarray(keras.ops.convert_to_numpy(keras.ops.softmax(logits, axis=-1)),
                       dtype=np.float32)
 
@@ -177,8 +177,19 @@ def classifier_features(images, classifier=None, layer="hidden",
         ) from None
     extractor = keras.Model(classifier.inputs, output, name=f"{classifier.name}_"
                                                               "features")
-    features = extractor.predict(unit, batch_size=batch_size, verbose=0)
+    features = _infer(extractor, unit, batch_size)
     return np.asarray(features, dtype=np.float64).reshape(len(features), -1)
+
+
+def _infer(model, images, batch_size):
+    """``model(images)`` in inference mode, called eagerly batch by batch: a
+    measure may build a new feature extractor per call and gets images in any
+    number, and ``predict`` would trace a new graph for each (TensorFlow's
+    retracing warnings)."""
+    batch_size = check_positive_int("batch_size", batch_size)
+    return np.concatenate([
+        keras.ops.convert_to_numpy(model(images[i:i + batch_size], training=False))
+        for i in range(0, len(images), batch_size)])
 
 
 def confident_fraction(probabilities, threshold=0.9):
