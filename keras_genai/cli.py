@@ -64,7 +64,8 @@ _LAB_KEYS = ("exercise", "wall_seconds")
 def exercise(name, help, export=None, epochs=None, batch_size=None,
              latent_dim=None):
     """Marks ``fn(args, out) -> dict`` as the exercise ``name`` of whichever
-    `Lab` includes its module; the function itself is returned unchanged.
+    `Lab` includes its module; the function itself is returned, with ``help``
+    as its docstring if it has none.
 
     Args:
         name: the ``--exercise`` value, e.g. ``"wgan-gp"``.
@@ -114,6 +115,10 @@ def exercise(name, help, export=None, epochs=None, batch_size=None,
             raise TypeError(f"@exercise({name!r}) decorates a function. "
                             f"Received: {fn!r}")
         fn.exercise_spec = spec
+        if not fn.__doc__:
+            fn.__doc__ = (f"Exercise ``{name}``: {help}\n\nExample:\n\n"
+                          f">>> summary = {fn.__name__}(args, out)  # what "
+                          f"--exercise {name} runs\n")
         return fn
     return mark
 

@@ -59,6 +59,13 @@ def test_the_decorator_returns_the_function_and_records_its_spec():
         return {"args": args, "out": out}
 
     assert gan("A", "O") == {"args": "A", "out": "O"}  # still a plain function
+    assert gan.__doc__.startswith("Exercise ``gan-1``: a GAN")
+
+    @exercise("own", "help text")
+    def documented(args, out):
+        """Its own docstring."""
+
+    assert documented.__doc__ == "Its own docstring."
     spec = gan.exercise_spec
     assert (spec.name, spec.help, spec.export, spec.epochs, spec.batch_size,
             spec.latent_dim) == ("gan-1", "a GAN", "saved_models/x", 5, None, 8)

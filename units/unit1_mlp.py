@@ -281,7 +281,13 @@ LAB.include(sys.modules[__name__])
 
 
 def main(argv=None):
-    """Runs the lab; see ``python -m units.unit1_mlp --help``."""
+    """Runs the lab; see ``python -m units.unit1_mlp --help``.
+
+    Example:
+
+    >>> main(["--exercise", "xor", "--epochs", "1", "--out", "/tmp/xor"])
+    0
+    """
     return LAB.main(argv)
 
 

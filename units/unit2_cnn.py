@@ -277,7 +277,13 @@ LAB.include(sys.modules[__name__])
 
 
 def main(argv=None):
-    """Runs the lab; see ``python -m units.unit2_cnn --help``."""
+    """Runs the lab; see ``python -m units.unit2_cnn --help``.
+
+    Example:
+
+    >>> main(["--exercise", "pooling", "--epochs", "1", "--out", "/tmp/pooling"])
+    0
+    """
     return LAB.main(argv)
 
 

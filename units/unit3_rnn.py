@@ -312,7 +312,13 @@ LAB.include(sys.modules[__name__])
 
 
 def main(argv=None):
-    """Runs the lab; see ``python -m units.unit3_rnn --help``."""
+    """Runs the lab; see ``python -m units.unit3_rnn --help``.
+
+    Example:
+
+    >>> main(["--exercise", "forecast", "--epochs", "1", "--out", "/tmp/forecast"])
+    0
+    """
     return LAB.main(argv)
 
 

@@ -151,7 +151,13 @@ LAB.include(sys.modules[__name__], digits, toy, translation)
 
 
 def main(argv=None):
-    """Runs the lab; see ``python -m units.unit4_gan --help``."""
+    """Runs the lab; see ``python -m units.unit4_gan --help``.
+
+    Example:
+
+    >>> main(["--exercise", "vanilla", "--epochs", "1", "--out", "/tmp/vanilla"])
+    0
+    """
     return LAB.main(argv)
 
 

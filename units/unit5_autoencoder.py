@@ -99,7 +99,13 @@ LAB.include(sys.modules[__name__], basics, variational, hybrids)
 
 
 def main(argv=None):
-    """Runs the lab; see ``python -m units.unit5_autoencoder --help``."""
+    """Runs the lab; see ``python -m units.unit5_autoencoder --help``.
+
+    Example:
+
+    >>> main(["--exercise", "pca", "--epochs", "1", "--out", "/tmp/pca"])
+    0
+    """
     return LAB.main(argv)
 
 

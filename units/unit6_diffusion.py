@@ -129,7 +129,13 @@ LAB.include(sys.modules[__name__], forward, sampling, text)
 
 
 def main(argv=None):
-    """Runs the lab; see ``python -m units.unit6_diffusion --help``."""
+    """Runs the lab; see ``python -m units.unit6_diffusion --help``.
+
+    Example:
+
+    >>> main(["--exercise", "forward", "--epochs", "1", "--out", "/tmp/forward"])
+    0
+    """
     return LAB.main(argv)
 
 

@@ -62,6 +62,11 @@ class DigitJudge:
             A dict of floats: ``fid``, ``kid``, ``inception_score``,
             ``confident_fraction``, ``min_class_share``, ``class_counts`` and, with
             labels, ``label_accuracy`` / ``min_class_accuracy`` / ``per_class``.
+
+        Example:
+
+        >>> judge.report(model.generate(labels), labels)["label_accuracy"]
+        0.976
         """
         probs = metrics.classify(images, classifier=self.classifier,
                                  value_range=value_range)
@@ -97,7 +102,13 @@ class DigitJudge:
                 for key, value in report.items()}
 
     def floors(self):
-        """The judge's own numbers, as summary rows."""
+        """The judge's own numbers (classifier accuracy, the real digits'
+        confident share, the FID and KID floors), as summary rows.
+
+        Example:
+
+        >>> summary = {**judge.floors(), **judge.rows(judge.report(samples))}
+        """
         return {
             "classifier_accuracy": Row(self.accuracy, "judge: classifier test "
                                                       "accuracy", "{:.1%}"),
