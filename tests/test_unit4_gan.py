@@ -18,7 +18,7 @@ def run_lab(*args, cwd):
                           capture_output=True, text=True, cwd=cwd, env=env,
                           timeout=1800)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
-    return proc.stdout
+    return proc.stdout + proc.stderr  # what the student's console shows
 
 
 def _copy_units(tmp_path):
@@ -68,6 +68,10 @@ def test_short_run_writes_pictures_savedmodel_and_summary(tmp_path,
     assert summary["epochs_trained"] == 1
     assert 0.0 <= summary["confident_fraction"] <= 1.0
     assert "confident samples" in out and "saved_models" in out
+    # Each number is printed once, and sampling and judging never retrace.
+    assert out.count("confident samples") == 1
+    assert out.count(f"{summary['fid']:.3f}") == 1, out[-2500:]
+    assert "retracing" not in out, out[-2500:]
 
     import tensorflow as tf
 

@@ -134,7 +134,7 @@ def dcgan(args, out):
     print("Measuring 1,000 samples with the digit classifier (trained and cached "
           "on first use, ~20 s).", flush=True)
     judge = DigitJudge()
-    quality = judge.report(gan.generate(1000, seed=args.seed + 1))
+    quality = judge.report(gan.sample(1000, seed=args.seed + 1))
     hist = viz.plot_class_histogram(quality["class_counts"],
                                     os.path.join(out, "class_histogram.png"),
                                     title="digit classes of 1,000 samples")

@@ -117,7 +117,7 @@ def classify(images, classifier=None, value_range=(-1.0, 1.0), batch_size=256):
 
     Example:
 
-    >>> probs = classify(gan.generate(100), value_range=(-1, 1))
+    >>> probs = classify(gan.sample(100), value_range=(-1, 1))
     """
     unit = _to_unit(images, value_range)  # checked before any model is loaded
     classifier = classifier if classifier is not None else digit_classifier()
@@ -264,7 +264,7 @@ def sample_quality(images, classifier=None, value_range=(-1.0, 1.0), threshold=0
 
     Example:
 
-    >>> quality = sample_quality(gan.generate(1000, seed=0))
+    >>> quality = sample_quality(gan.sample(1000, seed=0))
     >>> quality["confident_fraction"], quality["min_class_share"]
     """
     probs = classify(images, classifier=classifier, value_range=value_range)

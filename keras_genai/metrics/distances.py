@@ -98,7 +98,7 @@ def frechet_distance(features_a, features_b):
     Example:
 
     >>> real = classifier_features(x_test, value_range=(0, 255))
-    >>> fake = classifier_features(gan.generate(1000))
+    >>> fake = classifier_features(gan.sample(1000))
     >>> frechet_distance(real, fake)
     """
     a, b = _check_pair(features_a, features_b)

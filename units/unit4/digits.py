@@ -115,7 +115,7 @@ def vanilla(args, out):
                       epochs=args.epochs, callbacks=[grid, *args.backup()],
                       verbose=args.verbose)
     judge = DigitJudge()
-    report = judge.report(gan.generate(1000, seed=args.seed + 1))
+    report = judge.report(gan.sample(1000, seed=args.seed + 1))
     return {
         **judge.floors(),
         "generator_parameters": gan.generator.count_params(),
@@ -144,7 +144,7 @@ def cgan(args, out):
                         verbose=args.verbose)
     labels = np.repeat(np.arange(10), 100)
     judge = DigitJudge()
-    report = judge.report(model.generate(labels, seed=args.seed + 1), labels)
+    report = judge.report(model.sample(labels=labels, seed=args.seed + 1), labels)
     return {
         **judge.floors(),
         "final_d_loss": history.history["d_loss"][-1],
@@ -181,7 +181,7 @@ def wgan_gp(args, out):
             "discriminator steps": int(gan.d_optimizer.iterations),
             "seconds": limit.elapsed,
         }
-        samples[loss] = gan.generate(1000, seed=args.seed + 1)
+        samples[loss] = gan.sample(1000, seed=args.seed + 1)
     judge = DigitJudge()
     measured = {loss: judge.report(s) for loss, s in samples.items()}
     figure = viz.save_image_grid(
@@ -206,7 +206,7 @@ def losses(args, out):
         timer = callbacks.EpochTimer()
         history = gan.fit(dataset, epochs=args.epochs,
                           callbacks=[timer, *args.backup()], verbose=args.verbose)
-        samples[loss] = gan.generate(1000, seed=args.seed + 1)
+        samples[loss] = gan.sample(1000, seed=args.seed + 1)
         training[loss] = {
             "generator steps": int(gan.g_optimizer.iterations),
             "s/epoch": timer.typical_epoch_seconds(),
@@ -268,7 +268,7 @@ def augmentation(args, out):
                                 scale="tanh", seed=args.seed),
              epochs=args.epochs, callbacks=args.backup(), verbose=args.verbose)
     labels = np.repeat(np.arange(10), 500)
-    generated = (cgan.generate(labels, seed=args.seed + 1) + 1.0) / 2.0
+    generated = (cgan.sample(labels=labels, seed=args.seed + 1) + 1.0) / 2.0
     real = scale_images(x[..., None], scale="unit").numpy()
     test = scale_images(x_test[..., None], scale="unit").numpy()
     accuracy = {}

@@ -65,7 +65,7 @@ class DigitJudge:
 
         Example:
 
-        >>> judge.report(model.generate(labels), labels)["label_accuracy"]
+        >>> judge.report(model.sample(labels=labels), labels)["label_accuracy"]
         0.976
         """
         probs = metrics.classify(images, classifier=self.classifier,

@@ -67,7 +67,7 @@ def mode_collapse(args, out):
         for epoch in range(args.epochs):
             gan.fit(dataset, steps_per_epoch=steps, epochs=epoch + 1,
                     initial_epoch=epoch, verbose=0)
-            samples = gan.generate(2000, seed=args.seed + 1)
+            samples = gan.sample(2000, seed=args.seed + 1)
             coverage = metrics.mode_coverage(
                 samples, centres, RING["std"],
                 min_samples=int(COVERED_SHARE * len(samples)))

@@ -233,7 +233,7 @@ def lapgan(args, out):
                                            scale=None, seed=args.seed),
                         epochs=args.epochs, callbacks=args.backup(),
                         verbose=args.verbose)
-    levels = model.generate(1000, seed=args.seed + 1, return_levels=True)
+    levels = model.sample(1000, seed=args.seed + 1, return_levels=True)
     judge = DigitJudge()
     report = judge.report(levels[-1])
     upsampled = [np.repeat(np.repeat(level, 28 // level.shape[1], axis=1),

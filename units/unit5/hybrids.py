@@ -227,7 +227,7 @@ def ae_vs_gan(args, out):
     gan.fit(data.image_dataset(x * 255, batch_size=args.batch_size, scale="tanh",
                                seed=args.seed),
             epochs=args.epochs, callbacks=args.backup(), verbose=args.verbose)
-    gan_samples = (gan.generate(1000, seed=args.seed) + 1) / 2
+    gan_samples = (gan.sample(1000, seed=args.seed) + 1) / 2
 
     for name, recon in (("autoencoder", ae_recon), ("VAE", vae_recon)):
         rows[f"{name} reconstructions"] = {

@@ -173,7 +173,7 @@ def cvae(args, out):
         print(f"Training a conditional VAE with latent {d} (early stopping).",
               flush=True)
         fit_with_early_stopping(model, x, y, args)
-        samples = model.sample(labels, seed=args.seed)
+        samples = model.sample(labels=labels, seed=args.seed)
         accuracy = metrics.label_accuracy(
             metrics.classify(samples, value_range=(0.0, 1.0)), labels)
         rows[d] = {"label accuracy": accuracy["accuracy"],
