@@ -1,6 +1,7 @@
 """Callbacks: a NaN guard over every logged loss, per-epoch sample grids, an
 epoch timer, a training-time limit and a crash-safe training backup."""
 
+import inspect
 import json
 import math
 import os
@@ -87,7 +88,7 @@ class SampleGrid(keras.callbacks.Callback):
         directory: folder for the PNG files (created if missing).
         num_samples: number of samples; drawn on a square-ish grid.
         every: write a grid every this many epochs (and after the last one).
-        seed: seed of the samples.
+        seed: seed of the samples (``None``: a random one, not the model's).
         latents: explicit latents instead of ``num_samples`` / ``seed`` (for a
             model with ``decode``).
 
@@ -104,7 +105,11 @@ class SampleGrid(keras.callbacks.Callback):
         self.directory = os.fspath(directory)
         self.num_samples = check_positive_int("num_samples", num_samples)
         self.every = check_positive_int("every", every)
-        self.seed = check_seed(seed)
+        # A seed of its own even when none is given: drawing from the model's
+        # seed generator would shift its training noise.
+        seed = check_seed(seed)
+        self.seed = (int(np.random.default_rng().integers(2 ** 31)) if seed is None
+                     else seed)
         self.latents = None if latents is None else np.asarray(latents, np.float32)
         if self.latents is not None:
             self.num_samples = len(self.latents)
@@ -126,10 +131,11 @@ class SampleGrid(keras.callbacks.Callback):
             labels = (np.arange(self.num_samples) % num_classes).astype(np.int32)
         if self.latents is not None:
             images = self.model.decode(self.latents, labels)
-        elif labels is not None:
-            images = self.model.sample(labels=labels, seed=self.seed)
         else:
-            images = self.model.sample(self.num_samples, seed=self.seed)
+            quiet = ({"verbose": False} if "verbose" in inspect.signature(
+                self.model.sample).parameters else {})  # a diffusion model's bar
+            images = self.model.sample(None if labels is not None else self.num_samples,
+                                       labels=labels, seed=self.seed, **quiet)
         path = os.path.join(self.directory, f"samples_epoch_{epoch + 1:03d}.png")
         viz.save_image_grid(np.asarray(images), path, value_range=(-1.0, 1.0),
                             cols=num_classes, title=f"epoch {epoch + 1}")

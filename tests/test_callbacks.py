@@ -270,3 +270,16 @@ def test_sample_grid_decodes_a_vae_from_its_latents(tmp_path, monkeypatch):
     # The decoder's images of the fixed latents (a VAE's call reconstructs
     # images instead, so it is not what the grid shows).
     np.testing.assert_allclose(drawn[0], vae.decoder(grid.latents), atol=1e-6)
+
+
+def test_sample_grid_without_a_seed_leaves_the_model_noise_alone(tmp_path):
+    shape = (8, 8, 1)
+    gan = GAN(builders.dcgan_generator(4, shape, filters=(8, 4)),
+              builders.dcgan_discriminator(shape, filters=(4,)), latent_dim=4, seed=0)
+    gan.compile(d_optimizer="adam", g_optimizer="adam")
+    state = gan.seed_generator.state.numpy()
+    grid = callbacks.SampleGrid(tmp_path, num_samples=4, seed=None)
+    grid.set_model(gan)
+    grid.on_train_begin()
+    assert grid.latents.shape == (4, 4) and isinstance(grid.seed, int)
+    np.testing.assert_array_equal(gan.seed_generator.state.numpy(), state)

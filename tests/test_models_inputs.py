@@ -108,3 +108,30 @@ def test_a_vae_reports_its_encoder_input():
     vae.compile(optimizer=keras.optimizers.Adam())
     with pytest.raises(ValueError, match=r"images of shape \(8, 8, 1\).*\(9, 9, 1\)"):
         vae.fit(images(shape=(9, 9, 1)), verbose=0)
+
+
+def test_unknown_sizes_float_labels_and_validation_data():
+    # A network of unknown height and width takes any size.
+    assert inputs._compatible((16, 16, 3), (None, None, 3))
+    assert not inputs._compatible((16, 16, 1), (None, None, 3))
+    # Integer-valued float labels are what a float32 array of labels holds.
+    cgan = make_cgan()
+    x, y = images(), np.array([0, 1, 2, 0, 1, 2, 0, 1], "float32")
+    assert inputs.check_data(cgan, x, y)[1] is y
+    with pytest.raises(ValueError, match="labels"):
+        inputs.check_data(cgan, x, y + 0.5)
+    # Validation data gets the same check (and channel axis) as the training data.
+    gan = make_gan()
+    with pytest.warns(UserWarning, match="channel axis"):
+        history = gan.fit(images(), batch_size=4, epochs=1, verbose=0,
+                          validation_data=(images()[..., 0],))
+    assert np.isfinite(history.history["val_d_loss"][0])
+    with pytest.raises(ValueError, match=r"images of shape \(8, 8, 1\)"):
+        gan.fit(images(), batch_size=4, epochs=1, verbose=0,
+                validation_data=(images(shape=(4, 4, 1)),))
+
+
+def test_an_unbatched_grayscale_dataset_gets_the_batch_hint():
+    unbatched = tf.data.Dataset.from_tensor_slices(images()[..., 0])  # (8, 8)
+    with pytest.raises(ValueError, match=r"\.batch\(batch_size\)"):
+        make_gan().fit(unbatched, verbose=0)

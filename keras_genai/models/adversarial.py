@@ -3,9 +3,10 @@ discriminator loss with its label smoothing, and the adversarial trackers.
 
 Every model with a discriminator (`GAN`, `AdversarialAutoencoder`, `BiGAN`,
 `VAEGAN`, the paired and cycle GANs, `LAPGAN`) declares ``d_optimizer`` and
-``g_optimizer`` (or its own split) in ``OPTIMIZERS``, adds `ADVERSARIAL_TRACKERS`
-to its ``TRACKERS``, and builds an `AdversarialLoss` in ``compile`` from the one
-table of loss families, `keras_genai.losses.GAN_LOSSES`.
+``g_optimizer`` (or its own split) in ``OPTIMIZERS`` and builds an
+`AdversarialLoss` in ``compile`` from the one table of loss families,
+`keras_genai.losses.GAN_LOSSES`; those that log D's accuracies add
+`ADVERSARIAL_TRACKERS` to their ``TRACKERS`` and log `AdversarialLoss.logs`.
 """
 
 from keras import ops

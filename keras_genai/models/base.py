@@ -298,6 +298,12 @@ class GenerativeModel(keras.Model):
         Keras' ``True``, which it would ignore with a warning.
         """
         x, y = inputs.check_data(self, x, y)
+        validation = kwargs.get("validation_data")
+        if isinstance(validation, tf.data.Dataset):
+            kwargs["validation_data"], _ = inputs.check_data(self, validation)
+        elif isinstance(validation, (tuple, list)) and validation:
+            kwargs["validation_data"] = inputs.check_data(self, *validation[:2]) \
+                + tuple(validation[2:])
         callbacks = list(callbacks or [])
         if not any(isinstance(c, NaNGuard) for c in callbacks):
             callbacks.append(NaNGuard())
@@ -394,7 +400,9 @@ class GenerativeModel(keras.Model):
                     f"{', '.join(f'`{n}`' for n in resolved)} must be "
                     "different optimizer instances (each keeps its own "
                     f"state). Received the same object twice: {a}")
-        # No Keras optimizer of its own (`None`): the model's are built here.
+        # No Keras optimizer of its own: ``model.optimizer`` is the model's
+        # optimizer named "optimizer" if it has one, else None (callbacks that
+        # tune ``model.optimizer``, such as ReduceLROnPlateau, need one).
         # Keras would also wrap its default one for float16; the model wraps
         # the optimizers it uses below.
         super().compile(**{"optimizer": None, "auto_scale_loss": False,
@@ -408,14 +416,14 @@ class GenerativeModel(keras.Model):
                 optimizer = keras.optimizers.LossScaleOptimizer(optimizer)
             setattr(self, name, optimizer)
             optimizer.build(self._variables(name))
-        self._compile_config = dict(resolved, **config, **compile_kwargs)
+        self._genai_compile_config = dict(resolved, **config, **compile_kwargs)
 
     def get_compile_config(self):
         """Returns the serialized ``compile`` arguments, optimizers included, so
         ``keras.models.load_model`` can compile the model the same way."""
-        if not self.compiled or not hasattr(self, "_compile_config"):
+        if not self.compiled or not hasattr(self, "_genai_compile_config"):
             return {}
-        return keras.saving.serialize_keras_object(self._compile_config)
+        return keras.saving.serialize_keras_object(self._genai_compile_config)
 
     def compile_from_config(self, config):
         """Calls this model's own ``compile`` with the saved arguments; it builds

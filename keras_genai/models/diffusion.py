@@ -89,6 +89,8 @@ class DiffusionModel(GenerativeModel):
     >>> sevens = model.sample(labels=np.full(16, 7), steps=50, guidance_scale=3.0)
     """
 
+    # The network's dict of inputs adds "label" (class-conditional) or "context"
+    # (text-conditional).
     NETWORKS = {"network": ("image", "timestep"), "text_encoder": ("captions",)}
     OPTIMIZERS = {"optimizer": ("network", "text_encoder")}
     TRACKERS = ("loss",)

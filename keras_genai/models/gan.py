@@ -254,7 +254,7 @@ class GAN(LatentVariableModel):
         return self._update_metrics(d_loss, g_loss, real_out, fake_out, penalty)
 
     def generate(self, n=None, labels=None, seed=None, batch_size=256):
-        """The same as `sample` (the name of the README's first example)."""
+        """The same as `sample`, under the name GAN tutorials use."""
         return self.sample(n, labels=labels, seed=seed, batch_size=batch_size)
 
     # -- export --------------------------------------------------------------------

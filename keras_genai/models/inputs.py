@@ -130,7 +130,8 @@ def check_data(model, x, y=None):
 
     Args:
         model: a `keras_genai.models.GenerativeModel`.
-        x: the ``x`` argument of ``fit``.
+        x: the ``x`` argument of ``fit`` (or a ``validation_data`` tuple's
+            first item).
         y: the ``y`` argument (labels or targets with NumPy ``x``).
 
     Returns:
@@ -151,14 +152,16 @@ def check_data(model, x, y=None):
         argument = "x" if k == 0 else "y"
         got = tuple(np.shape(array))[1:]
         if isinstance(want, tuple):
-            add = _missing_channel(got, want)
-            if add:
+            if _missing_channel(got, want):
                 _warn_channel(model, argument, got, want)
                 array = np.expand_dims(array, -1)
-            elif got != want:
+            elif not _compatible(got, want):
                 raise _shape_error(model, argument, name, want, got)
         elif want == "labels":
-            check_labels(np.reshape(array, [-1]), model.num_classes)
+            labels = np.reshape(np.asarray(array), [-1])
+            if labels.dtype.kind == "f" and np.all(labels == np.round(labels)):
+                labels = labels.astype(np.int64)  # the model casts them too
+            check_labels(labels, model.num_classes)
         fixed.append(array)
     if len(expected) > 1 and y is None and isinstance(x, np.ndarray):
         raise ValueError(
@@ -186,7 +189,7 @@ def _check_dataset(model, dataset, expected):
             continue
         got = tuple(shape)[1:]
         if isinstance(want, tuple):
-            if tuple(shape) == want:
+            if _compatible(tuple(shape), want) or _missing_channel(tuple(shape), want):
                 raise ValueError(
                     f"`x` must be a batched dataset of {name} {(None,) + want}. "
                     f"Received: unbatched elements of shape {tuple(shape)} (call "
@@ -214,7 +217,9 @@ def _check_dataset(model, dataset, expected):
 
 
 def _compatible(got, want):
-    return len(got) == len(want) and all(g is None or g == w for g, w in zip(got, want))
+    """Equal shapes, an unknown size (``None``) on either side matching any."""
+    return len(got) == len(want) and all(g is None or w is None or g == w
+                                         for g, w in zip(got, want))
 
 
 def _missing_channel(got, want):

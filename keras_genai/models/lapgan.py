@@ -90,8 +90,8 @@ class LAPGAN(GenerativeModel):
     ...                 lapgan_discriminator((28, 28, 1))], latent_dim=32)
     """
 
-    # Lists of networks, coarse to fine (level k > 0 takes the upsampled coarser
-    # image too).
+    # Lists of networks, coarse to fine; level 0 takes only z (G) or the image
+    # (D), each finer level the upsampled coarser image too.
     NETWORKS = {"generators": ("z", "coarse"), "discriminators": ("coarse", "residual")}
     OPTIMIZERS = {"d_optimizer": ("discriminators",), "g_optimizer": ("generators",)}
     TRACKERS = ("d_loss", "g_loss")

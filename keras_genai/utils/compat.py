@@ -1,7 +1,8 @@
 """The private TensorFlow and Keras APIs this package relies on, in one place.
 
 Each is used because no public API does the job; each was checked on
-TensorFlow 2.21.0 and Keras 3.15.1 (the lower bounds of ``setup.cfg``).
+TensorFlow 2.21.0 and Keras 3.15.1 (``setup.cfg`` asks for tensorflow>=2.21 and
+keras>=3.15).
 ``tests/test_utils_compat.py`` fails loudly if one of them disappears, so an
 upgrade that breaks them is caught here rather than deep inside a training run.
 """
