@@ -17,6 +17,7 @@ def test_the_private_attributes_exist():
     assert hasattr(keras.Model(), "_initial_epoch")
     from tensorflow.python.framework import config as tf_config
     assert callable(tf_config.is_op_determinism_enabled)
+    assert callable(tf_config.disable_op_determinism)
 
 
 def test_merge_call_without_a_strategy_calls_fn_once():
@@ -77,5 +78,7 @@ def test_set_initial_epoch_starts_the_next_fit_there():
 
 def test_op_determinism_enabled_follows_the_public_setter(op_determinism_off):
     assert compat.op_determinism_enabled() is False
-    tf.config.experimental.enable_op_determinism()  # the fixture turns it off
+    tf.config.experimental.enable_op_determinism()
     assert compat.op_determinism_enabled() is True
+    compat.disable_op_determinism()
+    assert compat.op_determinism_enabled() is False

@@ -108,3 +108,18 @@ def op_determinism_enabled():
     False
     """
     return bool(tf_config.is_op_determinism_enabled())
+
+
+def disable_op_determinism():
+    """Turns ``tf.config.experimental.enable_op_determinism()`` off again.
+
+    Private API: ``tensorflow.python.framework.config.
+    disable_op_determinism``; TensorFlow's public API can only turn it on, and
+    `keras_genai.utils.set_seed(seed, deterministic=False)` must undo an
+    earlier ``deterministic=True`` in the same process.
+
+    Example:
+
+    >>> disable_op_determinism()
+    """
+    tf_config.disable_op_determinism()

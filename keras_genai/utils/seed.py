@@ -2,7 +2,9 @@
 
 import keras
 import tensorflow as tf
-from tensorflow.python.framework import config as tf_config
+
+from keras_genai.utils import compat
+from keras_genai.utils.checks import check_positive_int
 
 
 def set_seed(seed, deterministic=True):
@@ -41,11 +43,7 @@ def set_seed(seed, deterministic=True):
     >>> bool(keras.ops.all(a == keras.random.normal((2,))))
     True
     """
-    if isinstance(seed, bool) or not isinstance(seed, int):
-        raise TypeError(f"`seed` must be an int >= 0. Received: seed={seed!r} "
-                        f"(of type {type(seed).__name__})")
-    if seed < 0:
-        raise ValueError(f"`seed` must be an int >= 0. Received: seed={seed!r}")
+    seed = check_positive_int("seed", seed, minimum=0)
     if not isinstance(deterministic, bool):
         raise TypeError("`deterministic` must be True or False. Received: "
                         f"deterministic={deterministic!r}")
@@ -53,7 +51,7 @@ def set_seed(seed, deterministic=True):
     if deterministic:
         tf.config.experimental.enable_op_determinism()
     else:
-        tf_config.disable_op_determinism()
+        compat.disable_op_determinism()
     return seed
 
 
@@ -65,4 +63,4 @@ def is_deterministic():
     >>> set_seed(0, deterministic=False) == 0 and is_deterministic()
     False
     """
-    return bool(tf_config.is_op_determinism_enabled())
+    return compat.op_determinism_enabled()
