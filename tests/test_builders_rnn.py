@@ -49,3 +49,23 @@ def test_only_last_layer_may_drop_the_sequence():
 def test_bad_arguments(kwargs, argument):
     with pytest.raises((ValueError, TypeError), match=argument):
         builders.sequence_model(**kwargs)
+
+
+def test_fit_refuses_another_number_of_features_and_stays_usable(tmp_path):
+    import tensorflow as tf
+
+    model = builders.sequence_model((None, 1), units=4, seed=0)
+    model.compile("adam", "mse")
+    x2, y = np.zeros((8, 5, 2), "float32"), np.zeros((8, 1), "float32")
+    with pytest.raises(ValueError, match=r"`x` must hold examples of shape "
+                                         r"\(None, 1\).*Received: .*\(5, 2\)"):
+        model.fit(x2, y, verbose=0)
+    with pytest.raises(ValueError, match=r"\(None, 1\)"):
+        model.fit(tf.data.Dataset.from_tensor_slices((x2, y)).batch(4), verbose=0)
+    # The refusal came before any tracing: the model still trains.
+    history = model.fit(np.zeros((8, 5, 1), "float32"), y, verbose=0)
+    assert np.isfinite(history.history["loss"][0])
+    model.save(tmp_path / "rnn.keras")
+    again = keras.models.load_model(tmp_path / "rnn.keras")
+    with pytest.raises(ValueError, match=r"\(None, 1\)"):
+        again.predict(x2, verbose=0)

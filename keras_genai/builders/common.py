@@ -4,6 +4,8 @@ import itertools
 import numbers
 
 import keras
+import numpy as np
+import tensorflow as tf
 
 from keras_genai.utils.checks import check_choice
 from keras_genai.utils.checks import check_positive_int
@@ -122,3 +124,57 @@ def float32_outputs(outputs):
         return outputs
     cast = [layer(t) for layer, t in zip(layers, flat)]
     return cast if isinstance(outputs, (list, tuple)) else cast[0]
+
+
+@keras.saving.register_keras_serializable(package="keras_genai")
+class CheckedSequential(keras.Sequential):
+    """A `keras.Sequential` whose ``fit``, ``evaluate`` and ``predict`` compare
+    the data's shape with the model's input before any work starts.
+
+    Keras checks a layer's input only loosely (an input spec ending in 1 lets
+    any last axis through), so a sequence model built for 1 feature and given
+    2 fails deep inside its recurrent cell ("Dimensions must be equal"), and
+    leaves ``fit`` unusable until the model is rebuilt. Here it gets a
+    ``ValueError`` naming the expected and the received shapes.
+
+    Example:
+
+    >>> model = CheckedSequential([keras.Input((None, 1)), keras.layers.LSTM(4)])
+    >>> model.compile("adam", "mse")
+    >>> model.fit(np.zeros((8, 5, 2)), np.zeros((8, 4)))  # ValueError
+    """
+
+    def _check_x(self, x):
+        if not self.inputs:
+            return
+        want = tuple(self.inputs[0].shape)[1:]
+        if isinstance(x, tf.data.Dataset):
+            spec = x.element_spec
+            spec = spec[0] if isinstance(spec, (tuple, list)) else spec
+            if not isinstance(spec, tf.TensorSpec) or spec.shape.rank is None:
+                return
+            got = tuple(spec.shape)[1:]
+        elif isinstance(x, np.ndarray) or tf.is_tensor(x):
+            got = tuple(x.shape)[1:]
+        else:
+            return
+        if len(got) != len(want) or any(
+                w is not None and g is not None and g != w for g, w in zip(got, want)):
+            raise ValueError(
+                f"`x` must hold examples of shape {want}, the input of "
+                f"{self.name!r}. Received: examples of shape {got}")
+
+    def fit(self, x=None, *args, **kwargs):
+        """`keras.Model.fit`, after checking ``x``'s shape."""
+        self._check_x(x)
+        return super().fit(x, *args, **kwargs)
+
+    def evaluate(self, x=None, *args, **kwargs):
+        """`keras.Model.evaluate`, after checking ``x``'s shape."""
+        self._check_x(x)
+        return super().evaluate(x, *args, **kwargs)
+
+    def predict(self, x, *args, **kwargs):
+        """`keras.Model.predict`, after checking ``x``'s shape."""
+        self._check_x(x)
+        return super().predict(x, *args, **kwargs)

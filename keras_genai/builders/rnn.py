@@ -3,6 +3,7 @@ bidirectional."""
 
 import keras
 
+from keras_genai.builders.common import CheckedSequential
 from keras_genai.builders.common import float32_output_layers
 from keras_genai.builders.common import seed_counter
 from keras_genai.utils.checks import check_choice
@@ -53,7 +54,8 @@ def sequence_model(input_shape=(None, 1), cell="lstm", units=32, num_layers=1,
         name: model name (default ``"<cell>_rnn"``, prefixed ``"bi"``).
 
     Returns:
-        A `keras.Sequential` model.
+        A `keras.Sequential` model (a `CheckedSequential`: ``fit`` refuses data
+        with another number of features, naming both shapes).
 
     Example:
 
@@ -95,5 +97,5 @@ def sequence_model(input_shape=(None, 1), cell="lstm", units=32, num_layers=1,
         output_units, activation=output_activation,
         kernel_initializer=keras.initializers.GlorotUniform(seed=next(seeds)),
         name="readout"))
-    return keras.Sequential(layers + float32_output_layers(),
-                            name=name or f"{prefix}{cell}_rnn")
+    return CheckedSequential(layers + float32_output_layers(),
+                             name=name or f"{prefix}{cell}_rnn")
