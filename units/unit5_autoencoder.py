@@ -59,6 +59,9 @@ LAB = Lab(
     epochs=30,
     batch_size=256,
     latent_dim=32,
+    options=[("--probe-epochs", dict(type=int, default=200, metavar="N",
+                                     help="epochs of the bigan exercise's linear "
+                                          "classifiers (default: %(default)s)"))],
 )
 
 

@@ -32,10 +32,11 @@ def _judge_row(judge, images, value_range):
             "rarest digit share": r["min_class_share"]}
 
 
-def _fit_linear_classifier(features, labels, test_features, test_labels, seed):
-    """Multinomial logistic regression (one Dense layer, Adam, 200 epochs) on
-    standardised features, from the same seed for every set of features; returns
-    the test accuracy."""
+def _fit_linear_classifier(features, labels, test_features, test_labels, seed,
+                           epochs=200):
+    """Multinomial logistic regression (one Dense layer, Adam, ``epochs``
+    epochs) on standardised features, from the same seed for every set of
+    features; returns the test accuracy."""
     mean, std = features.mean(0), features.std(0) + 1e-6
     reseed(seed)
     model = keras.Sequential([keras.Input((features.shape[1],)),
@@ -43,7 +44,8 @@ def _fit_linear_classifier(features, labels, test_features, test_labels, seed):
     model.compile(keras.optimizers.Adam(1e-3),
                   keras.losses.SparseCategoricalCrossentropy(from_logits=True),
                   metrics=["accuracy"])
-    model.fit((features - mean) / std, labels, epochs=200, batch_size=256, verbose=0)
+    model.fit((features - mean) / std, labels, epochs=epochs, batch_size=256,
+              verbose=0)
     return float(model.evaluate((test_features - mean) / std, test_labels,
                                 verbose=0)[1])
 
@@ -169,11 +171,13 @@ def bigan(args, out):
     accuracy = {
         "raw pixels (784)": _fit_linear_classifier(
             x.reshape(len(x), -1), y, x_test.reshape(len(x_test), -1), y_test,
-            args.seed),
+            args.seed, args.probe_epochs),
         f"BiGAN E(x) ({latent})": _fit_linear_classifier(
-            model.encode(x), y, model.encode(x_test), y_test, args.seed),
+            model.encode(x), y, model.encode(x_test), y_test, args.seed,
+            args.probe_epochs),
         f"untrained encoder ({latent})": _fit_linear_classifier(
-            untrained_train, y, untrained_test, y_test, args.seed),
+            untrained_train, y, untrained_test, y_test, args.seed,
+            args.probe_epochs),
     }
     grid = viz.save_image_grid(
         side_by_side([x_test, model.reconstruct(x_test[:10]),
