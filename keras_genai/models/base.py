@@ -105,15 +105,26 @@ def predict_fixed(network, inputs, batch_size=256):
     >>> images = predict_fixed(generator, [z], batch_size=256)
     """
     batch_size = check_positive_int("batch_size", batch_size)
-    inputs = [np.asarray(a) for a in inputs]
     n = len(inputs[0])
-    pad = -n % batch_size
-    if pad:
-        inputs = [np.concatenate([a, np.repeat(a[-1:], pad, axis=0)])
-                  for a in inputs]
+    inputs = pad_to_batches(inputs, batch_size)
     out = network.predict(inputs if len(inputs) > 1 else inputs[0],
                           batch_size=batch_size, verbose=0)
     return keras.tree.map_structure(lambda o: o[:n], out)
+
+
+def pad_to_batches(arrays, batch_size):
+    """The arrays as NumPy, their last example repeated up to a multiple of
+    ``batch_size`` examples, so every batch has one shape.
+
+    Example:
+
+    >>> [len(a) for a in pad_to_batches([np.zeros((5, 2))], 4)]
+    [8]
+    """
+    arrays = [np.asarray(a) for a in arrays]
+    pad = -len(arrays[0]) % batch_size
+    return [np.concatenate([a, np.repeat(a[-1:], pad, axis=0)]) if pad else a
+            for a in arrays]
 
 
 def _serialize(value):

@@ -152,11 +152,8 @@ def check_data(model, x, y=None):
         argument = "x" if k == 0 else "y"
         got = tuple(np.shape(array))[1:]
         if isinstance(want, tuple):
-            if _missing_channel(got, want):
-                _warn_channel(model, argument, got, want)
+            if _needs_channel(model, argument, name, want, got):
                 array = np.expand_dims(array, -1)
-            elif not _compatible(got, want):
-                raise _shape_error(model, argument, name, want, got)
         elif want == "labels":
             labels = np.reshape(np.asarray(array), [-1])
             if labels.dtype.kind == "f" and np.all(labels == np.round(labels)):
@@ -194,11 +191,8 @@ def _check_dataset(model, dataset, expected):
                     f"`x` must be a batched dataset of {name} {(None,) + want}. "
                     f"Received: unbatched elements of shape {tuple(shape)} (call "
                     "`.batch(batch_size)` on it)")
-            if _missing_channel(got, want):
-                _warn_channel(model, "x", got, want)
+            if _needs_channel(model, "x", name, want, got):
                 expand.append(k)
-            elif not _compatible(got, want):
-                raise _shape_error(model, "x", name, want, got)
         elif want == "labels" and not (spec.dtype.is_integer or spec.dtype.is_floating):
             raise ValueError(
                 f"`x` must hold integer labels in [0, num_classes="
@@ -226,14 +220,18 @@ def _missing_channel(got, want):
     return len(want) == 3 and want[-1] == 1 and _compatible(got, want[:-1])
 
 
-def _warn_channel(model, argument, got, want):
-    warnings.warn(
-        f"{type(model).__name__}: `{argument}` holds images of shape {got} without "
-        f"a channel axis; adding one to match the model's {want}.",
-        UserWarning, stacklevel=4)
-
-
-def _shape_error(model, argument, name, want, got):
-    return ValueError(
-        f"`{argument}` must hold {name} of shape {want}, the input of "
-        f"{type(model).__name__}'s networks. Received: {name} of shape {got}")
+def _needs_channel(model, argument, name, want, got):
+    """Checks one example shape ``got`` against ``want``: ``True`` (with a
+    warning) for grayscale images missing their channel axis, ``False`` for a
+    match, else a ``ValueError`` naming both shapes."""
+    if _missing_channel(got, want):
+        warnings.warn(
+            f"{type(model).__name__}: `{argument}` holds images of shape {got} "
+            f"without a channel axis; adding one to match the model's {want}.",
+            UserWarning, stacklevel=4)
+        return True
+    if not _compatible(got, want):
+        raise ValueError(
+            f"`{argument}` must hold {name} of shape {want}, the input of "
+            f"{type(model).__name__}'s networks. Received: {name} of shape {got}")
+    return False

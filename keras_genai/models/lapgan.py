@@ -7,6 +7,7 @@ from keras import ops
 
 from keras_genai.models.adversarial import AdversarialLoss
 from keras_genai.models.base import GenerativeModel
+from keras_genai.models.base import pad_to_batches
 from keras_genai.models.inputs import unpack_images
 from keras_genai.models.paired_gan import PAIRED_LOSSES
 from keras_genai.utils.checks import check_network
@@ -269,8 +270,7 @@ class LAPGAN(GenerativeModel):
         if getattr(self, "_sample_fn", None) is None:
             self._sample_fn = tf.function(
                 lambda z: self(z, training=False, return_levels=True))
-        z = np.asarray(z, np.float32)
-        z = np.concatenate([z, np.repeat(z[-1:], -n % batch_size, axis=0)])
+        (z,) = pad_to_batches([np.asarray(z, np.float32)], batch_size)
         chunks = [self._sample_fn(tf.constant(z[i:i + batch_size]))
                   for i in range(0, len(z), batch_size)]
         levels = [np.concatenate([np.asarray(c[k], np.float32) for c in chunks])[:n]
