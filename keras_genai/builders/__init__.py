@@ -17,7 +17,6 @@ from keras_genai.builders.cnn import simple_cnn
 from keras_genai.builders.cnn import vgg
 from keras_genai.builders.common import normalization_layer
 from keras_genai.builders.diffusion import diffusion_unet
-from keras_genai.builders.diffusion import text_encoder
 from keras_genai.builders.gan import conditional_dcgan_discriminator
 from keras_genai.builders.gan import conditional_dcgan_generator
 from keras_genai.builders.gan import dcgan_discriminator
@@ -33,9 +32,22 @@ from keras_genai.builders.mlp import perceptron
 from keras_genai.builders.rnn import sequence_model
 from keras_genai.builders.translation import patchgan_discriminator
 from keras_genai.builders.translation import sr_generator
+from keras_genai.builders.transformer import apply_transformer
+from keras_genai.builders.transformer import caption_encoder
+from keras_genai.builders.transformer import mae_decoder
+from keras_genai.builders.transformer import mae_encoder
+from keras_genai.builders.transformer import sequence_transformer
+from keras_genai.builders.transformer import text_encoder
+from keras_genai.builders.transformer import vit
 from keras_genai.builders.translation import unet_generator
 
 __all__ = [
+    "vit",
+    "sequence_transformer",
+    "mae_encoder",
+    "mae_decoder",
+    "caption_encoder",
+    "apply_transformer",
     "Autoencoder",
     "bigan_discriminator",
     "conditional_dcgan_discriminator",

@@ -1,12 +1,11 @@
 """The noise-prediction U-Net of diffusion models (Ho et al. 2020, appendix B),
-with optional class and text conditioning, and the small text encoder it
-cross-attends to."""
+with optional class and text conditioning (the text encoder it cross-attends to
+is `keras_genai.builders.text_encoder`)."""
 
 import keras
 
 from keras_genai.builders.common import float32_outputs
 from keras_genai.builders.common import normalization_layer
-from keras_genai.layers.time_embedding import PositionEmbedding
 from keras_genai.layers.time_embedding import SinusoidalEmbedding
 from keras_genai.utils.checks import check_fraction
 from keras_genai.utils.checks import check_positive_int
@@ -207,69 +206,4 @@ def diffusion_unet(image_shape=(28, 28, 1), widths=(32, 64, 128), blocks_per_lev
     return keras.Model(inputs, float32_outputs(eps), name=name)
 
 
-
-
-def text_encoder(vocabulary, sequence_length=6, embedding_dim=64, heads=2,
-                 name="text_encoder"):
-    """Builds a small text encoder for conditioning: captions in, token
-    embeddings out.
-
-    A ``TextVectorization`` layer (lower-cased, punctuation stripped, padded or
-    cut to ``sequence_length`` tokens; index 0 is padding, 1 unknown words) and a
-    token embedding plus a learned position embedding feed one pre-norm
-    Transformer encoder block (Vaswani et al. 2017, sec. 3.1: self-attention and
-    a two-layer feed-forward, each residual), then a final layer norm. The
-    diffusion U-Net cross-attends to the ``(sequence_length, embedding_dim)``
-    output. The empty caption ``""`` (all padding) is the "no text" input of
-    classifier-free guidance.
-
-    Args:
-        vocabulary: the words (e.g. `keras_genai.data.caption_vocabulary()`).
-        sequence_length: tokens per caption.
-        embedding_dim: width of the token embeddings.
-        heads: attention heads (``embedding_dim`` divisible by it).
-        name: model name.
-
-    Returns:
-        A functional `keras.Model` ``(batch,) strings -> (batch, sequence_length,
-        embedding_dim)``.
-
-    Example:
-
-    >>> encoder = text_encoder(["a", "thick", "seven"])
-    >>> encoder(np.array(["a thick seven"])).shape
-    TensorShape([1, 6, 64])
-    """
-    vocabulary = list(vocabulary)
-    if not vocabulary or not all(isinstance(w, str) and w and " " not in w
-                                 for w in vocabulary) or len(set(vocabulary)) != len(
-                                     vocabulary):
-        raise ValueError("`vocabulary` must be a non-empty list of distinct single "
-                         f"words. Received: vocabulary={vocabulary!r}")
-    sequence_length = check_positive_int("sequence_length", sequence_length)
-    embedding_dim = check_positive_int("embedding_dim", embedding_dim)
-    heads = check_positive_int("heads", heads)
-    if embedding_dim % heads:
-        raise ValueError(f"`embedding_dim` must be divisible by `heads`. Received: "
-                         f"embedding_dim={embedding_dim}, heads={heads}")
-    captions = keras.Input((), dtype="string", name="caption")
-    tokens = keras.layers.TextVectorization(
-        vocabulary=vocabulary, output_sequence_length=sequence_length,
-        name="tokenize")(captions)
-    x = keras.layers.Embedding(len(vocabulary) + 2, embedding_dim,
-                               name="token_embedding")(tokens)
-    x = PositionEmbedding(sequence_length, name="position_embedding")(x)
-    h = keras.layers.LayerNormalization(name="attention_norm")(x)
-    h = keras.layers.MultiHeadAttention(heads, embedding_dim // heads,
-                                        name="self_attention")(h, h)
-    x = keras.layers.Add(name="attention_add")([x, h])
-    h = keras.layers.LayerNormalization(name="ffn_norm")(x)
-    h = keras.layers.Dense(2 * embedding_dim, activation="gelu", name="ffn_dense1")(h)
-    h = keras.layers.Dense(embedding_dim, name="ffn_dense2")(h)
-    x = keras.layers.Add(name="ffn_add")([x, h])
-    x = keras.layers.LayerNormalization(name="out_norm")(x)
-    return keras.Model(captions, float32_outputs(x), name=name)
-
-
-__all__ = ["apply_attention_block", "apply_residual_block", "diffusion_unet",
-           "text_encoder"]
+__all__ = ["apply_attention_block", "apply_residual_block", "diffusion_unet"]

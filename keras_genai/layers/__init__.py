@@ -1,12 +1,26 @@
 """Reusable custom layers, each registered serializable."""
 
+from keras_genai.layers.attention import MultiHeadAttention
+from keras_genai.layers.attention import TransformerBlock
+from keras_genai.layers.attention import causal_mask
+from keras_genai.layers.attention import scaled_dot_product_attention
+from keras_genai.layers.contrastive import LogitScale
 from keras_genai.layers.corruption import Corruption
+from keras_genai.layers.patches import MaskTokens
+from keras_genai.layers.patches import PatchEmbedding
+from keras_genai.layers.patches import patchify
+from keras_genai.layers.patches import unpatchify
 from keras_genai.layers.random_erasing import RandomErasing
 from keras_genai.layers.sampling import Sampling
 from keras_genai.layers.sampling import reparameterize
 from keras_genai.layers.step import Step
 from keras_genai.layers.time_embedding import PositionEmbedding
 from keras_genai.layers.time_embedding import SinusoidalEmbedding
+from keras_genai.layers.tokens import MaskedMeanPooling
+from keras_genai.layers.tokens import PaddingMask
 
-__all__ = ["Corruption", "PositionEmbedding", "RandomErasing", "Sampling",
-           "SinusoidalEmbedding", "Step", "reparameterize"]
+__all__ = ["Corruption", "LogitScale", "MaskTokens", "MaskedMeanPooling", "MultiHeadAttention",
+           "PaddingMask", "PatchEmbedding", "PositionEmbedding", "RandomErasing", "Sampling",
+           "SinusoidalEmbedding", "Step", "TransformerBlock", "causal_mask",
+           "patchify", "reparameterize", "scaled_dot_product_attention",
+           "unpatchify"]
