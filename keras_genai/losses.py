@@ -10,6 +10,9 @@ Goodfellow et al. (2014), "Generative Adversarial Nets", eq. 1:
 
     min_G max_D V(D, G) = E_x[log D(x)] + E_z[log(1 - D(G(z)))]
 
+`contrastive_loss` is CLIP's and `masked_patch_loss` the masked
+autoencoder's.
+
 The autoencoder losses (`kl_divergence`, `bernoulli_reconstruction_loss`,
 `gaussian_reconstruction_loss`) return one value per example, in nats, so a model
 can average them over its batch and report them per image.
@@ -517,11 +520,93 @@ def get_reconstruction_loss(name):
     return RECONSTRUCTION_LOSSES[name]
 
 
+def contrastive_loss(image_embeddings, text_embeddings, logit_scale,
+                     image_keys=None, text_keys=None, offset=0):
+    """CLIP's symmetric cross-entropy (Radford et al. 2021, Figure 3).
+
+    ``logits = scale * I T^T`` for L2-normalized embeddings; the ``i``-th image
+    and caption are a pair, every other caption of the batch a negative for
+    the image and every other image a negative for the caption:
+    ``image_to_text = CE(softmax over captions, i)`` and ``text_to_image =
+    CE(softmax over images, i)``, each averaged over the rows.
+
+    With ``image_keys`` / ``text_keys`` (the embeddings of a larger batch, e.g.
+    gathered from every replica) the rows are this batch and the columns the
+    keys; row ``i``'s pair is key ``offset + i``.
+
+    Args:
+        image_embeddings: ``(n, d)``, L2-normalized.
+        text_embeddings: ``(n, d)``, L2-normalized; row ``i`` describes image ``i``.
+        logit_scale: the scalar ``exp(t)``.
+        image_keys: ``(m, d)`` image columns (default: ``image_embeddings``).
+        text_keys: ``(m, d)`` caption columns (default: ``text_embeddings``).
+        offset: index of row 0's pair among the keys.
+
+    Returns:
+        ``(image_to_text, text_to_image)``, two scalar means; CLIP minimises
+        their average.
+
+    Example:
+
+    >>> e = keras.ops.eye(3)
+    >>> [round(float(v), 4) for v in contrastive_loss(e, e, 10.0)]
+    [0.0001, 0.0001]
+    """
+    image_keys = image_embeddings if image_keys is None else image_keys
+    text_keys = text_embeddings if text_keys is None else text_keys
+    labels = offset + ops.arange(ops.shape(image_embeddings)[0])
+    image_logits = logit_scale * ops.matmul(image_embeddings, ops.transpose(text_keys))
+    text_logits = logit_scale * ops.matmul(text_embeddings, ops.transpose(image_keys))
+
+    def cross_entropy(logits):
+        return ops.mean(ops.sparse_categorical_crossentropy(labels, logits,
+                                                            from_logits=True))
+    return cross_entropy(image_logits), cross_entropy(text_logits)
+
+
+def masked_patch_loss(target_patches, predicted_patches, mask, normalize=False,
+                      epsilon=1e-6):
+    """The masked autoencoder's loss (He et al. 2022, sec. 3): the mean squared
+    error per pixel of the masked patches only.
+
+    Args:
+        target_patches: ``(batch, num_patches, patch_dim)`` (`keras_genai.layers
+            .patchify`).
+        predicted_patches: the decoder's output, same shape.
+        mask: ``(batch, num_patches)``, 1 where a patch was hidden from the
+            encoder.
+        normalize: compare with each target patch normalized by its own mean
+            and standard deviation (the paper's "normalized pixels", which it
+            found to give better representations).
+        epsilon: added to the variance before the square root.
+
+    Returns:
+        A scalar: ``sum(mask * mse per patch) / sum(mask)``.
+
+    Example:
+
+    >>> t = keras.ops.zeros((1, 2, 3))
+    >>> p = keras.ops.convert_to_tensor([[[1.0, 1.0, 1.0], [2.0, 2.0, 2.0]]])
+    >>> float(masked_patch_loss(t, p, keras.ops.convert_to_tensor([[0.0, 1.0]])))
+    4.0
+    """
+    target = ops.cast(target_patches, "float32")
+    if normalize:
+        mean = ops.mean(target, axis=-1, keepdims=True)
+        var = ops.var(target, axis=-1, keepdims=True)
+        target = (target - mean) / ops.sqrt(var + epsilon)
+    per_patch = ops.mean(ops.square(ops.cast(predicted_patches, "float32") - target),
+                         axis=-1)
+    mask = ops.cast(mask, "float32")
+    return ops.sum(per_patch * mask) / ops.maximum(ops.sum(mask), 1.0)
+
+
 __all__ = [
     "GAN_LOSSES",
     "LossFamily",
     "RECONSTRUCTION_LOSSES",
     "bernoulli_reconstruction_loss",
+    "contrastive_loss",
     "discriminator_accuracy",
     "gaussian_kl",
     "gaussian_reconstruction_loss",
@@ -533,6 +618,7 @@ __all__ = [
     "kl_divergence",
     "least_squares_discriminator_loss",
     "least_squares_generator_loss",
+    "masked_patch_loss",
     "minimax_discriminator_loss",
     "minimax_generator_loss",
     "non_saturating_discriminator_loss",

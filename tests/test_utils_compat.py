@@ -15,6 +15,7 @@ def test_the_private_attributes_exist():
     assert callable(keras.layers.Dense(1)._flatten_layers)
     assert hasattr(keras.layers.Dropout(0.5), "_seed_generators")
     assert hasattr(keras.Model(), "_initial_epoch")
+    assert callable(getattr(keras.Model, compat.SYMBOLIC_BUILD))
     from tensorflow.python.framework import config as tf_config
     assert callable(tf_config.is_op_determinism_enabled)
     assert callable(tf_config.disable_op_determinism)

@@ -120,8 +120,10 @@ class MultiHeadAttention(keras.layers.Layer):
         value: ``(batch, key_length, value_dim)``; the keys too unless ``key``
             is given. ``value=query`` is self-attention.
         key: optional ``(batch, key_length, key_input_dim)``.
-        mask: optional boolean, True where a query may attend, broadcastable to
-            ``(batch, num_heads, query_length, key_length)``.
+        attention_mask: optional boolean, True where a query may attend,
+            broadcastable to ``(batch, num_heads, query_length, key_length)``
+            (named as in keras' layer: Keras reserves ``mask`` for the masks it
+            propagates between layers).
         return_weights: also return the weights ``(batch, num_heads,
             query_length, key_length)``.
         training: whether dropout is on.
@@ -168,13 +170,13 @@ class MultiHeadAttention(keras.layers.Layer):
             "abcd,cde->abe", (None, query_shape[-1]), "e", "attention_output",
             (None, None, self.num_heads, self.key_dim))
 
-    def call(self, query, value=None, key=None, mask=None, return_weights=False,
-             training=None):
+    def call(self, query, value=None, key=None, attention_mask=None,
+             return_weights=False, training=None):
         value = query if value is None else value
         key = value if key is None else key
         v = self.value_dense(value)
         out, weights = scaled_dot_product_attention(
-            self.query_dense(query), self.key_dense(key), v, mask=mask,
+            self.query_dense(query), self.key_dense(key), v, mask=attention_mask,
             return_weights=True)
         if self.dropout:  # dropout on the weights, as in keras' layer
             dropped = self.dropout_layer(weights, training=training)
@@ -269,7 +271,7 @@ class TransformerBlock(keras.layers.Layer):
         if self.causal:
             causal = causal_mask(ops.shape(x)[1])[None, None]
             mask = causal if mask is None else ops.logical_and(mask, causal)
-        h, weights = self.attention(self.attention_norm(x), mask=mask,
+        h, weights = self.attention(self.attention_norm(x), attention_mask=mask,
                                     return_weights=True, training=training)
         x = x + self._dropped(h, training)
         h = self.mlp_dense2(self.mlp_dense1(self.mlp_norm(x)))

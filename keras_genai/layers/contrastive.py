@@ -58,6 +58,7 @@ class LogitScale(keras.layers.Layer):
             initializer=keras.initializers.Constant(
                 math.log(1.0 / self.initial_temperature)),
             constraint=ClipLogScale(self.max_scale))
+        self.built = True
 
     @property
     def scale(self):

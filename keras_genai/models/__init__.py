@@ -6,11 +6,13 @@ from keras_genai.models.aae import AdversarialAutoencoder
 from keras_genai.models.base import GenerativeModel
 from keras_genai.models.bigan import ALI
 from keras_genai.models.bigan import BiGAN
+from keras_genai.models.clip import CLIP
 from keras_genai.models.conditional_gan import ConditionalGAN
 from keras_genai.models.cycle_gan import CycleGAN
 from keras_genai.models.diffusion import DiffusionModel
 from keras_genai.models.gan import GAN
 from keras_genai.models.lapgan import LAPGAN
+from keras_genai.models.mae import MaskedAutoencoder
 from keras_genai.models.paired_gan import PairedGAN
 from keras_genai.models.paired_gan import Pix2Pix
 from keras_genai.models.paired_gan import SRGAN
@@ -22,6 +24,7 @@ __all__ = [
     "ALI",
     "AdversarialAutoencoder",
     "BiGAN",
+    "CLIP",
     "CycleGAN",
     "DiffusionModel",
     "ConditionalGAN",
@@ -29,6 +32,7 @@ __all__ = [
     "GAN",
     "GenerativeModel",
     "LAPGAN",
+    "MaskedAutoencoder",
     "PairedGAN",
     "Pix2Pix",
     "SRGAN",

@@ -336,6 +336,17 @@ class GenerativeModel(keras.Model):
         with inputs.label_errors(self):
             return super().evaluate(x, y, *args, **kwargs)
 
+    def _maybe_symbolic_build(self, iterator=None, data_batch=None):
+        """Keras' build from the first batch, skipped for a model built at
+        construction, as every model here is (`keras_genai.utils.compat
+        .symbolic_build`: under a strategy it averages the first batch across
+        replicas, which fails on strings; a layer Keras still counts as
+        unbuilt, such as ``TextVectorization``'s inner ``StringLookup``, has
+        its state from construction)."""
+        if self.built:
+            return None
+        return compat.symbolic_build(self, iterator=iterator, data_batch=data_batch)
+
     @property
     def jit_compile(self):
         """Whether ``fit`` compiles the training step with XLA.

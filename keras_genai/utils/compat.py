@@ -7,6 +7,7 @@ keras>=3.15).
 upgrade that breaks them is caught here rather than deep inside a training run.
 """
 
+import keras
 import tensorflow as tf
 from tensorflow.python.framework import config as tf_config
 
@@ -123,3 +124,31 @@ def disable_op_determinism():
     >>> disable_op_determinism()
     """
     tf_config.disable_op_determinism()
+
+
+# The Keras method that `GenerativeModel` overrides to skip a build it does
+# not need (see `GenerativeModel._maybe_symbolic_build`).
+SYMBOLIC_BUILD = "_maybe_symbolic_build"
+
+
+def symbolic_build(model, iterator=None, data_batch=None):
+    """Keras' own build of ``model`` from its first batch, for a model that
+    is not fully built.
+
+    Private API: ``keras.Model._maybe_symbolic_build`` (TensorFlow backend).
+    Under a distribution strategy, ``fit`` and ``evaluate`` call it first: it
+    averages the first distributed batch across replicas
+    (``strategy.reduce("MEAN", ...)``) to build unbuilt layers symbolically.
+    That reduction fails on a batch holding strings (CLIP's captions: "Value
+    for attr 'T' of string is not in the list of allowed values", an
+    ``AddN``), and is not needed by a model built at construction, as every
+    `keras_genai.models` model is; so the model calls it only when it is not
+    built.
+
+    Example:
+
+    >>> symbolic_build(model, iterator=epoch_iterator)  # doctest: +SKIP
+    """
+    return getattr(keras.Model, SYMBOLIC_BUILD)(model, iterator=iterator,
+                                                data_batch=data_batch)
+
