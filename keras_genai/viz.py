@@ -280,6 +280,63 @@ def plot_feature_maps(panels, path, title=None, max_channels=16):
     return path
 
 
+def plot_matrices(panels, path, row_labels=None, col_labels=None, title=None,
+                  value_format=None):
+    """Draws matrices side by side as heat maps (attention weights, a
+    similarity matrix), one panel each.
+
+    Args:
+        panels: dict ``panel title -> 2-D array``.
+        path: output ``.png`` path.
+        row_labels: tick labels of the rows (shared by the panels), or ``None``.
+        col_labels: tick labels of the columns, or ``None``.
+        title: optional figure title.
+        value_format: a `str.format` string to print each value in its cell
+            (e.g. ``"{:.2f}"``), or ``None``.
+
+    Returns:
+        ``path``.
+
+    Example:
+
+    >>> plot_matrices({"cross-attention": weights}, "maps.png")
+    """
+    plt = _pyplot()
+    mats = {}
+    for label, m in panels.items():
+        m = np.asarray(m, np.float32)
+        if m.ndim != 2:
+            raise ValueError(f"Each panel must be a 2-D array. Received: "
+                             f"{label}.shape={m.shape}")
+        mats[label] = m
+    if not mats:
+        raise ValueError("`panels` must hold at least one matrix. Received: {}")
+    fig, axes = plt.subplots(1, len(mats), squeeze=False,
+                             figsize=(0.45 * sum(m.shape[1] for m in mats.values())
+                                      + 2.0 * len(mats),
+                                      0.45 * max(m.shape[0] for m in mats.values())
+                                      + 1.5))
+    for ax, (label, m) in zip(axes[0], mats.items()):
+        image = ax.imshow(m, cmap="viridis", interpolation="nearest", aspect="auto")
+        fig.colorbar(image, ax=ax, fraction=0.046)
+        ax.set_title(label, fontsize=9)
+        for ticks, labels, n in ((ax.set_yticks, row_labels, m.shape[0]),
+                                 (ax.set_xticks, col_labels, m.shape[1])):
+            if labels is not None and len(labels) == n:
+                ticks(range(n), labels, fontsize=7)
+            else:
+                ticks([])
+        if value_format:
+            for (i, j), v in np.ndenumerate(m):
+                ax.text(j, i, value_format.format(v), ha="center", va="center",
+                        fontsize=6, color="w")
+    if title:
+        fig.suptitle(title, fontsize=10)
+    fig.tight_layout()
+    _save(fig, path)
+    return path
+
+
 def plot_point_grid(rows, path, centres=None, title=None, limit=None):
     """Scatter plots of 2-D points on a grid: one row per model, one column per
     moment (e.g. training step), with the true modes marked.

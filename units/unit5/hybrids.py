@@ -13,6 +13,7 @@ from keras_genai import viz
 from keras_genai.cli import Row
 from keras_genai.cli import exercise
 from units.common import export_if_asked
+from units.common import linear_probe
 from units.common import reseed
 from units.unit4.judge import DigitJudge
 from units.unit5.common import per_image_mse
@@ -30,24 +31,6 @@ def _judge_row(judge, images, value_range):
     return {"classifier FID": r["fid"],
             "confident (p >= 0.9)": r["confident_fraction"],
             "rarest digit share": r["min_class_share"]}
-
-
-def _fit_linear_classifier(features, labels, test_features, test_labels, seed,
-                           epochs=200):
-    """Multinomial logistic regression (one Dense layer, Adam, ``epochs``
-    epochs) on standardised features, from the same seed for every set of
-    features; returns the test accuracy."""
-    mean, std = features.mean(0), features.std(0) + 1e-6
-    reseed(seed)
-    model = keras.Sequential([keras.Input((features.shape[1],)),
-                              keras.layers.Dense(10, name="logits")])
-    model.compile(keras.optimizers.Adam(1e-3),
-                  keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                  metrics=["accuracy"])
-    model.fit((features - mean) / std, labels, epochs=epochs, batch_size=256,
-              verbose=0)
-    return float(model.evaluate((test_features - mean) / std, test_labels,
-                                verbose=0)[1])
 
 
 @exercise("aae", "Adversarial autoencoder: a discriminator on the codes replaces "
@@ -169,13 +152,13 @@ def bigan(args, out):
     history = model.fit(x, epochs=args.epochs, batch_size=args.batch_size,
                         callbacks=args.backup(), verbose=args.verbose)
     accuracy = {
-        "raw pixels (784)": _fit_linear_classifier(
+        "raw pixels (784)": linear_probe(
             x.reshape(len(x), -1), y, x_test.reshape(len(x_test), -1), y_test,
             args.seed, args.probe_epochs),
-        f"BiGAN E(x) ({latent})": _fit_linear_classifier(
+        f"BiGAN E(x) ({latent})": linear_probe(
             model.encode(x), y, model.encode(x_test), y_test, args.seed,
             args.probe_epochs),
-        f"untrained encoder ({latent})": _fit_linear_classifier(
+        f"untrained encoder ({latent})": linear_probe(
             untrained_train, y, untrained_test, y_test, args.seed,
             args.probe_epochs),
     }

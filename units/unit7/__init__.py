@@ -1,0 +1,1 @@
+"""The exercises of the Unit VII lab (`units.unit7_attention`), by theme."""
