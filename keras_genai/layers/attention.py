@@ -187,6 +187,16 @@ class MultiHeadAttention(keras.layers.Layer):
     def compute_output_shape(self, query_shape, value_shape=None, key_shape=None):
         return query_shape
 
+    def compute_output_spec(self, query, value=None, key=None, attention_mask=None,
+                            return_weights=False, training=None):
+        out = keras.KerasTensor(query.shape, dtype=self.compute_dtype)
+        if not return_weights:
+            return out
+        key_length = (query if value is None else value).shape[1]
+        return out, keras.KerasTensor(
+            (query.shape[0], self.num_heads, query.shape[1], key_length),
+            dtype=self.compute_dtype)
+
     def get_config(self):
         config = super().get_config()
         config.update(num_heads=self.num_heads, key_dim=self.key_dim,
@@ -280,6 +290,15 @@ class TransformerBlock(keras.layers.Layer):
 
     def compute_output_shape(self, input_shape):
         return input_shape
+
+    def compute_output_spec(self, x, padding_mask=None, return_weights=False,
+                            training=None):
+        out = keras.KerasTensor(x.shape, dtype=self.compute_dtype)
+        if not return_weights:
+            return out
+        return out, keras.KerasTensor(
+            (x.shape[0], self.num_heads, x.shape[1], x.shape[1]),
+            dtype=self.compute_dtype)
 
     def get_config(self):
         config = super().get_config()

@@ -235,7 +235,11 @@ class MaskedAutoencoder(GenerativeModel):
         Returns:
             ``(masked, reconstructed)``, two ``(n, *image_shape)`` arrays: the
             images with the hidden patches zeroed, and with the hidden patches
-            replaced by the decoder's prediction (the visible ones kept).
+            replaced by the decoder's prediction (the visible ones kept). With
+            ``norm_pix_loss`` the model predicts each patch normalized; the
+            prediction is shown at the true patch's mean and standard
+            deviation, which the model did not see (as MAE's own figures of
+            such models do): the shapes are the model's, the brightness is not.
 
         Example:
 

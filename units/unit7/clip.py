@@ -151,22 +151,32 @@ def clip_batch(args, out):
     same = float(np.mean([(captions == c).sum() - 1 for c in captions[:500]])
                  / max(len(captions) - 1, 1))
     rows = {}
-    for batch_size in args.batch_sizes:
+    # Equal steps also means more images for larger batches: the last run sees
+    # the largest batch's images in batches of the smallest size, to tell the
+    # negatives from the data.
+    smallest, largest = min(args.batch_sizes), max(args.batch_sizes)
+    runs = [(str(b), b, args.steps) for b in args.batch_sizes]
+    if smallest < largest:
+        runs.append((f"{smallest}, {largest // smallest}x the steps", smallest,
+                     args.steps * largest // smallest))
+    for key, batch_size, steps in runs:
         reseed(args.seed)
         model = build_clip(args.seed)
         model.compile(optimizer=keras.optimizers.Adam(1e-3))
-        print(f"CLIP with batches of {batch_size} for {args.steps} steps.", flush=True)
+        print(f"CLIP with batches of {batch_size} for {steps} steps.", flush=True)
         history = model.fit(caption_dataset(x, captions, batch_size, args.seed,
                                             repeat=True),
-                            epochs=1, steps_per_epoch=args.steps, verbose=args.verbose)
-        rows[str(batch_size)] = {
+                            epochs=1, steps_per_epoch=steps, verbose=args.verbose)
+        rows[key] = {
             "zero_shot_accuracy": zero_shot_accuracy(model, x_test, y_test),
             "negatives_per_image": batch_size - 1,
             "same_caption_negatives": same * (batch_size - 1),
+            "epochs_of_data": steps * batch_size / len(x),
             "final_loss": float(history.history["loss"][-1])}
+    equal_steps = {k: r for k, r in rows.items() if k.isdigit()}
     figure = viz.plot_curves(
-        {"zero-shot accuracy": ([int(b) for b in rows],
-                                [r["zero_shot_accuracy"] for r in rows.values()])},
+        {"zero-shot accuracy": ([int(b) for b in equal_steps],
+                                [r["zero_shot_accuracy"] for r in equal_steps.values()])},
         os.path.join(out, "batch_size.png"), xlabel="batch size",
         ylabel="zero-shot test accuracy", title=f"CLIP after {args.steps} steps")
     return {"rows": Row(rows, "by batch size"), "figure": figure}

@@ -103,7 +103,7 @@ def _train_mae(mask_ratio, x, x_test, args):
 @exercise("mae", "A masked autoencoder on the digits: reconstructions at 75% "
                  "masking, a linear probe of its encoder against raw pixels, and "
                  "the mask ratio.",
-          epochs=30, batch_size=128, export=os.path.join("saved_models", "unit7_mae"))
+          epochs=20, batch_size=128, export=os.path.join("saved_models", "unit7_mae"))
 def mae(args, out):
     x, y, x_test, y_test = digits(args)
     model, history, untrained = _train_mae(0.75, x, x_test, args)
@@ -111,7 +111,8 @@ def mae(args, out):
     grid = viz.save_image_grid(
         np.concatenate([x_test[:10], masked, np.clip(reconstructed, 0, 1)]),
         os.path.join(out, "reconstructions.png"), cols=10,
-        title="test digits; 75% of the 4x4 patches hidden; reconstructed")
+        title="test digits; 75% of the 4x4 patches hidden; reconstructed "
+              "(hidden patches at their true mean and spread)")
     probe = {
         "raw pixels (784)": linear_probe(x.reshape(len(x), -1), y,
                                          x_test.reshape(len(x_test), -1), y_test,
