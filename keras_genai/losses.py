@@ -552,8 +552,13 @@ def contrastive_loss(image_embeddings, text_embeddings, logit_scale,
     >>> [round(float(v), 4) for v in contrastive_loss(e, e, 10.0)]
     [0.0001, 0.0001]
     """
-    image_keys = image_embeddings if image_keys is None else image_keys
-    text_keys = text_embeddings if text_keys is None else text_keys
+    image_embeddings = ops.cast(image_embeddings, "float32")
+    text_embeddings = ops.cast(text_embeddings, "float32")
+    image_keys = image_embeddings if image_keys is None else ops.cast(image_keys,
+                                                                      "float32")
+    text_keys = text_embeddings if text_keys is None else ops.cast(text_keys,
+                                                                   "float32")
+    logit_scale = ops.cast(logit_scale, "float32")
     labels = offset + ops.arange(ops.shape(image_embeddings)[0])
     image_logits = logit_scale * ops.matmul(image_embeddings, ops.transpose(text_keys))
     text_logits = logit_scale * ops.matmul(text_embeddings, ops.transpose(image_keys))

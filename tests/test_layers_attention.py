@@ -58,15 +58,25 @@ def test_multi_head_attention_equals_keras_layer_with_copied_weights():
     ours = MultiHeadAttention(num_heads=2, key_dim=4)
     theirs(x, context)
     ours(x, context)
-    for a, b in zip(theirs.weights, ours.weights):
-        assert a.shape == b.shape
-        b.assign(a)
+    ours_by_path = {v.path.split("/", 1)[1]: v for v in ours.weights}
+    for a in theirs.weights:  # all but the key's bias, which ours leaves out
+        name = a.path.split("/", 1)[1]
+        if name == "key/bias":
+            a.assign(np.random.default_rng(1).normal(size=a.shape))  # no effect
+            continue
+        assert ours_by_path[name].shape == a.shape
+        ours_by_path[name].assign(a)
+    assert len(ours.weights) == len(theirs.weights) - 1
     mask = RNG.random((2, 5, 6)) > 0.4
     mask[:, :, 0] = True
-    out, w = ours(x, context, attention_mask=mask[:, None], return_weights=True)
     ref, ref_w = theirs(x, context, attention_mask=mask, return_attention_scores=True)
-    np.testing.assert_allclose(out, ref, atol=1e-5)
-    np.testing.assert_allclose(w, ref_w, atol=1e-5)
+    for given in (mask, mask[:, None]):  # keras' 3-D layout, or one per head
+        out, w = ours(x, context, attention_mask=given, return_weights=True)
+        np.testing.assert_allclose(out, ref, atol=1e-5)
+        np.testing.assert_allclose(w, ref_w, atol=1e-5)
+    with pytest.raises(ValueError, match="mask"):
+        scaled_dot_product_attention(_normal(2, 5, 2, 4), _normal(2, 6, 2, 4),
+                                     _normal(2, 6, 2, 4), mask=mask)
 
 
 def test_causal_mask_and_causal_block_ignore_the_future():

@@ -124,7 +124,7 @@ def test_cyclegan_srgan_lapgan_short_runs(run_lab):
 
 def test_augmentation_short_run(run_lab):
     summary, out = run_lab("unit4_gan", "--exercise", "augmentation", "--epochs", "1",
-                           "--train-size", "20")
+                           "--train-size", "20", "--classifier-updates", "1")
     assert set(summary["accuracy"]) == {"20 real digits",
                                         "20 real + 20 cGAN digits",
                                         "20 real + 5,000 cGAN digits"}

@@ -105,9 +105,8 @@ def linear_probe(features, labels, test_features, test_labels, seed, epochs=200,
 
     Example:
 
-    >>> linear_probe(x.reshape(len(x), -1), y, x_test.reshape(len(x_test), -1),
-    ...              y_test, seed=0)  # raw pixels
-    0.893
+    >>> accuracy = linear_probe(x.reshape(len(x), -1), y,
+    ...                         x_test.reshape(len(x_test), -1), y_test, seed=0)
     """
     mean, std = features.mean(0), features.std(0) + 1e-6
     reseed(seed)
@@ -120,4 +119,3 @@ def linear_probe(features, labels, test_features, test_labels, seed, epochs=200,
               verbose=0)
     return float(model.evaluate((test_features - mean) / std, test_labels,
                                 verbose=0)[1])
-

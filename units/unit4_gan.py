@@ -98,7 +98,11 @@ LAB = Lab(
     options=[("--ring-steps", dict(type=int, default=1000, metavar="N",
                                    help="generator steps between two checkpoints "
                                         "of the mode-collapse exercise (default: "
-                                        "%(default)s)"))],
+                                        "%(default)s)")),
+             ("--classifier-updates", dict(type=int, default=4, metavar="N",
+                                           help="classifier updates per labelled "
+                                                "digit in the augmentation exercise "
+                                                "(default: %(default)s)"))],
 )
 
 # Targets of the default run (issue #2): share of samples the classifier labels

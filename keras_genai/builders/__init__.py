@@ -30,8 +30,6 @@ from keras_genai.builders.lapgan import lapgan_generator
 from keras_genai.builders.mlp import mlp
 from keras_genai.builders.mlp import perceptron
 from keras_genai.builders.rnn import sequence_model
-from keras_genai.builders.translation import patchgan_discriminator
-from keras_genai.builders.translation import sr_generator
 from keras_genai.builders.transformer import apply_transformer
 from keras_genai.builders.transformer import caption_encoder
 from keras_genai.builders.transformer import mae_decoder
@@ -39,6 +37,8 @@ from keras_genai.builders.transformer import mae_encoder
 from keras_genai.builders.transformer import sequence_transformer
 from keras_genai.builders.transformer import text_encoder
 from keras_genai.builders.transformer import vit
+from keras_genai.builders.translation import patchgan_discriminator
+from keras_genai.builders.translation import sr_generator
 from keras_genai.builders.translation import unet_generator
 
 __all__ = [

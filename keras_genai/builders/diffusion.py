@@ -6,6 +6,7 @@ import keras
 
 from keras_genai.builders.common import float32_outputs
 from keras_genai.builders.common import normalization_layer
+from keras_genai.builders.transformer import text_encoder  # noqa: F401 (moved)
 from keras_genai.layers.time_embedding import SinusoidalEmbedding
 from keras_genai.utils.checks import check_fraction
 from keras_genai.utils.checks import check_positive_int

@@ -41,7 +41,8 @@ def scaled_dot_product_attention(query, key, value, mask=None, return_weights=Fa
     Returns:
         The output ``(batch, query_length, [heads,] value_dim)``, and with
         ``return_weights`` the weights ``(batch, [heads,] query_length,
-        key_length)`` (each row sums to 1).
+        key_length)`` (each row sums to 1, or to 0 for a query that may attend
+        to no key).
 
     Example:
 
@@ -56,14 +57,20 @@ def scaled_dot_product_attention(query, key, value, mask=None, return_weights=Fa
             "`query`, `key` and `value` must all be (batch, length, dim) or all "
             "(batch, length, heads, dim). Received: shapes "
             f"{tuple(query.shape)}, {tuple(key.shape)}, {tuple(value.shape)}")
-    if query.shape[-1] != key.shape[-1]:
-        raise ValueError("`query` and `key` must have the same last axis. "
+    if query.shape[-1] is None or query.shape[-1] != key.shape[-1]:
+        raise ValueError("`query` and `key` must have the same, known last axis. "
                          f"Received: {query.shape[-1]} and {key.shape[-1]}")
+    if mask is not None and rank == 4 and len(mask.shape) == 3:
+        raise ValueError(
+            "With (batch, length, heads, dim) inputs, `mask` must broadcast to "
+            "(batch, heads, query_length, key_length): give a (batch, query_length, "
+            "key_length) mask an axis for the heads (mask[:, None]). Received: "
+            f"mask with shape {tuple(mask.shape)}")
     if rank == 3:  # one head: (batch, length, 1, dim)
         query, key, value = (ops.expand_dims(t, 2) for t in (query, key, value))
         if mask is not None and len(mask.shape) == 3:
             mask = ops.expand_dims(mask, 1)
-    dtype = query.dtype
+    dtype = value.dtype
     # (batch, heads, query_length, key_length)
     scores = ops.einsum("bqhd,bkhd->bhqk", ops.cast(query, "float32"),
                         ops.cast(key, "float32")) / math.sqrt(query.shape[-1])
@@ -104,7 +111,11 @@ class MultiHeadAttention(keras.layers.Layer):
 
     The projections are the ``EinsumDense`` layers ``query``, ``key``,
     ``value`` and ``attention_output`` of `keras.layers.MultiHeadAttention`,
-    with the same shapes, so weights copy between the two.
+    with the same shapes, so weights copy between the two, except that the
+    key projection has no bias: ``q . (k + b) = q . k + q . b`` adds the same
+    number to every score of a query, which the softmax cancels, so its
+    gradient is zero and only rounding noise would move it (Adam turns that
+    noise into steps of the learning rate's size).
 
     Args:
         num_heads: number of heads.
@@ -120,10 +131,11 @@ class MultiHeadAttention(keras.layers.Layer):
         value: ``(batch, key_length, value_dim)``; the keys too unless ``key``
             is given. ``value=query`` is self-attention.
         key: optional ``(batch, key_length, key_input_dim)``.
-        attention_mask: optional boolean, True where a query may attend,
-            broadcastable to ``(batch, num_heads, query_length, key_length)``
-            (named as in keras' layer: Keras reserves ``mask`` for the masks it
-            propagates between layers).
+        attention_mask: optional boolean, True where a query may attend:
+            ``(batch, query_length, key_length)`` as for keras' layer (the same
+            for every head), or broadcastable to ``(batch, num_heads,
+            query_length, key_length)`` (named as in keras' layer: Keras
+            reserves ``mask`` for the masks it propagates between layers).
         return_weights: also return the weights ``(batch, num_heads,
             query_length, key_length)``.
         training: whether dropout is on.
@@ -153,15 +165,15 @@ class MultiHeadAttention(keras.layers.Layer):
         layer.build(input_shape)
         return layer
 
-    def _projection(self, name, input_dim):
+    def _projection(self, name, input_dim, bias=True):
         return self._dense("abc,cde->abde", (None, self.num_heads, self.key_dim),
-                           "de", name, (None, None, input_dim))
+                           "de" if bias else None, name, (None, None, input_dim))
 
     def build(self, query_shape, value_shape=None, key_shape=None):
         value_shape = query_shape if value_shape is None else value_shape
         key_shape = value_shape if key_shape is None else key_shape
         self.query_dense = self._projection("query", query_shape[-1])
-        self.key_dense = self._projection("key", key_shape[-1])
+        self.key_dense = self._projection("key", key_shape[-1], bias=False)
         self.value_dense = self._projection("value", value_shape[-1])
         # Created where keras.layers.MultiHeadAttention creates its own, so the
         # two layers draw the same initial weights under one global seed.
@@ -175,6 +187,8 @@ class MultiHeadAttention(keras.layers.Layer):
         value = query if value is None else value
         key = value if key is None else key
         v = self.value_dense(value)
+        if attention_mask is not None and len(attention_mask.shape) == 3:
+            attention_mask = ops.expand_dims(attention_mask, 1)  # every head
         out, weights = scaled_dot_product_attention(
             self.query_dense(query), self.key_dense(key), v, mask=attention_mask,
             return_weights=True)

@@ -46,11 +46,18 @@ class LogitScale(keras.layers.Layer):
 
     def __init__(self, initial_temperature=0.07, max_scale=MAX_LOGIT_SCALE, **kwargs):
         super().__init__(**kwargs)
-        if not (float(initial_temperature) > 0
-                and 1.0 <= 1.0 / float(initial_temperature) <= float(max_scale)):
+        for key, value in (("initial_temperature", initial_temperature),
+                           ("max_scale", max_scale)):
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                raise TypeError(f"`{key}` must be a number. Received: "
+                                f"{key}={value!r}")
+        if not max_scale >= 1.0:
+            raise ValueError(f"`max_scale` must be >= 1. Received: max_scale={max_scale}")
+        if not (initial_temperature > 0
+                and 1.0 <= 1.0 / initial_temperature <= max_scale):
             raise ValueError(
-                "`initial_temperature` must be in [1 / max_scale, 1]. Received: "
-                f"initial_temperature={initial_temperature}, max_scale={max_scale}")
+                f"`initial_temperature` must be in [1 / max_scale = {1 / max_scale:g}, "
+                f"1]. Received: initial_temperature={initial_temperature}")
         self.initial_temperature = float(initial_temperature)
         self.max_scale = float(max_scale)
         self.log_scale = self.add_weight(

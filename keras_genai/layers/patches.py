@@ -25,6 +25,9 @@ def patchify(images, patch_size):
     >>> patchify(keras.ops.ones((2, 28, 28, 1)), 7).shape
     TensorShape([2, 16, 49])
     """
+    if len(images.shape) != 4:
+        raise ValueError("`images` must be (batch, H, W, C). Received: images of "
+                         f"shape {tuple(images.shape)}")
     _, h, w, c = images.shape
     p = check_positive_int("patch_size", patch_size)
     if h is None or w is None or h % p or w % p:
@@ -53,6 +56,9 @@ def unpatchify(patches, patch_size, image_shape):
     >>> unpatchify(patchify(x, 7), 7, (28, 28, 1)).shape
     TensorShape([2, 28, 28, 1])
     """
+    if len(tuple(image_shape)) != 3:
+        raise ValueError("`image_shape` must be (H, W, C). Received: "
+                         f"image_shape={image_shape!r}")
     h, w, c = image_shape
     p = check_positive_int("patch_size", patch_size)
     if h % p or w % p or tuple(patches.shape[1:]) != ((h // p) * (w // p), p * p * c):

@@ -161,23 +161,38 @@ class CLIP(GenerativeModel):
 
     def _loss_terms(self, data, training):
         """``(loss, image_to_text, text_to_image, accuracy)`` of this replica's
-        rows against the global batch; ``accuracy`` is the share of its images
-        whose own caption is the most similar of the global batch."""
+        rows against the global batch, each weighted so that the mean over
+        the replicas is the global batch's value (replicas may hold unequal
+        shares of an uneven batch); ``accuracy`` is the share of images whose
+        own caption scores highest in the global batch (ties, as for two
+        identical captions, count as hits)."""
         images, captions = unpack_pair(data, self)
         image_embeddings = self.embed_images(images, training)
         text_embeddings = self.embed_texts(captions, training)
+        image_keys = gather_replicas(image_embeddings)
         text_keys = gather_replicas(text_embeddings)
-        _, replica_id = replica_context()
+        num_replicas, replica_id = replica_context()
         n = ops.shape(image_embeddings)[0]
-        offset = ops.cast(replica_id, "int32") * n
+        sizes = ops.reshape(gather_replicas(ops.reshape(n, (1,))), (-1,))
+        offset = ops.sum(ops.where(ops.arange(num_replicas) < replica_id, sizes, 0))
         image_to_text, text_to_image = contrastive_loss(
             image_embeddings, text_embeddings, self.logit_scale.scale,
-            image_keys=gather_replicas(image_embeddings), text_keys=text_keys,
-            offset=offset)
-        best = ops.argmax(ops.matmul(image_embeddings, ops.transpose(text_keys)), axis=-1)
-        hits = ops.cast(best, "int32") == offset + ops.arange(n, dtype="int32")
+            image_keys=image_keys, text_keys=text_keys, offset=offset)
+        similarity = ops.matmul(image_embeddings, ops.transpose(text_keys))
+        own = ops.sum(image_embeddings * ops.take(text_keys, offset + ops.arange(n),
+                                                 axis=0), axis=-1)
+        hits = ops.cast(own >= ops.max(similarity, axis=-1) - 1e-6, "float32")
+        # The replica's share of the global sums: n / N of them, times the
+        # number of replicas that `scale_loss` and the trackers divide by.
+        share = ops.cast(n * num_replicas, "float32") / ops.cast(ops.sum(sizes),
+                                                                 "float32")
+
+        def weighted(mean):  # a replica with no rows contributes 0, not NaN
+            return ops.where(n > 0, mean * share, 0.0)
+
+        image_to_text, text_to_image = weighted(image_to_text), weighted(text_to_image)
         return (0.5 * (image_to_text + text_to_image), image_to_text, text_to_image,
-                ops.mean(ops.cast(hits, "float32")))
+                weighted(ops.mean(hits)))
 
     def _update_metrics(self, loss, image_to_text, text_to_image, accuracy):
         return self._log(loss=loss, image_to_text=image_to_text,
@@ -274,10 +289,13 @@ class CLIP(GenerativeModel):
         Returns:
             ``(num_classes, embedding_dim)``.
         """
-        if isinstance(class_prompts, str) or not len(class_prompts):
+        if isinstance(class_prompts, str):
             raise TypeError("`class_prompts` must be a list with one prompt (or "
                             "list of prompts) per class. Received: "
                             f"class_prompts={class_prompts!r}")
+        if not len(class_prompts):
+            raise ValueError("`class_prompts` must name at least one class. "
+                             f"Received: class_prompts={class_prompts!r}")
         groups = [[p] if isinstance(p, str) else list(p) for p in class_prompts]
         if not all(groups) or not all(isinstance(p, str) for g in groups for p in g):
             raise TypeError("`class_prompts` must hold strings or non-empty lists "

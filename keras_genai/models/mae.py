@@ -116,6 +116,10 @@ class MaskedAutoencoder(GenerativeModel):
                 f"`decoder` must take the encoder's {encoded[-1]}-wide tokens. "
                 f"Received: decoder tokens of width {token_shape[-1]}")
         num_patches = out_shape[1]
+        if num_patches < 2:
+            raise ValueError("`decoder` must predict at least 2 patches (one to "
+                             "see, one to hide). Received: decoder output shape "
+                             f"{out_shape}")
         side = math.isqrt(num_patches)
         channels = patch_dim // self.patch_size ** 2
         if side * side != num_patches or channels * self.patch_size ** 2 != patch_dim:

@@ -151,4 +151,3 @@ def symbolic_build(model, iterator=None, data_batch=None):
     """
     return getattr(keras.Model, SYMBOLIC_BUILD)(model, iterator=iterator,
                                                 data_batch=data_batch)
-

@@ -285,7 +285,7 @@ def augmentation(args, out):
         classifier = compile_classifier(builders.lenet(seed=args.seed))
         # The same number of updates for both (4 per labelled digit: 2,000
         # for 500), so the extra data is not just extra training time.
-        steps = 4 * n
+        steps = args.classifier_updates * n
         classifier.fit(xs, ys, batch_size=64, callbacks=args.backup(), verbose=0,
                        epochs=max(1, steps * 64 // len(xs)))
         accuracy[name] = float(classifier.evaluate(test, y_test, verbose=0)[1])

@@ -51,14 +51,19 @@ def caption_dataset(x, captions, batch_size, seed, repeat=False):
 
     >>> ds = caption_dataset(x, data.digit_captions(x, y), 128, seed=0)
     """
+    if batch_size > len(x):
+        raise ValueError(f"`batch_size` must be at most the {len(x)} training "
+                         f"images. Received: batch_size={batch_size}")
     augment = data.augmentation(rotation=0.05, zoom=0.1, translation=0.1, seed=seed)
     ds = tf.data.Dataset.from_tensor_slices((x, captions)).shuffle(
         len(x), seed=seed, reshuffle_each_iteration=True)
     if repeat:
         ds = ds.repeat()
+    # One batch at a time: the augmentation's random state then advances in
+    # the same order in every run, so a seed gives the same numbers.
     return ds.batch(batch_size, drop_remainder=True).map(
-        lambda images, text: (augment(images, training=True), text),
-        num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)
+        lambda images, text: (augment(images, training=True), text)
+    ).prefetch(tf.data.AUTOTUNE)
 
 
 def recall_at(similarity, query_text, key_text, ks=(1, 5)):
@@ -157,8 +162,8 @@ def clip_batch(args, out):
     smallest, largest = min(args.batch_sizes), max(args.batch_sizes)
     runs = [(str(b), b, args.steps) for b in args.batch_sizes]
     if smallest < largest:
-        runs.append((f"{smallest}, {largest // smallest}x the steps", smallest,
-                     args.steps * largest // smallest))
+        steps = round(args.steps * largest / smallest)
+        runs.append((f"{smallest} for {steps} steps", smallest, steps))
     for key, batch_size, steps in runs:
         reseed(args.seed)
         model = build_clip(args.seed)
@@ -172,7 +177,7 @@ def clip_batch(args, out):
             "negatives_per_image": batch_size - 1,
             "same_caption_negatives": same * (batch_size - 1),
             "epochs_of_data": steps * batch_size / len(x),
-            "final_loss": float(history.history["loss"][-1])}
+            "mean_training_loss": float(history.history["loss"][-1])}
     equal_steps = {k: r for k, r in rows.items() if k.isdigit()}
     figure = viz.plot_curves(
         {"zero-shot accuracy": ([int(b) for b in equal_steps],

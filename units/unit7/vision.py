@@ -26,7 +26,7 @@ def vit_classifier():
     Example:
 
     >>> vit_classifier().count_params()
-    105354
+    105418
     """
     return builders.vit((28, 28, 1), patch_size=7, dim=64, depth=3, heads=4,
                         mlp_dim=128)
@@ -39,7 +39,7 @@ def cnn_classifier():
     Example:
 
     >>> cnn_classifier().count_params()
-    106026
+    105866
     """
     return builders.lenet((28, 28, 1), filters=(16, 32), dense_units=64)
 
@@ -86,13 +86,13 @@ def build_mae(mask_ratio, seed):
         patch_size=4, mask_ratio=mask_ratio, norm_pix_loss=True, seed=seed)
 
 
-def _train_mae(mask_ratio, x, x_test, args):
+def _train_mae(mask_ratio, x, x_test, args, untrained=False):
     """A masked autoencoder trained at ``mask_ratio``; returns ``(model,
-    history, untrained features of x and x_test)``."""
+    history, features of x and x_test before training or None)``."""
     reseed(args.seed)
     model = build_mae(mask_ratio, args.seed)
     model.compile(optimizer=keras.optimizers.AdamW(2e-3, weight_decay=0.05))
-    untrained = (model.encode(x), model.encode(x_test))
+    untrained = (model.encode(x), model.encode(x_test)) if untrained else None
     print(f"Training a masked autoencoder at {mask_ratio:.0%} masking for "
           f"{args.epochs} epochs.", flush=True)
     history = model.fit(x, epochs=args.epochs, batch_size=args.batch_size,
@@ -103,10 +103,10 @@ def _train_mae(mask_ratio, x, x_test, args):
 @exercise("mae", "A masked autoencoder on the digits: reconstructions at 75% "
                  "masking, a linear probe of its encoder against raw pixels, and "
                  "the mask ratio.",
-          epochs=20, batch_size=128, export=os.path.join("saved_models", "unit7_mae"))
+          epochs=30, batch_size=128, export=os.path.join("saved_models", "unit7_mae"))
 def mae(args, out):
     x, y, x_test, y_test = digits(args)
-    model, history, untrained = _train_mae(0.75, x, x_test, args)
+    model, history, untrained = _train_mae(0.75, x, x_test, args, untrained=True)
     masked, reconstructed = model.reconstruct(x_test[:10], seed=args.seed)
     grid = viz.save_image_grid(
         np.concatenate([x_test[:10], masked, np.clip(reconstructed, 0, 1)]),
