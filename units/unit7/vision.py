@@ -26,7 +26,7 @@ def vit_classifier():
     Example:
 
     >>> vit_classifier().count_params()
-    105418
+    105226
     """
     return builders.vit((28, 28, 1), patch_size=7, dim=64, depth=3, heads=4,
                         mlp_dim=128)
