@@ -167,3 +167,25 @@ def test_training_pairs_images_with_their_captions():
     kinds = np.array(["ring" in c for c in captions], int)
     predictions = model.zero_shot(x, ["a square", "a ring"])
     assert (predictions == kinds).mean() >= 0.9
+
+
+def test_an_uneven_global_batch_on_2_replicas_equals_one_device(mirrored_strategy):
+    """7 pairs split 4 + 3: each replica's pairs sit at their own offset among
+    the gathered keys, and its share of the loss is weighted by its rows."""
+    x, captions = data(7)
+    single = make_model()
+    initial = [v.numpy() for v in single.weights]
+    compile_model(single)
+    ds = tf.data.Dataset.from_tensor_slices((x, captions)).batch(7)
+    one = single.fit(ds, epochs=1, verbose=0).history
+    with mirrored_strategy.scope():
+        mirrored = make_model()
+        for v, w in zip(mirrored.weights, initial):
+            v.assign(w)
+        compile_model(mirrored)
+    two = mirrored.fit(ds, epochs=1, verbose=0).history
+    for key in ("loss", "image_to_text", "text_to_image", "accuracy"):
+        np.testing.assert_allclose(two[key], one[key], rtol=1e-4, atol=1e-5,
+                                   err_msg=key)
+    for a, b in zip(single.image_projection.weights, mirrored.image_projection.weights):
+        np.testing.assert_allclose(b.numpy(), a.numpy(), atol=1e-4)
