@@ -91,19 +91,13 @@ def vit(image_shape=(28, 28, 1), patch_size=7, num_classes=10, dim=64, depth=4,
     >>> vit((28, 28, 1), patch_size=7, dim=32, depth=2).output_shape
     (None, 10)
     """
-    image_shape = check_image_shape("image_shape", image_shape)
-    patch_size = check_positive_int("patch_size", patch_size)
-    if image_shape[0] % patch_size or image_shape[1] % patch_size:
-        raise ValueError("The sides of `image_shape` must be divisible by "
-                         f"`patch_size`. Received: image_shape={image_shape}, "
-                         f"patch_size={patch_size}")
+    image_shape, patch_size, num_patches, _ = _check_patches(image_shape, patch_size)
     if num_classes is not None:
         num_classes = check_positive_int("num_classes", num_classes, minimum=2)
     dim, depth, heads, mlp_dim, dropout = check_transformer(dim, depth, heads,
                                                             mlp_dim, dropout)
     images = keras.Input(image_shape, name="images")
     x = PatchEmbedding(patch_size, dim, name="patch_embedding")(images)
-    num_patches = (image_shape[0] // patch_size) * (image_shape[1] // patch_size)
     x = PositionEmbedding(num_patches, name="position_embedding")(x)
     x = apply_transformer(x, depth, heads, mlp_dim, dropout)
     x = keras.layers.GlobalAveragePooling1D(name="pool")(x)
@@ -169,7 +163,9 @@ def sequence_transformer(input_shape=(50, 2), dim=32, depth=2, heads=4,
     return keras.Model(sequence, float32_outputs(x), name=name)
 
 
-def _patch_dim(image_shape, patch_size):
+def _check_patches(image_shape, patch_size):
+    """Checks that ``patch_size`` patches tile ``image_shape``; returns
+    ``(image_shape, patch_size, num_patches, values per patch)``."""
     image_shape = check_image_shape("image_shape", image_shape)
     patch_size = check_positive_int("patch_size", patch_size)
     if image_shape[0] % patch_size or image_shape[1] % patch_size:
@@ -177,7 +173,8 @@ def _patch_dim(image_shape, patch_size):
                          f"`patch_size`. Received: image_shape={image_shape}, "
                          f"patch_size={patch_size}")
     num_patches = (image_shape[0] // patch_size) * (image_shape[1] // patch_size)
-    return num_patches, patch_size * patch_size * image_shape[2]
+    return (image_shape, patch_size, num_patches,
+            patch_size * patch_size * image_shape[2])
 
 
 def mae_encoder(image_shape=(28, 28, 1), patch_size=7, dim=64, depth=4, heads=4,
@@ -208,7 +205,7 @@ def mae_encoder(image_shape=(28, 28, 1), patch_size=7, dim=64, depth=4, heads=4,
     >>> mae_encoder(dim=32, depth=2).output_shape
     (None, None, 32)
     """
-    num_patches, patch_dim = _patch_dim(image_shape, patch_size)
+    _, _, num_patches, patch_dim = _check_patches(image_shape, patch_size)
     dim, depth, heads, mlp_dim, _ = check_transformer(dim, depth, heads, mlp_dim, 0.0)
     patches = keras.Input((None, patch_dim), name="patches")
     positions = keras.Input((None,), dtype="int32", name="positions")
@@ -249,7 +246,7 @@ def mae_decoder(image_shape=(28, 28, 1), patch_size=7, encoder_dim=64, dim=32,
     >>> mae_decoder(encoder_dim=32, dim=16, depth=1).output_shape
     (None, 16, 49)
     """
-    num_patches, patch_dim = _patch_dim(image_shape, patch_size)
+    _, _, num_patches, patch_dim = _check_patches(image_shape, patch_size)
     encoder_dim = check_positive_int("encoder_dim", encoder_dim)
     dim, depth, heads, mlp_dim, _ = check_transformer(dim, depth, heads, mlp_dim, 0.0)
     tokens = keras.Input((None, encoder_dim), name="tokens")

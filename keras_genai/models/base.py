@@ -127,6 +127,37 @@ def pad_to_batches(arrays, batch_size):
             for a in arrays]
 
 
+def map_fixed_batches(fn, arrays, batch_size):
+    """``fn(*batch)`` over batches of exactly ``batch_size`` examples of
+    ``arrays`` (the last one padded by `pad_to_batches`), so one trace of a
+    ``tf.function`` serves every call, whatever the number of examples.
+
+    Args:
+        fn: takes one batch of each array; returns a tensor or a tuple of
+            tensors, one row per example.
+        arrays: a list of arrays of one length ``n > 0``.
+        batch_size: examples per batch.
+
+    Returns:
+        ``fn``'s output for the ``n`` examples, as NumPy (a tuple if ``fn``
+        returns one).
+
+    Example:
+
+    >>> map_fixed_batches(tf.function(lambda x: 2 * x), [np.ones((5, 2))], 4).shape
+    (5, 2)
+    """
+    batch_size = check_positive_int("batch_size", batch_size)
+    n = len(arrays[0])
+    padded = pad_to_batches(arrays, batch_size)
+    outs = [fn(*[tf.constant(a[i:i + batch_size]) for a in padded])
+            for i in range(0, len(padded[0]), batch_size)]
+    if isinstance(outs[0], (tuple, list)):
+        return tuple(np.concatenate([np.asarray(o[k]) for o in outs])[:n]
+                     for k in range(len(outs[0])))
+    return np.concatenate([np.asarray(o) for o in outs])[:n]
+
+
 def _serialize(value):
     """A constructor argument for ``get_config``: networks (and lists of them)
     and other Keras-serializable objects serialized, plain values as they are."""

@@ -9,8 +9,9 @@ from keras import ops
 from keras_genai.layers.contrastive import LogitScale
 from keras_genai.losses import contrastive_loss
 from keras_genai.models.base import GenerativeModel
-from keras_genai.models.base import pad_to_batches
+from keras_genai.models.base import map_fixed_batches
 from keras_genai.models.base import replica_context
+from keras_genai.models.inputs import check_images
 from keras_genai.models.inputs import unpack_pair
 from keras_genai.utils.checks import check_network
 from keras_genai.utils.checks import check_positive_int
@@ -219,16 +220,12 @@ class CLIP(GenerativeModel):
     # -- using the trained model -------------------------------------------------
 
     def _batched(self, fn, values, batch_size):
-        """``fn`` over fixed-size batches of ``values`` (the last one padded, so
-        one trace serves every call), as NumPy."""
-        batch_size = check_positive_int("batch_size", batch_size)
-        n = len(values)
-        if n == 0:
+        """``fn`` over fixed-size batches of ``values`` (`map_fixed_batches`),
+        as NumPy; no examples give an empty ``(0, embedding_dim)`` array."""
+        if len(values) == 0:
+            check_positive_int("batch_size", batch_size)
             return np.zeros((0, self.embedding_dim), np.float32)
-        (padded,) = pad_to_batches([values], batch_size)
-        out = [np.asarray(fn(tf.constant(padded[i:i + batch_size])))
-               for i in range(0, len(padded), batch_size)]
-        return np.concatenate(out)[:n]
+        return map_fixed_batches(fn, [values], batch_size)
 
     def encode_images(self, images, batch_size=256):
         """L2-normalized embeddings of images.
@@ -245,10 +242,7 @@ class CLIP(GenerativeModel):
         >>> clip.encode_images(x_test[:5]).shape
         (5, 64)
         """
-        images = np.asarray(images, np.float32)
-        if images.shape[1:] != tuple(self.image_shape):
-            raise ValueError(f"`images` must have shape (n, {', '.join(map(str, self.image_shape))}). "
-                             f"Received: images with shape {images.shape}")
+        images = check_images(images, self.image_shape)
         if not hasattr(self, "_image_fn"):
             self._image_fn = tf.function(lambda x: self.embed_images(x),
                                          reduce_retracing=True)

@@ -96,6 +96,23 @@ def label_errors(model):
             f"Received: a batch with labels [{values}]") from None
 
 
+def check_images(images, image_shape):
+    """``images`` as a float32 NumPy array, after checking that each has
+    ``image_shape``; the ``ValueError`` names ``images`` and both shapes.
+
+    Example:
+
+    >>> check_images(np.zeros((2, 28, 28, 1)), (28, 28, 1)).dtype
+    dtype('float32')
+    """
+    images = np.asarray(images, np.float32)
+    if images.shape[1:] != tuple(image_shape):
+        raise ValueError(f"`images` must have shape (n, "
+                         f"{', '.join(map(str, image_shape))}). Received: images "
+                         f"with shape {images.shape}")
+    return images
+
+
 def expected_data(model):
     """What one batch for ``model`` must hold: ``[(name, shape or kind)]``, in
     the order of ``model.DATA``; a shape is that of one example, and the kinds

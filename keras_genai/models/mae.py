@@ -12,8 +12,9 @@ from keras_genai.layers.patches import patchify
 from keras_genai.layers.patches import unpatchify
 from keras_genai.losses import masked_patch_loss
 from keras_genai.models.base import GenerativeModel
-from keras_genai.models.base import pad_to_batches
+from keras_genai.models.base import map_fixed_batches
 from keras_genai.models.base import predict_fixed
+from keras_genai.models.inputs import check_images
 from keras_genai.models.inputs import unpack_images
 from keras_genai.utils.checks import check_fraction
 from keras_genai.utils.checks import check_network
@@ -220,7 +221,7 @@ class MaskedAutoencoder(GenerativeModel):
         >>> mae.encode(x_test[:10]).shape
         (10, 64)
         """
-        images = self._check_images(images)
+        images = check_images(images, self.image_shape)
         patches = np.asarray(patchify(images, self.patch_size))
         positions = np.broadcast_to(np.arange(self.num_patches, dtype=np.int32),
                                     patches.shape[:2])
@@ -249,30 +250,17 @@ class MaskedAutoencoder(GenerativeModel):
 
         >>> masked, reconstructed = mae.reconstruct(x_test[:8], seed=0)
         """
-        images = self._check_images(images)
+        images = check_images(images, self.image_shape)
         ratio = self.mask_ratio if mask_ratio is None else check_fraction(
             "mask_ratio", mask_ratio)
         if not 0.0 < ratio < 1.0:
             raise ValueError(f"`mask_ratio` must be in (0, 1). Received: "
                              f"mask_ratio={mask_ratio}")
-        batch_size = check_positive_int("batch_size", batch_size)
+        check_positive_int("batch_size", batch_size)
         noise = np.random.default_rng(check_seed(seed)).random(
             (len(images), self.num_patches)).astype(np.float32)
         fn = tf.function(lambda x, u: self._reconstruct_batch(x, u, ratio))
-        n = len(images)
-        images, noise = pad_to_batches([images, noise], batch_size)
-        outs = [fn(images[i:i + batch_size], noise[i:i + batch_size])
-                for i in range(0, len(images), batch_size)]
-        return tuple(np.concatenate([np.asarray(o[k]) for o in outs])[:n]
-                     for k in range(2))
-
-    def _check_images(self, images):
-        images = np.asarray(images, np.float32)
-        if images.shape[1:] != tuple(self.image_shape):
-            raise ValueError(f"`images` must have shape (n, {self.image_shape[0]}, "
-                             f"{self.image_shape[1]}, {self.image_shape[2]}). "
-                             f"Received: images with shape {images.shape}")
-        return images
+        return map_fixed_batches(fn, [images, noise], batch_size)
 
     # -- export --------------------------------------------------------------------
 

@@ -3,7 +3,6 @@ cross-attention, on a lookup task) and ``long-range`` (the adding problem over
 100 to 1,000 steps, LSTM against a transformer)."""
 
 import os
-import time
 
 import keras
 import numpy as np
@@ -13,6 +12,7 @@ from keras_genai import builders
 from keras_genai import data
 from keras_genai import layers
 from keras_genai import viz
+from keras_genai.callbacks import EpochTimer
 from keras_genai.cli import Row
 from keras_genai.cli import exercise
 from units.common import reseed
@@ -186,19 +186,6 @@ def gradient_reach(model, x):
     return float(g[:, :k].mean() / max(g[:, -k:].mean(), 1e-30))
 
 
-class _EpochTimes(keras.callbacks.Callback):
-    """Seconds per epoch."""
-
-    def on_train_begin(self, logs=None):
-        self.seconds = []
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self._start = time.perf_counter()
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.seconds.append(time.perf_counter() - self._start)
-
-
 @exercise("long-range", "The adding problem at 100, 400 and 1,000 steps: an LSTM "
                         "against a one-block transformer: test MSE, time per "
                         "epoch and how much of the gradient reaches the first "
@@ -217,18 +204,17 @@ def long_range(args, out):
             reseed(args.seed)
             model = build()
             model.compile(keras.optimizers.Adam(1e-3), "mse")
-            times = _EpochTimes()
+            timer = EpochTimer()
             print(f"{name} on {length} steps: {n} sequences, {args.epochs} epochs.",
                   flush=True)
             history = model.fit(x, y, epochs=args.epochs, batch_size=args.batch_size,
-                                callbacks=[times], verbose=args.verbose)
+                                callbacks=[timer], verbose=args.verbose)
             key = f"{name} {length}"
             rows[key] = {
                 "test_mse": float(model.evaluate(x_test, y_test, verbose=0)),
                 "gradient_first_over_last": gradient_reach(model, x_test[:64]),
                 # The first epoch traces the step; the others are the cost.
-                "seconds_per_epoch": float(np.median(times.seconds[1:]
-                                                     or times.seconds)),
+                "seconds_per_epoch": timer.typical_epoch_seconds(),
                 "parameters": model.count_params()}
             curves[key] = history.history["loss"]
     figure = viz.plot_curves(curves, os.path.join(out, "adding_problem.png"),
