@@ -12,10 +12,12 @@ from keras_genai.models.cycle_gan import CycleGAN
 from keras_genai.models.diffusion import DiffusionModel
 from keras_genai.models.gan import GAN
 from keras_genai.models.lapgan import LAPGAN
+from keras_genai.models.flow import RealNVP
 from keras_genai.models.mae import MaskedAutoencoder
 from keras_genai.models.paired_gan import PairedGAN
 from keras_genai.models.paired_gan import Pix2Pix
 from keras_genai.models.paired_gan import SRGAN
+from keras_genai.models.pixelcnn import PixelCNN
 from keras_genai.models.vae import VAE
 from keras_genai.models.vae import ConditionalVAE
 from keras_genai.models.vaegan import VAEGAN
@@ -34,7 +36,9 @@ __all__ = [
     "LAPGAN",
     "MaskedAutoencoder",
     "PairedGAN",
+    "PixelCNN",
     "Pix2Pix",
+    "RealNVP",
     "SRGAN",
     "VAE",
     "VAEGAN",

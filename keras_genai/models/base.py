@@ -255,6 +255,22 @@ class GenerativeModel(keras.Model):
         return self._sample_replica_slice(tf.random.stateless_uniform, batch_size,
                                           shape)
 
+    def stateless_seed(self, seed=None):
+        """The stateless seed of a sampling call: ``[seed, 0]`` (int32) for an
+        int ``seed``, so ``model.sample(n, seed=s)`` equals an exported
+        ``sample(n, [s, 0])``; for ``None``, the next seed of the model's seed
+        generator (reproducible from the model's own ``seed``).
+
+        Example:
+
+        >>> model.stateless_seed(7)
+        <tf.Tensor: shape=(2,), dtype=int32, numpy=array([7, 0], dtype=int32)>
+        """
+        seed = check_seed(seed)
+        if seed is None:
+            return tf.cast(self.seed_generator.next(), tf.int32)
+        return tf.constant([seed % (2 ** 31 - 1), 0], tf.int32)
+
     def _sample_replica_slice(self, stateless_fn, batch_size, shape):
         """Draws the global batch with one stateless seed and keeps this
         replica's slice."""
