@@ -27,6 +27,8 @@ from keras_genai.builders.hybrid import bigan_discriminator
 from keras_genai.builders.hybrid import vaegan_discriminator
 from keras_genai.builders.lapgan import lapgan_discriminator
 from keras_genai.builders.lapgan import lapgan_generator
+from keras_genai.builders.likelihood import coupling_network
+from keras_genai.builders.likelihood import pixelcnn
 from keras_genai.builders.mlp import mlp
 from keras_genai.builders.mlp import perceptron
 from keras_genai.builders.rnn import sequence_model
@@ -52,6 +54,7 @@ __all__ = [
     "bigan_discriminator",
     "conditional_dcgan_discriminator",
     "conv_autoencoder",
+    "coupling_network",
     "conv_decoder",
     "conv_encoder",
     "conditional_dcgan_generator",
@@ -72,6 +75,7 @@ __all__ = [
     "normalization_layer",
     "patchgan_discriminator",
     "perceptron",
+    "pixelcnn",
     "residual_block",
     "resnet",
     "sequence_model",

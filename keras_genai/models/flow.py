@@ -22,21 +22,24 @@ from keras_genai.utils.checks import check_fraction
 from keras_genai.utils.checks import check_image_shape
 from keras_genai.utils.checks import check_network
 from keras_genai.utils.checks import check_positive_int
+from keras_genai.utils.checks import check_units
 
 LEVELS = 256  # 8-bit images
 
 
-def _coupling_plan(image_shape):
-    """``[(scale, mask)]`` of the 10 couplings (Dinh et al. 2017, sec. 3.6 and
-    4.1, with two scales): three checkerboards of alternating parity at full
-    resolution, a squeeze, three alternating channel masks, half the
-    channels factored out, and four checkerboards at half resolution on the
-    other half."""
+def _coupling_plan(image_shape, num_couplings=(3, 3, 4)):
+    """``[(stage, mask)]`` of the couplings (Dinh et al. 2017, sec. 3.6 and
+    4.1, with two scales; ``num_couplings`` per stage): three checkerboards
+    of alternating parity at full resolution, a squeeze, three alternating
+    channel masks, half the channels factored out, and four checkerboards at
+    half resolution on the other half."""
     h, w, c = image_shape
     full, half = (h, w, c), (h // 2, w // 2, 2 * c)
-    return ([(0, checkerboard_mask(full, i % 2)) for i in range(3)]
-            + [(1, channel_mask((h // 2, w // 2, 4 * c), i % 2)) for i in range(3)]
-            + [(2, checkerboard_mask(half, i % 2)) for i in range(4)])
+    first, second, third = num_couplings
+    return ([(0, checkerboard_mask(full, i % 2)) for i in range(first)]
+            + [(1, channel_mask((h // 2, w // 2, 4 * c), i % 2))
+               for i in range(second)]
+            + [(2, checkerboard_mask(half, i % 2)) for i in range(third)])
 
 
 @keras.saving.register_keras_serializable(package="keras_genai")
@@ -52,7 +55,7 @@ class RealNVP(GenerativeModel):
     2. The logit transform (sec. 4.1): ``y = alpha + (1 - 2 alpha) v / 256``,
        ``z_0 = log y - log(1 - y)``, which maps the bounded pixels to the real
        line.
-    3. Ten affine coupling layers (eq. 9, `keras_genai.layers.flow
+    3. Affine coupling layers (eq. 9, `keras_genai.layers.flow
        .affine_coupling`) at two scales (sec. 3.6, `_coupling_plan`):
        checkerboard and channel-wise masks, a squeeze, half the dimensions
        factored out.
@@ -70,8 +73,11 @@ class RealNVP(GenerativeModel):
         image_shape: ``(height, width, channels)``; height and width even.
         filters: width of each coupling's residual network.
         num_blocks: residual blocks per coupling network.
+        num_couplings: couplings at full resolution (checkerboard), after
+            the squeeze (channel-wise) and on the half left after factoring
+            out (checkerboard): the paper's ``(3, 3, 4)``.
         alpha: the logit transform's margin (the paper's 0.05).
-        couplings: the 10 scale-and-shift networks (default:
+        couplings: the scale-and-shift networks, one per coupling (default:
             `builders.coupling_network` with the arguments above, from
             Keras' global seed).
         seed: seed of the dequantization noise and of `sample` without a
@@ -92,7 +98,8 @@ class RealNVP(GenerativeModel):
     TRACKERS = ("loss", "bits_per_dim")
 
     def __init__(self, image_shape=(28, 28, 1), filters=32, num_blocks=2,
-                 alpha=0.05, couplings=None, seed=None, **kwargs):
+                 num_couplings=(3, 3, 4), alpha=0.05, couplings=None, seed=None,
+                 **kwargs):
         super().__init__(seed=seed, **kwargs)
         self.image_shape = check_image_shape("image_shape", image_shape, factor=2)
         self.filters = check_positive_int("filters", filters)
@@ -100,8 +107,13 @@ class RealNVP(GenerativeModel):
         self.alpha = check_fraction("alpha", alpha)
         if not 0.0 <= self.alpha < 0.5:
             raise ValueError(f"`alpha` must be in [0, 0.5). Received: alpha={alpha}")
+        self.num_couplings = check_units("num_couplings", num_couplings)
+        if len(self.num_couplings) != 3:
+            raise ValueError("`num_couplings` must give the couplings of the 3 "
+                             "stages. Received: num_couplings="
+                             f"{num_couplings!r}")
         self.dimensions = int(np.prod(self.image_shape))
-        self._plan = _coupling_plan(self.image_shape)
+        self._plan = _coupling_plan(self.image_shape, self.num_couplings)
         if couplings is None:
             couplings = [coupling_network(mask.shape, filters, num_blocks,
                                           name=f"coupling{i}")
@@ -116,11 +128,11 @@ class RealNVP(GenerativeModel):
                              "networks, one per coupling layer. Received: "
                              f"couplings={couplings!r:.100}")
         for i, (network, (_, mask)) in enumerate(zip(couplings, self._plan)):
-            check_network(f"couplings[{i}]", network)
+            check_network("couplings", network)
             shapes = [tuple(t.shape)[1:] for t in network.inputs + network.outputs]
             if len(network.inputs) != 2 or shapes != [mask.shape] * 4:
                 raise ValueError(
-                    f"`couplings[{i}]` must map [inputs, mask] of shape "
+                    f"`couplings` item {i} must map [inputs, mask] of shape "
                     f"{mask.shape} to [log_scale, shift] of that shape. "
                     f"Received: shapes {shapes}")
         return list(couplings)
@@ -152,29 +164,34 @@ class RealNVP(GenerativeModel):
         half = x.shape[-1] // 2
         return x[..., :half], x[..., half:]
 
+    def _stage(self, stage):
+        return [(network, mask) for network, (s, mask)
+                in zip(self.couplings, self._plan) if s == stage]
+
     def flow_forward(self, z0, training=False):
         """``z = f(z_0)`` through the couplings (step 3) and ``sum log |det
         df/dz_0|``; ``z`` has the image's shape."""
         x, log_det, factored = z0, 0.0, None
-        for network, (scale, mask) in zip(self.couplings, self._plan):
-            if scale == 1 and x.shape[-1] == self.image_shape[-1]:
+        for stage in range(3):
+            if stage == 1:
                 x = squeeze(x)
-            if scale == 2 and factored is None:
+            if stage == 2:
                 factored, x = self._split(x)
-            x, step = affine_coupling(network, x, mask, training=training)
-            log_det = log_det + step
+            for network, mask in self._stage(stage):
+                x, step = affine_coupling(network, x, mask, training=training)
+                log_det = log_det + step
         return unsqueeze(ops.concatenate([factored, x], axis=-1)), log_det
 
     def flow_inverse(self, z):
         """``z_0 = f^{-1}(z)``: the couplings inverted in reverse order."""
-        x = squeeze(z)
-        factored, x = self._split(x)
-        for network, (scale, mask) in reversed(list(zip(self.couplings, self._plan))):
-            if scale == 1 and factored is not None:
-                x, factored = ops.concatenate([factored, x], axis=-1), None
-            if scale == 0 and x.shape[-1] != self.image_shape[-1]:
+        factored, x = self._split(squeeze(z))
+        for stage in (2, 1, 0):
+            if stage == 1:
+                x = ops.concatenate([factored, x], axis=-1)
+            if stage == 0:
                 x = unsqueeze(x)
-            x, _ = affine_coupling(network, x, mask, inverse=True)
+            for network, mask in reversed(self._stage(stage)):
+                x, _ = affine_coupling(network, x, mask, inverse=True)
         return x
 
     def _log_prob(self, values, training=False):
