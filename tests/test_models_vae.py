@@ -1,5 +1,7 @@
 """VAE and ConditionalVAE: the model contract, the loss by hand, the ELBO."""
 
+import math
+
 import keras
 import numpy as np
 import pytest
@@ -243,3 +245,77 @@ def test_conditional_vae_needs_labels():
     compile_vae(model)
     with pytest.raises(ValueError, match="labels"):
         model.fit(images(8), batch_size=8, verbose=0)
+
+
+def _one_dimensional_vae():
+    """A VAE with a 1-D latent, trained a little on the labelled bars, so that
+    ``log p(x)`` is a one-dimensional integral computable on a grid."""
+    keras.utils.set_random_seed(0)
+    model = make_vae(latent_dim=1, seed=0)
+    compile_vae(model)
+    model.fit(labelled(64)[0], epochs=20, batch_size=16, verbose=0)
+    return model
+
+
+def _on_a_grid(model, x, count=4001, limit=10.0):
+    """``(log p(x), ELBO(x))`` per image by quadrature over z in [-10, 10]."""
+    z = np.linspace(-limit, limit, count, dtype=np.float64)
+    dz = z[1] - z[0]
+    probabilities = np.asarray(model.decoder(z[:, None].astype("float32")),
+                               np.float64).reshape(count, -1)
+    p = np.clip(probabilities, 1e-7, 1 - 1e-7)
+    flat = x.reshape(len(x), -1).astype(np.float64)
+    log_px_z = flat @ np.log(p).T + (1 - flat) @ np.log(1 - p).T  # (n, count)
+    log_prior = -0.5 * z ** 2 - 0.5 * math.log(2 * math.pi)
+    joint = log_px_z + log_prior
+    top = joint.max(axis=1, keepdims=True)
+    log_px = top[:, 0] + np.log(np.exp(joint - top).sum(axis=1) * dz)
+    mean, log_var = (np.asarray(t, np.float64)[:, 0] for t in model.encoder(x))
+    q = np.exp(-0.5 * (z[None] - mean[:, None]) ** 2 / np.exp(log_var[:, None])) \
+        / np.sqrt(2 * math.pi * np.exp(log_var[:, None]))
+    kl = 0.5 * (np.exp(log_var) + mean ** 2 - 1 - log_var)
+    elbo = (q * log_px_z).sum(axis=1) * dz - kl
+    return log_px, elbo
+
+
+def test_importance_weighted_bound_lies_between_the_elbo_and_log_likelihood():
+    model = _one_dimensional_vae()
+    x = labelled(6)[0]
+    log_px, elbo = _on_a_grid(model, x)
+    assert np.all(elbo < log_px)
+    # k = 1 is the ELBO: averaged over 400 draws per image.
+    draws = model.log_likelihood(np.repeat(x, 400, axis=0), num_samples=1, seed=0)
+    np.testing.assert_allclose(draws.reshape(6, 400).mean(axis=1), elbo, atol=0.25)
+    # In expectation L_k rises with k (Burda et al. 2016, theorem 1) towards
+    # log p(x): the mean over images and 5 seeds.
+    bounds = {k: np.mean([model.log_likelihood(x, num_samples=k, seed=s)
+                          for s in range(5)], axis=0)
+              for k in (1, 10, 100, 2000)}
+    means = [bounds[k].mean() for k in (1, 10, 100, 2000)]
+    assert means == sorted(means) and means[0] < means[-1] - 0.1
+    assert np.all(bounds[2000] >= elbo - 0.05)
+    assert np.all(bounds[2000] <= log_px + 0.05)
+    # At k = 2,000 less than a quarter of the ELBO's gap to log p(x) is left.
+    assert (log_px - bounds[2000]).mean() < 0.25 * (log_px - elbo).mean()
+
+
+def test_log_likelihood_of_a_conditional_vae_and_of_a_gaussian_decoder():
+    cvae = make_cvae()
+    x, y = labelled(4)
+    values = cvae.log_likelihood(x, labels=y, num_samples=3, seed=0)
+    assert values.shape == (4,) and np.all(np.isfinite(values))
+    with pytest.raises(ValueError, match="labels"):
+        cvae.log_likelihood(x, num_samples=3)
+    with pytest.raises(ValueError, match="labels"):
+        make_vae().log_likelihood(x, labels=y)
+    with pytest.raises(ValueError, match="num_samples"):
+        make_vae().log_likelihood(x, num_samples=0)
+    # N(x_hat, I/2): log w = -sum (x - x_hat)^2 - D/2 log(pi) + log N(z; 0, I)
+    # - log N(z; mu, sigma^2), by hand at z = mu (zero noise).
+    model = make_vae(reconstruction="mse")
+    mean, log_var = (np.asarray(t, np.float64) for t in model.encoder(x))
+    x_hat = np.asarray(model.decoder(mean.astype("float32")), np.float64)
+    expected = -((x - x_hat) ** 2).reshape(4, -1).sum(1) - 32 * math.log(math.pi) \
+        - 0.5 * (mean ** 2).sum(1) + 0.5 * log_var.sum(1)
+    weights = model._log_weights(x, None, np.zeros((4, 1, LATENT), "float32"))
+    np.testing.assert_allclose(np.asarray(weights)[:, 0], expected, rtol=1e-5)

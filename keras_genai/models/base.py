@@ -286,6 +286,14 @@ class GenerativeModel(keras.Model):
         start = replica_id * batch_size
         return full[start:start + batch_size]
 
+    def _function(self, name, fn, **kwargs):
+        """``tf.function(fn, **kwargs)``, made once per model and ``name``, so
+        that repeated calls of a method trace once per input signature."""
+        functions = self.__dict__.setdefault("_genai_functions", {})
+        if name not in functions:
+            functions[name] = tf.function(fn, **kwargs)
+        return functions[name]
+
     @staticmethod
     def scale_loss(loss):
         """Scales a per-replica mean loss so that summing across replicas gives the

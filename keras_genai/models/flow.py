@@ -119,7 +119,6 @@ class RealNVP(GenerativeModel):
                                           name=f"coupling{i}")
                          for i, (_, mask) in enumerate(self._plan)]
         self.couplings = self._check_couplings(couplings)
-        self._fns = {}
         self.built = True
 
     def _check_couplings(self, couplings):
@@ -227,11 +226,6 @@ class RealNVP(GenerativeModel):
 
     # -- using the trained model -------------------------------------------------
 
-    def _fn(self, name, fn):
-        if name not in self._fns:
-            self._fns[name] = tf.function(fn)
-        return self._fns[name]
-
     def _check_values(self, values, upper):
         values = check_images(values, self.image_shape)
         if values.min() < 0 or values.max() >= upper:
@@ -256,7 +250,7 @@ class RealNVP(GenerativeModel):
         >>> flow.log_prob(x_test + np.random.uniform(size=x_test.shape))
         """
         values = self._check_values(values, LEVELS)
-        return map_fixed_batches(self._fn("log_prob", self._log_prob), [values],
+        return map_fixed_batches(self._function("log_prob", self._log_prob), [values],
                                  batch_size)
 
     def bits_per_dim(self, images, seed=None, batch_size=256):
@@ -294,7 +288,7 @@ class RealNVP(GenerativeModel):
         >>> z = flow.encode(x_test[:2])
         """
         values = self._check_values(images, LEVELS - 0.5)
-        fn = self._fn("encode", lambda v: self.flow_forward(
+        fn = self._function("encode", lambda v: self.flow_forward(
             self._preprocess(ops.floor(v) + 0.5)[0])[0])
         return map_fixed_batches(fn, [values], batch_size)
 
@@ -306,7 +300,7 @@ class RealNVP(GenerativeModel):
         >>> images = flow.decode(flow.encode(x_test[:2]))
         """
         z = check_images(z, self.image_shape)
-        return map_fixed_batches(self._fn("decode", self._decode), [z], batch_size)
+        return map_fixed_batches(self._function("decode", self._decode), [z], batch_size)
 
     def _decode(self, z):
         values = self._postprocess(self.flow_inverse(z))

@@ -96,7 +96,6 @@ class PixelCNN(GenerativeModel):
             raise ValueError(
                 f"`network` must map {self.image_shape} images to logits of the "
                 f"same shape. Received: network {shapes[0]} -> {shapes[1]}")
-        self._fns = {}
         self.built = True
 
     def compile(self, optimizer="adam", **kwargs):
@@ -151,11 +150,6 @@ class PixelCNN(GenerativeModel):
 
     # -- using the trained model -------------------------------------------------
 
-    def _fn(self, name, fn):
-        if name not in self._fns:
-            self._fns[name] = tf.function(fn)
-        return self._fns[name]
-
     def log_prob(self, images, batch_size=256):
         """The exact ``log p(x)`` of each binary image, in nats.
 
@@ -177,7 +171,7 @@ class PixelCNN(GenerativeModel):
             raise ValueError("`images` must be binary (pixels 0 or 1): "
                              "PixelCNN models Bernoulli pixels. Received: values "
                              f"in [{images.min()}, {images.max()}]")
-        return map_fixed_batches(self._fn("log_prob", self._log_prob), [images],
+        return map_fixed_batches(self._function("log_prob", self._log_prob), [images],
                                  batch_size)
 
     def sample(self, n, seed=None, batch_size=64):
@@ -202,7 +196,7 @@ class PixelCNN(GenerativeModel):
         check_positive_int("batch_size", batch_size)
         uniforms = tf.random.stateless_uniform((n,) + self.image_shape,
                                                self.stateless_seed(seed))
-        return map_fixed_batches(self._fn("sample", self._sample_batch),
+        return map_fixed_batches(self._function("sample", self._sample_batch),
                                  [uniforms.numpy()], min(batch_size, n))
 
     # -- export --------------------------------------------------------------------

@@ -255,8 +255,8 @@ class VAE(LatentVariableModel):
         rng = np.random.default_rng(check_seed(seed))
         arrays = [x] if condition is None else [x, condition]
         padded = pad_to_batches(arrays, batch_size)
-        fn = tf.function(lambda *a: self._log_weights(a[0], a[1] if len(a) > 2 else None,
-                                                      a[-1]), reduce_retracing=True)
+        fn = self._function("log_weights", lambda *a: self._log_weights(
+            a[0], a[1] if len(a) > 2 else None, a[-1]), reduce_retracing=True)
         total = np.full(len(padded[0]), -np.inf)
         for done in range(0, num_samples, sample_batch):
             chunk = min(sample_batch, num_samples - done)
