@@ -31,6 +31,7 @@ from keras_genai import data
 from keras_genai import distribute
 from keras_genai import gradients
 from keras_genai import information
+from keras_genai import language
 from keras_genai import layers
 from keras_genai import losses
 from keras_genai import metrics
@@ -49,6 +50,7 @@ __all__ = [
     "distribute",
     "gradients",
     "information",
+    "language",
     "layers",
     "losses",
     "metrics",

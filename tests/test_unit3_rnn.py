@@ -28,6 +28,24 @@ def test_vanishing_and_memory_small(run_lab):
     assert (out / "adding_problem.png").exists()
 
 
+def test_text_generation_small(run_lab, tmp_path):
+    export = str(tmp_path / "char_lstm")
+    summary, out = run_lab("unit3_rnn", "--exercise", "text-generation", "--epochs",
+                           "1", "--train-size", "32", "--bptt-lengths", "10",
+                           "--sample-length", "12", "--export", export)
+    assert 4.0 < summary["unigram_bpc"] < 5.5
+    for key in ("lstm_bpc", "gru_bpc", "transformer_bpc", "gru_bptt_10_bpc",
+                "gru_bptt_100_bpc"):
+        assert np.isfinite(summary[key]) and summary[key] > 0, key
+    for t in ("0.5", "1.0", "1.5"):
+        assert summary[f"sample_t{t}"].startswith("The ")
+    assert (out / "samples.txt").exists() and (out / "bits_per_char.png").exists()
+    served = tf.saved_model.load(export)
+    text = served.sample(tf.constant("The "), tf.constant(12), tf.constant(0.5),
+                         tf.constant([0, 0])).numpy().decode()
+    assert text.replace("\n", " ")[:16] == summary["sample_t0.5"][:16]
+
+
 def test_bidirectional_and_forecast(run_lab, tmp_path):
     summary, out = run_lab("unit3_rnn", "--exercise", "bidirectional", "--epochs",
                            "1", "--train-size", "256")

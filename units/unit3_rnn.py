@@ -23,6 +23,12 @@ Run ``python -m units.unit3_rnn --exercise NAME`` (``--help`` lists them):
   over 20-step sequences; a 1,000-sequence test set moves it by about 0.5%).
 * ``forecast``: an LSTM forecasts the next 10 values of noisy sine waves, against
   the naive "repeat the last value" forecast; the model is exported.
+* ``text-generation``: character-level language models (an LSTM, a GRU and a
+  small causal transformer) on the prose of Python's own reference manual:
+  test bits per character against the unigram floor, samples at temperatures
+  0.5, 1.0 and 1.5, and the GRU trained with BPTT over 10, 30 and 100 steps.
+  The LSTM's sampler is exported: ``sample(prompt, length, temperature,
+  seed)`` takes and returns strings.
 """
 
 import os
@@ -42,14 +48,24 @@ from keras_genai.cli import exercise
 from keras_genai.cli import take
 from units import common
 from units.common import reseed
+from units.unit3 import text
 
 LAB = Lab(
     "unit3_rnn",
     "Unit III - recurrent networks: memory, back-propagation through time, "
-    "vanishing and exploding gradients, bidirectional RNNs, forecasting.",
+    "vanishing and exploding gradients, bidirectional RNNs, forecasting, text "
+    "generation.",
     default_exercise="memory",
     epochs=20,
     batch_size=64,
+    options=[
+        ("--bptt-lengths", dict(type=int, nargs="+", default=[10, 30, 100],
+                                metavar="T", help="BPTT lengths of text-generation's "
+                                                  "GRU (default: %(default)s)")),
+        ("--sample-length", dict(type=int, default=300, metavar="N",
+                                 help="characters text-generation generates per "
+                                      "sample (default: %(default)s)")),
+    ],
 )
 
 ADDING_LENGTH = 100  # time steps of the adding problem
@@ -308,7 +324,7 @@ def forecast(args, out):
     }
 
 
-LAB.include(sys.modules[__name__])
+LAB.include(sys.modules[__name__], text)
 
 
 def main(argv=None):

@@ -27,6 +27,8 @@ from keras_genai.builders.hybrid import bigan_discriminator
 from keras_genai.builders.hybrid import vaegan_discriminator
 from keras_genai.builders.lapgan import lapgan_discriminator
 from keras_genai.builders.lapgan import lapgan_generator
+from keras_genai.builders.language import char_rnn
+from keras_genai.builders.language import char_transformer
 from keras_genai.builders.likelihood import coupling_network
 from keras_genai.builders.likelihood import pixelcnn
 from keras_genai.builders.mlp import mlp
@@ -49,6 +51,8 @@ __all__ = [
     "mae_encoder",
     "mae_decoder",
     "caption_encoder",
+    "char_rnn",
+    "char_transformer",
     "apply_transformer",
     "Autoencoder",
     "bigan_discriminator",

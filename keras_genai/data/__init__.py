@@ -1,5 +1,6 @@
 """Where data comes from: the embedded digits, tfds datasets, synthetic sets
-(truth tables, Gaussian mixtures, sequence tasks), `tf.data` pipelines and
+(truth tables, Gaussian mixtures, sequence tasks), the prose of Python's
+reference manual, `tf.data` pipelines and
 augmentation."""
 
 from keras_genai.data.augmentation import augmentation
@@ -18,6 +19,9 @@ from keras_genai.data.sequences import sine_waves
 from keras_genai.data.synthetic import gaussian_mixture
 from keras_genai.data.synthetic import xnor
 from keras_genai.data.synthetic import xor
+from keras_genai.data.text import encode_text
+from keras_genai.data.text import text_corpus
+from keras_genai.data.text import text_windows
 from keras_genai.data.tfds_loader import DatasetUnavailableError
 from keras_genai.data.tfds_loader import load
 from keras_genai.data.translation import downsample
@@ -34,6 +38,7 @@ __all__ = [
     "digit_attributes",
     "digit_captions",
     "downsample",
+    "encode_text",
     "future_context",
     "gaussian_mixture",
     "image_dataset",
@@ -43,6 +48,8 @@ __all__ = [
     "mixup",
     "occlude",
     "sine_waves",
+    "text_corpus",
+    "text_windows",
     "thicken",
     "xnor",
     "xor",

@@ -4,7 +4,9 @@ from keras_genai.layers.attention import MultiHeadAttention
 from keras_genai.layers.attention import TransformerBlock
 from keras_genai.layers.attention import causal_mask
 from keras_genai.layers.attention import scaled_dot_product_attention
+from keras_genai.layers.autoregressive import MaskedConv2D
 from keras_genai.layers.contrastive import LogitScale
+from keras_genai.layers.flow import ChannelScale
 from keras_genai.layers.corruption import Corruption
 from keras_genai.layers.patches import MaskTokens
 from keras_genai.layers.patches import PatchEmbedding
@@ -19,7 +21,7 @@ from keras_genai.layers.time_embedding import SinusoidalEmbedding
 from keras_genai.layers.tokens import MaskedMeanPooling
 from keras_genai.layers.tokens import PaddingMask
 
-__all__ = ["Corruption", "LogitScale", "MaskTokens", "MaskedMeanPooling", "MultiHeadAttention",
+__all__ = ["ChannelScale", "Corruption", "MaskedConv2D", "LogitScale", "MaskTokens", "MaskedMeanPooling", "MultiHeadAttention",
            "PaddingMask", "PatchEmbedding", "PositionEmbedding", "RandomErasing", "Sampling",
            "SinusoidalEmbedding", "Step", "TransformerBlock", "causal_mask",
            "patchify", "reparameterize", "scaled_dot_product_attention",

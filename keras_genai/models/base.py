@@ -34,8 +34,8 @@ from keras_genai.models import inputs
 from keras_genai.utils import compat
 from keras_genai.utils.checks import check_positive_int
 from keras_genai.utils.checks import check_seed
-from keras_genai.utils.io import atomic_directory
 from keras_genai.utils.io import atomic_file
+from keras_genai.utils.io import export_endpoints
 from keras_genai.utils.xla import jit_blockers
 
 
@@ -603,11 +603,5 @@ class GenerativeModel(keras.Model):
             raise ValueError(
                 f"`format` must be 'tf_saved_model'. Received: format={format!r}"
             )
-        archive = keras.export.ExportArchive()
-        for resource in self._export_resources():
-            archive.track(resource)
-        for name, fn, signature in self._export_endpoints():
-            archive.add_endpoint(name, fn, input_signature=signature)
-        with atomic_directory(filepath) as tmp:
-            archive.write_out(tmp, verbose=verbose)
-        return filepath
+        return export_endpoints(filepath, self._export_resources(),
+                                self._export_endpoints(), verbose=verbose)

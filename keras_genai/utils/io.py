@@ -10,6 +10,8 @@ import os
 import shutil
 import tempfile
 
+import keras
+
 try:
     import fcntl
 except ImportError:  # Windows: no advisory locks; concurrent writers stay atomic
@@ -182,4 +184,34 @@ def export_saved_model(model, path):
     """
     with atomic_directory(path) as tmp:
         model.export(tmp, format="tf_saved_model", verbose=False)
+    return path
+
+
+def export_endpoints(path, resources, endpoints, verbose=False):
+    """Writes a SavedModel with the given endpoints, atomically (through
+    `atomic_directory`).
+
+    Args:
+        path: target folder (replaced if it exists).
+        resources: the layers (or ``tf.Module`` objects) whose variables the
+            SavedModel keeps.
+        endpoints: ``[(name, fn, input_signature)]``; the first is the default
+            serving endpoint.
+        verbose: print Keras' summary of the endpoints.
+
+    Returns:
+        ``path``.
+
+    Example:
+
+    >>> export_endpoints("saved_models/sampler", [network],
+    ...                  [("sample", fn, [tf.TensorSpec((), tf.string)])])
+    """
+    archive = keras.export.ExportArchive()
+    for resource in resources:
+        archive.track(resource)
+    for name, fn, signature in endpoints:
+        archive.add_endpoint(name, fn, input_signature=signature)
+    with atomic_directory(path) as tmp:
+        archive.write_out(tmp, verbose=verbose)
     return path

@@ -1,0 +1,1 @@
+"""Unit III exercises beyond the single-file lab: text generation."""

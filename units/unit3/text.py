@@ -1,0 +1,117 @@
+"""Unit III's text generation: character-level language models on the Python
+reference manual's prose, compared in bits per character."""
+
+import math
+import os
+
+import keras
+import numpy as np
+
+from keras_genai import builders
+from keras_genai import data
+from keras_genai import viz
+from keras_genai.cli import Row
+from keras_genai.cli import exercise
+from keras_genai.cli import take
+from keras_genai.language import TextSampler
+from units.common import reseed
+
+CONTEXT = 100  # the BPTT length of the compared models, and the test windows
+TEMPERATURES = (0.5, 1.0, 1.5)
+PROMPT = "The "
+
+
+def unigram_bits(train, test):
+    """Bits per character of ``test`` under the character frequencies of
+    ``train`` (add-one smoothed): the floor any model that uses context must
+    beat.
+
+    Example:
+
+    >>> round(unigram_bits("aab", "ab"), 3)
+    1.5
+    """
+    counts = {c: train.count(c) + 1 for c in set(train) | set(test)}
+    total = sum(counts.values())
+    return -sum(math.log2(counts[c] / total) for c in test) / len(test)
+
+
+def _network(kind, vocabulary_size):
+    if kind == "transformer":
+        return builders.char_transformer(vocabulary_size, context=CONTEXT, dim=128,
+                                         depth=2, heads=4)
+    return builders.char_rnn(vocabulary_size, cell=kind, units=256)
+
+
+def _train(kind, ids, test, vocabulary, args, length=CONTEXT):
+    """A model trained on windows of ``length`` characters (truncated BPTT over
+    ``length`` steps) with as many characters per update as the others;
+    returns it and its test bits per character, per epoch."""
+    reseed(args.seed)
+    x, y = data.text_windows(ids, length)
+    x, y = take(args.train_size and args.train_size * CONTEXT // length, x, y)
+    network = _network(kind, len(vocabulary))
+    network.compile(keras.optimizers.Adam(3e-3, global_clipnorm=1.0),
+                    keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    history = network.fit(x, y, batch_size=args.batch_size * CONTEXT // length,
+                          epochs=args.epochs, validation_data=test,
+                          callbacks=args.backup(), verbose=args.verbose)
+    return network, [v / math.log(2) for v in history.history["val_loss"]]
+
+
+@exercise("text-generation", "character LSTM, GRU and transformer on Python's "
+                             "reference manual: bits per character, samples at "
+                             "three temperatures, the BPTT length",
+          epochs=6, batch_size=32, export=os.path.join("saved_models",
+                                                       "unit3_char_lstm"))
+def text_generation(args, out):
+    train, _, test_text, vocabulary = data.text_corpus()
+    ids = data.encode_text(train, vocabulary)
+    test = data.text_windows(data.encode_text(test_text, vocabulary), CONTEXT)
+    summary = {
+        "corpus": Row(f"{len(train):,} / {len(test_text):,}",
+                      "training / test characters",
+                      note=f"{len(vocabulary)} distinct"),
+        "unigram_bpc": Row(unigram_bits(train, test_text),
+                           "unigram (character frequencies): test bits/char",
+                           "{:.3f}"),
+    }
+    curves, networks = {}, {}
+    for kind in ("lstm", "gru", "transformer"):
+        networks[kind], curves[kind] = _train(kind, ids, test, vocabulary, args)
+        summary[f"{kind}_bpc"] = Row(curves[kind][-1],
+                                     f"{kind}: test bits/char", "{:.3f}",
+                                     note=f"{networks[kind].count_params():,} weights")
+    lengths = sorted(set(args.bptt_lengths) | {CONTEXT})
+    bptt = {}
+    for length in lengths:  # the GRU, each evaluated on the same 100-char windows
+        bptt[length] = curves["gru"][-1] if length == CONTEXT else _train(
+            "gru", ids, test, vocabulary, args, length)[1][-1]
+        summary[f"gru_bptt_{length}_bpc"] = Row(
+            bptt[length], f"GRU trained with BPTT over {length} steps: test "
+                          "bits/char", "{:.3f}")
+    sampler = TextSampler(networks["lstm"], vocabulary, CONTEXT)
+    samples = {t: sampler.sample(PROMPT, args.sample_length, t, seed=args.seed)[0]
+               for t in TEMPERATURES}
+    path = os.path.join(out, "samples.txt")
+    with open(path, "w") as f:
+        for t, text in samples.items():
+            f.write(f"--- LSTM, temperature {t} ---\n{text}\n\n")
+    summary["samples"] = Row(path, "LSTM samples at temperatures "
+                                   f"{', '.join(map(str, TEMPERATURES))}")
+    for t, text in samples.items():
+        summary[f"sample_t{t}"] = Row(text[:80].replace("\n", " "),
+                                      f"temperature {t}")
+    epochs = np.arange(1, args.epochs + 1)
+    curves = {k: (epochs, v) for k, v in curves.items()}
+    curves["unigram"] = (epochs, [summary["unigram_bpc"].value] * args.epochs)
+    summary["curves"] = viz.plot_curves(
+        curves, os.path.join(out, "bits_per_char.png"), xlabel="epoch",
+        ylabel="test bits per character", title="character models, "
+                                                f"{CONTEXT}-character windows")
+    if args.export:
+        sampler.export(args.export)
+        summary["saved_model"] = Row(args.export, "SavedModel",
+                                     note="sample(prompt, length, temperature, "
+                                          "seed) -> text")
+    return summary
