@@ -1,6 +1,8 @@
 """Helpers shared by the labs of `units/`: the digits as the classification
 exercises use them, the classifier compile, re-seeding between compared models,
-and the optional SavedModel export."""
+the optional SavedModel export and loading what another exercise saved."""
+
+import os
 
 import keras
 
@@ -119,3 +121,23 @@ def linear_probe(features, labels, test_features, test_labels, seed, epochs=200,
               verbose=0)
     return float(model.evaluate((test_features - mean) / std, test_labels,
                                 verbose=0)[1])
+
+
+def load_saved(out, filename, exercise):
+    """The model that ``--exercise <exercise>`` saved as ``filename`` next to this
+    exercise's output folder ``out``.
+
+    Returns:
+        ``(model, path)``, or ``(None, path)`` when there is none yet.
+
+    Example:
+
+    >>> model, path = load_saved("outputs/unit6_diffusion/guidance",
+    ...                          "diffusion.keras", "train")
+    """
+    path = os.path.join(os.path.dirname(os.path.abspath(out)), filename)
+    if not os.path.exists(path):
+        return None, path
+    print(f"Using the model trained by --exercise {exercise}: {path} (delete it to "
+          "retrain).", flush=True)
+    return keras.models.load_model(path), path

@@ -48,19 +48,22 @@ def build_vae(latent_dim, num_classes=None, seed=0):
     return models.VAE(encoder, decoder, seed=seed)
 
 
-def fit_with_early_stopping(model, x, y, args):
+def fit_with_early_stopping(model, x, y, args, monitor="val_elbo", mode="max",
+                            patience=PATIENCE):
     """Fits on all but the first `VALIDATION_DIGITS` training digits and stops
-    when their ELBO has not improved for `PATIENCE` epochs, keeping the best
-    weights (4,000 digits are few: the 20-D VAE's training ELBO keeps rising
-    long after the held-out one has peaked).
+    when their ELBO (or ``monitor``) has not improved for ``patience`` epochs,
+    keeping the best weights (4,000 digits are few: the 20-D VAE's training
+    ELBO keeps rising long after the held-out one has peaked).
 
     Example:
 
     >>> history = fit_with_early_stopping(model, x, None, args)
+    >>> history = fit_with_early_stopping(pixelcnn, x, None, args,
+    ...                                   monitor="val_loss", mode="min")
     """
     n = VALIDATION_DIGITS
-    stop = keras.callbacks.EarlyStopping(monitor="val_elbo", mode="max",
-                                         patience=PATIENCE,
+    stop = keras.callbacks.EarlyStopping(monitor=monitor, mode=mode,
+                                         patience=patience,
                                          restore_best_weights=True)
     if y is None:
         return model.fit(x[n:], validation_data=(x[:n],), epochs=args.epochs,

@@ -2,8 +2,6 @@
 class-conditional DDPM (built, trained, or loaded from where ``--exercise
 train`` saved it) and the checks of ``--timesteps`` / ``--sample-steps``."""
 
-import os
-
 import keras
 import numpy as np
 
@@ -12,6 +10,7 @@ from keras_genai import data
 from keras_genai.cli import take
 from keras_genai.models import DiffusionModel
 from keras_genai.schedules import NoiseSchedule
+from units.common import load_saved
 
 MODEL_FILE = "diffusion.keras"
 
@@ -37,26 +36,6 @@ def labels_for(n):
     [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1]
     """
     return np.arange(n, dtype="int32") % 10
-
-
-def load_saved(out, filename, exercise):
-    """The model that ``--exercise <exercise>`` saved as ``filename`` next to this
-    exercise's output folder ``out``.
-
-    Returns:
-        ``(model, path)``, or ``(None, path)`` when there is none yet.
-
-    Example:
-
-    >>> model, path = load_saved("outputs/unit6_diffusion/guidance",
-    ...                          "diffusion.keras", "train")
-    """
-    path = os.path.join(os.path.dirname(os.path.abspath(out)), filename)
-    if not os.path.exists(path):
-        return None, path
-    print(f"Using the model trained by --exercise {exercise}: {path} (delete it to "
-          "retrain).", flush=True)
-    return keras.models.load_model(path), path
 
 
 def check_steps(args):

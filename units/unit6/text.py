@@ -17,10 +17,10 @@ from keras_genai.data.captions import DIGIT_WORDS
 from keras_genai.data.captions import MAX_CAPTION_WORDS
 from keras_genai.models import DiffusionModel
 from keras_genai.schedules import NoiseSchedule
+from units.common import load_saved
 from units.unit4.judge import DigitJudge
 from units.unit6.common import check_steps
 from units.unit6.common import digits
-from units.unit6.common import load_saved
 
 MODEL_FILE = "text_diffusion.keras"
 PROMPT_PAIRS = {"thickness": ("thin", "thick"), "width": ("narrow", "wide"),

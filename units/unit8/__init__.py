@@ -1,0 +1,1 @@
+"""The exercises of the likelihood lab, `units.unit8_likelihood`."""
