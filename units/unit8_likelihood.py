@@ -51,7 +51,7 @@ LAB = Lab(
     "Likelihood models on the embedded digits: PixelCNN, RealNVP, importance-"
     "weighted VAE bounds, one table of nats, the cost of sampling.",
     default_exercise="pixelcnn",
-    epochs=20,
+    epochs=10,
     batch_size=64,
     latent_dim=20,
     options=[

@@ -1,5 +1,6 @@
 """Exercise ``flow``: RealNVP on the 8-bit digits."""
 
+import math
 import os
 import time
 
@@ -21,15 +22,26 @@ TEMPERATURES = (1.0, 0.7)
 PUBLISHED_BITS_PER_DIM = 1.06
 
 
+def _learning_rate(n, args):
+    """Adam's step size: a linear warm-up to 1e-3 over the first epoch (as in
+    the training code of Glow, Kingma & Dhariwal 2018), then a cosine decay to
+    1e-4. At a constant 1e-3 the training bits per dimension rose again
+    between epochs (3.04 to 3.41, 2.61 to 2.87 in one 8-epoch run)."""
+    steps = math.ceil(n / args.batch_size)
+    return keras.optimizers.schedules.CosineDecay(
+        0.0, decay_steps=max(1, (args.epochs - 1) * steps), alpha=0.1,
+        warmup_target=1e-3, warmup_steps=steps)
+
+
 @exercise("flow", "RealNVP on the 8-bit digits: test bits per dimension, samples "
                   "at two temperatures, exact inversion, a latent walk.",
-          epochs=8, export=os.path.join("saved_models", "unit8_realnvp"))
+          epochs=7, export=os.path.join("saved_models", "unit8_realnvp"))
 def flow(args, out):
     x, _, x_test, _ = digits(args)
     x, x_test = (a[..., None].astype("float32") for a in (x, x_test))
     reseed(args.seed)
     model = models.RealNVP((28, 28, 1), seed=args.seed)
-    model.compile(optimizer=keras.optimizers.Adam(1e-3))
+    model.compile(optimizer=keras.optimizers.Adam(_learning_rate(len(x), args)))
     print(f"Training RealNVP ({model.count_params():,} weights, "
           f"{len(model.couplings)} couplings) on {len(x)} digits for "
           f"{args.epochs} epochs.", flush=True)
