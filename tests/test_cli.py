@@ -273,7 +273,8 @@ def test_take():
     ("unit2_cnn", ["cnn", "architectures", "pooling", "feature-maps",
                    "regularization", "augmentation"]),
     ("unit3_rnn", ["memory", "vanishing", "clipping", "bidirectional",
-                   "forecast"]),
+                   "forecast", "text-generation"]),
+    ("unit8_likelihood", ["pixelcnn", "flow", "nats", "sampling-cost"]),
 ])
 def test_unit_labs_list_every_exercise(lab, exercises, monkeypatch, capsys):
     import importlib
