@@ -17,7 +17,7 @@ from units.unit5.variational import fit_with_early_stopping
 
 PIXELCNN_FILE = "pixelcnn.keras"
 # Epochs without a better held-out NLL before the PixelCNN stops (it keeps the
-# best weights); fewer than the VAE's 10, since each epoch costs ~10 s.
+# best weights); fewer than the VAE's 10, since each epoch costs ~15 s.
 PIXELCNN_PATIENCE = 3
 
 
