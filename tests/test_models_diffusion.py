@@ -86,6 +86,9 @@ SPEC = conformance.ModelSpec(
         ("eta", lambda: make_model().sample(labels=[0], eta=-1, verbose=False)),
         ("seed", lambda: make_model().sample(labels=[0], seed="a", verbose=False)),
     ],
+    # "sample" chains 5 U-Net calls: one pixel of 256 came back 2.9e-5 away
+    # on an Intel Xeon with AMX (1e-5 holds on AMD EPYC).
+    export_atol=1e-4,
 )
 
 
