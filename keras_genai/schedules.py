@@ -240,6 +240,34 @@ class NoiseSchedule:
         c0, c1 = _f32(tf.sqrt(1.0 - beta), tf.sqrt(beta))
         return c0 * x_prev + c1 * tf.cast(noise, tf.float32)
 
+    def q_forward(self, x_s, s, t, noise):
+        """Samples ``q(x_t | x_s)`` for ``s < t`` (``s = -1``: the clean image):
+        ``x_t = sqrt(alpha_bar_t / alpha_bar_s) x_s + sqrt(1 - alpha_bar_t /
+        alpha_bar_s) eps``. The forward process is Markov with Gaussian steps, so
+        any number of steps composes into one (DDPM eq. 4 is ``s = -1``, eq. 2
+        is ``s = t - 1``); RePaint uses it to jump back up a respaced chain.
+
+        Args:
+            x_s: images at ``s``.
+            s: their timesteps, ``-1 <= s``, scalar or ``(batch,)``.
+            t: the timesteps to noise to, ``s <= t <= T - 1`` (``t = s`` returns
+                ``x_s``).
+            noise: ``eps ~ N(0, I)``.
+
+        Returns:
+            ``x_t``.
+
+        Example:
+
+        >>> s = NoiseSchedule()
+        >>> x = s.q_forward(tf.ones((1, 2)), -1, 499, tf.zeros((1, 2)))
+        """
+        x_s = tf.convert_to_tensor(x_s, tf.float32)
+        rank = x_s.shape.rank
+        ratio = self._alpha_bar(t, rank, prev=True) / self._alpha_bar(s, rank, prev=True)
+        c0, c1 = _f32(tf.sqrt(ratio), tf.sqrt(tf.maximum(1.0 - ratio, 0.0)))
+        return c0 * x_s + c1 * tf.cast(noise, tf.float32)
+
     def predict_x0(self, x_t, t, eps):
         """Inverts eq. 4 for ``x_0`` given the noise (DDPM eq. 15 / DDIM eq. 9):
         ``x0_hat = (x_t - sqrt(1 - alpha_bar_t) eps) / sqrt(alpha_bar_t)``.
@@ -329,7 +357,7 @@ class NoiseSchedule:
                                 (1.0 - a_prev) / (1.0 - a_t) * beta)
         return c0 * tf.cast(x0, tf.float32) + c1 * x_t, variance
 
-    def timesteps_for(self, steps, spacing="trailing"):
+    def timesteps_for(self, steps, spacing="trailing", start=None):
         """The descending timesteps a sampler visits when it takes ``steps`` steps.
 
         ``"leading"`` is DDIM's ``range(0, T, T // steps)``; ``"linspace"`` rounds
@@ -337,11 +365,14 @@ class NoiseSchedule:
         ``round(arange(T, 0, -T / steps)) - 1``, which always starts from the
         last, pure-noise step (Lin et al. 2024, "Common Diffusion Noise Schedules
         and Sample Steps are Flawed", table 2). With ``steps = T`` all three are
-        ``T-1, ..., 0``.
+        ``T-1, ..., 0``. ``start`` spaces the steps over ``start, ..., 0``
+        instead (a chain that begins part-way, as SDEdit's).
 
         Args:
-            steps: how many steps, ``1 <= steps <= T``.
+            steps: how many steps, ``1 <= steps <= start + 1``.
             spacing: ``"trailing"``, ``"leading"`` or ``"linspace"``.
+            start: the first timestep, ``0 <= start <= T - 1`` (default
+                ``T - 1``).
 
         Returns:
             int32 array of ``steps`` distinct descending timesteps.
@@ -353,11 +384,17 @@ class NoiseSchedule:
         """
         steps = check_positive_int("steps", steps)
         check_choice("spacing", spacing, SPACINGS)
-        if steps > self.timesteps:
-            raise ValueError(f"`steps` must be at most T={self.timesteps}. "
-                             f"Received: steps={steps}")
+        length = self.timesteps
+        if start is not None:
+            if not (isinstance(start, (int, np.integer)) and 0 <= start < length):
+                raise ValueError(f"`start` must be an int in [0, {length - 1}]. "
+                                 f"Received: start={start!r}")
+            length = int(start) + 1
+        if steps > length:
+            raise ValueError(f"`steps` must be at most {length} (T={self.timesteps},"
+                             f" start={start}). Received: steps={steps}")
         with tf.init_scope():  # NumPy values, even inside a tf.function
-            return _timesteps(self.timesteps, steps, spacing).numpy()
+            return _timesteps(length, steps, spacing).numpy()
 
     def ddpm_step(self, x_t, t, eps, noise, t_prev=None, variance="posterior",
                   clip=None):
@@ -518,13 +555,44 @@ def sample_loop(eps_fn, schedule, noise, steps=50, sampler="ddim", eta=0.0,
         steps = tf.clip_by_value(tf.cast(steps, tf.int32), 1, schedule.timesteps)
         check_choice("spacing", spacing, SPACINGS)
         timesteps = _timesteps(schedule.timesteps, steps, spacing)
+    else:
+        timesteps = schedule.timesteps_for(steps, spacing)
+    return run_chain(eps_fn, schedule, noise, timesteps, sampler=sampler, eta=eta,
+                     seed=seed, clip=clip, callback=callback)
+
+
+def run_chain(eps_fn, schedule, x, timesteps, sampler="ddim", eta=0.0,
+              seed=(0, 0), clip=None, callback=None):
+    """Denoises ``x``, which is at ``timesteps[0]``, through the given
+    descending ``timesteps`` down to the clean image: the loop of `sample_loop`,
+    for a chain that does not start from pure noise (SDEdit starts part-way).
+
+    Args:
+        eps_fn: ``eps_fn(x_t, t) -> eps``.
+        schedule: a `NoiseSchedule`.
+        x: images at ``timesteps[0]``.
+        timesteps: descending int timesteps (a NumPy array, or an int32 tensor
+            inside a ``tf.function``).
+        sampler, eta, seed, clip, callback: as in `sample_loop`.
+
+    Returns:
+        The images at ``t = -1`` (clean).
+
+    Example:
+
+    >>> s = NoiseSchedule(timesteps=100)
+    >>> x = run_chain(lambda x, t: tf.zeros_like(x), s, tf.ones((1, 2)), [49, 24])
+    """
+    check_choice("sampler", sampler, SAMPLERS)
+    if isinstance(timesteps, tf.Tensor):
+        timesteps = tf.cast(timesteps, tf.int32)
         previous = tf.concat([timesteps[1:], [-1]], 0)
         n = tf.size(timesteps)
     else:
-        timesteps = schedule.timesteps_for(steps, spacing)
+        timesteps = np.asarray(timesteps, np.int32)
         previous = np.append(timesteps[1:], -1).astype(np.int32)
         n = len(timesteps)
-    x = tf.convert_to_tensor(noise, tf.float32)
+    x = tf.convert_to_tensor(x, tf.float32)
     seed = tf.cast(seed, tf.int32)
     draws_noise = sampler == "ddpm" or not (isinstance(eta, (int, float)) and eta == 0)
     batch = tf.shape(x)[:1]
@@ -555,5 +623,6 @@ __all__ = [
     "NoiseSchedule",
     "cosine_beta_schedule",
     "linear_beta_schedule",
+    "run_chain",
     "sample_loop",
 ]

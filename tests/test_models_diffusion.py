@@ -187,6 +187,42 @@ def test_sampling_is_reproducible_and_clipped():
     assert np.abs(ddpm).max() <= 1.0 + 1e-5
 
 
+def test_inpaint_keeps_the_known_pixels_and_edit_stays_close_when_weak():
+    model = make_model()
+    x, _ = data(4)
+    x = np.clip(x, -1, 1)
+    known = np.ones(SHAPE, "float32")
+    known[2:6, 2:6] = 0
+    # No labels: the null class, one network pass per step.
+    a = model.inpaint(x, known, steps=4, jump_length=2, resamplings=2, seed=1,
+                      batch_size=3, verbose=False)
+    b = model.inpaint(x, known, steps=4, jump_length=2, resamplings=2, seed=1,
+                      batch_size=3, verbose=False)
+    np.testing.assert_array_equal(a, b)
+    assert a.shape == x.shape
+    np.testing.assert_array_equal(a[:, known[..., 0] > 0], x[:, known[..., 0] > 0])
+    assert not np.allclose(a[:, 2:6, 2:6], x[:, 2:6, 2:6])
+    labelled = model.inpaint(x, known, labels=[0, 1, 2, 0], steps=4, seed=1,
+                             verbose=False)
+    np.testing.assert_array_equal(labelled[:, known[..., 0] > 0],
+                                  x[:, known[..., 0] > 0])
+    # t0 = 0: one step from the barely noised input.
+    weak = model.edit(x, 0.01, labels=[1, 1, 1, 1], seed=0, verbose=False)
+    assert weak.shape == x.shape and np.abs(weak - x).mean() < 0.05
+    strong = model.edit(x, 1.0, labels=[1, 1, 1, 1], steps=3, seed=0, verbose=False)
+    assert np.abs(strong - x).mean() > 5 * np.abs(weak - x).mean()
+    with pytest.raises(ValueError, match="known"):
+        model.inpaint(x, np.ones((3, 3)), verbose=False)
+    with pytest.raises(ValueError, match="images"):
+        model.inpaint(x[..., 0], known, verbose=False)
+    with pytest.raises(ValueError, match="one label or prompt per image"):
+        model.edit(x, 0.5, labels=[1, 2], verbose=False)
+    with pytest.raises(ValueError, match="strength"):
+        model.edit(x, 0.0, labels=[1, 1, 1, 1], verbose=False)
+    with pytest.raises(ValueError, match="resamplings"):
+        model.inpaint(x, known, resamplings=0, verbose=False)
+
+
 def test_progress_bar_counts_every_step(capsys):
     model = make_model(num_classes=None)
     model.sample(3, steps=4, seed=0, batch_size=2)

@@ -5,7 +5,12 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from keras_genai.image_sampling import repaint_levels
+from keras_genai.image_sampling import repaint_loop
+from keras_genai.image_sampling import sdedit_loop
+from keras_genai.image_sampling import sdedit_start
 from keras_genai.models.base import GenerativeModel
+from keras_genai.models.inputs import check_images
 from keras_genai.models.inputs import images_and_labels
 from keras_genai.models.inputs import unpack_images
 from keras_genai.schedules import NoiseSchedule
@@ -359,17 +364,139 @@ class DiffusionModel(GenerativeModel):
         >>> grid = model.sample(labels=np.repeat(np.arange(10), 8), steps=50)
         """
         check_choice("sampler", sampler, ("ddim", "ddpm"))
-        steps = check_positive_int("steps", steps)
-        if steps > self.schedule.timesteps:
-            raise ValueError(f"`steps` must be at most T={self.schedule.timesteps}. "
-                             f"Received: steps={steps}")
+        steps = self._check_steps(steps)
         if not isinstance(eta, (int, float)) or eta < 0:
             raise ValueError(f"`eta` must be a number >= 0. Received: eta={eta!r}")
         w = (self.guidance_scale if guidance_scale is None
              else check_non_negative("guidance_scale", guidance_scale))
-        batch_size = check_positive_int("batch_size", batch_size)
         condition, n = self._condition_and_count(n, labels, prompts)
-        seed = check_seed(seed)
+
+        def run(eps_fn, k, start, stop, seed, callback):
+            noise = tf.random.stateless_normal((stop - start,) + self.image_shape,
+                                               seed=(seed, k))
+            return sample_loop(eps_fn, self.schedule, noise, steps=steps,
+                               sampler=sampler, eta=eta, seed=(seed, k + 1_000_000),
+                               clip=self.clip, callback=callback)
+
+        return self._in_batches(run, n, condition, w, steps, check_seed(seed),
+                                batch_size, verbose)
+
+    def inpaint(self, images, known, labels=None, prompts=None, steps=50,
+                jump_length=5, resamplings=5, guidance_scale=None, seed=None,
+                batch_size=256, verbose=True):
+        """Fills the unknown pixels of ``images`` with RePaint (Lugmayr et al.
+        2022; `keras_genai.image_sampling.repaint_loop`): the trained model, no
+        retraining.
+
+        Args:
+            images: ``(n, *image_shape)`` in ``[-1, 1]``; the hole's values are
+                ignored.
+            known: 1 where a pixel is kept, 0 in the hole; broadcastable to
+                ``images``.
+            labels / prompts: the condition, as in `sample`; ``None`` on a
+                conditional model fills the hole unconditionally (the null
+                class or the empty caption).
+            steps: levels of the respaced chain (at most ``T``).
+            jump_length, resamplings: RePaint's jumps (`repaint_levels`): about
+                ``steps * resamplings`` network calls in all.
+            guidance_scale, seed, batch_size, verbose: as in `sample`.
+
+        Returns:
+            float32 NumPy images; the known pixels are ``images``' own.
+
+        Example:
+
+        >>> known = np.ones((28, 28, 1), "float32"); known[8:20, 8:20] = 0
+        >>> filled = model.inpaint(x_test[:16], known, steps=50)
+        """
+        images = check_images(images, self.image_shape)
+        steps = self._check_steps(steps)
+        levels = repaint_levels(steps, jump_length, resamplings)
+        try:
+            known = np.broadcast_to(np.asarray(known, np.float32), images.shape)
+        except ValueError:
+            raise ValueError("`known` must broadcast to the images' shape "
+                             f"{images.shape}. Received: known of shape "
+                             f"{np.shape(known)}") from None
+        condition, w = self._optional_condition(len(images), labels, prompts,
+                                                guidance_scale)
+
+        def run(eps_fn, k, start, stop, seed, callback):
+            return repaint_loop(eps_fn, self.schedule, images[start:stop],
+                                known[start:stop], steps=steps,
+                                jump_length=jump_length, resamplings=resamplings,
+                                seed=(seed, k), clip=self.clip, callback=callback)
+
+        return self._in_batches(run, len(images), condition, w, len(levels) - 1,
+                                check_seed(seed), batch_size, verbose)
+
+    def edit(self, images, strength, labels=None, prompts=None, steps=50,
+             sampler="ddim", eta=0.0, guidance_scale=None, seed=None,
+             batch_size=256, verbose=True):
+        """Edits ``images`` with SDEdit (Meng et al. 2022;
+        `keras_genai.image_sampling.sdedit_loop`): noise them to ``t0 =
+        strength * T``, then denoise under ``labels`` / ``prompts``.
+
+        Args:
+            images: ``(n, *image_shape)`` in ``[-1, 1]``.
+            strength: ``t0 / T`` in ``(0, 1]``; small keeps the image, large
+                follows the condition.
+            labels / prompts: the new condition; ``None`` on a conditional
+                model denoises unconditionally.
+            steps: denoising steps from ``t0`` (at most ``t0 + 1`` are taken).
+            sampler, eta, guidance_scale, seed, batch_size, verbose: as in
+                `sample`.
+
+        Returns:
+            float32 NumPy images.
+
+        Example:
+
+        >>> as_sevens = model.edit(x_test[:16], 0.6, labels=np.full(16, 7))
+        """
+        images = check_images(images, self.image_shape)
+        check_choice("sampler", sampler, ("ddim", "ddpm"))
+        steps = min(self._check_steps(steps),
+                    sdedit_start(self.schedule, strength) + 1)
+        condition, w = self._optional_condition(len(images), labels, prompts,
+                                                guidance_scale)
+
+        def run(eps_fn, k, start, stop, seed, callback):
+            return sdedit_loop(eps_fn, self.schedule, images[start:stop], strength,
+                               steps=steps, sampler=sampler, eta=eta,
+                               seed=(seed, k), clip=self.clip, callback=callback)
+
+        return self._in_batches(run, len(images), condition, w, steps,
+                                check_seed(seed), batch_size, verbose)
+
+    def _check_steps(self, steps):
+        steps = check_positive_int("steps", steps)
+        if steps > self.schedule.timesteps:
+            raise ValueError(f"`steps` must be at most T={self.schedule.timesteps}. "
+                             f"Received: steps={steps}")
+        return steps
+
+    def _optional_condition(self, n, labels, prompts, guidance_scale):
+        """``(condition, w)`` of `inpaint` / `edit`: the given one, or on a
+        conditional model given none, the null condition with ``w = 1`` (one
+        unconditional pass)."""
+        if self.conditional and labels is None and prompts is None:
+            null = self.num_classes if self.num_classes is not None else ""
+            return np.full(n, null), 1.0
+        condition, count = self._condition_and_count(n, labels, prompts)
+        if count != n:
+            raise ValueError(f"Give one label or prompt per image ({n}). Received: "
+                             f"{count}")
+        w = (self.guidance_scale if guidance_scale is None
+             else check_non_negative("guidance_scale", guidance_scale))
+        return condition, w
+
+    def _in_batches(self, run, n, condition, w, steps, seed, batch_size, verbose):
+        """Runs ``run(eps_fn, k, start, stop, seed, callback)`` on batch ``k``
+        (images ``start:stop``) and concatenates the results as NumPy; ``steps``
+        is the progress bar's length per batch. ``seed=None`` draws one from
+        the model's seed generator."""
+        batch_size = check_positive_int("batch_size", batch_size)
         if seed is None:
             seed = int(keras.random.randint((), 0, 2 ** 30, seed=self.seed_generator))
         eps_fn = self._compiled_eps_fn()
@@ -379,15 +506,11 @@ class DiffusionModel(GenerativeModel):
         for k, start in enumerate(chunks):
             stop = min(start + batch_size, n)
             cond = None if condition is None else tf.constant(condition[start:stop])
-            noise = tf.random.stateless_normal((stop - start,) + self.image_shape,
-                                               seed=(seed, k))
-            images = sample_loop(
-                lambda x, t: eps_fn(x, t, cond, w), self.schedule, noise,
-                steps=steps, sampler=sampler, eta=eta, seed=(seed, k + 1_000_000),
-                clip=self.clip,
-                callback=None if bar is None else (
-                    lambda i, _, k=k: bar.update(k * steps + i)))
-            out.append(images.numpy())
+            images = run(lambda x, t, cond=cond: eps_fn(x, t, cond, w), k, start,
+                         stop, seed,
+                         None if bar is None else (
+                             lambda i, _, k=k: bar.update(k * steps + i)))
+            out.append(np.asarray(images))
         return np.concatenate(out)
 
     def _compiled_eps_fn(self):

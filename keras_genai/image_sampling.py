@@ -1,0 +1,222 @@
+"""Diffusion samplers that start from, or keep part of, a given image: RePaint
+inpainting and SDEdit editing. Like `keras_genai.schedules`, they hold no
+network: each takes ``eps_fn(x_t, t) -> eps`` and a `NoiseSchedule`, so any
+trained noise predictor works with no retraining, and the tests use dummy models.
+
+* RePaint (Lugmayr et al. 2022, "RePaint: Inpainting using Denoising Diffusion
+  Probabilistic Models"): at every reverse step the known pixels are replaced by
+  the given image noised to the same level, so only the hole is generated; and
+  the chain repeatedly jumps back up (re-noises) and comes down again, which
+  gives the generated part time to agree with the known part.
+* SDEdit (Meng et al. 2022, "SDEdit: Guided Image Synthesis and Editing with
+  Stochastic Differential Equations"): noise an image to ``t0`` and run the
+  reverse chain from there, possibly under another condition. Small ``t0`` keeps
+  the image; large ``t0`` follows the condition.
+
+Example:
+
+>>> schedule = NoiseSchedule(timesteps=100)
+>>> eps_fn = lambda x, t: tf.zeros_like(x)
+>>> images = tf.zeros((2, 4, 4, 1))
+>>> known = tf.ones((2, 4, 4, 1))
+>>> filled = repaint_loop(eps_fn, schedule, images, known, steps=10)
+>>> edited = sdedit_loop(eps_fn, schedule, images, strength=0.5, steps=5)
+"""
+
+import numpy as np
+import tensorflow as tf
+
+from keras_genai.schedules import NoiseSchedule
+from keras_genai.schedules import run_chain
+from keras_genai.utils.checks import check_fraction
+from keras_genai.utils.checks import check_positive_int
+
+
+def repaint_levels(steps, jump_length=10, resamplings=10):
+    """The order in which RePaint visits the levels of a ``steps``-step chain.
+
+    Level ``steps`` is pure noise and level 0 the clean image. The chain goes
+    down one level at a time; each time it reaches a level ``j`` with ``j %
+    jump_length == 0`` and ``j < steps - jump_length``, it goes back up
+    ``jump_length`` levels one at a time, ``resamplings - 1`` times per such
+    level (RePaint sec. 4.2, fig. 3; the schedule of the authors' code, with
+    ``jump_length = jump_n_sample = 10`` over 250 steps there).
+
+    Args:
+        steps: levels below pure noise, ``>= 1``.
+        jump_length: how far each jump goes back up, ``>= 1``.
+        resamplings: how many times each jump level is passed downwards
+            (``1``: no jumps, the plain chain).
+
+    Returns:
+        A list of ints, from ``steps`` down to ``0``; neighbours differ by 1.
+
+    Example:
+
+    >>> repaint_levels(4, jump_length=1, resamplings=2)
+    [4, 3, 2, 3, 2, 1, 2, 1, 0, 1, 0]
+    """
+    steps = check_positive_int("steps", steps)
+    jump_length = check_positive_int("jump_length", jump_length)
+    resamplings = check_positive_int("resamplings", resamplings)
+    jumps = {j: resamplings - 1 for j in range(0, steps - jump_length, jump_length)}
+    level, levels = steps, [steps]
+    while level > 0:
+        level -= 1
+        levels.append(level)
+        if jumps.get(level, 0) > 0:
+            jumps[level] -= 1
+            for _ in range(jump_length):
+                level += 1
+                levels.append(level)
+    return levels
+
+
+def _level_timesteps(schedule, steps, spacing):
+    """``timesteps[level]``: ``-1`` for level 0, the respaced chain above it."""
+    return np.concatenate([[-1], schedule.timesteps_for(steps, spacing)[::-1]]
+                          ).astype(np.int32)
+
+
+def repaint_loop(eps_fn, schedule, images, known, steps=50, jump_length=10,
+                 resamplings=10, seed=(0, 0), clip=None, spacing="trailing",
+                 callback=None):
+    """Fills the unknown pixels of ``images`` with RePaint (Lugmayr et al. 2022,
+    Algorithm 1), on a chain of ``steps`` respaced DDPM steps.
+
+    Going down from ``t`` to ``t_prev`` (Algorithm 1, lines 5-8):
+
+        x_known   = sqrt(alpha_bar_prev) x_0 + sqrt(1 - alpha_bar_prev) eps  (eq. 8)
+        x_unknown ~ p_theta(x_prev | x_t), the DDPM step            (eq. 9)
+        x_prev    = m * x_known + (1 - m) * x_unknown                (eq. 10)
+
+    (at ``t_prev = -1``, the last step, ``x_known`` is ``x_0`` itself). Going
+    back up from ``t_prev`` to ``t`` (line 10, sec. 4.2) samples ``q(x_t |
+    x_prev)`` (`NoiseSchedule.q_forward`). `repaint_levels` gives the order.
+
+    With ``steps < T`` the DDPM step uses the respaced posterior (Nichol &
+    Dhariwal 2021, sec. 4) and the jump back the matching ``q(x_t | x_prev)``,
+    so the chain is the paper's on a coarser grid; the paper itself uses 250
+    steps of a 1,000-step model with ``jump_length = resamplings = 10``.
+
+    Args:
+        eps_fn: ``eps_fn(x_t, t) -> eps``.
+        schedule: a `NoiseSchedule`.
+        images: the images to inpaint ``(batch, ...)``, in the model's range;
+            the values under the hole are ignored.
+        known: 1 where a pixel is known, 0 in the hole; broadcastable to
+            ``images``.
+        steps: levels of the respaced chain, ``1 <= steps <= T``.
+        jump_length: see `repaint_levels`.
+        resamplings: see `repaint_levels`.
+        seed: two ints; transition ``i`` draws from ``stateless_fold_in(seed, i)``.
+        clip: clip the predicted ``x_0`` to ``[-clip, clip]`` (``None``: no
+            clipping).
+        spacing: see `NoiseSchedule.timesteps_for`.
+        callback: called as ``callback(i + 1, n)`` after each of the ``n``
+            transitions (eagerly only).
+
+    Returns:
+        The inpainted images; the known pixels equal ``images`` there.
+
+    Example:
+
+    >>> filled = repaint_loop(lambda x, t: tf.zeros_like(x), NoiseSchedule(),
+    ...                       tf.zeros((1, 4, 4, 1)), tf.ones((1, 4, 4, 1)),
+    ...                       steps=5, jump_length=2, resamplings=2)
+    """
+    if not isinstance(schedule, NoiseSchedule):
+        raise TypeError("`schedule` must be a NoiseSchedule. Received: "
+                        f"schedule={schedule!r}")
+    x0 = tf.convert_to_tensor(images, tf.float32)
+    known = tf.convert_to_tensor(known, tf.float32)
+    try:
+        known = tf.broadcast_to(known, tf.shape(x0))
+    except (tf.errors.InvalidArgumentError, ValueError) as error:
+        raise ValueError("`known` must broadcast to the images' shape "
+                         f"{tuple(x0.shape)}. Received: known of shape "
+                         f"{tuple(known.shape)}") from error
+    timesteps = _level_timesteps(schedule, steps, spacing)
+    levels = np.asarray(repaint_levels(steps, jump_length, resamplings))
+    t_from, t_to = timesteps[levels[:-1]], timesteps[levels[1:]]
+    seed = tf.cast(seed, tf.int32)
+    batch = tf.shape(x0)[:1]
+    x = tf.random.stateless_normal(tf.shape(x0), tf.random.experimental
+                                   .stateless_fold_in(seed, len(t_from)))
+
+    def transition(i, x):
+        s, t = (tf.fill(batch, v) for v in (t_from[i], t_to[i]))
+        key = tf.random.experimental.stateless_fold_in(seed, i)
+        z = tf.random.stateless_normal(tf.shape(x), key)
+        if t_to[i] > t_from[i]:  # back up: x_t ~ q(x_t | x_prev)
+            return schedule.q_forward(x, s, t, z)
+        z_known = tf.random.stateless_normal(
+            tf.shape(x), tf.random.experimental.stateless_fold_in(key, 1))
+        unknown = schedule.ddpm_step(x, s, eps_fn(x, s), z, t_prev=t, clip=clip)
+        known_part = schedule.q_forward(x0, -1, t, z_known)
+        return known * known_part + (1.0 - known) * unknown
+
+    n = len(t_from)
+    for i in range(n):
+        x = transition(i, x)
+        if callback is not None:
+            callback(i + 1, n)
+    return x
+
+
+def sdedit_start(schedule, strength):
+    """The timestep ``t0`` at which SDEdit noises its input:
+    ``round(strength * T) - 1``, at least 0.
+
+    Example:
+
+    >>> sdedit_start(NoiseSchedule(timesteps=1000), 0.4)
+    399
+    """
+    strength = check_fraction("strength", strength, closed=True)
+    if strength == 0:
+        raise ValueError("`strength` must be in (0, 1]. Received: strength=0")
+    return max(int(round(strength * schedule.timesteps)) - 1, 0)
+
+
+def sdedit_loop(eps_fn, schedule, images, strength, steps=50, sampler="ddim",
+                eta=0.0, seed=(0, 0), clip=None, callback=None):
+    """SDEdit (Meng et al. 2022, Algorithm 1 with the VP-SDE, here its DDIM /
+    DDPM discretisation): noise ``images`` to ``t0 = round(strength * T) - 1``
+    in closed form, ``x_t0 = sqrt(alpha_bar_t0) x + sqrt(1 - alpha_bar_t0)
+    eps`` (DDPM eq. 4), then denoise from ``t0`` with ``steps`` steps spaced
+    over ``t0, ..., 0``. ``eps_fn`` may carry another condition than the one the
+    image was made with: that is the edit.
+
+    Args:
+        eps_fn: ``eps_fn(x_t, t) -> eps``.
+        schedule: a `NoiseSchedule`.
+        images: the images to edit, in the model's range.
+        strength: ``t0 / T`` in ``(0, 1]``: 1 ignores the input (plain sampling),
+            small values barely change it.
+        steps: denoising steps, at most ``t0 + 1`` (fewer are used if more are
+            asked for).
+        sampler, eta, clip, callback: as in `keras_genai.schedules.sample_loop`.
+        seed: two ints; the noise of ``x_t0`` comes from ``stateless_fold_in(seed,
+            -1)``, the chain's as in `run_chain`.
+
+    Returns:
+        The edited images.
+
+    Example:
+
+    >>> out = sdedit_loop(lambda x, t: tf.zeros_like(x), NoiseSchedule(),
+    ...                   tf.zeros((1, 4, 4, 1)), strength=0.4, steps=10)
+    """
+    t0 = sdedit_start(schedule, strength)
+    steps = min(check_positive_int("steps", steps), t0 + 1)
+    x = tf.convert_to_tensor(images, tf.float32)
+    seed = tf.cast(seed, tf.int32)
+    noise = tf.random.stateless_normal(
+        tf.shape(x), tf.random.experimental.stateless_fold_in(seed, -1))
+    x_t0 = schedule.q_sample(x, tf.fill(tf.shape(x)[:1], t0), noise)
+    return run_chain(eps_fn, schedule, x_t0, schedule.timesteps_for(steps, start=t0),
+                     sampler=sampler, eta=eta, seed=seed, clip=clip, callback=callback)
+
+
+__all__ = ["repaint_levels", "repaint_loop", "sdedit_loop", "sdedit_start"]
