@@ -5,7 +5,8 @@ network builders (`keras_genai.builders`), custom layers (`keras_genai.layers`),
 hand-written gradients for teaching (`keras_genai.gradients`), models that own a
 training algorithm (`keras_genai.models`), pure loss functions
 (`keras_genai.losses`), sparsity regularizers (`keras_genai.regularizers`),
-diffusion noise schedules and samplers (`keras_genai.schedules`), entropy and
+diffusion noise schedules and samplers (`keras_genai.schedules`), samplers that
+inpaint or edit a given image (`keras_genai.image_sampling`), entropy and
 information helpers (`keras_genai.information`), sample-quality metrics
 (`keras_genai.metrics`), NumPy generative classifiers (`keras_genai.classical`),
 callbacks and figures, and distribution strategies (`keras_genai.distribute`).
@@ -30,6 +31,7 @@ from keras_genai import classical
 from keras_genai import data
 from keras_genai import distribute
 from keras_genai import gradients
+from keras_genai import image_sampling
 from keras_genai import information
 from keras_genai import language
 from keras_genai import layers
@@ -49,6 +51,7 @@ __all__ = [
     "data",
     "distribute",
     "gradients",
+    "image_sampling",
     "information",
     "language",
     "layers",

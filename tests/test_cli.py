@@ -274,6 +274,8 @@ def test_take():
                    "regularization", "augmentation"]),
     ("unit3_rnn", ["memory", "vanishing", "clipping", "bidirectional",
                    "forecast", "text-generation"]),
+    ("unit6_diffusion", ["forward", "train", "samplers", "guidance", "text",
+                         "attention", "inpaint", "edit"]),
     ("unit8_likelihood", ["pixelcnn", "flow", "nats", "sampling-cost"]),
 ])
 def test_unit_labs_list_every_exercise(lab, exercises, monkeypatch, capsys):

@@ -24,12 +24,11 @@ def test_forward_matches_the_closed_form_and_shows_the_notes_error(run_lab):
             > summary["linear_t_below_10_percent"])
 
 
-def test_train_then_guidance_and_samplers_on_its_saved_model(run_lab, tmp_path,
-                                                             capsys):
-    """One smoke run of each of the three exercises; the guidance sweep and the
-    samplers sample from the model that ``train`` saved, as they do after a
-    student's ``--exercise train`` (tracing a fresh U-Net's training step is
-    most of each run's time)."""
+def test_train_then_every_exercise_on_its_saved_model(run_lab, tmp_path, capsys):
+    """One smoke run of each exercise that uses the trained model: guidance,
+    samplers, inpaint and edit sample from the model that ``train`` saved, as
+    they do after a student's ``--exercise train`` (tracing a fresh U-Net's
+    training step is most of each run's time)."""
     export = tmp_path / "exported"
     summary, out = run_lab("unit6_diffusion", *SHORT, "--export", str(export))
     assert 0.0 <= summary["label_accuracy"] <= 1.0 and summary["fid"] > 0
@@ -57,6 +56,26 @@ def test_train_then_guidance_and_samplers_on_its_saved_model(run_lab, tmp_path,
     assert list(rows) == ["DDPM 20", "DDIM 10"]
     assert all(r["seconds"] > 0 and np.isfinite(r["fid"]) for r in rows.values())
     assert (out / "time_vs_fid.png").exists() and (out / "samplers.png").exists()
+
+    summary, out = run_lab("unit6_diffusion", "--exercise", "inpaint", *SHORT,
+                           "--jump-length", "2", "--resamplings", "2",
+                           folder="out/inpaint")
+    assert "Using the model trained by --exercise train" in capsys.readouterr().out
+    rows = summary["rows"]
+    assert list(rows) == ["holed input", "replacement only (r = 1)",
+                          "RePaint (r = 2)", "original"]
+    assert all(0 <= r["accuracy"] <= 1 for r in rows.values())
+    assert rows["original"]["hole_error"] == 0 < rows["RePaint (r = 2)"]["hole_error"]
+    assert (out / "inpainting.png").exists()
+
+    summary, out = run_lab("unit6_diffusion", "--exercise", "edit", *SHORT,
+                           folder="out/edit")
+    rows = summary["rows"]
+    assert list(rows) == ["0.2", "0.4", "0.6", "0.8"]
+    # Noised from further, the edit moves further from the input.
+    distances = [r["distance"] for r in rows.values()]
+    assert distances == sorted(distances) and distances[0] > 0
+    assert (out / "edits.png").exists() and (out / "accuracy_vs_distance.png").exists()
 
 
 def test_sample_steps_beyond_t_are_refused_before_training(run_lab):

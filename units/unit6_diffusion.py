@@ -28,6 +28,13 @@ exercises).
   and each attribute, measured on the samples.
 * ``attention``: the cross-attention maps of a few prompts: for each word, where
   in the 7x7 feature map the image attends to it.
+* ``inpaint``: RePaint (Lugmayr et al. 2022) fills the pix2pix exercise's 12x12
+  holes with the trained model, no retraining: at each step the known pixels
+  are the test digit noised to that step, and the chain jumps back up
+  (``--jump-length``) and comes down again (``--resamplings``) so the hole
+  agrees with the rest. Scored like pix2pix, on the same holes.
+* ``edit``: SDEdit (Meng et al. 2022): a test digit noised to t0 and denoised
+  as another digit; small t0 keeps the input, large t0 obeys the new label.
 
 The exercises after ``train`` reuse its saved model when it exists (delete the
 file to retrain), and train one otherwise; ``attention`` reuses the model of
@@ -46,6 +53,7 @@ from keras_genai.cli import Row
 from keras_genai.cli import exercise
 from units.common import export_if_asked
 from units.unit4.judge import DigitJudge
+from units.unit6 import editing
 from units.unit6 import forward
 from units.unit6 import sampling
 from units.unit6 import text
@@ -74,7 +82,13 @@ LAB = Lab(
                                        "0.02, so x_T keeps some of the image)")),
              ("--sample-steps", dict(type=int, default=50, metavar="N",
                                      help="DDIM steps of the measured samples, "
-                                          "at most T (default: %(default)s)"))],
+                                          "at most T (default: %(default)s)")),
+             ("--resamplings", dict(type=int, default=5, metavar="R",
+                                    help="inpaint: RePaint's passes down each "
+                                         "jump (default: %(default)s)")),
+             ("--jump-length", dict(type=int, default=5, metavar="J",
+                                    help="inpaint: levels RePaint jumps back up "
+                                         "(default: %(default)s)"))],
 )
 
 
@@ -125,7 +139,7 @@ def train(args, out):
     }
 
 
-LAB.include(sys.modules[__name__], forward, sampling, text)
+LAB.include(sys.modules[__name__], forward, sampling, text, editing)
 
 
 def main(argv=None):

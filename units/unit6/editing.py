@@ -1,0 +1,117 @@
+"""Exercises ``inpaint`` (RePaint) and ``edit`` (SDEdit): the trained DDPM of
+``--exercise train`` used for tasks it was never trained on."""
+
+import os
+import time
+
+import numpy as np
+
+from keras_genai import data
+from keras_genai import metrics
+from keras_genai import viz
+from keras_genai.cli import Row
+from keras_genai.cli import exercise
+from units.common import digits
+from units.unit6.common import trained_model
+
+HOLE = 12  # the pix2pix exercise's task (python -m units.unit4_gan --exercise pix2pix)
+PIX2PIX = {"accuracy": 0.822, "hole_error": 0.45}  # its README figures, 1,000 digits
+STRENGTHS = (0.2, 0.4, 0.6, 0.8)
+
+
+def _test_digits(args):
+    """The first ``--samples`` test digits in ``[-1, 1]``, their labels, and
+    the pix2pix exercise's holes for them (drawn for all 1,000 test digits with
+    its seed, so each digit gets the same hole there and here)."""
+    _, _, x_test, y_test = digits(args, scale="tanh")
+    _, holes = data.occlude(x_test, hole=HOLE, fill=-1.0, seed=args.seed + 1)
+    n = min(args.samples, len(x_test))
+    return x_test[:n], y_test[:n], holes[:n]
+
+
+def _accuracy(images, labels, classifier):
+    probs = metrics.classify(images, classifier=classifier, value_range=(-1, 1))
+    return float(np.mean(probs.argmax(axis=1) == labels))
+
+
+@exercise("inpaint", "RePaint with the trained DDPM (no retraining) fills the "
+                     "pix2pix exercise's 12x12 holes: classifier accuracy and "
+                     "error inside the hole, with and without resampling.")
+def inpaint(args, out):
+    model, _ = trained_model(args, out)
+    x, y, holes = _test_digits(args)
+    known = 1.0 - holes
+    holed = np.where(holes > 0, -1.0, x).astype("float32")
+    classifier = metrics.digit_classifier()
+    settings = {"replacement only (r = 1)": 1,
+                f"RePaint (r = {args.resamplings})": args.resamplings}
+    rows = {"holed input": {"accuracy": _accuracy(holed, y, classifier),
+                            "hole_error": float(np.abs(holed - x)[holes > 0].mean())}}
+    filled = {}
+    # Trace the sampler once so no setting pays for the compilation.
+    model.inpaint(holed[:2], known[:2], steps=1, verbose=False)
+    for name, resamplings in settings.items():
+        start = time.time()
+        filled[name] = model.inpaint(holed, known, steps=args.sample_steps,
+                                     jump_length=args.jump_length,
+                                     resamplings=resamplings, seed=args.seed,
+                                     verbose=args.verbose == 1)
+        rows[name] = {"accuracy": _accuracy(filled[name], y, classifier),
+                      "hole_error": float(np.abs(filled[name] - x)[holes > 0].mean()),
+                      "seconds": time.time() - start}
+        print(f"{name}: accuracy {rows[name]['accuracy']:.1%}, error in the hole "
+              f"{rows[name]['hole_error']:.3f}, {rows[name]['seconds']:.0f} s",
+              flush=True)
+    rows["original"] = {"accuracy": _accuracy(x, y, classifier), "hole_error": 0.0}
+    grid = viz.save_image_grid(
+        np.concatenate([holed[:16], *(f[:16] for f in filled.values()), x[:16]]),
+        os.path.join(out, "inpainting.png"), value_range=(-1, 1), cols=16,
+        title="rows: holed input, " + ", ".join(settings) + ", original")
+    return {
+        "rows": Row(rows, f"{len(x)} test digits, {HOLE}x{HOLE} hole (accuracy: "
+                          "the digit classifier's on the result)"),
+        "pix2pix": Row(PIX2PIX, "pix2pix, trained for the task (1,000 test digits)"),
+        "chain": f"{args.sample_steps} levels, jumps of {args.jump_length}, "
+                 "unconditional (the null class)",
+        "grid": grid,
+    }
+
+
+@exercise("edit", "SDEdit: noise a test digit to t0 and denoise it as another "
+                  "digit; label accuracy against distance to the input for t0 = "
+                  "0.2, 0.4, 0.6, 0.8 T.")
+def edit(args, out):
+    model, _ = trained_model(args, out)
+    x, y, _ = _test_digits(args)
+    targets = ((y + 1 + np.arange(len(y)) % 9) % 10).astype("int32")  # never y
+    classifier = metrics.digit_classifier()
+    rows, grids = {}, [x[:10]]
+    for strength in STRENGTHS:
+        edited = model.edit(x, strength, labels=targets, steps=args.sample_steps,
+                            guidance_scale=args.guidance, seed=args.seed,
+                            verbose=args.verbose == 1)
+        rows[f"{strength:g}"] = {
+            "label_accuracy": _accuracy(edited, targets, classifier),
+            "still_the_source": _accuracy(edited, y, classifier),
+            "distance": float(np.abs(edited - x).mean()),
+        }
+        grids.append(edited[:10])
+        print(f"t0 = {strength:g} T: label accuracy "
+              f"{rows[f'{strength:g}']['label_accuracy']:.1%}, mean |edit - input| "
+              f"{rows[f'{strength:g}']['distance']:.3f}", flush=True)
+    grid = viz.save_image_grid(
+        np.concatenate(grids), os.path.join(out, "edits.png"), value_range=(-1, 1),
+        cols=10, title="rows: input, then t0 = " + ", ".join(rows) + " x T")
+    curve = viz.plot_curves(
+        {"label accuracy": ([r["distance"] for r in rows.values()],
+                            [r["label_accuracy"] for r in rows.values()])},
+        os.path.join(out, "accuracy_vs_distance.png"),
+        xlabel="mean |edit - input| per pixel", ylabel="new label's accuracy",
+        title="SDEdit: t0 = " + ", ".join(rows) + " x T")
+    return {
+        "rows": Row(rows, f"by t0 / T ({len(x)} test digits, each asked to become "
+                          "another digit)"),
+        "still_the_source": "the share the classifier still reads as the input digit",
+        "grid": grid,
+        "accuracy_vs_distance": Row(curve, "label accuracy vs distance"),
+    }
