@@ -84,6 +84,17 @@ def test_text_conditional_unet_cross_attends_to_the_tokens():
     np.testing.assert_allclose(scores.sum(-1), 1.0, rtol=1e-5)
 
 
+def test_image_conditional_unet_concatenates_the_condition():
+    net = builders.diffusion_unet(SHAPE, widths=(8, 16), condition_channels=2)
+    assert sorted(net.input) == ["condition", "image", "timestep"]
+    assert net.get_layer("stem").input.shape[-1] == SHAPE[-1] + 2
+    _randomize_output(net)
+    inputs = {**_inputs(), "condition": np.ones((3,) + SHAPE[:2] + (2,), "float32")}
+    base = net(inputs).numpy()
+    assert base.shape == (3,) + SHAPE
+    assert not np.allclose(base, net({**inputs, "condition": -inputs["condition"]}))
+
+
 def test_blocks_levels_and_skips():
     net = builders.diffusion_unet((16, 16, 3), widths=(8, 16, 16), blocks_per_level=2,
                                   attention_levels=())
@@ -116,6 +127,7 @@ def test_save_load_round_trip(tmp_path):
     (dict(num_classes=0), "num_classes"),
     (dict(text_embedding_dim=-1), "text_embedding_dim"),
     (dict(dropout=1.0), "dropout"),
+    (dict(condition_channels=0), "condition_channels"),
 ])
 def test_bad_arguments_name_the_argument(kwargs, argument):
     kwargs = {"image_shape": SHAPE, "widths": (8, 16), **kwargs}

@@ -97,6 +97,65 @@ def test_conformance(check, tmp_path, mirrored_strategy):
     check(SPEC, tmp_path, mirrored_strategy)
 
 
+def make_sr_model(seed=3):
+    network = builders.diffusion_unet(SHAPE, condition_channels=1, **UNET)
+    return DiffusionModel(network, NoiseSchedule("cosine", timesteps=T),
+                          image_condition=True, seed=seed)
+
+
+def sr_data(n=32):
+    """Images and their 4x4 average-pooled versions, upsampled back to 8x8 (the
+    SR3 set-up: the condition has the image's size)."""
+    x = np.tanh(np.random.default_rng(0).normal(size=(n,) + SHAPE)).astype("float32")
+    low = x.reshape(n, 4, 2, 4, 2, 1).mean(axis=(2, 4))
+    return x, np.repeat(np.repeat(low, 2, axis=1), 2, axis=2)
+
+
+def _sr_inputs(n=5):
+    x, condition = sr_data(n)
+    return [x, np.arange(n, dtype="int32") * 7 % T, condition]
+
+
+SR_SPEC = conformance.ModelSpec(
+    make_model=make_sr_model,
+    compile=compile_model,
+    data=sr_data,
+    networks=("network", "ema_network"),
+    optimizers=("optimizer",),
+    inputs=_sr_inputs,
+    endpoints={
+        "serve": (tuple(_sr_inputs(4)),
+                  lambda m, x, t, c: m.guided_noise(x, t, tf.constant(c))),
+        "sample": ((_NOISE, sr_data(4)[1], np.float32(1.0), np.int32(5),
+                    np.float32(0.5), np.array([3, 4], "int32")), _sample_reference),
+    },
+    bad_arguments=[
+        ("image_condition", lambda: DiffusionModel(
+            builders.diffusion_unet(SHAPE, condition_channels=1, num_classes=3, **UNET),
+            num_classes=3, image_condition=True)),
+        ("image_condition", lambda: DiffusionModel(
+            builders.diffusion_unet(SHAPE, condition_channels=1, **UNET),
+            image_condition=1)),
+        ("network", lambda: DiffusionModel(builders.diffusion_unet(SHAPE, **UNET),
+                                           image_condition=True)),
+        ("conditions", lambda: make_sr_model().sample(n=2, verbose=False)),
+        ("conditions", lambda: make_sr_model().sample(
+            conditions=np.zeros((2, 4, 4, 1)), verbose=False)),
+        ("conditions", lambda: make_model().sample(
+            labels=[0], conditions=np.zeros((1,) + SHAPE), verbose=False)),
+    ],
+    export_atol=1e-4,  # the sampler chains U-Net calls, as above
+)
+
+
+# The checks of what image conditioning changes: data, replicas, saving and the
+# exported condition input. NaN guard, mixed precision, resume and XLA run the
+# same code as the class-conditional model's checks above.
+@pytest.mark.parametrize("check", conformance.CHECKS[:5], ids=conformance.check_id)
+def test_image_conditioned_conformance(check, tmp_path, mirrored_strategy):
+    check(SR_SPEC, tmp_path, mirrored_strategy)
+
+
 def _rewind(model):
     """Returns a function that puts the model's seed generator back to now."""
     state = model.seed_generator.state.numpy()

@@ -78,6 +78,21 @@ def test_train_then_every_exercise_on_its_saved_model(run_lab, tmp_path, capsys)
     assert (out / "edits.png").exists() and (out / "accuracy_vs_distance.png").exists()
 
 
+def test_super_resolution_trains_sr3_and_exports_it(run_lab, tmp_path):
+    export = tmp_path / "sr3"
+    summary, out = run_lab("unit6_diffusion", "--exercise", "super-resolution",
+                           *SHORT, "--export", str(export))
+    rows = summary["rows"]
+    assert list(rows) == ["bicubic", "SR3", "original"]
+    assert rows["bicubic"]["psnr"] > 0 and np.isfinite(rows["SR3"]["psnr"])
+    assert (out / "super_resolution.png").exists()
+    loaded = tf.saved_model.load(str(export))
+    images = loaded.sample(tf.random.normal((2, 28, 28, 1)),
+                           tf.zeros((2, 28, 28, 1)), 1.0, 2, 0.0,
+                           tf.constant([0, 1])).numpy()
+    assert images.shape == (2, 28, 28, 1)
+
+
 def test_sample_steps_beyond_t_are_refused_before_training(run_lab):
     with pytest.raises(ValueError, match="--timesteps=20, --sample-steps=60"):
         run_lab("unit6_diffusion", *SHORT[:-1], "60")

@@ -5,6 +5,7 @@ the optional SavedModel export and loading what another exercise saved."""
 import os
 
 import keras
+import tensorflow as tf
 
 from keras_genai import data
 from keras_genai.cli import Row
@@ -42,6 +43,20 @@ def digits(args, train_size=None, flatten=False, scale="unit"):
         return scale_images(images.reshape(shape), scale=scale).numpy()
 
     return prepare(x), y, prepare(x_test), y_test
+
+
+def pairs_dataset(first, second, args):
+    """``(first, second)`` pairs, shuffled with ``--seed`` and batched by
+    ``--batch-size`` (whole batches only, so replicas split them evenly).
+
+    Example:
+
+    >>> model.fit(pairs_dataset(holed, x, args), epochs=args.epochs)
+    """
+    return (tf.data.Dataset.from_tensor_slices((first, second))
+            .shuffle(len(first), seed=args.seed)
+            .batch(args.batch_size, drop_remainder=True)
+            .prefetch(tf.data.AUTOTUNE))
 
 
 def compile_classifier(model, optimizer=None):

@@ -53,7 +53,7 @@ from keras_genai.cli import Row
 from keras_genai.cli import exercise
 from units.common import export_if_asked
 from units.unit4.judge import DigitJudge
-from units.unit6 import editing
+from units.unit6 import applications
 from units.unit6 import forward
 from units.unit6 import sampling
 from units.unit6 import text
@@ -139,7 +139,7 @@ def train(args, out):
     }
 
 
-LAB.include(sys.modules[__name__], forward, sampling, text, editing)
+LAB.include(sys.modules[__name__], forward, sampling, text, applications)
 
 
 def main(argv=None):

@@ -76,7 +76,8 @@ def apply_attention_block(x, heads, name, context=None):
 
 def diffusion_unet(image_shape=(28, 28, 1), widths=(32, 64, 128), blocks_per_level=1,
                    attention_levels=None, num_classes=None, text_embedding_dim=None,
-                   heads=4, dropout=0.0, name="diffusion_unet"):
+                   condition_channels=None, heads=4, dropout=0.0,
+                   name="diffusion_unet"):
     """Builds the noise-prediction network ``eps_theta(x_t, t [, y])`` of DDPM.
 
     Ho et al. (2020), appendix B (a PixelCNN++-style U-Net): a sinusoidal embedding
@@ -100,6 +101,11 @@ def diffusion_unet(image_shape=(28, 28, 1), widths=(32, 64, 128), blocks_per_lev
         follows each self-attention (queries from the image, keys and values from
         the tokens; Rombach et al. 2022). The cross-attention layers are named
         ``*_cross_mha``; their attention scores are their second output.
+      * ``condition_channels``: a ``condition`` input image ``(H, W,
+        condition_channels)`` concatenated with ``x_t`` on the channel axis
+        before the first convolution (SR3, Saharia et al. 2021, sec. 2: the
+        bicubic-upsampled low-resolution image, "concatenated with y_t along the
+        channel dimension"; any image-to-image task can use it the same way).
 
     Args:
         image_shape: ``(H, W, C)``; H and W divisible by ``2 ** (len(widths) - 1)``.
@@ -109,13 +115,14 @@ def diffusion_unet(image_shape=(28, 28, 1), widths=(32, 64, 128), blocks_per_lev
             lowest resolution, ``len(widths) - 1``).
         num_classes: number of classes for class conditioning (``None``: none).
         text_embedding_dim: width of the text tokens for cross-attention.
+        condition_channels: channels of a conditioning image (``None``: none).
         heads: attention heads.
         dropout: dropout in the residual blocks.
         name: model name.
 
     Returns:
         A functional `keras.Model` with inputs ``{"image", "timestep"[, "label"]
-        [, "context"]}`` (timesteps and labels int32 of shape ``(batch,)``) and
+        [, "context"][, "condition"]}`` (timesteps and labels int32 of shape ``(batch,)``) and
         the predicted noise ``(batch, H, W, C)`` as output.
 
     Example:
@@ -146,6 +153,9 @@ def diffusion_unet(image_shape=(28, 28, 1), widths=(32, 64, 128), blocks_per_lev
         num_classes = check_positive_int("num_classes", num_classes)
     if text_embedding_dim is not None:
         text_embedding_dim = check_positive_int("text_embedding_dim", text_embedding_dim)
+    if condition_channels is not None:
+        condition_channels = check_positive_int("condition_channels",
+                                                condition_channels)
     dropout = check_fraction("dropout", dropout)
 
     image = keras.Input((h, w, c), name="image")
@@ -173,7 +183,12 @@ def diffusion_unet(image_shape=(28, 28, 1), widths=(32, 64, 128), blocks_per_lev
                 x = apply_attention_block(x, heads, f"{prefix}_cross", context=context)
         return x
 
-    x = keras.layers.Conv2D(widths[0], 3, padding="same", name="stem")(image)
+    x = image
+    if condition_channels is not None:
+        condition = keras.Input((h, w, condition_channels), name="condition")
+        inputs["condition"] = condition
+        x = keras.layers.Concatenate(name="concat_condition")([image, condition])
+    x = keras.layers.Conv2D(widths[0], 3, padding="same", name="stem")(x)
     skips = [x]
     for level, width in enumerate(widths):
         for b in range(blocks_per_level):

@@ -1,5 +1,6 @@
-"""Denoising diffusion (DDPM training, DDPM/DDIM sampling) with class or text
-conditioning and classifier-free guidance."""
+"""Denoising diffusion (DDPM training, DDPM/DDIM sampling) with class, text or
+image conditioning and classifier-free guidance; RePaint inpainting and SDEdit
+editing with a trained model."""
 
 import keras
 import numpy as np
@@ -13,6 +14,7 @@ from keras_genai.models.base import GenerativeModel
 from keras_genai.models.inputs import check_images
 from keras_genai.models.inputs import images_and_labels
 from keras_genai.models.inputs import unpack_images
+from keras_genai.models.inputs import unpack_pair
 from keras_genai.schedules import NoiseSchedule
 from keras_genai.schedules import sample_loop
 from keras_genai.utils import compat
@@ -41,7 +43,8 @@ class DiffusionModel(GenerativeModel):
     the export use; its decay warms up as ``min(ema, (1 + n) / (10 + n))`` after
     ``n`` updates, so a short run is not dominated by the initial weights.
 
-    Conditioning (``fit`` on ``(images, labels)`` or ``(images, captions)``):
+    Conditioning (``fit`` on ``(images, labels)``, ``(images, captions)`` or
+    ``(images, condition images)``):
       * ``num_classes``: the network takes a ``label`` input with one extra "null"
         class (``num_classes``); each label is replaced by it with probability
         ``label_dropout``, so one network learns both ``eps(x_t, t, y)`` and
@@ -52,6 +55,12 @@ class DiffusionModel(GenerativeModel):
         ``label_dropout``. Pass them in a ``tf.data.Dataset`` (e.g.
         ``image_dataset(x, captions)``): Keras' NumPy adapter does not take
         string arrays.
+      * ``image_condition``: the network takes a ``condition`` image,
+        concatenated with ``x_t`` (`keras_genai.builders.diffusion_unet` with
+        ``condition_channels``): SR3 (Saharia et al. 2021) learns
+        ``eps(x_t, t, upsampled low-resolution image)`` this way. The condition
+        is never dropped and guidance does not apply: the model is always
+        conditional, as SR3's is.
 
     Sampling uses `keras_genai.schedules.sample_loop` (DDIM or DDPM) with
     classifier-free guidance (Ho & Salimans 2022, eq. 6, in the diffusers
@@ -72,6 +81,7 @@ class DiffusionModel(GenerativeModel):
         num_classes: number of classes for class conditioning.
         text_encoder: built `keras.Model` ``strings -> (batch, L, D)`` for text
             conditioning (e.g. `keras_genai.builders.text_encoder`).
+        image_condition: whether the network takes a ``condition`` image.
         label_dropout: probability of dropping the condition in training.
         ema: decay of the weight average (0 keeps a copy of the weights).
         clip: clip of the predicted clean image while sampling (``None``: none).
@@ -102,7 +112,7 @@ class DiffusionModel(GenerativeModel):
 
     def __init__(self, network, schedule=None, num_classes=None, text_encoder=None,
                  label_dropout=0.1, ema=0.999, clip=1.0, guidance_scale=3.0,
-                 min_snr_gamma=None, seed=None, **kwargs):
+                 min_snr_gamma=None, image_condition=False, seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
         self.network = check_network("network", network)
         if schedule is None:
@@ -112,9 +122,17 @@ class DiffusionModel(GenerativeModel):
                             f"Received: schedule={schedule!r}")
         self.schedule = schedule
         num_classes = check_num_classes(num_classes, optional=True)
-        if num_classes is not None and text_encoder is not None:
-            raise ValueError("Pass `num_classes` or `text_encoder`, not both. Received: "
-                             f"num_classes={num_classes}, text_encoder={text_encoder.name}")
+        if not isinstance(image_condition, bool):
+            raise TypeError("`image_condition` must be True or False. Received: "
+                            f"image_condition={image_condition!r}")
+        if sum([num_classes is not None, text_encoder is not None,
+                image_condition]) > 1:
+            raise ValueError(
+                "Pass one of `num_classes`, `text_encoder` and `image_condition`. "
+                f"Received: num_classes={num_classes}, text_encoder="
+                f"{getattr(text_encoder, 'name', None)}, "
+                f"image_condition={image_condition}")
+        self.image_condition = image_condition
         self.num_classes = num_classes
         self.text_encoder = (None if text_encoder is None
                              else check_network("text_encoder", text_encoder))
@@ -139,13 +157,18 @@ class DiffusionModel(GenerativeModel):
             expected.append("label")
         if self.text_encoder is not None:
             expected.append("context")
+        if self.image_condition:
+            expected.append("condition")
         if names != sorted(expected):
             raise ValueError(
                 f"`network` must take a dict of inputs {sorted(expected)} (for "
                 f"num_classes={self.num_classes}, text_encoder="
-                f"{None if self.text_encoder is None else self.text_encoder.name}). "
+                f"{None if self.text_encoder is None else self.text_encoder.name}, "
+                f"image_condition={self.image_condition}). "
                 f"Received: network inputs {names or network.input}")
         image_shape = tuple(network.input["image"].shape[1:])
+        if self.image_condition:
+            self.condition_shape = tuple(network.input["condition"].shape[1:])
         if tuple(network.output_shape[1:]) != image_shape:
             raise ValueError("`network` must predict noise of the image's shape "
                              f"{image_shape}. Received: network output shape "
@@ -168,6 +191,8 @@ class DiffusionModel(GenerativeModel):
             return ("images", "labels")
         if self.text_encoder is not None:
             return ("images", "captions")
+        if self.image_condition:
+            return ("images", "condition")
         return ("images",)
 
     def compile(self, optimizer="adam", **kwargs):
@@ -184,8 +209,9 @@ class DiffusionModel(GenerativeModel):
 
     @property
     def conditional(self):
-        """Whether the model takes labels or captions."""
-        return self.num_classes is not None or self.text_encoder is not None
+        """Whether the model takes labels, captions or condition images."""
+        return (self.num_classes is not None or self.text_encoder is not None
+                or self.image_condition)
 
     def _unpack(self, data):
         """``(images, condition)``: labels (checked in the graph), captions, or
@@ -198,6 +224,8 @@ class DiffusionModel(GenerativeModel):
                                  "(images, captions) batches. Received: a batch "
                                  "without captions")
             return data[0], tf.reshape(data[1], [-1])
+        if self.image_condition:
+            return unpack_pair(data, self)
         return unpack_images(data), None
 
     def _null(self, condition):
@@ -215,6 +243,8 @@ class DiffusionModel(GenerativeModel):
             inputs["label"] = tf.cast(condition, tf.int32)
         elif self.text_encoder is not None:
             inputs["context"] = self.text_encoder(condition, training=training)
+        elif self.image_condition:
+            inputs["condition"] = condition
         return network(inputs, training=training)
 
     # -- training ------------------------------------------------------------------
@@ -226,7 +256,7 @@ class DiffusionModel(GenerativeModel):
         t = tf.minimum(tf.cast(self.sample_uniform(batch) * T, tf.int32), T - 1)
         eps = self.sample_normal(batch, self.image_shape)
         x_t = self.schedule.q_sample(x, t, eps)
-        if condition is not None and self.label_dropout > 0:
+        if condition is not None and self.label_dropout > 0 and not self.image_condition:
             drop = self.sample_uniform(batch) < self.label_dropout
             condition = tf.where(drop, self._null(condition), condition)
         eps_hat = self._network_inputs(self.network, x_t, t, condition, training)
@@ -309,7 +339,7 @@ class DiffusionModel(GenerativeModel):
         if condition is None:
             return self._network_inputs(network, x_t, t, None, False)
         w = self.guidance_scale if guidance_scale is None else guidance_scale
-        if isinstance(w, (int, float)) and w == 1.0:
+        if self.image_condition or (isinstance(w, (int, float)) and w == 1.0):
             return self._network_inputs(network, x_t, t, condition, False)
         both = self._network_inputs(
             network, tf.concat([x_t, x_t], 0), tf.concat([t, t], 0),
@@ -317,7 +347,19 @@ class DiffusionModel(GenerativeModel):
         eps_c, eps_u = tf.split(tf.cast(both, tf.float32), 2)
         return eps_u + tf.cast(w, tf.float32) * (eps_c - eps_u)
 
-    def _condition_and_count(self, n, labels, prompts):
+    def _condition_and_count(self, n, labels, prompts, conditions=None):
+        if self.image_condition:
+            if conditions is None or labels is not None or prompts is not None:
+                raise ValueError("An image-conditioned DiffusionModel samples from "
+                                 "`conditions`. Received: conditions="
+                                 f"{None if conditions is None else 'images'}, "
+                                 f"labels={labels}, prompts={prompts}")
+            conditions = check_images(conditions, self.condition_shape, "conditions")
+            return conditions, len(conditions)
+        if conditions is not None:
+            raise ValueError("`conditions` are for a DiffusionModel with "
+                             "image_condition=True. Received: conditions for one "
+                             "without")
         if self.num_classes is not None:
             if labels is None or prompts is not None:
                 raise ValueError("A class-conditional DiffusionModel samples from "
@@ -339,7 +381,8 @@ class DiffusionModel(GenerativeModel):
         return None, check_positive_int("n", n)
 
     def sample(self, n=None, labels=None, prompts=None, steps=50, sampler="ddim",
-               eta=0.0, guidance_scale=None, seed=None, batch_size=256, verbose=True):
+               eta=0.0, guidance_scale=None, seed=None, batch_size=256, verbose=True,
+               conditions=None):
         """Generates images by running a sampler from pure noise.
 
         Args:
@@ -355,6 +398,8 @@ class DiffusionModel(GenerativeModel):
             seed: int seed (same seed, same images) or ``None``.
             batch_size: images denoised at once.
             verbose: show a progress bar over the steps.
+            conditions: one condition image per sample (image-conditioned
+                models).
 
         Returns:
             float32 NumPy images ``(n, *image_shape)`` in ``[-1, 1]`` (if clipped).
@@ -369,7 +414,7 @@ class DiffusionModel(GenerativeModel):
             raise ValueError(f"`eta` must be a number >= 0. Received: eta={eta!r}")
         w = (self.guidance_scale if guidance_scale is None
              else check_non_negative("guidance_scale", guidance_scale))
-        condition, n = self._condition_and_count(n, labels, prompts)
+        condition, n = self._condition_and_count(n, labels, prompts, conditions)
 
         def run(eps_fn, k, start, stop, seed, callback):
             noise = tf.random.stateless_normal((stop - start,) + self.image_shape,
@@ -383,7 +428,7 @@ class DiffusionModel(GenerativeModel):
 
     def inpaint(self, images, known, labels=None, prompts=None, steps=50,
                 jump_length=5, resamplings=5, guidance_scale=None, seed=None,
-                batch_size=256, verbose=True):
+                batch_size=256, verbose=True, conditions=None):
         """Fills the unknown pixels of ``images`` with RePaint (Lugmayr et al.
         2022; `keras_genai.image_sampling.repaint_loop`): the trained model, no
         retraining.
@@ -393,9 +438,10 @@ class DiffusionModel(GenerativeModel):
                 ignored.
             known: 1 where a pixel is kept, 0 in the hole; broadcastable to
                 ``images``.
-            labels / prompts: the condition, as in `sample`; ``None`` on a
-                conditional model fills the hole unconditionally (the null
-                class or the empty caption).
+            labels / prompts / conditions: the condition, as in `sample`;
+                no labels or prompts on a class- or text-conditional model
+                fills the hole unconditionally (the null class or the empty
+                caption).
             steps: levels of the respaced chain (at most ``T``).
             jump_length, resamplings: RePaint's jumps (`repaint_levels`): about
                 ``steps * resamplings`` network calls in all.
@@ -419,7 +465,7 @@ class DiffusionModel(GenerativeModel):
                              f"{images.shape}. Received: known of shape "
                              f"{np.shape(known)}") from None
         condition, w = self._optional_condition(len(images), labels, prompts,
-                                                guidance_scale)
+                                                conditions, guidance_scale)
 
         def run(eps_fn, k, start, stop, seed, callback):
             return repaint_loop(eps_fn, self.schedule, images[start:stop],
@@ -432,7 +478,7 @@ class DiffusionModel(GenerativeModel):
 
     def edit(self, images, strength, labels=None, prompts=None, steps=50,
              sampler="ddim", eta=0.0, guidance_scale=None, seed=None,
-             batch_size=256, verbose=True):
+             batch_size=256, verbose=True, conditions=None):
         """Edits ``images`` with SDEdit (Meng et al. 2022;
         `keras_genai.image_sampling.sdedit_loop`): noise them to ``t0 =
         strength * T``, then denoise under ``labels`` / ``prompts``.
@@ -441,8 +487,9 @@ class DiffusionModel(GenerativeModel):
             images: ``(n, *image_shape)`` in ``[-1, 1]``.
             strength: ``t0 / T`` in ``(0, 1]``; small keeps the image, large
                 follows the condition.
-            labels / prompts: the new condition; ``None`` on a conditional
-                model denoises unconditionally.
+            labels / prompts / conditions: the new condition; no labels or
+                prompts on a class- or text-conditional model denoises
+                unconditionally.
             steps: denoising steps from ``t0`` (at most ``t0 + 1`` are taken).
             sampler, eta, guidance_scale, seed, batch_size, verbose: as in
                 `sample`.
@@ -459,7 +506,7 @@ class DiffusionModel(GenerativeModel):
         steps = min(self._check_steps(steps),
                     sdedit_start(self.schedule, strength) + 1)
         condition, w = self._optional_condition(len(images), labels, prompts,
-                                                guidance_scale)
+                                                conditions, guidance_scale)
 
         def run(eps_fn, k, start, stop, seed, callback):
             return sdedit_loop(eps_fn, self.schedule, images[start:stop], strength,
@@ -476,14 +523,15 @@ class DiffusionModel(GenerativeModel):
                              f"Received: steps={steps}")
         return steps
 
-    def _optional_condition(self, n, labels, prompts, guidance_scale):
+    def _optional_condition(self, n, labels, prompts, conditions, guidance_scale):
         """``(condition, w)`` of `inpaint` / `edit`: the given one, or on a
-        conditional model given none, the null condition with ``w = 1`` (one
-        unconditional pass)."""
-        if self.conditional and labels is None and prompts is None:
+        class- or text-conditional model given none, the null condition with
+        ``w = 1`` (one unconditional pass)."""
+        if (self.conditional and not self.image_condition and labels is None
+                and prompts is None):
             null = self.num_classes if self.num_classes is not None else ""
             return np.full(n, null), 1.0
-        condition, count = self._condition_and_count(n, labels, prompts)
+        condition, count = self._condition_and_count(n, labels, prompts, conditions)
         if count != n:
             raise ValueError(f"Give one label or prompt per image ({n}). Received: "
                              f"{count}")
@@ -540,6 +588,9 @@ class DiffusionModel(GenerativeModel):
             cond_spec = [tf.TensorSpec((None,), tf.int32, name="labels")]
         elif self.text_encoder is not None:
             cond_spec = [tf.TensorSpec((None,), tf.string, name="prompts")]
+        elif self.image_condition:
+            cond_spec = [tf.TensorSpec((None,) + self.condition_shape, tf.float32,
+                                       name="conditions")]
         scalars = [tf.TensorSpec((), tf.float32, name="guidance_scale"),
                    tf.TensorSpec((), tf.int32, name="steps"),
                    tf.TensorSpec((), tf.float32, name="eta"),

@@ -18,7 +18,8 @@ from keras_genai.utils.checks import check_labels
 
 # Where each kind of batch element gets its expected shape from: an attribute of
 # the model (a shape tuple), or a fixed kind.
-_SHAPES = {"images": "image_shape", "source": "source_shape",
+_SHAPES = {"images": "image_shape", "condition": "condition_shape",
+           "source": "source_shape",
            "target": "target_shape", "images_a": "shape_a", "images_b": "shape_b"}
 _LABELS_MESSAGE = "labels must be in [0, num_classes="
 
@@ -96,9 +97,10 @@ def label_errors(model):
             f"Received: a batch with labels [{values}]") from None
 
 
-def check_images(images, image_shape):
+def check_images(images, image_shape, name="images"):
     """``images`` as a float32 NumPy array, after checking that each has
-    ``image_shape``; the ``ValueError`` names ``images`` and both shapes.
+    ``image_shape``; the ``ValueError`` names the argument ``name`` and both
+    shapes.
 
     Example:
 
@@ -107,8 +109,8 @@ def check_images(images, image_shape):
     """
     images = np.asarray(images, np.float32)
     if images.shape[1:] != tuple(image_shape):
-        raise ValueError(f"`images` must have shape (n, "
-                         f"{', '.join(map(str, image_shape))}). Received: images "
+        raise ValueError(f"`{name}` must have shape (n, "
+                         f"{', '.join(map(str, image_shape))}). Received: {name} "
                          f"with shape {images.shape}")
     return images
 

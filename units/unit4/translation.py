@@ -16,16 +16,10 @@ from keras_genai.cli import Row
 from keras_genai.cli import exercise
 from units.common import digits
 from units.common import export_if_asked
+from units.common import pairs_dataset
 from units.unit4.judge import DigitJudge
 
 ADAM = dict(learning_rate=2e-4, beta_1=0.5)  # pix2pix, CycleGAN, LAPGAN
-
-
-def _pairs_dataset(source, target, args):
-    return (tf.data.Dataset.from_tensor_slices((source, target))
-            .shuffle(len(source), seed=args.seed)
-            .batch(args.batch_size, drop_remainder=True)
-            .prefetch(tf.data.AUTOTUNE))
 
 
 def _optimizers(**adam):
@@ -50,6 +44,19 @@ def psnr(a, b, data_range=2.0):
     """
     mse = np.mean((np.asarray(a) - np.asarray(b)) ** 2, axis=(1, 2, 3))
     return float(np.mean(10.0 * np.log10(data_range ** 2 / np.maximum(mse, 1e-12))))
+
+
+def bicubic(images, size=(28, 28)):
+    """Bicubic upsampling to ``size``, clipped to ``[-1, 1]`` (bicubic
+    overshoots at edges).
+
+    Example:
+
+    >>> bicubic(np.zeros((2, 7, 7, 1))).shape
+    (2, 28, 28, 1)
+    """
+    return np.clip(tf.image.resize(images, size, method="bicubic").numpy(),
+                   -1.0, 1.0)
 
 
 def _rows_grid(rows, path, title):
@@ -78,7 +85,7 @@ def pix2pix(args, out):
         builders.patchgan_discriminator((28, 28, 1), condition_shape=(28, 28, 1)),
         l1_weight=100.0, seed=args.seed)
     model.compile(**_optimizers())
-    history = model.fit(_pairs_dataset(holed, x, args), epochs=args.epochs,
+    history = model.fit(pairs_dataset(holed, x, args), epochs=args.epochs,
                         callbacks=args.backup(), verbose=args.verbose)
     restored = model.translate(holed_test)
     classifier = metrics.digit_classifier()
@@ -185,14 +192,13 @@ def srgan(args, out):
         builders.dcgan_discriminator((28, 28, 1)), content_model=content,
         seed=args.seed)
     model.compile(**_optimizers(learning_rate=1e-4, beta_1=0.9))
-    history = model.fit(_pairs_dataset(low, x, args), epochs=args.epochs,
+    history = model.fit(pairs_dataset(low, x, args), epochs=args.epochs,
                         callbacks=args.backup(), verbose=args.verbose)
     upscaled = model.translate(low_test)
-    bicubic = np.clip(tf.image.resize(low_test, (28, 28), method="bicubic")
-                      .numpy(), -1.0, 1.0)
+    upsampled = bicubic(low_test)
     nearest = tf.image.resize(low_test, (28, 28), method="nearest").numpy()
     summary = _final(history, "content_loss", "adversarial_loss")
-    for name, images in (("nearest", nearest), ("bicubic", bicubic),
+    for name, images in (("nearest", nearest), ("bicubic", upsampled),
                          ("SRGAN", upscaled), ("original", x_test)):
         if name != "original":
             summary[f"psnr_{name.lower()}"] = Row(
@@ -203,7 +209,7 @@ def srgan(args, out):
             f"{name}: classifier accuracy", "{:.1%}")
     return {
         **summary,
-        "grid": _rows_grid([nearest, bicubic, upscaled, x_test],
+        "grid": _rows_grid([nearest, upsampled, upscaled, x_test],
                            os.path.join(out, "super_resolution.png"),
                            "rows: 7x7 input (nearest), bicubic, SRGAN, original"),
         **export_if_asked(model, args, "serve: [None, 7, 7, 1] in [-1, 1] -> "

@@ -1,21 +1,33 @@
-"""Exercises ``inpaint`` (RePaint) and ``edit`` (SDEdit): the trained DDPM of
-``--exercise train`` used for tasks it was never trained on."""
+"""Diffusion applications: ``inpaint`` (RePaint) and ``edit`` (SDEdit) use the
+trained DDPM of ``--exercise train`` for tasks it was never trained on;
+``super-resolution`` trains an SR3-style model conditioned on the upsampled
+low-resolution digit."""
 
 import os
 import time
 
+import keras
 import numpy as np
 
+from keras_genai import builders
 from keras_genai import data
 from keras_genai import metrics
 from keras_genai import viz
 from keras_genai.cli import Row
 from keras_genai.cli import exercise
+from keras_genai.models import DiffusionModel
+from keras_genai.schedules import NoiseSchedule
 from units.common import digits
+from units.common import export_if_asked
+from units.common import pairs_dataset
+from units.unit4.translation import bicubic
+from units.unit4.translation import psnr
+from units.unit6.common import check_steps
 from units.unit6.common import trained_model
 
 HOLE = 12  # the pix2pix exercise's task (python -m units.unit4_gan --exercise pix2pix)
 PIX2PIX = {"accuracy": 0.822, "hole_error": 0.45}  # its README figures, 1,000 digits
+SRGAN = {"psnr": 18.3, "accuracy": 0.926}  # the same for --exercise srgan
 STRENGTHS = (0.2, 0.4, 0.6, 0.8)
 
 
@@ -114,4 +126,55 @@ def edit(args, out):
         "still_the_source": "the share the classifier still reads as the input digit",
         "grid": grid,
         "accuracy_vs_distance": Row(curve, "label accuracy vs distance"),
+    }
+
+
+@exercise("super-resolution", "SR3: a DDPM conditioned on the bicubic-upsampled "
+                              "7x7 digit, concatenated with x_t, against SRGAN "
+                              "and bicubic: PSNR and classifier accuracy.",
+          export=os.path.join("saved_models", "unit6_sr3"), epochs=10)
+def super_resolution(args, out):
+    check_steps(args)
+    x, _, x_test, y_test = digits(args, scale="tanh")
+    n = min(args.samples, len(x_test))
+    x_test, y_test = x_test[:n], y_test[:n]
+    upsampled, upsampled_test = (bicubic(data.downsample(a, 4)) for a in (x, x_test))
+    network = builders.diffusion_unet((28, 28, 1), widths=(16, 32, 64),
+                                      condition_channels=1)
+    model = DiffusionModel(network, NoiseSchedule("linear", timesteps=args.timesteps),
+                           image_condition=True, ema=0.999, min_snr_gamma=5.0,
+                           seed=args.seed)
+    model.compile(optimizer=keras.optimizers.Adam(2e-3))
+    print(f"Training SR3 ({network.count_params():,} weights) on {len(x)} digits "
+          f"for {args.epochs} epochs.", flush=True)
+    start = time.time()
+    history = model.fit(pairs_dataset(x, upsampled, args), epochs=args.epochs,
+                        callbacks=args.backup(), verbose=args.verbose)
+    train_seconds = time.time() - start
+    start = time.time()
+    restored = model.sample(conditions=upsampled_test, steps=args.sample_steps,
+                            seed=args.seed, verbose=args.verbose == 1)
+    sample_seconds = time.time() - start
+    classifier = metrics.digit_classifier()
+    rows = {name: {"psnr": psnr(images, x_test),
+                   "accuracy": _accuracy(images, y_test, classifier)}
+            for name, images in (("bicubic", upsampled_test), ("SR3", restored))}
+    rows["original"] = {"accuracy": _accuracy(x_test, y_test, classifier)}
+    return {
+        "rows": Row(rows, f"{n} test digits, 7x7 -> 28x28 (PSNR in dB)"),
+        "srgan": Row(SRGAN, "SRGAN (python -m units.unit4_gan --exercise srgan, "
+                            "1,000 test digits)"),
+        "training_seconds": Row(train_seconds, "training time", "{:.0f} s",
+                                note=f"{args.epochs} epochs"),
+        "sampling_seconds": Row(sample_seconds, "sampling time", "{:.1f} s",
+                                note=f"DDIM {args.sample_steps} steps"),
+        "grid": viz.save_image_grid(
+            np.concatenate([upsampled_test[:16], restored[:16], x_test[:16]]),
+            os.path.join(out, "super_resolution.png"), value_range=(-1, 1),
+            cols=16, title="rows: bicubic from 7x7, SR3, original"),
+        "loss_curve": viz.plot_history(history, os.path.join(out, "loss.png"),
+                                       keys=["loss"], title="noise-prediction MSE"),
+        **export_if_asked(model, args, "sample(noise[None, 28, 28, 1], "
+                                       "conditions[None, 28, 28, 1], guidance_scale, "
+                                       "steps, eta, seed) -> digits in [-1, 1]"),
     }
