@@ -179,13 +179,27 @@ def sdedit_start(schedule, strength):
     return max(int(round(strength * schedule.timesteps)) - 1, 0)
 
 
+def sdedit_steps(steps, strength, t0):
+    """``round(strength * steps)`` clipped to ``[1, t0 + 1]``: the steps of an
+    SDEdit chain from ``t0`` (`sdedit_loop`).
+
+    Example:
+
+    >>> sdedit_steps(50, 0.4, 399)
+    20
+    """
+    return int(min(max(round(strength * steps), 1), t0 + 1))
+
+
 def sdedit_loop(eps_fn, schedule, images, strength, steps=50, sampler="ddim",
                 eta=0.0, seed=(0, 0), clip=None, callback=None):
     """SDEdit (Meng et al. 2022, Algorithm 1 with the VP-SDE, here its DDIM /
     DDPM discretisation): noise ``images`` to ``t0 = round(strength * T) - 1``
     in closed form, ``x_t0 = sqrt(alpha_bar_t0) x + sqrt(1 - alpha_bar_t0)
-    eps`` (DDPM eq. 4), then denoise from ``t0`` with ``steps`` steps spaced
-    over ``t0, ..., 0``. ``eps_fn`` may carry another condition than the one the
+    eps`` (DDPM eq. 4), then denoise from ``t0`` with ``round(strength *
+    steps)`` steps (at least 1) spaced over ``t0, ..., 0``: the step size of a
+    ``steps``-step chain from pure noise, as diffusers' image-to-image
+    pipelines do. ``eps_fn`` may carry another condition than the one the
     image was made with: that is the edit.
 
     Args:
@@ -194,8 +208,8 @@ def sdedit_loop(eps_fn, schedule, images, strength, steps=50, sampler="ddim",
         images: the images to edit, in the model's range.
         strength: ``t0 / T`` in ``(0, 1]``: 1 ignores the input (plain sampling),
             small values barely change it.
-        steps: denoising steps, at most ``t0 + 1`` (fewer are used if more are
-            asked for).
+        steps: the steps of a whole chain; the edit takes ``round(strength *
+            steps)`` of them, at most ``t0 + 1``.
         sampler, eta, clip, callback: as in `keras_genai.schedules.sample_loop`.
         seed: two ints; the noise of ``x_t0`` comes from ``stateless_fold_in(seed,
             -1)``, the chain's as in `run_chain`.
@@ -209,7 +223,7 @@ def sdedit_loop(eps_fn, schedule, images, strength, steps=50, sampler="ddim",
     ...                   tf.zeros((1, 4, 4, 1)), strength=0.4, steps=10)
     """
     t0 = sdedit_start(schedule, strength)
-    steps = min(check_positive_int("steps", steps), t0 + 1)
+    steps = sdedit_steps(check_positive_int("steps", steps), strength, t0)
     x = tf.convert_to_tensor(images, tf.float32)
     seed = tf.cast(seed, tf.int32)
     noise = tf.random.stateless_normal(
@@ -219,4 +233,5 @@ def sdedit_loop(eps_fn, schedule, images, strength, steps=50, sampler="ddim",
                      sampler=sampler, eta=eta, seed=seed, clip=clip, callback=callback)
 
 
-__all__ = ["repaint_levels", "repaint_loop", "sdedit_loop", "sdedit_start"]
+__all__ = ["repaint_levels", "repaint_loop", "sdedit_loop", "sdedit_start",
+           "sdedit_steps"]

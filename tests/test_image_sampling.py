@@ -9,6 +9,7 @@ from keras_genai.image_sampling import repaint_levels
 from keras_genai.image_sampling import repaint_loop
 from keras_genai.image_sampling import sdedit_loop
 from keras_genai.image_sampling import sdedit_start
+from keras_genai.image_sampling import sdedit_steps
 from keras_genai.schedules import NoiseSchedule
 
 
@@ -156,9 +157,11 @@ def test_sdedit_starts_at_t0_from_the_noised_image():
     s = NoiseSchedule("linear", timesteps=100)
     assert sdedit_start(s, 0.4) == 39 and sdedit_start(s, 1.0) == 99
     assert sdedit_start(s, 0.001) == 0
+    assert sdedit_steps(50, 0.4, 39) == 20 and sdedit_steps(50, 0.4, 9) == 10
+    assert sdedit_steps(50, 0.001, 0) == 1
     images = np.full((4000, 2, 2, 1), -0.5, "float32")
     eps_fn = Recorder()
-    sdedit_loop(eps_fn, s, images, strength=0.4, steps=4)
+    sdedit_loop(eps_fn, s, images, strength=0.4, steps=10)  # 4 of 10 steps
     assert [int(t[0]) for _, t in eps_fn.calls] == [39, 29, 19, 9]
     x_t0 = eps_fn.calls[0][0]
     assert x_t0.mean() == pytest.approx(np.sqrt(s.alpha_bars[39]) * -0.5, abs=0.02)
@@ -182,7 +185,7 @@ def test_sdedit_keeps_the_input_when_weak_and_follows_the_model_when_strong():
 
     to_source, to_mean = [], []
     for strength in (0.05, 0.3, 0.6, 1.0):
-        out = sdedit_loop(eps_fn, s, source, strength, steps=10).numpy()
+        out = sdedit_loop(eps_fn, s, source, strength, steps=20).numpy()
         to_source.append(np.abs(out - source).mean())
         to_mean.append(np.abs(out - mean).mean())
     assert to_source == sorted(to_source) and to_mean == sorted(to_mean)[::-1]

@@ -286,6 +286,9 @@ def test_progress_bar_counts_every_step(capsys):
     model = make_model(num_classes=None)
     model.sample(3, steps=4, seed=0, batch_size=2)
     assert "8/8" in capsys.readouterr().out  # two chunks of four steps
+    # An edit from t0 = 0.4 T takes 0.4 of the chain's 10 steps.
+    model.edit(np.zeros((1,) + SHAPE, "float32"), 0.4, steps=10, seed=0)
+    assert "4/4" in capsys.readouterr().out
 
 
 def test_a_class_conditional_model_learns_which_brightness_each_label_means():

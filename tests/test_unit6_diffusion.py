@@ -6,7 +6,7 @@ import pytest
 import tensorflow as tf
 
 TINY = ("--epochs", "1", "--train-size", "64", "--batch-size", "32",
-        "--samples", "10")
+        "--samples", "10", "--test-digits", "10")
 # The smoke runs also shorten the chain: T = 20, 4 DDIM steps per sample (the
 # samplers exercise then runs DDPM 20 and DDIM 10, and leaves out DDIM 25 and up).
 SHORT = (*TINY, "--timesteps", "20", "--sample-steps", "4")
@@ -78,19 +78,15 @@ def test_train_then_every_exercise_on_its_saved_model(run_lab, tmp_path, capsys)
     assert (out / "edits.png").exists() and (out / "accuracy_vs_distance.png").exists()
 
 
-def test_super_resolution_trains_sr3_and_exports_it(run_lab, tmp_path):
-    export = tmp_path / "sr3"
+def test_super_resolution_trains_sr3(run_lab):
+    # Its export (with condition images) is checked by the model's conformance
+    # tests; the smoke run skips it.
     summary, out = run_lab("unit6_diffusion", "--exercise", "super-resolution",
-                           *SHORT, "--export", str(export))
+                           *SHORT, "--export", "none")
     rows = summary["rows"]
     assert list(rows) == ["bicubic", "SR3", "original"]
     assert rows["bicubic"]["psnr"] > 0 and np.isfinite(rows["SR3"]["psnr"])
     assert (out / "super_resolution.png").exists()
-    loaded = tf.saved_model.load(str(export))
-    images = loaded.sample(tf.random.normal((2, 28, 28, 1)),
-                           tf.zeros((2, 28, 28, 1)), 1.0, 2, 0.0,
-                           tf.constant([0, 1])).numpy()
-    assert images.shape == (2, 28, 28, 1)
 
 
 def test_sample_steps_beyond_t_are_refused_before_training(run_lab):
@@ -125,6 +121,30 @@ def test_text_and_attention_exercises(run_lab, settings):
 
 
 @pytest.mark.slow
-def test_default_training_meets_the_label_accuracy_target(run_lab):
+def test_default_training_meets_the_label_accuracy_target_and_its_model_edits(
+        run_lab):
     summary, _ = run_lab("unit6_diffusion", "--export", "none")
     assert summary["label_accuracy"] >= 0.8
+    # README (500 test digits): holed 53.6%, replacement only 64.8%, RePaint
+    # 74.6% (error in the hole 0.68 / 0.61 / 0.48).
+    rows, _ = run_lab("unit6_diffusion", "--exercise", "inpaint", folder="out/inpaint")
+    rows = rows["rows"]
+    holed, plain, repaint = (rows[k] for k in ("holed input", "replacement only (r = 1)",
+                                               "RePaint (r = 5)"))
+    assert repaint["accuracy"] > plain["accuracy"] + 0.04 > holed["accuracy"] + 0.08
+    assert repaint["hole_error"] < plain["hole_error"] - 0.05
+    # README: the new label's accuracy 1% / 44% / 97% / 97% at t0 = 0.2 ... 0.8 T,
+    # at mean distances 0.05 / 0.17 / 0.32 / 0.37 from the input.
+    rows, _ = run_lab("unit6_diffusion", "--exercise", "edit", folder="out/edit")
+    rows = rows["rows"]
+    assert rows["0.2"]["still_the_source"] > 0.85 and rows["0.6"]["label_accuracy"] > 0.85
+    distances = [r["distance"] for r in rows.values()]
+    assert distances == sorted(distances)
+
+
+@pytest.mark.slow
+def test_default_super_resolution_beats_bicubic(run_lab):
+    rows, _ = run_lab("unit6_diffusion", "--exercise", "super-resolution",
+                      "--export", "none")
+    rows = rows["rows"]
+    assert rows["SR3"]["psnr"] > rows["bicubic"]["psnr"] + 1.0

@@ -35,6 +35,9 @@ exercises).
   agrees with the rest. Scored like pix2pix, on the same holes.
 * ``edit``: SDEdit (Meng et al. 2022): a test digit noised to t0 and denoised
   as another digit; small t0 keeps the input, large t0 obeys the new label.
+* ``super-resolution``: SR3 (Saharia et al. 2021): a DDPM whose U-Net sees the
+  bicubic-upsampled 7x7 digit concatenated with x_t, against bicubic and the
+  Unit IV SRGAN on PSNR and classifier accuracy.
 
 The exercises after ``train`` reuse its saved model when it exists (delete the
 file to retrain), and train one otherwise; ``attention`` reuses the model of
@@ -83,6 +86,10 @@ LAB = Lab(
              ("--sample-steps", dict(type=int, default=50, metavar="N",
                                      help="DDIM steps of the measured samples, "
                                           "at most T (default: %(default)s)")),
+             ("--test-digits", dict(type=int, default=500, metavar="N",
+                                    help="inpaint, edit, super-resolution: how "
+                                         "many of the 1,000 test digits "
+                                         "(default: the first %(default)s)")),
              ("--resamplings", dict(type=int, default=5, metavar="R",
                                     help="inpaint: RePaint's passes down each "
                                          "jump (default: %(default)s)")),

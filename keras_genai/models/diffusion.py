@@ -10,6 +10,7 @@ from keras_genai.image_sampling import repaint_levels
 from keras_genai.image_sampling import repaint_loop
 from keras_genai.image_sampling import sdedit_loop
 from keras_genai.image_sampling import sdedit_start
+from keras_genai.image_sampling import sdedit_steps
 from keras_genai.models.base import GenerativeModel
 from keras_genai.models.inputs import check_images
 from keras_genai.models.inputs import images_and_labels
@@ -490,7 +491,8 @@ class DiffusionModel(GenerativeModel):
             labels / prompts / conditions: the new condition; no labels or
                 prompts on a class- or text-conditional model denoises
                 unconditionally.
-            steps: denoising steps from ``t0`` (at most ``t0 + 1`` are taken).
+            steps: the steps of a whole chain; the edit from ``t0`` takes
+                ``round(strength * steps)`` of them (`sdedit_steps`).
             sampler, eta, guidance_scale, seed, batch_size, verbose: as in
                 `sample`.
 
@@ -503,8 +505,8 @@ class DiffusionModel(GenerativeModel):
         """
         images = check_images(images, self.image_shape)
         check_choice("sampler", sampler, ("ddim", "ddpm"))
-        steps = min(self._check_steps(steps),
-                    sdedit_start(self.schedule, strength) + 1)
+        steps = self._check_steps(steps)
+        taken = sdedit_steps(steps, strength, sdedit_start(self.schedule, strength))
         condition, w = self._optional_condition(len(images), labels, prompts,
                                                 conditions, guidance_scale)
 
@@ -513,7 +515,7 @@ class DiffusionModel(GenerativeModel):
                                steps=steps, sampler=sampler, eta=eta,
                                seed=(seed, k), clip=self.clip, callback=callback)
 
-        return self._in_batches(run, len(images), condition, w, steps,
+        return self._in_batches(run, len(images), condition, w, taken,
                                 check_seed(seed), batch_size, verbose)
 
     def _check_steps(self, steps):

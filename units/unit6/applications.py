@@ -26,18 +26,19 @@ from units.unit6.common import check_steps
 from units.unit6.common import trained_model
 
 HOLE = 12  # the pix2pix exercise's task (python -m units.unit4_gan --exercise pix2pix)
-PIX2PIX = {"accuracy": 0.822, "hole_error": 0.45}  # its README figures, 1,000 digits
-SRGAN = {"psnr": 18.3, "accuracy": 0.926}  # the same for --exercise srgan
+# The README's figures of the Unit IV exercises, on all 1,000 test digits.
+PIX2PIX = {"accuracy": 0.822, "hole_error": 0.45}
+SRGAN = {"psnr": 18.3, "accuracy": 0.926}
 STRENGTHS = (0.2, 0.4, 0.6, 0.8)
 
 
 def _test_digits(args):
-    """The first ``--samples`` test digits in ``[-1, 1]``, their labels, and
+    """The first ``--test-digits`` test digits in ``[-1, 1]``, their labels, and
     the pix2pix exercise's holes for them (drawn for all 1,000 test digits with
     its seed, so each digit gets the same hole there and here)."""
     _, _, x_test, y_test = digits(args, scale="tanh")
     _, holes = data.occlude(x_test, hole=HOLE, fill=-1.0, seed=args.seed + 1)
-    n = min(args.samples, len(x_test))
+    n = min(args.test_digits, len(x_test))
     return x_test[:n], y_test[:n], holes[:n]
 
 
@@ -82,7 +83,8 @@ def inpaint(args, out):
     return {
         "rows": Row(rows, f"{len(x)} test digits, {HOLE}x{HOLE} hole (accuracy: "
                           "the digit classifier's on the result)"),
-        "pix2pix": Row(PIX2PIX, "pix2pix, trained for the task (1,000 test digits)"),
+        "pix2pix": Row(PIX2PIX, "pix2pix, trained for the task (README, 1,000 "
+                                "test digits)"),
         "chain": f"{args.sample_steps} levels, jumps of {args.jump_length}, "
                  "unconditional (the null class)",
         "grid": grid,
@@ -136,7 +138,7 @@ def edit(args, out):
 def super_resolution(args, out):
     check_steps(args)
     x, _, x_test, y_test = digits(args, scale="tanh")
-    n = min(args.samples, len(x_test))
+    n = min(args.test_digits, len(x_test))
     x_test, y_test = x_test[:n], y_test[:n]
     upsampled, upsampled_test = (bicubic(data.downsample(a, 4)) for a in (x, x_test))
     network = builders.diffusion_unet((28, 28, 1), widths=(16, 32, 64),
@@ -162,8 +164,8 @@ def super_resolution(args, out):
     rows["original"] = {"accuracy": _accuracy(x_test, y_test, classifier)}
     return {
         "rows": Row(rows, f"{n} test digits, 7x7 -> 28x28 (PSNR in dB)"),
-        "srgan": Row(SRGAN, "SRGAN (python -m units.unit4_gan --exercise srgan, "
-                            "1,000 test digits)"),
+        "srgan": Row(SRGAN, "SRGAN (README of python -m units.unit4_gan "
+                            "--exercise srgan, 1,000 test digits)"),
         "training_seconds": Row(train_seconds, "training time", "{:.0f} s",
                                 note=f"{args.epochs} epochs"),
         "sampling_seconds": Row(sample_seconds, "sampling time", "{:.1f} s",
