@@ -122,8 +122,8 @@ def diffusion_unet(image_shape=(28, 28, 1), widths=(32, 64, 128), blocks_per_lev
 
     Returns:
         A functional `keras.Model` with inputs ``{"image", "timestep"[, "label"]
-        [, "context"][, "condition"]}`` (timesteps and labels int32 of shape ``(batch,)``) and
-        the predicted noise ``(batch, H, W, C)`` as output.
+        [, "context"][, "condition"]}`` (timesteps and labels int32 of shape
+        ``(batch,)``) and the predicted noise ``(batch, H, W, C)`` as output.
 
     Example:
 

@@ -28,7 +28,15 @@ def _optimizers(**adam):
                 g_optimizer=keras.optimizers.Adam(**adam))
 
 
-def _accuracy(images, labels, classifier):
+def classifier_accuracy(images, labels, classifier):
+    """The share of ``images`` (in ``[-1, 1]``) that ``classifier`` labels
+    ``labels``.
+
+    Example:
+
+    >>> classifier_accuracy(restored, y_test, metrics.digit_classifier())
+    0.822
+    """
     probs = metrics.classify(images, classifier=classifier, value_range=(-1, 1))
     return float(np.mean(probs.argmax(axis=1) == labels))
 
@@ -94,7 +102,7 @@ def pix2pix(args, out):
     for name, images in (("original", x_test), ("holed", holed_test),
                          ("restored", restored)):
         summary[f"accuracy_{name}"] = Row(
-            _accuracy(images, y_test, classifier),
+            classifier_accuracy(images, y_test, classifier),
             f"classifier accuracy: {name} test digits", "{:.1%}")
     for name, images in (("holed", holed_test), ("restored", restored)):
         summary[f"hole_l1_{name}"] = Row(
@@ -158,10 +166,10 @@ def cyclegan(args, out):
                                                "- x|", "{:.3f}"),
         "l1_identity": Row(l1(x_test, bold_test), "doing nothing: mean |x - "
                                                   "dilate(x)|", "{:.3f}"),
-        "accuracy_to_bold": Row(_accuracy(to_bold, y_test, classifier),
+        "accuracy_to_bold": Row(classifier_accuracy(to_bold, y_test, classifier),
                                 "classifier accuracy on thin -> bold digits",
                                 "{:.1%}"),
-        "accuracy_to_thin": Row(_accuracy(to_thin, y_test, classifier),
+        "accuracy_to_thin": Row(classifier_accuracy(to_thin, y_test, classifier),
                                 "classifier accuracy on bold -> thin digits",
                                 "{:.1%}"),
         "grid": _rows_grid([x_test, to_bold, bold_test, to_thin],
@@ -205,7 +213,7 @@ def srgan(args, out):
                 psnr(images, x_test), f"{name}: PSNR (dB) on 28x28 test digits",
                 "{:.2f}")
         summary[f"accuracy_{name.lower()}"] = Row(
-            _accuracy(images, y_test, classifier),
+            classifier_accuracy(images, y_test, classifier),
             f"{name}: classifier accuracy", "{:.1%}")
     return {
         **summary,

@@ -21,6 +21,7 @@ from units.common import digits
 from units.common import export_if_asked
 from units.common import pairs_dataset
 from units.unit4.translation import bicubic
+from units.unit4.translation import classifier_accuracy
 from units.unit4.translation import psnr
 from units.unit6.common import check_steps
 from units.unit6.common import trained_model
@@ -42,11 +43,6 @@ def _test_digits(args):
     return x_test[:n], y_test[:n], holes[:n]
 
 
-def _accuracy(images, labels, classifier):
-    probs = metrics.classify(images, classifier=classifier, value_range=(-1, 1))
-    return float(np.mean(probs.argmax(axis=1) == labels))
-
-
 @exercise("inpaint", "RePaint with the trained DDPM (no retraining) fills the "
                      "pix2pix exercise's 12x12 holes: classifier accuracy and "
                      "error inside the hole, with and without resampling.")
@@ -58,7 +54,7 @@ def inpaint(args, out):
     classifier = metrics.digit_classifier()
     settings = {"replacement only (r = 1)": 1,
                 f"RePaint (r = {args.resamplings})": args.resamplings}
-    rows = {"holed input": {"accuracy": _accuracy(holed, y, classifier),
+    rows = {"holed input": {"accuracy": classifier_accuracy(holed, y, classifier),
                             "hole_error": float(np.abs(holed - x)[holes > 0].mean())}}
     filled = {}
     # Trace the sampler once so no setting pays for the compilation.
@@ -69,13 +65,14 @@ def inpaint(args, out):
                                      jump_length=args.jump_length,
                                      resamplings=resamplings, seed=args.seed,
                                      verbose=args.verbose == 1)
-        rows[name] = {"accuracy": _accuracy(filled[name], y, classifier),
+        rows[name] = {"accuracy": classifier_accuracy(filled[name], y, classifier),
                       "hole_error": float(np.abs(filled[name] - x)[holes > 0].mean()),
                       "seconds": time.time() - start}
         print(f"{name}: accuracy {rows[name]['accuracy']:.1%}, error in the hole "
               f"{rows[name]['hole_error']:.3f}, {rows[name]['seconds']:.0f} s",
               flush=True)
-    rows["original"] = {"accuracy": _accuracy(x, y, classifier), "hole_error": 0.0}
+    rows["original"] = {"accuracy": classifier_accuracy(x, y, classifier),
+                        "hole_error": 0.0}
     grid = viz.save_image_grid(
         np.concatenate([holed[:16], *(f[:16] for f in filled.values()), x[:16]]),
         os.path.join(out, "inpainting.png"), value_range=(-1, 1), cols=16,
@@ -105,8 +102,8 @@ def edit(args, out):
                             guidance_scale=args.guidance, seed=args.seed,
                             verbose=args.verbose == 1)
         rows[f"{strength:g}"] = {
-            "label_accuracy": _accuracy(edited, targets, classifier),
-            "still_the_source": _accuracy(edited, y, classifier),
+            "label_accuracy": classifier_accuracy(edited, targets, classifier),
+            "still_the_source": classifier_accuracy(edited, y, classifier),
             "distance": float(np.abs(edited - x).mean()),
         }
         grids.append(edited[:10])
@@ -159,9 +156,9 @@ def super_resolution(args, out):
     sample_seconds = time.time() - start
     classifier = metrics.digit_classifier()
     rows = {name: {"psnr": psnr(images, x_test),
-                   "accuracy": _accuracy(images, y_test, classifier)}
+                   "accuracy": classifier_accuracy(images, y_test, classifier)}
             for name, images in (("bicubic", upsampled_test), ("SR3", restored))}
-    rows["original"] = {"accuracy": _accuracy(x_test, y_test, classifier)}
+    rows["original"] = {"accuracy": classifier_accuracy(x_test, y_test, classifier)}
     return {
         "rows": Row(rows, f"{n} test digits, 7x7 -> 28x28 (PSNR in dB)"),
         "srgan": Row(SRGAN, "SRGAN (README of python -m units.unit4_gan "
