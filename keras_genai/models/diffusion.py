@@ -303,8 +303,8 @@ class DiffusionModel(GenerativeModel):
         """The training network's (unguided) noise prediction.
 
         Args:
-            inputs: ``[x_t, t]``, or ``[x_t, t, condition]`` with labels or
-                captions for a conditional model.
+            inputs: ``[x_t, t]``, or ``[x_t, t, condition]`` with labels,
+                captions or condition images for a conditional model.
             training: training mode.
 
         Returns:
@@ -327,7 +327,8 @@ class DiffusionModel(GenerativeModel):
         Args:
             x_t: noisy images ``(batch, *image_shape)``.
             t: int32 timesteps ``(batch,)``.
-            condition: labels or captions ``(batch,)`` (``None`` if unconditional).
+            condition: labels or captions ``(batch,)``, or condition images
+                (``None`` if unconditional).
             guidance_scale: ``w`` (a float or scalar tensor; default the model's).
             use_ema: use the averaged weights.
 
