@@ -239,7 +239,10 @@ def test_sampling_is_reproducible_and_clipped():
     a = model.sample(labels=labels, steps=5, seed=1, batch_size=2, verbose=False)
     b = model.sample(labels=labels, steps=5, seed=1, batch_size=3, verbose=False)
     assert a.shape == (5,) + SHAPE
-    np.testing.assert_allclose(a[:2], b[:2], rtol=1e-5, atol=1e-6)  # same first chunk
+    # The same first chunk, computed in batches of 2 and of 3: oneDNN may pick
+    # other kernels for another batch size (seen 1e-6 apart after 5 steps on
+    # an AMX Xeon), while another seed is O(1) away.
+    np.testing.assert_allclose(a[:2], b[:2], rtol=1e-5, atol=1e-5)
     assert not np.allclose(a, model.sample(labels=labels, steps=5, seed=2,
                                            verbose=False))
     ddpm = model.sample(labels=labels, steps=T, sampler="ddpm", seed=1, verbose=False)
