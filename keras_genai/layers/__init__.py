@@ -16,13 +16,19 @@ from keras_genai.layers.random_erasing import RandomErasing
 from keras_genai.layers.sampling import Sampling
 from keras_genai.layers.sampling import reparameterize
 from keras_genai.layers.step import Step
+from keras_genai.layers.style import LearnedConstant
+from keras_genai.layers.style import ModulatedConv2D
+from keras_genai.layers.style import NoiseInjection
+from keras_genai.layers.style import PixelNorm
 from keras_genai.layers.time_embedding import PositionEmbedding
 from keras_genai.layers.time_embedding import SinusoidalEmbedding
 from keras_genai.layers.tokens import MaskedMeanPooling
 from keras_genai.layers.tokens import PaddingMask
 
-__all__ = ["ChannelScale", "Corruption", "MaskedConv2D", "LogitScale", "MaskTokens", "MaskedMeanPooling", "MultiHeadAttention",
-           "PaddingMask", "PatchEmbedding", "PositionEmbedding", "RandomErasing", "Sampling",
+__all__ = ["ChannelScale", "Corruption", "LearnedConstant", "MaskedConv2D", "LogitScale",
+           "MaskTokens", "MaskedMeanPooling", "ModulatedConv2D", "MultiHeadAttention",
+           "NoiseInjection", "PaddingMask", "PatchEmbedding", "PixelNorm",
+           "PositionEmbedding", "RandomErasing", "Sampling",
            "SinusoidalEmbedding", "Step", "TransformerBlock", "causal_mask",
            "patchify", "reparameterize", "scaled_dot_product_attention",
            "unpatchify"]
