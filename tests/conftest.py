@@ -157,7 +157,6 @@ def run_lab(tmp_path, monkeypatch, quick_digit_classifier):
     """
     import importlib
     import json
-    import sys
 
     monkeypatch.syspath_prepend(REPO_ROOT)
     monkeypatch.chdir(tmp_path)
