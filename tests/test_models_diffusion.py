@@ -277,8 +277,10 @@ def test_inpaint_keeps_the_known_pixels_and_edit_stays_close_when_weak():
         model.inpaint(x, np.ones((3, 3)), verbose=False)
     with pytest.raises(ValueError, match="images"):
         model.inpaint(x[..., 0], known, verbose=False)
-    with pytest.raises(ValueError, match="one label or prompt per image"):
+    with pytest.raises(ValueError, match="one label, prompt or condition image per"):
         model.edit(x, 0.5, labels=[1, 2], verbose=False)
+    with pytest.raises(ValueError, match="eta"):
+        model.edit(x, 0.5, labels=[1, 1, 1, 1], eta=-1, verbose=False)
     with pytest.raises(ValueError, match="strength"):
         model.edit(x, 0.0, labels=[1, 1, 1, 1], verbose=False)
     with pytest.raises(ValueError, match="resamplings"):

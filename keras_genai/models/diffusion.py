@@ -410,12 +410,8 @@ class DiffusionModel(GenerativeModel):
 
         >>> grid = model.sample(labels=np.repeat(np.arange(10), 8), steps=50)
         """
-        check_choice("sampler", sampler, ("ddim", "ddpm"))
-        steps = self._check_steps(steps)
-        if not isinstance(eta, (int, float)) or eta < 0:
-            raise ValueError(f"`eta` must be a number >= 0. Received: eta={eta!r}")
-        w = (self.guidance_scale if guidance_scale is None
-             else check_non_negative("guidance_scale", guidance_scale))
+        steps = self._check_chain(sampler, steps, eta)
+        w = self._guidance(guidance_scale)
         condition, n = self._condition_and_count(n, labels, prompts, conditions)
 
         def run(eps_fn, k, start, stop, seed, callback):
@@ -505,8 +501,7 @@ class DiffusionModel(GenerativeModel):
         >>> as_sevens = model.edit(x_test[:16], 0.6, labels=np.full(16, 7))
         """
         images = check_images(images, self.image_shape)
-        check_choice("sampler", sampler, ("ddim", "ddpm"))
-        steps = self._check_steps(steps)
+        steps = self._check_chain(sampler, steps, eta)
         taken = sdedit_steps(steps, strength, sdedit_start(self.schedule, strength))
         condition, w = self._optional_condition(len(images), labels, prompts,
                                                 conditions, guidance_scale)
@@ -526,6 +521,20 @@ class DiffusionModel(GenerativeModel):
                              f"Received: steps={steps}")
         return steps
 
+    def _check_chain(self, sampler, steps, eta):
+        """The checks `sample` and `edit` share: the sampler's name, ``1 <=
+        steps <= T`` (returned as an int) and ``eta >= 0``."""
+        check_choice("sampler", sampler, ("ddim", "ddpm"))
+        steps = self._check_steps(steps)
+        if not isinstance(eta, (int, float)) or eta < 0:
+            raise ValueError(f"`eta` must be a number >= 0. Received: eta={eta!r}")
+        return steps
+
+    def _guidance(self, guidance_scale):
+        """``w``: the model's guidance scale, or the checked one given."""
+        return (self.guidance_scale if guidance_scale is None
+                else check_non_negative("guidance_scale", guidance_scale))
+
     def _optional_condition(self, n, labels, prompts, conditions, guidance_scale):
         """``(condition, w)`` of `inpaint` / `edit`: the given one, or on a
         class- or text-conditional model given none, the null condition with
@@ -536,11 +545,9 @@ class DiffusionModel(GenerativeModel):
             return np.full(n, null), 1.0
         condition, count = self._condition_and_count(n, labels, prompts, conditions)
         if count != n:
-            raise ValueError(f"Give one label or prompt per image ({n}). Received: "
-                             f"{count}")
-        w = (self.guidance_scale if guidance_scale is None
-             else check_non_negative("guidance_scale", guidance_scale))
-        return condition, w
+            raise ValueError(f"Give one label, prompt or condition image per image "
+                             f"({n}). Received: {count}")
+        return condition, self._guidance(guidance_scale)
 
     def _in_batches(self, run, n, condition, w, steps, seed, batch_size, verbose):
         """Runs ``run(eps_fn, k, start, stop, seed, callback)`` on batch ``k``
