@@ -89,6 +89,8 @@ class ModelSpec:
             gradient is 0 by the maths, e.g. a Wasserstein critic's output bias,
             which cancels in ``E[D(G(z))] - E[D(x)]``); `check_fit` asserts they
             stay as they were.
+        compared_variables: attribute names of model variables outside the
+            networks (a running mean) that `check_mirrored` also compares.
         export_atol: the absolute tolerance of ``check_export``. A sampler
             endpoint chains several network calls, and the SavedModel's graph
             rounds each differently from the in-process call (oneDNN picks
@@ -105,6 +107,7 @@ class ModelSpec:
     bad_arguments: list
     batch_size: int = 8
     constant_variables: tuple = ()
+    compared_variables: tuple = ()
     export_atol: float = 1e-5
 
 
@@ -208,6 +211,10 @@ def check_mirrored(spec, tmp_path, strategy):
             np.testing.assert_allclose(b.numpy(), a.numpy(), rtol=1e-4,
                                        atol=max(1e-5, 0.01 * lr),
                                        err_msg=f"{name} weight {a.path} differs")
+    for name in spec.compared_variables:
+        np.testing.assert_allclose(getattr(mirrored, name).numpy(),
+                                   getattr(single, name).numpy(), rtol=1e-4,
+                                   atol=1e-5, err_msg=f"{name} differs")
     for name in spec.optimizers:
         assert _iterations(single, name) == _iterations(mirrored, name)
 

@@ -179,6 +179,30 @@ def test_gradient_penalty_at_given_interpolates():
         losses.gradient_penalty(critic, real, np.zeros((2, 3, 2), "float32"))
 
 
+def test_r1_penalty_by_hand():
+    """D(x) = sum(x^2) has gradient 2x: R1 = mean over images of 4 ||x||^2, and
+    D's outputs come back with it."""
+    from keras import ops
+
+    critic = lambda x: ops.sum(ops.square(x), axis=[1, 2])  # noqa: E731
+    real = np.array([[[1.0, 0.0]], [[0.0, 2.0]]], "float32")  # (2, 1, 2)
+    penalty, outputs = losses.r1_penalty(critic, real)
+    assert float(penalty) == pytest.approx((4.0 * 1.0 + 4.0 * 4.0) / 2, rel=1e-6)
+    np.testing.assert_allclose(np.asarray(outputs).ravel(), [1.0, 4.0])
+
+
+def test_r1_penalty_of_a_linear_critic_is_its_squared_weight_norm():
+    import keras
+
+    critic = keras.Sequential([keras.Input((2, 2, 1)), keras.layers.Flatten(),
+                               keras.layers.Dense(1, name="score")])
+    critic.get_layer("score").kernel.assign(
+        np.array([[3.0], [0.0], [4.0], [0.0]], "float32"))
+    real = np.random.default_rng(0).normal(size=(5, 2, 2, 1)).astype("float32")
+    assert float(losses.r1_penalty(critic, real)[0]) == pytest.approx(25.0,
+                                                                      rel=1e-6)
+
+
 # -- autoencoder losses -------------------------------------------------------------
 
 

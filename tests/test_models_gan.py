@@ -7,16 +7,17 @@ import tensorflow as tf
 
 import conformance
 from keras_genai import builders
+from keras_genai import losses
 from keras_genai.models import GAN
 
 LATENT = 8
 SHAPE = (8, 8, 1)
 
 
-def make_gan(dropout=0.0, latent_dim=LATENT, seed=3):
+def make_gan(dropout=0.0, latent_dim=LATENT, seed=3, ema=None):
     generator = builders.dcgan_generator(latent_dim, SHAPE, filters=(8, 4))
     discriminator = builders.dcgan_discriminator(SHAPE, filters=(4, 8), dropout=dropout)
-    return GAN(generator, discriminator, latent_dim=latent_dim, seed=seed)
+    return GAN(generator, discriminator, latent_dim=latent_dim, ema=ema, seed=seed)
 
 
 def compile_gan(model, **kwargs):
@@ -37,7 +38,9 @@ def _compile_without(name):
 
 
 SPEC = conformance.ModelSpec(
-    make_model=make_gan,
+    # With a weight average of G: the mirrored check compares it too, and the
+    # export serves it.
+    make_model=lambda: make_gan(ema=0.9),
     compile=compile_gan,
     data=lambda: (images(),),
     networks=("generator", "discriminator"),
@@ -45,10 +48,12 @@ SPEC = conformance.ModelSpec(
     inputs=lambda: np.random.default_rng(1).normal(size=(5, LATENT)).astype("float32"),
     endpoints={
         "serve": ((np.random.default_rng(2).normal(size=(3, LATENT)).astype("float32"),),
-                  lambda m, z: m.generator(z, training=False)),
+                  lambda m, z: m.ema_generator(z, training=False)),
     },
     bad_arguments=[
         ("latent_dim", lambda: make_gan(latent_dim=0)),
+        ("ema", lambda: make_gan(ema=1.5)),
+        ("r1_weight", lambda: compile_gan(make_gan(), r1_weight=-1.0)),
         ("latent_dim", lambda: GAN(builders.dcgan_generator(8, SHAPE, filters=(8, 4)),
                                    builders.dcgan_discriminator(SHAPE), latent_dim=16)),
         ("discriminator", lambda: GAN(builders.dcgan_generator(8, SHAPE, filters=(8, 4)),
@@ -240,7 +245,7 @@ def test_least_squares_accuracy_uses_the_half_threshold():
     compile_gan(model, loss="least_squares")
     logs = model._update_metrics(tf.constant(0.0), tf.constant(0.0),
                                  tf.constant([0.3, 0.7]), tf.constant([0.3, 0.7]),
-                                 tf.constant(0.0))
+                                 {})
     assert float(logs["d_real_accuracy"]) == 0.5
     assert float(logs["d_fake_accuracy"]) == 0.5
 
@@ -277,3 +282,49 @@ def test_save_is_atomic(tmp_path, monkeypatch):
     with pytest.raises(FileExistsError, match="overwrite=False"):
         model.save(path, overwrite=False)
     assert keras.models.load_model(path).latent_dim == model.latent_dim
+
+
+def test_r1_weight_adds_half_gamma_times_the_penalty_to_d_loss():
+    """evaluate on the same batch and fakes: d_loss with gamma = 4 is d_loss
+    without it plus 2 * R1, and R1 is `losses.r1_penalty` of D on the batch."""
+    model = make_gan()
+    x = images(16)
+    state = model.seed_generator.state.numpy()
+    compile_gan(model, r1_weight=4.0)
+    logs = model.evaluate(x, batch_size=16, verbose=0, return_dict=True)
+    model.seed_generator.state.assign(state)  # the same fakes again
+    compile_gan(model)
+    plain = model.evaluate(x, batch_size=16, verbose=0, return_dict=True)
+    assert "r1_penalty" not in plain
+    penalty = float(losses.r1_penalty(model.discriminator, x)[0])
+    assert logs["r1_penalty"] == pytest.approx(penalty, rel=1e-5) and penalty > 0
+    assert logs["d_loss"] == pytest.approx(plain["d_loss"] + 2.0 * penalty,
+                                           rel=1e-5)
+
+
+def test_r1_is_logged_in_training():
+    model = make_gan()
+    compile_gan(model, r1_weight=1.0)
+    history = model.fit(images(20), batch_size=10, epochs=1, verbose=0).history
+    assert history["r1_penalty"][0] > 0
+
+
+def test_ema_generator_averages_the_weights_and_samples():
+    """With ema = 0.5 the average moves halfway (after the warm-up's
+    ``min(d, (1 + n) / (10 + n))``) towards G after each step; sample and the
+    export use it, training uses G."""
+    model = make_gan(ema=0.5)
+    compile_gan(model)
+    before = [w.numpy() for w in model.ema_generator.weights]
+    np.testing.assert_array_equal(before[0], model.generator.weights[0].numpy())
+    model.fit(images(10), batch_size=10, epochs=1, verbose=0)
+    d = min(0.5, (1 + 1) / (10 + 1))  # n = 1 G step when the update runs
+    for average, start, weight in zip(model.ema_generator.weights, before,
+                                      model.generator.weights):
+        np.testing.assert_allclose(average.numpy(),
+                                   d * start + (1 - d) * weight.numpy(),
+                                   rtol=1e-5, atol=1e-6)
+    z = model.sample_latents(3, seed=1)
+    np.testing.assert_allclose(model.sample(3, seed=1),
+                               model.ema_generator(z, training=False), atol=1e-6)
+    assert model.ema_generator.trainable_weights == []

@@ -34,6 +34,9 @@ from keras_genai.builders.likelihood import pixelcnn
 from keras_genai.builders.mlp import mlp
 from keras_genai.builders.mlp import perceptron
 from keras_genai.builders.rnn import sequence_model
+from keras_genai.builders.style import stylegan_generator
+from keras_genai.builders.style import stylegan_mapping
+from keras_genai.builders.style import stylegan_synthesis
 from keras_genai.builders.transformer import apply_transformer
 from keras_genai.builders.transformer import caption_encoder
 from keras_genai.builders.transformer import mae_decoder
@@ -68,6 +71,9 @@ __all__ = [
     "dense_encoder",
     "diffusion_unet",
     "dcgan_generator",
+    "stylegan_generator",
+    "stylegan_mapping",
+    "stylegan_synthesis",
     "googlenet",
     "inception_block",
     "lapgan_discriminator",

@@ -95,7 +95,7 @@ def _dcgan_generator_body(h, w, c, filters, kernel_size, synchronized_bn):
 
 def dcgan_discriminator(image_shape=(28, 28, 1), filters=(64, 128, 256),
                         kernel_size=4, leaky_relu_slope=0.2, dropout=0.0,
-                        name="dcgan_discriminator"):
+                        spectral_norm=False, name="dcgan_discriminator"):
     """Builds a DCGAN discriminator returning one real/fake logit per image.
 
     ``len(filters)`` stride-2 convolutions, each followed by LeakyReLU (and
@@ -118,6 +118,10 @@ def dcgan_discriminator(image_shape=(28, 28, 1), filters=(64, 128, 256),
         kernel_size: convolution kernel size.
         leaky_relu_slope: negative slope of LeakyReLU.
         dropout: dropout rate after each convolution (0 disables it).
+        spectral_norm: divide every layer's kernel by its largest singular
+            value, estimated by one power iteration per training step (Miyato
+            et al. 2018, "Spectral Normalization for GANs", eq. 8), which
+            bounds D's Lipschitz constant; usually with the hinge loss.
         name: model name.
 
     Returns:
@@ -133,21 +137,31 @@ def dcgan_discriminator(image_shape=(28, 28, 1), filters=(64, 128, 256),
     kernel_size = check_positive_int("kernel_size", kernel_size)
     image_shape = check_image_shape("image_shape", image_shape, 1)
     dropout = check_fraction("dropout", dropout)
+    if not isinstance(spectral_norm, bool):
+        raise TypeError("`spectral_norm` must be True or False. Received: "
+                        f"spectral_norm={spectral_norm!r}")
     body = _dcgan_discriminator_body(filters, kernel_size, leaky_relu_slope,
-                                     dropout)
+                                     dropout, spectral_norm)
     return keras.Sequential(
         [keras.Input(shape=image_shape, name="image")] + body
         + float32_output_layers(), name=name)
 
 
-def _dcgan_discriminator_body(filters, kernel_size, leaky_relu_slope, dropout):
+def _dcgan_discriminator_body(filters, kernel_size, leaky_relu_slope, dropout,
+                              spectral_norm=False):
     """The DCGAN discriminator's layers after its input: strided convolutions
     with LeakyReLU (and dropout), then one linear unit."""
+
+    def normed(layer):
+        if not spectral_norm:
+            return layer
+        return keras.layers.SpectralNormalization(layer, name=f"{layer.name}_sn")
+
     layers = []
     for i, f in enumerate(filters, start=1):
         layers += [
-            keras.layers.Conv2D(f, kernel_size, strides=2, padding="same",
-                                name=f"down{i}_conv"),
+            normed(keras.layers.Conv2D(f, kernel_size, strides=2, padding="same",
+                                       name=f"down{i}_conv")),
             keras.layers.LeakyReLU(negative_slope=leaky_relu_slope,
                                    name=f"down{i}_lrelu"),
         ]
@@ -155,7 +169,7 @@ def _dcgan_discriminator_body(filters, kernel_size, leaky_relu_slope, dropout):
             layers.append(keras.layers.Dropout(dropout, name=f"down{i}_dropout"))
     layers += [
         keras.layers.Flatten(name="features"),
-        keras.layers.Dense(1, name="logit"),
+        normed(keras.layers.Dense(1, name="logit")),
     ]
     return layers
 

@@ -20,6 +20,8 @@ from keras_genai.layers.style import LearnedConstant
 from keras_genai.layers.style import ModulatedConv2D
 from keras_genai.layers.style import NoiseInjection
 from keras_genai.layers.style import PixelNorm
+from keras_genai.layers.style import SelectStyle
+from keras_genai.layers.style import SubsampleNoise
 from keras_genai.layers.time_embedding import PositionEmbedding
 from keras_genai.layers.time_embedding import SinusoidalEmbedding
 from keras_genai.layers.tokens import MaskedMeanPooling
@@ -28,7 +30,8 @@ from keras_genai.layers.tokens import PaddingMask
 __all__ = ["ChannelScale", "Corruption", "LearnedConstant", "MaskedConv2D", "LogitScale",
            "MaskTokens", "MaskedMeanPooling", "ModulatedConv2D", "MultiHeadAttention",
            "NoiseInjection", "PaddingMask", "PatchEmbedding", "PixelNorm",
-           "PositionEmbedding", "RandomErasing", "Sampling",
+           "PositionEmbedding", "RandomErasing", "Sampling", "SelectStyle",
+           "SubsampleNoise",
            "SinusoidalEmbedding", "Step", "TransformerBlock", "causal_mask",
            "patchify", "reparameterize", "scaled_dot_product_attention",
            "unpatchify"]

@@ -193,4 +193,70 @@ class NoiseInjection(keras.layers.Layer):
         return input_shape[0]
 
 
-__all__ = ["LearnedConstant", "ModulatedConv2D", "NoiseInjection", "PixelNorm"]
+@keras.saving.register_keras_serializable(package="keras_genai")
+class SelectStyle(keras.layers.Layer):
+    """Row ``index`` of a ``(batch, num_ws, w_dim)`` stack of styles: the style
+    of one layer of a synthesis network.
+
+    Args:
+        index: the row.
+        **kwargs: `keras.layers.Layer` arguments.
+
+    Example:
+
+    >>> SelectStyle(2)(ws).shape  # ws: (b, 6, 64)
+    TensorShape([b, 64])
+    """
+
+    def __init__(self, index, **kwargs):
+        super().__init__(**kwargs)
+        self.index = check_positive_int("index", index, minimum=0)
+
+    def call(self, ws):
+        return ws[:, self.index]
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], input_shape[2])
+
+    def get_config(self):
+        return {**super().get_config(), "index": self.index}
+
+
+@keras.saving.register_keras_serializable(package="keras_genai")
+class SubsampleNoise(keras.layers.Layer):
+    """Channel ``channel`` of a ``(batch, H, W, C)`` noise map, every
+    ``stride``-th pixel: i.i.d. N(0, 1) noise at ``H / stride``, so one
+    full-resolution draw serves the noise layers of every resolution.
+
+    Args:
+        channel: the channel to keep.
+        stride: keep every ``stride``-th row and column.
+        **kwargs: `keras.layers.Layer` arguments.
+
+    Example:
+
+    >>> SubsampleNoise(0, 4)(noise).shape  # noise: (b, 28, 28, 5)
+    TensorShape([b, 7, 7, 1])
+    """
+
+    def __init__(self, channel, stride=1, **kwargs):
+        super().__init__(**kwargs)
+        self.channel = check_positive_int("channel", channel, minimum=0)
+        self.stride = check_positive_int("stride", stride)
+
+    def call(self, noise):
+        s, c = self.stride, self.channel
+        return noise[:, ::s, ::s, c:c + 1]
+
+    def compute_output_shape(self, input_shape):
+        h, w = (None if d is None else -(-d // self.stride)
+                for d in input_shape[1:3])
+        return (input_shape[0], h, w, 1)
+
+    def get_config(self):
+        return {**super().get_config(), "channel": self.channel,
+                "stride": self.stride}
+
+
+__all__ = ["LearnedConstant", "ModulatedConv2D", "NoiseInjection", "PixelNorm",
+           "SelectStyle", "SubsampleNoise"]

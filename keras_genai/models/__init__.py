@@ -18,6 +18,7 @@ from keras_genai.models.paired_gan import PairedGAN
 from keras_genai.models.paired_gan import Pix2Pix
 from keras_genai.models.paired_gan import SRGAN
 from keras_genai.models.pixelcnn import PixelCNN
+from keras_genai.models.stylegan import StyleGAN
 from keras_genai.models.vae import VAE
 from keras_genai.models.vae import ConditionalVAE
 from keras_genai.models.vaegan import VAEGAN
@@ -40,6 +41,7 @@ __all__ = [
     "Pix2Pix",
     "RealNVP",
     "SRGAN",
+    "StyleGAN",
     "VAE",
     "VAEGAN",
 ]

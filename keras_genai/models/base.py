@@ -537,6 +537,40 @@ class GenerativeModel(keras.Model):
             loss = optimizer.scale_loss(loss)
         return loss
 
+    # -- weight averages -----------------------------------------------------------
+
+    @staticmethod
+    def _average_copy(network):
+        """A frozen copy of ``network`` with its weights: the start of an
+        exponential moving average of them (`_update_average`)."""
+        average = keras.models.clone_model(network)
+        average.set_weights(network.get_weights())
+        average.trainable = False
+        return average
+
+    @staticmethod
+    def _update_average(average, network, decay, step):
+        """``average <- d average + (1 - d) w`` over every weight (batch-norm
+        statistics too), with ``d = min(decay, (1 + n) / (10 + n))`` after ``n =
+        step`` updates, so early averages are not dominated by the random
+        initial weights (the warm-up of TensorFlow's ExponentialMovingAverage
+        with ``num_updates``).
+
+        It runs once per variable in cross-replica context, as Keras optimizers
+        update their variables, so every replica's copy gets the same value.
+        """
+        n = tf.cast(step, tf.float32)
+        d = tf.minimum(decay, (1.0 + n) / (10.0 + n))
+        pairs = [(a.value, w.value) for a, w in zip(average.weights, network.weights)]
+
+        def update(strategy, pairs):
+            for mean, weight in pairs:
+                strategy.extended.update(
+                    mean, lambda m, w: m.assign(d * m + (1.0 - d) * tf.cast(
+                        w, m.dtype)), args=(weight,), group=False)
+
+        compat.merge_call(update, pairs)
+
     # -- serialization ------------------------------------------------------------
 
     def get_config(self):

@@ -32,6 +32,7 @@ class ConditionalGAN(GAN):
             (e.g. `builders.conditional_dcgan_discriminator`).
         latent_dim: size of z.
         num_classes: number of labels.
+        ema: decay of the generator's weight average, or ``None`` (see `GAN`).
         seed: seed of the model's noise.
         **kwargs: `keras.Model` arguments.
 
@@ -46,10 +47,11 @@ class ConditionalGAN(GAN):
     >>> sevens = cgan.sample(labels=np.full(16, 7), seed=0)
     """
 
-    def __init__(self, generator, discriminator, latent_dim, num_classes, seed=None,
-                 **kwargs):
+    def __init__(self, generator, discriminator, latent_dim, num_classes, ema=None,
+                 seed=None, **kwargs):
         self._num_classes = check_num_classes(num_classes)
-        super().__init__(generator, discriminator, latent_dim, seed=seed, **kwargs)
+        super().__init__(generator, discriminator, latent_dim, ema=ema, seed=seed,
+                         **kwargs)
 
     @property
     def num_classes(self):
@@ -86,6 +88,7 @@ class ConditionalGAN(GAN):
     def _export_endpoints(self):
         signature = [tf.TensorSpec((None, self.latent_dim), tf.float32, name="z"),
                      tf.TensorSpec((None,), tf.int32, name="labels")]
+        generator = self._decoder_network()
         return [("serve",
-                 lambda z, labels: self.generator([z, labels], training=False),
+                 lambda z, labels: generator([z, labels], training=False),
                  signature)]

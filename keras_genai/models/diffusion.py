@@ -18,7 +18,6 @@ from keras_genai.models.inputs import unpack_images
 from keras_genai.models.inputs import unpack_pair
 from keras_genai.schedules import NoiseSchedule
 from keras_genai.schedules import sample_loop
-from keras_genai.utils import compat
 from keras_genai.utils.checks import check_choice
 from keras_genai.utils.checks import check_fraction
 from keras_genai.utils.checks import check_labels
@@ -143,9 +142,7 @@ class DiffusionModel(GenerativeModel):
         self.guidance_scale = check_non_negative("guidance_scale", guidance_scale)
         self.min_snr_gamma = check_optional_positive("min_snr_gamma", min_snr_gamma)
         self.image_shape = self._check_network()
-        self.ema_network = keras.models.clone_model(network)
-        self.ema_network.set_weights(network.get_weights())
-        self.ema_network.trainable = False
+        self.ema_network = self._average_copy(network)
         self.built = True
 
     def _check_network(self):
@@ -283,21 +280,9 @@ class DiffusionModel(GenerativeModel):
         return self._log(loss=self._loss(x, condition, training=False))
 
     def _update_ema(self):
-        """``ema <- d ema + (1 - d) w`` with ``d = min(ema, (1 + n) / (10 + n))``,
-        run once per variable in cross-replica context (as Keras optimizers update
-        their variables), so every replica's copy gets the same value."""
-        n = tf.cast(self.optimizer.iterations, tf.float32)
-        decay = tf.minimum(self.ema, (1.0 + n) / (10.0 + n))
-        pairs = [(e.value, w.value) for e, w in zip(self.ema_network.weights,
-                                                    self.network.weights)]
-
-        def update(strategy, pairs):
-            for average, weight in pairs:
-                strategy.extended.update(
-                    average, lambda a, w: a.assign(decay * a + (1.0 - decay) * w),
-                    args=(weight,), group=False)
-
-        compat.merge_call(update, pairs)
+        """Moves ``ema_network`` towards ``network`` (`_update_average`)."""
+        self._update_average(self.ema_network, self.network, self.ema,
+                             self.optimizer.iterations)
 
     def call(self, inputs, training=False):
         """The training network's (unguided) noise prediction.

@@ -8,6 +8,7 @@ from keras_genai.models.adversarial import ADVERSARIAL_TRACKERS
 from keras_genai.models.adversarial import AdversarialLoss
 from keras_genai.models.inputs import unpack_images
 from keras_genai.models.latent import LatentVariableModel
+from keras_genai.utils.checks import check_fraction
 from keras_genai.utils.checks import check_network
 from keras_genai.utils.checks import check_non_negative
 from keras_genai.utils.checks import check_positive_int
@@ -36,12 +37,21 @@ class GAN(LatentVariableModel):
     Logged (epoch means): ``d_loss``, ``g_loss``, and ``d_real_accuracy`` (share of
     real images D calls real) / ``d_fake_accuracy`` (share of fakes D calls fake),
     or for a Wasserstein critic ``wasserstein_distance`` (``E[D(x)] -
-    E[D(G(z))]``); ``gradient_penalty`` when it is on.
+    E[D(G(z))]``); ``gradient_penalty`` and ``r1_penalty`` when they are on.
+
+    With ``ema``, the model keeps ``ema_generator``, an exponential moving
+    average of G's weights (Karras et al. 2018, "Progressive Growing of GANs",
+    sec. 5; Yazici et al. 2019, "The Unusual Effectiveness of Averaging in GAN
+    Training"), updated after every G step; `sample`, `decode` and the export
+    use it, which smooths out the oscillation of the game and gives sharper
+    samples. Training uses ``generator``.
 
     Args:
         generator: built `keras.Model` ``(batch, latent_dim) -> images``.
         discriminator: built `keras.Model` ``images -> (batch, 1)`` logits.
         latent_dim: size of the latent vector; must match the generator's input.
+        ema: decay of the generator's weight average (e.g. 0.999), or ``None``
+            for none: samples come from ``generator`` itself.
         seed: seed of the model's noise (``None`` for a random seed).
         **kwargs: `keras.Model` arguments (``name``).
 
@@ -58,17 +68,23 @@ class GAN(LatentVariableModel):
     # A conditional GAN adds "labels".
     NETWORKS = {"generator": ("z",), "discriminator": ("images",)}
     OPTIMIZERS = {"d_optimizer": ("discriminator",), "g_optimizer": ("generator",)}
-    TRACKERS = ADVERSARIAL_TRACKERS + ("wasserstein_distance", "gradient_penalty")
+    TRACKERS = ADVERSARIAL_TRACKERS + ("wasserstein_distance", "gradient_penalty",
+                                       "r1_penalty")
 
-    def __init__(self, generator, discriminator, latent_dim, seed=None, **kwargs):
+    def __init__(self, generator, discriminator, latent_dim, ema=None, seed=None,
+                 **kwargs):
         super().__init__(seed=seed, **kwargs)
         self.generator = check_network("generator", generator)
         self.discriminator = check_network("discriminator", discriminator)
         self.latent_dim = check_positive_int("latent_dim", latent_dim)
+        self.ema = None if ema is None else check_fraction("ema", ema)
         self.image_shape = self._check_networks()
+        self.ema_generator = (None if ema is None
+                              else self._average_copy(self.generator))
         self.adversarial = None  # set by compile
         self.d_steps = 1
         self.gradient_penalty_weight = 0.0
+        self.r1_weight = 0.0
         # Built here: otherwise Keras builds a model by calling it on the first
         # training batch, and `call` takes latents, not images.
         self.built = True
@@ -92,15 +108,21 @@ class GAN(LatentVariableModel):
         return g_out
 
     def call(self, z, training=False):
-        """Maps latents to images: ``G(z)``."""
+        """Maps latents to images: ``G(z)`` (the trained generator, not its
+        average)."""
         return self.generator(z, training=training)
+
+    def _decoder_network(self):
+        """The network that samples: the weight average when there is one."""
+        return self.generator if self.ema_generator is None else self.ema_generator
 
     @property
     def logged(self):
         """``d_loss`` and ``g_loss`` always; D's accuracies on real and fake
         images for the losses with a decision threshold, and the critic's
         estimate ``E[D(x)] - E[D(G(z))]`` (``wasserstein_distance``) for the
-        Wasserstein losses; ``gradient_penalty`` when the penalty is on."""
+        Wasserstein losses; ``gradient_penalty`` and ``r1_penalty`` when they
+        are on."""
         names = ["d_loss", "g_loss"]
         if self.adversarial is not None and self.adversarial.decision_threshold is None:
             names.append("wasserstein_distance")
@@ -108,11 +130,13 @@ class GAN(LatentVariableModel):
             names += ["d_real_accuracy", "d_fake_accuracy"]
         if self.gradient_penalty_weight:
             names.append("gradient_penalty")
+        if self.r1_weight:
+            names.append("r1_penalty")
         return names
 
     def compile(self, d_optimizer=None, g_optimizer=None, loss="non_saturating",
                 d_steps=None, label_smoothing=0.0, gradient_penalty_weight=None,
-                **kwargs):
+                r1_weight=0.0, **kwargs):
         """Sets the optimizers and the objective.
 
         Args:
@@ -132,6 +156,9 @@ class GAN(LatentVariableModel):
             gradient_penalty_weight: ``lambda`` of the gradient penalty added
                 to D's loss (`keras_genai.losses.gradient_penalty`). Default 10
                 for ``"wasserstein_gp"`` (the paper's value), else 0 (off).
+            r1_weight: ``gamma`` of the R1 penalty on real images: D's loss adds
+                ``gamma / 2 * E[||grad_x D(x)||^2]`` (`keras_genai.losses
+                .r1_penalty`, Mescheder et al. 2018). 0 (off) by default.
             **kwargs: `keras.Model.compile` options (``steps_per_execution``,
                 ``jit_compile``, ``run_eagerly``).
 
@@ -150,12 +177,15 @@ class GAN(LatentVariableModel):
             "gradient_penalty_weight",
             family.gradient_penalty_weight if gradient_penalty_weight is None
             else gradient_penalty_weight)
+        r1_weight = check_non_negative("r1_weight", r1_weight)
         self._compile(dict(d_optimizer=d_optimizer, g_optimizer=g_optimizer),
                       kwargs, **adversarial.config(), d_steps=d_steps,
-                      gradient_penalty_weight=gradient_penalty_weight)
+                      gradient_penalty_weight=gradient_penalty_weight,
+                      r1_weight=r1_weight)
         self.adversarial = adversarial
         self.d_steps = d_steps
         self.gradient_penalty_weight = gradient_penalty_weight
+        self.r1_weight = r1_weight
 
     # -- what a conditional subclass changes ---------------------------------------
 
@@ -179,29 +209,36 @@ class GAN(LatentVariableModel):
                               condition, training)
 
     def _discriminator_loss(self, real, fake, condition, training):
-        """D's loss (penalty included), its outputs on ``real`` and ``fake``, and
-        the gradient penalty (0 when off)."""
-        real_out = self._discriminate(real, condition, training)
-        fake_out = self._discriminate(fake, condition, training)
+        """D's loss (penalties included), its outputs on ``real`` and ``fake``,
+        and the penalties ``{name: value}`` that are on."""
+        discriminate = lambda x: self._discriminate(x, condition, training)  # noqa: E731
+        penalties = {}
+        if self.r1_weight:
+            penalties["r1_penalty"], real_out = losses_module.r1_penalty(
+                discriminate, real)
+        else:
+            real_out = discriminate(real)
+        fake_out = discriminate(fake)
         d_loss = self.adversarial.discriminator_loss(real_out, fake_out)
-        penalty = tf.constant(0.0)
         if self.gradient_penalty_weight:
-            penalty = losses_module.gradient_penalty(
-                lambda x: self._discriminate(x, condition, training), real, fake,
+            penalties["gradient_penalty"] = losses_module.gradient_penalty(
+                discriminate, real, fake,
                 epsilon=self.sample_uniform(tf.shape(real)[0]))
-            d_loss = d_loss + self.gradient_penalty_weight * penalty
-        return d_loss, real_out, fake_out, penalty
+            d_loss = d_loss + self.gradient_penalty_weight * penalties[
+                "gradient_penalty"]
+        if "r1_penalty" in penalties:
+            d_loss = d_loss + 0.5 * self.r1_weight * penalties["r1_penalty"]
+        return d_loss, real_out, fake_out, penalties
 
     def _generator_loss(self, batch, condition, training):
         fake = self._fakes(batch, condition, training)
         return self.adversarial.generator_loss(
             self._discriminate(fake, condition, training))
 
-    def _update_metrics(self, d_loss, g_loss, real_out, fake_out, penalty):
+    def _update_metrics(self, d_loss, g_loss, real_out, fake_out, penalties):
         logs = self.adversarial.logs(d_loss, g_loss, real_out, fake_out)
-        if self.gradient_penalty_weight:
-            logs["gradient_penalty"] = penalty
-        return self._log(**logs)
+        return self._log(**logs, **{name: value for name, value in penalties.items()
+                                    if name in self.logged})
 
     def _minibatches(self, real, condition):
         """Splits a batch (and its condition) into ``d_steps`` disjoint
@@ -231,7 +268,7 @@ class GAN(LatentVariableModel):
             batch = tf.shape(real_i)[0]
             # The fakes need no gradient in the D step: draw them off the tape.
             fake = self._fakes(batch, condition_i, training=True)
-            d_loss, real_out, fake_out, penalty = self._descend(
+            d_loss, real_out, fake_out, penalties = self._descend(
                 "d_optimizer",
                 lambda: self._discriminator_loss(real_i, fake, condition_i,
                                                  training=True))
@@ -239,19 +276,22 @@ class GAN(LatentVariableModel):
         g_loss = self._descend(
             "g_optimizer",
             lambda: self._generator_loss(batch, condition_i, training=True))
+        if self.ema_generator is not None:
+            self._update_average(self.ema_generator, self.generator, self.ema,
+                                 self.g_optimizer.iterations)
         return self._update_metrics(tf.add_n(d_losses) / len(d_losses), g_loss,
-                                    real_out, fake_out, penalty)
+                                    real_out, fake_out, penalties)
 
     def test_step(self, data):
         """Both losses and D's accuracies (or the critic's estimate) on a batch,
         without updates."""
         real, condition = self._unpack(data)
         batch = tf.shape(real)[0]
-        d_loss, real_out, fake_out, penalty = self._discriminator_loss(
+        d_loss, real_out, fake_out, penalties = self._discriminator_loss(
             real, self._fakes(batch, condition, training=False), condition,
             training=False)
         g_loss = self._generator_loss(batch, condition, training=False)
-        return self._update_metrics(d_loss, g_loss, real_out, fake_out, penalty)
+        return self._update_metrics(d_loss, g_loss, real_out, fake_out, penalties)
 
     def generate(self, n=None, labels=None, seed=None, batch_size=256):
         """The same as `sample`, under the name GAN tutorials use."""
@@ -260,8 +300,9 @@ class GAN(LatentVariableModel):
     # -- export --------------------------------------------------------------------
 
     def _export_resources(self):
-        return [self.generator]
+        return [self._decoder_network()]
 
     def _export_endpoints(self):
         signature = [tf.TensorSpec((None, self.latent_dim), tf.float32, name="z")]
-        return [("serve", lambda z: self.generator(z, training=False), signature)]
+        generator = self._decoder_network()
+        return [("serve", lambda z: generator(z, training=False), signature)]
