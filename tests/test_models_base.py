@@ -5,6 +5,7 @@ import inspect
 
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from keras_genai import builders
 from keras_genai import models
@@ -42,7 +43,8 @@ def test_generic_config_round_trips_constructor_arguments():
                      builders.dcgan_discriminator(SHAPE, filters=(4,)), latent_dim=4,
                      seed=7, name="my_gan")
     config = gan.get_config()
-    assert set(config) == {"name", "generator", "discriminator", "latent_dim", "seed"}
+    assert set(config) == {"name", "generator", "discriminator", "latent_dim", "ema",
+                           "seed"}
     assert config["generator"]["class_name"] == type(gan.generator).__name__
     again = models.GAN.from_config(config)
     assert (again.name, again.latent_dim, again.seed) == ("my_gan", 4, 7)
@@ -68,3 +70,19 @@ def test_gan_sample_is_reproducible_and_shapes_follow_n():
     assert gan.sample(300, seed=1).shape == (300,) + SHAPE
     with pytest.raises(ValueError, match="unconditional.*labels"):
         gan.sample(labels=[0, 1])
+
+
+def test_fit_ends_an_epoch_of_unknown_length_at_the_end_of_the_data():
+    """fit fetches batches outside the compiled step; a pipeline of unknown
+    cardinality still ends the epoch when it runs dry (3 batches, 2 epochs)."""
+    gan = models.GAN(builders.dcgan_generator(4, SHAPE, filters=(8, 4)),
+                     builders.dcgan_discriminator(SHAPE, filters=(4,)), latent_dim=4,
+                     seed=7)
+    gan.compile(d_optimizer="adam", g_optimizer="adam")
+    x = np.random.default_rng(0).uniform(-1, 1, (12,) + SHAPE).astype("float32")
+    dataset = tf.data.Dataset.from_generator(
+        lambda: iter(x), output_signature=tf.TensorSpec(SHAPE, tf.float32)).batch(4)
+    assert dataset.cardinality() == tf.data.UNKNOWN_CARDINALITY
+    history = gan.fit(dataset, epochs=2, verbose=0)
+    assert len(history.history["d_loss"]) == 2
+    assert int(gan.g_optimizer.iterations) == 6

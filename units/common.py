@@ -2,6 +2,7 @@
 exercises use them, the classifier compile, re-seeding between compared models,
 the optional SavedModel export and loading what another exercise saved."""
 
+import contextlib
 import os
 
 import keras
@@ -87,6 +88,58 @@ def reseed(seed):
     keras.utils.set_random_seed(seed)
 
 
+def fast_bfloat16():
+    """Whether this machine multiplies bfloat16 matrices faster than float32:
+    a CPU with AMX or AVX-512 BF16 units (the Linux flags ``amx_bf16`` /
+    ``avx512_bf16``) and no GPU. Elsewhere bfloat16 is emulated and slower.
+
+    Example:
+
+    >>> policy = "mixed_bfloat16" if fast_bfloat16() else "float32"
+    """
+    if tf.config.list_physical_devices("GPU"):
+        return False
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = set(f.read().split())
+    except OSError:
+        return False
+    return bool(flags & {"amx_bf16", "avx512_bf16"})
+
+
+def precision_policy(args):
+    """The dtype policy of ``--precision``: ``auto`` is ``mixed_bfloat16``
+    where `fast_bfloat16` holds, else ``float32``.
+
+    Example:
+
+    >>> with dtype_policy(precision_policy(args)):
+    ...     gan, dataset = dcgan_on_digits(args)
+    """
+    if args.precision == "auto":
+        return "mixed_bfloat16" if fast_bfloat16() else "float32"
+    return args.precision
+
+
+@contextlib.contextmanager
+def dtype_policy(policy):
+    """Builds the models made inside it under Keras' dtype ``policy`` and
+    restores the previous global policy on exit, so the choice stays with those
+    models.
+
+    Example:
+
+    >>> with dtype_policy("mixed_bfloat16"):
+    ...     generator = builders.dcgan_generator()
+    """
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy(policy)
+    try:
+        yield
+    finally:
+        keras.config.set_dtype_policy(previous)
+
+
 def export_if_asked(model, args, serves):
     """Exports ``model`` to ``--export`` (unless it is ``none``). A
     `keras_genai.models` model writes its own endpoints (``model.export``); a
@@ -110,7 +163,7 @@ def export_if_asked(model, args, serves):
         model.export(args.export)
     else:
         export_saved_model(model, args.export)
-    return {"saved_model": Row(args.export, "SavedModel", note=f"serve: {serves}")}
+    return {"saved_model": Row(args.export, "SavedModel", note=serves)}
 
 
 def linear_probe(features, labels, test_features, test_labels, seed, epochs=200,

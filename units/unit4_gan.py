@@ -81,9 +81,10 @@ from keras_genai.cli import Row
 from keras_genai.cli import exercise
 from units.common import export_if_asked
 from units.unit4 import digits
+from units.unit4 import style
 from units.unit4 import toy
 from units.unit4 import translation
-from units.unit4.digits import dcgan_on_digits
+from units.unit4.digits import default_dcgan
 from units.unit4.digits import digits_for_gan
 from units.unit4.judge import DigitJudge
 
@@ -95,7 +96,13 @@ LAB = Lab(
     epochs=80,
     batch_size=64,
     latent_dim=64,
-    options=[("--ring-steps", dict(type=int, default=1000, metavar="N",
+    options=[("--precision", dict(choices=("auto", "float32", "mixed_bfloat16"),
+                                  default="auto",
+                                  help="dtype policy of the dcgan and stylegan "
+                                       "exercises; auto: mixed_bfloat16 on a CPU "
+                                       "with AMX / AVX-512 BF16 units, else "
+                                       "float32 (default: %(default)s)")),
+             ("--ring-steps", dict(type=int, default=1000, metavar="N",
                                    help="generator steps between two checkpoints "
                                         "of the mode-collapse exercise (default: "
                                         "%(default)s)")),
@@ -115,16 +122,22 @@ MIN_CLASS_SHARE_TARGET = 0.04
                    "curves, SavedModel, sample quality.",
           export=os.path.join("saved_models", "unit4_dcgan"))
 def dcgan(args, out):
-    gan, dataset = dcgan_on_digits(args)
+    gan, dataset, policy = default_dcgan(args)
     print(f"Training a DCGAN on {len(digits_for_gan(args)[0])} digits for "
           f"{args.epochs} epochs (batch {args.batch_size}, latent "
-          f"{args.latent_dim}).", flush=True)
+          f"{args.latent_dim}, {policy}).", flush=True)
     grid = callbacks.SampleGrid(out, num_samples=64,
                                 every=max(1, args.epochs // 10), seed=args.seed)
-    history = gan.fit(dataset, epochs=args.epochs, callbacks=[grid, *args.backup()],
-                      verbose=args.verbose)
+    timer = callbacks.TimeLimit(float("inf"))
+    history = gan.fit(dataset, epochs=args.epochs,
+                      callbacks=[grid, timer, *args.backup()], verbose=args.verbose)
     summary = {
+        "precision": Row(policy, "precision", note=(
+            "bfloat16 matrix units found" if policy == "mixed_bfloat16"
+            and args.precision == "auto" else f"--precision {args.precision}")),
         "epochs_trained": len(history.history["d_loss"]),
+        "generator_steps": int(gan.g_optimizer.iterations),
+        "training_seconds": Row(timer.elapsed, "training time", "{:.0f} s"),
         "final_d_loss": history.history["d_loss"][-1],
         "final_g_loss": history.history["g_loss"][-1],
         "last_sample_grid": Row(grid.paths[-1] if grid.paths else None,
@@ -151,7 +164,7 @@ def dcgan(args, out):
     }
 
 
-LAB.include(sys.modules[__name__], digits, toy, translation)
+LAB.include(sys.modules[__name__], digits, style, toy, translation)
 
 
 def main(argv=None):

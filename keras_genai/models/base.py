@@ -179,6 +179,25 @@ def _deserialize(value):
     return value
 
 
+class _FetchedBatches:
+    """A ``tf.data`` iterator seen as a plain Python one, so that Keras' train
+    function fetches each batch eagerly; its end is reported as the
+    ``OutOfRangeError`` that ends Keras' epoch (a ``StopIteration`` would be
+    swallowed by Keras' ``zip`` over the steps)."""
+
+    def __init__(self, iterator):
+        self.iterator = iterator
+
+    def __iter__(self):
+        return self
+
+    def __next__(self):
+        try:
+            return next(self.iterator)
+        except StopIteration:
+            raise tf.errors.OutOfRangeError(None, None, "End of sequence") from None
+
+
 class GenerativeModel(keras.Model):
     """Base class for the models of `keras_genai.models`.
 
@@ -390,6 +409,35 @@ class GenerativeModel(keras.Model):
         x, y = inputs.check_data(self, x, y)
         with inputs.label_errors(self):
             return super().evaluate(x, y, *args, **kwargs)
+
+    def make_train_function(self, force=False):
+        """Keras' train function, fed with batches fetched outside the graph
+        when ``steps_per_execution`` is 1.
+
+        Keras' own function pulls the batch inside its ``tf.function``
+        (``iterator.get_next()`` in the graph). On a CPU that made the DCGAN's
+        ``fit`` step 1.26x slower than the same ``train_step`` fed a fetched
+        batch under ``mixed_bfloat16`` (``benchmarks/precision_xla.py``; see
+        ``benchmarks/README.md``). With one step per call, this function
+        fetches the batch in Python and calls Keras' compiled step on it, the
+        path Keras takes for iterators that are not ``tf.data`` ones. With
+        several steps per execution Keras' in-graph loop is kept: it saves a
+        Python round trip per step.
+        """
+        if self.train_function is not None and not force:
+            return self.train_function
+        function = super().make_train_function(force=force) or self.train_function
+        if self.run_eagerly or self.steps_per_execution != 1:
+            return function
+
+        def train_function(iterator):
+            if isinstance(iterator, (tf.data.Iterator,
+                                     tf.distribute.DistributedIterator)):
+                iterator = _FetchedBatches(iterator)
+            return function(iterator)
+
+        self.train_function = train_function
+        return train_function
 
     def _maybe_symbolic_build(self, iterator=None, data_batch=None):
         """Keras' build from the first batch, skipped for a model built at

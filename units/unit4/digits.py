@@ -17,7 +17,9 @@ from keras_genai.data.pipeline import scale_images
 from keras_genai.losses import get_gan_loss
 from keras_genai.utils import interpolate
 from units.common import compile_classifier
+from units.common import dtype_policy
 from units.common import export_if_asked
+from units.common import precision_policy
 from units.common import reseed
 from units.unit4.judge import DigitJudge
 
@@ -26,6 +28,12 @@ from units.unit4.judge import DigitJudge
 # 5 critic steps per generator step, lambda 10 (GAN.compile's defaults).
 ADAM = {"wasserstein_gp": dict(learning_rate=1e-4, beta_1=0.0, beta_2=0.9)}
 DEFAULT_ADAM = dict(learning_rate=2e-4, beta_1=0.5)
+# The default DCGAN's levers (units/unit4_gan.py's docstring has the table):
+# the R1 penalty's gamma (Mescheder et al. 2018), the decay of G's weight
+# average and twice Radford et al.'s learning rate, which R1 keeps stable.
+R1_WEIGHT = 1.0
+EMA = 0.999
+LEARNING_RATE = 4e-4
 # The conditional GAN's targets (issue #2): the share of samples the classifier
 # recognises as the requested digit, overall and for the worst digit.
 LABEL_ACCURACY_TARGET = 0.90
@@ -49,25 +57,31 @@ def digits_for_gan(args):
     return x, y
 
 
-def compile_digit_gan(model, loss):
-    """Compiles a digit GAN with the optimiser settings of its loss family and
-    one-sided label smoothing 0.1 (D's real target 0.9) where the loss takes it.
+def compile_digit_gan(model, loss, r1_weight=0.0, learning_rate=None):
+    """Compiles a digit GAN with the optimiser settings of its loss family
+    (``learning_rate`` replaces its learning rate) and one-sided label
+    smoothing 0.1 (D's real target 0.9) where the loss takes it.
 
     Example:
 
     >>> gan = compile_digit_gan(models.GAN(generator, discriminator), "hinge")
     """
-    adam = ADAM.get(loss, DEFAULT_ADAM)
+    adam = dict(ADAM.get(loss, DEFAULT_ADAM))
+    if learning_rate is not None:
+        adam["learning_rate"] = learning_rate
     model.compile(d_optimizer=keras.optimizers.Adam(**adam),
                   g_optimizer=keras.optimizers.Adam(**adam), loss=loss,
-                  label_smoothing=0.1 if get_gan_loss(loss).smoothable else 0.0)
+                  label_smoothing=0.1 if get_gan_loss(loss).smoothable else 0.0,
+                  r1_weight=r1_weight)
     return model
 
 
-def dcgan_on_digits(args, loss="non_saturating"):
-    """The lab's DCGAN (G 128-64, D 64-128-256) compiled for ``loss``, and its
-    dataset (``batch_size`` images per minibatch, ``d_steps`` minibatches per
-    step).
+def dcgan_on_digits(args, loss="non_saturating", r1_weight=0.0, ema=None,
+                    learning_rate=None):
+    """The lab's DCGAN (G 128-64, D 64-128-256) compiled for ``loss`` (with
+    the R1 weight ``r1_weight``, a weight average of G of decay ``ema`` and
+    ``learning_rate`` instead of the loss family's), and its dataset (``batch_size`` images per minibatch, ``d_steps``
+    minibatches per step).
 
     Example:
 
@@ -77,11 +91,31 @@ def dcgan_on_digits(args, loss="non_saturating"):
     x, _ = digits_for_gan(args)
     gan = models.GAN(builders.dcgan_generator(args.latent_dim, (28, 28, 1)),
                      builders.dcgan_discriminator((28, 28, 1)),
-                     latent_dim=args.latent_dim, seed=args.seed)
-    compile_digit_gan(gan, loss)
+                     latent_dim=args.latent_dim, ema=ema, seed=args.seed)
+    compile_digit_gan(gan, loss, r1_weight, learning_rate)
     dataset = data.image_dataset(x, batch_size=args.batch_size * gan.d_steps,
                                  scale="tanh", seed=args.seed)
     return gan, dataset
+
+
+def default_dcgan(args):
+    """The default exercise's DCGAN: `dcgan_on_digits` with the R1 penalty
+    (gamma `R1_WEIGHT`), the weight average of G (decay `EMA`) and Adam at
+    `LEARNING_RATE`, built under ``--precision``
+    (`units.common.precision_policy`).
+
+    Returns:
+        ``(gan, dataset, policy)``.
+
+    Example:
+
+    >>> gan, dataset, policy = default_dcgan(args)
+    """
+    policy = precision_policy(args)
+    with dtype_policy(policy):
+        gan, dataset = dcgan_on_digits(args, r1_weight=R1_WEIGHT, ema=EMA,
+                                       learning_rate=LEARNING_RATE)
+    return gan, dataset, policy
 
 
 def _conditional_dcgan(args):
