@@ -73,15 +73,17 @@ def test_gan_sample_is_reproducible_and_shapes_follow_n():
 
 
 def test_fit_ends_an_epoch_of_unknown_length_at_the_end_of_the_data():
-    """fit fetches batches outside the compiled step; a pipeline of unknown
-    cardinality still ends the epoch when it runs dry (3 batches, 2 epochs)."""
+    """fit fetches batches of a fixed shape outside the compiled step; a
+    pipeline of unknown cardinality still ends the epoch when it runs dry (3
+    batches, 2 epochs)."""
     gan = models.GAN(builders.dcgan_generator(4, SHAPE, filters=(8, 4)),
                      builders.dcgan_discriminator(SHAPE, filters=(4,)), latent_dim=4,
                      seed=7)
     gan.compile(d_optimizer="adam", g_optimizer="adam")
     x = np.random.default_rng(0).uniform(-1, 1, (12,) + SHAPE).astype("float32")
     dataset = tf.data.Dataset.from_generator(
-        lambda: iter(x), output_signature=tf.TensorSpec(SHAPE, tf.float32)).batch(4)
+        lambda: iter(x), output_signature=tf.TensorSpec(SHAPE, tf.float32)).batch(
+            4, drop_remainder=True)
     assert dataset.cardinality() == tf.data.UNKNOWN_CARDINALITY
     history = gan.fit(dataset, epochs=2, verbose=0)
     assert len(history.history["d_loss"]) == 2

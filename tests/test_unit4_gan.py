@@ -89,14 +89,14 @@ def test_default_run_meets_the_quality_targets(tmp_path):
     summary = json.loads((tmp_path / "outputs" / "unit4_gan" / "summary.json")
                          .read_text())
     print(out[out.index("--- summary"):][:2500])
-    # Measured on this machine: 75.8% and 76.4% confident samples, rarest digit
-    # 5.3% and 4.8% in two runs (issue #2's targets are 80% and 4%; the first is
-    # not met yet). Checked with margins for the run-to-run variation of threaded
-    # CPU kernels; every digit must appear.
-    assert summary["confident_fraction"] >= 0.70, summary
-    assert summary["min_class_share"] >= 0.03, summary
-    # Classifier FID: measured 43.3 against a real-vs-real floor of 5.6.
-    assert summary["fid_floor"] < summary["fid"] < 80, summary
+    # Measured on a 2-core Sapphire Rapids Xeon (mixed_bfloat16, seeds 0-2):
+    # 79.9-81.4% confident samples, classifier FID 15.7-20.0, rarest digit
+    # 8.0-8.7% (issue #18's targets: 85% and FID 25; the first is not met).
+    # Checked with margins for other CPUs (float32 where bfloat16 is emulated)
+    # and the run-to-run variation of threaded kernels.
+    assert summary["confident_fraction"] >= 0.72, summary
+    assert summary["min_class_share"] >= 0.05, summary
+    assert summary["fid_floor"] < summary["fid"] < 30, summary
     # The judge: the LeNet-style digit classifier, trained on first use.
     assert summary["classifier_accuracy"] >= 0.98, summary
     assert summary["real_confident_fraction"] >= 0.95, summary

@@ -179,6 +179,13 @@ def _deserialize(value):
     return value
 
 
+def _fixed_shapes(element_spec):
+    """Whether every tensor of a batch has one fully known shape."""
+    specs = tf.nest.flatten(element_spec, expand_composites=True)
+    return all(isinstance(spec, tf.TensorSpec) and spec.shape.is_fully_defined()
+               for spec in specs)
+
+
 class _FetchedBatches:
     """A ``tf.data`` iterator seen as a plain Python one, so that Keras' train
     function fetches each batch eagerly; its end is reported as the
@@ -416,13 +423,16 @@ class GenerativeModel(keras.Model):
 
         Keras' own function pulls the batch inside its ``tf.function``
         (``iterator.get_next()`` in the graph). On a CPU that made the DCGAN's
-        ``fit`` step 1.26x slower than the same ``train_step`` fed a fetched
-        batch under ``mixed_bfloat16`` (``benchmarks/precision_xla.py``; see
-        ``benchmarks/README.md``). With one step per call, this function
-        fetches the batch in Python and calls Keras' compiled step on it, the
-        path Keras takes for iterators that are not ``tf.data`` ones. With
-        several steps per execution Keras' in-graph loop is kept: it saves a
-        Python round trip per step.
+        ``fit`` step slower than the same ``train_step`` fed a fetched batch
+        under ``mixed_bfloat16`` (1.07x against 1.02x on a 2-core Sapphire
+        Rapids Xeon, ``benchmarks/gan_overhead.py``). With one step per call
+        and batches of one fixed shape (``drop_remainder=True``, as
+        `keras_genai.data.image_dataset` makes them), this function fetches
+        the batch in Python and calls Keras' compiled step on it, the path
+        Keras takes for iterators that are not ``tf.data`` ones. Otherwise
+        Keras' function is kept: a short last batch would trace the step a
+        second time (seconds per ``fit``), and with several steps per
+        execution Keras' in-graph loop saves a Python round trip per step.
         """
         if self.train_function is not None and not force:
             return self.train_function
@@ -432,7 +442,8 @@ class GenerativeModel(keras.Model):
 
         def train_function(iterator):
             if isinstance(iterator, (tf.data.Iterator,
-                                     tf.distribute.DistributedIterator)):
+                                     tf.distribute.DistributedIterator)) \
+                    and _fixed_shapes(iterator.element_spec):
                 iterator = _FetchedBatches(iterator)
             return function(iterator)
 

@@ -31,7 +31,7 @@ DEFAULT_ADAM = dict(learning_rate=2e-4, beta_1=0.5)
 # The default DCGAN's levers (units/unit4_gan.py's docstring has the table):
 # the R1 penalty's gamma (Mescheder et al. 2018), the decay of G's weight
 # average and twice Radford et al.'s learning rate, which R1 keeps stable.
-R1_WEIGHT = 1.0
+R1_WEIGHT = 5.0
 EMA = 0.999
 LEARNING_RATE = 4e-4
 # The conditional GAN's targets (issue #2): the share of samples the classifier

@@ -89,16 +89,18 @@ class DigitJudge:
         return result
 
     @staticmethod
-    def rows(report, at_least=None):
-        """The summary rows of a `report`, with targets ``{key: threshold}``.
+    def rows(report, at_least=None, at_most=None):
+        """The summary rows of a `report`, with targets ``{key: threshold}``
+        to reach (``at_least``) or stay under (``at_most``).
 
         Example:
 
         >>> DigitJudge.rows({"fid": 43.3}, at_least={})["fid"].text
         '43.300'
         """
-        at_least = at_least or {}
-        return {key: Row(value, *REPORT_ROWS[key], at_least=at_least.get(key))
+        at_least, at_most = at_least or {}, at_most or {}
+        return {key: Row(value, *REPORT_ROWS[key], at_least=at_least.get(key),
+                         at_most=at_most.get(key))
                 for key, value in report.items()}
 
     def floors(self):

@@ -7,8 +7,9 @@ What it shows:
   constant instead of an input layer, convolutions modulated by a style per
   layer, per-pixel noise;
 * **style mixing**: a grid whose rows take the coarse styles (the 7x7 and
-  first 14x14 layers: the digit's identity and pose) of one latent and whose
-  columns take the fine styles (stroke width and texture) of another;
+  14x14 layers: the digit's identity and pose) of one latent and whose columns
+  take the fine styles (the 28x28 layers: stroke width and texture) of
+  another;
 * the **truncation trick**: sampling ``w`` closer to the average ``w`` (psi <
   1) gives more typical digits (more confident samples) and less variety (the
   rarest digit gets rarer, the FID rises once variety is lost);
@@ -40,8 +41,9 @@ from units.unit4.judge import DigitJudge
 TRUNCATIONS = (1.0, 0.7, 0.5)
 # The first style layer that the mixing grid takes from the "fine" latent: of
 # the six style layers of a 28x28 generator (7x7; 14x14 up, 14x14; 28x28 up,
-# 28x28; output), the first two set the coarse shape.
-CROSSOVER = 2
+# 28x28; output), the three at 7x7 and 14x14 set the coarse shape. (With the
+# crossover at 2, the 14x14 layer of the fine latent still changed the digit.)
+CROSSOVER = 3
 
 
 def stylegan_on_digits(args):
