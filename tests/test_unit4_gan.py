@@ -81,6 +81,29 @@ def test_short_run_writes_pictures_savedmodel_and_summary(tmp_path,
     assert np.abs(images).max() <= 1.0
 
 
+def test_precision_auto_follows_the_cpu_and_the_policy_is_restored(monkeypatch):
+    import argparse
+
+    import keras
+
+    monkeypatch.syspath_prepend(REPO_ROOT)
+    from units import common
+
+    args = argparse.Namespace(precision="auto")
+    expected = "mixed_bfloat16" if common.fast_bfloat16() else "float32"
+    assert common.precision_policy(args) == expected
+    args.precision = "float32"
+    assert common.precision_policy(args) == "float32"
+    before = keras.config.dtype_policy().name
+    with common.dtype_policy("mixed_bfloat16"):
+        layer = keras.layers.Dense(2)
+    assert layer.dtype_policy.name == "mixed_bfloat16"
+    assert keras.config.dtype_policy().name == before
+    monkeypatch.setattr(common.tf.config, "list_physical_devices",
+                        lambda kind=None: ["a GPU"])
+    assert not common.fast_bfloat16()  # a GPU machine keeps float32
+
+
 @pytest.mark.slow
 def test_default_run_meets_the_quality_targets(tmp_path):
     """The README's first command, minus the install: the default DCGAN run."""

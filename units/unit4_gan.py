@@ -56,10 +56,9 @@ weights for sampling (Karras et al. 2018). It shows:
 On a CPU with bfloat16 matrix units (AMX / AVX-512 BF16) the lab trains under
 ``mixed_bfloat16`` (``--precision auto``; the summary says which): there the
 DCGAN's step is 1.74x faster than in float32 (49 vs 86 ms on a 2-core Sapphire
-Rapids Xeon, ``benchmarks/gan_overhead.py``) with samples as good (R1 gamma 1, Adam
-4e-4, samples of G at epoch 20: 66.6% / FID 75 in float32, 70.5% / FID 64 in
-bfloat16). Elsewhere bfloat16 is
-emulated, and the lab stays in float32.
+Rapids Xeon, ``benchmarks/gan_overhead.py``) with samples as good (R1 gamma 1,
+Adam 4e-4, samples of G at epoch 20: 66.6% / FID 75 in float32, 70.5% / FID 64
+in bfloat16). Elsewhere bfloat16 is emulated, and the lab stays in float32.
 
 How the defaults were chosen. First the networks (seed 0, float32, 1,000
 samples, share labelled with confidence >= 0.9 by the digit classifier, which
