@@ -613,20 +613,25 @@ class GenerativeModel(keras.Model):
         statistics too), with ``d = min(decay, (1 + n) / (10 + n))`` after ``n =
         step`` updates, so early averages are not dominated by the random
         initial weights (the warm-up of TensorFlow's ExponentialMovingAverage
-        with ``num_updates``).
-
-        It runs once per variable in cross-replica context, as Keras optimizers
-        update their variables, so every replica's copy gets the same value.
+        with ``num_updates``), through `_move_towards`.
         """
         n = tf.cast(step, tf.float32)
-        d = tf.minimum(decay, (1.0 + n) / (10.0 + n))
-        pairs = [(a.value, w.value) for a, w in zip(average.weights, network.weights)]
+        GenerativeModel._move_towards(
+            [(a.value, w.value) for a, w in zip(average.weights, network.weights)],
+            tf.minimum(decay, (1.0 + n) / (10.0 + n)))
+
+    @staticmethod
+    def _move_towards(pairs, decay):
+        """``variable <- d variable + (1 - d) target`` for each ``(variable,
+        target)`` pair, written once per variable in cross-replica context, as
+        Keras optimizers update their variables, so every replica's copy gets
+        the same value (the targets must be the same on every replica)."""
 
         def update(strategy, pairs):
-            for mean, weight in pairs:
+            for variable, target in pairs:
                 strategy.extended.update(
-                    mean, lambda m, w: m.assign(d * m + (1.0 - d) * tf.cast(
-                        w, m.dtype)), args=(weight,), group=False)
+                    variable, lambda v, t: v.assign(decay * v + (1.0 - decay) * tf.cast(
+                        t, v.dtype)), args=(target,), group=False)
 
         compat.merge_call(update, pairs)
 

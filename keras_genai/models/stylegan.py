@@ -6,7 +6,6 @@ import tensorflow as tf
 
 from keras_genai.models.base import map_fixed_batches
 from keras_genai.models.gan import GAN
-from keras_genai.utils import compat
 from keras_genai.utils.checks import check_fraction
 from keras_genai.utils.checks import check_positive_int
 from keras_genai.utils.checks import check_score_shape
@@ -159,23 +158,17 @@ class StyleGAN(GAN):
         return logs
 
     def _track_w_avg(self, batch):
-        """``w_avg <- w_mean + d (w_avg - w_mean)`` with the mean of ``f(z)``
+        """``w_avg <- d w_avg + (1 - d) w_mean`` with the mean of ``f(z)``
         over fresh latents of the global batch (averaged across replicas, then
-        written once, so every replica keeps the same value)."""
+        written once by `_move_towards`, so every replica keeps the same
+        value)."""
         w = self.generator.get_layer("mapping")(
             self.sample_normal(batch, (1, self.latent_dim)), training=True)
         mean = tf.reduce_mean(tf.cast(w[:, 0], tf.float32), axis=0)
         ctx = tf.distribute.get_replica_context()
         if ctx is not None and ctx.num_replicas_in_sync > 1:
             mean = ctx.all_reduce(tf.distribute.ReduceOp.MEAN, mean)
-        d = self.w_avg_decay
-
-        def update(strategy, mean):
-            strategy.extended.update(
-                self.w_avg.value, lambda v, m: v.assign(m + d * (v - m)),
-                args=(mean,), group=False)
-
-        compat.merge_call(update, mean)
+        self._move_towards([(self.w_avg.value, mean)], self.w_avg_decay)
 
     # -- sampling ------------------------------------------------------------------
 
