@@ -389,7 +389,76 @@ class Lab:
                 than a dict with string keys, or uses a key the lab writes
                 itself (``exercise``, ``wall_seconds``).
         """
-        args = self.parser().parse_args(argv)
+        self._run(self.parser().parse_args(argv))
+        return 0
+
+    def run(self, exercise=None, **options):
+        """Runs an exercise from Python (a notebook cell) as the command line
+        does, and returns its summary.
+
+        Args:
+            exercise: the exercise's name (``None``: the lab's default).
+            **options: the command line's options, ``_`` for ``-``:
+                ``train_size=512`` is ``--train-size 512``; ``True`` gives a
+                flag (``resume=True``), a list several values
+                (``lengths=[100, 400]``); ``None`` and ``False`` leave an
+                option out.
+
+        Returns:
+            The summary as ``summary.json`` holds it, ``{key: value}``: the
+            figures' paths among the values.
+
+        Raises:
+            ValueError: for an unknown exercise or option, or a value the
+                option does not take, before anything runs.
+            TypeError, ValueError: as `main`.
+
+        Example:
+
+        >>> summary = LAB.run("dcgan", epochs=2, train_size=512)  # doctest: +SKIP
+        >>> summary["confident_fraction"]  # doctest: +SKIP
+        0.31
+        """
+        args = self.parse(exercise, **options)
+        return {key: value.value if isinstance(value, Row) else value
+                for key, value in self._run(args).items()}
+
+    def parse(self, exercise=None, **options):
+        """The parsed options of ``run(exercise, **options)``: checks them
+        without running anything.
+
+        Raises:
+            ValueError: for an unknown exercise or option, or a value the
+                option does not take.
+
+        Example:
+
+        >>> LAB.parse("dcgan", train_size=512, resume=True).train_size  # doctest: +SKIP
+        512
+        """
+        argv = [] if exercise is None else ["--exercise", str(exercise)]
+        for key, value in options.items():
+            flag = "--" + key.replace("_", "-")
+            if value is True:
+                argv.append(flag)
+            elif isinstance(value, (list, tuple)):
+                argv += [flag, *map(str, value)]
+            elif value is not None and value is not False:
+                argv += [flag, str(value)]
+        parser = self.parser()
+        parser.exit_on_error = False
+        try:
+            return parser.parse_args(argv)
+        except (argparse.ArgumentError, SystemExit) as error:
+            why = (error if isinstance(error, argparse.ArgumentError)
+                   else "argparse's message is above")
+            raise ValueError(f"Lab {self.name!r} cannot run these options "
+                             f"({why}). Received: exercise={exercise!r}, "
+                             f"options={options!r}") from None
+
+    def _run(self, args):
+        """Runs the exercise of the parsed ``args``; returns its summary
+        (``{}`` on a worker other than the chief)."""
         fn = self.exercises[args.exercise]
         for key, value in self.exercise_defaults(args.exercise).items():
             if getattr(args, key) is None:
@@ -422,7 +491,7 @@ class Lab:
         args.backup.finish()
         if not chief:
             shutil.rmtree(worker, ignore_errors=True)
-            return 0
+            return {}
         results = {} if results is None else results
         if not isinstance(results, dict) or not all(isinstance(k, str)
                                                     for k in results):
@@ -437,7 +506,7 @@ class Lab:
                                        "{:.0f} s")}
         print_summary(f"{self.name} / {args.exercise}", summary)
         write_json(os.path.join(out, "summary.json"), summary)
-        return 0
+        return summary
 
 
 class Backups:

@@ -424,6 +424,65 @@ def plot_latent_scatter(codes, labels, path, title=None):
     return _finish_axes(fig, ax, path, title)
 
 
+def figure_paths(results):
+    """The PNG files among a lab's results, in order: every value (or item of a
+    list, tuple or dict value, at any depth) that is the path of an existing
+    ``.png`` file; other values are skipped.
+
+    Example:
+
+    >>> figure_paths({"fid": 43.3, "curves": "/tmp/out/losses.png"})  # doctest: +SKIP
+    ['/tmp/out/losses.png']
+    """
+    import os
+
+    if isinstance(results, dict):
+        results = list(results.values())
+    if isinstance(results, (list, tuple)):
+        return [p for item in results for p in figure_paths(item)]
+    if (isinstance(results, (str, os.PathLike)) and str(results).endswith(".png")
+            and os.path.isfile(results)):
+        return [os.fspath(results)]
+    return []
+
+
+def show(results, width=None):
+    """Displays the figures among a lab's results inline in a notebook
+    (`figure_paths`), each under its file name.
+
+    Args:
+        results: a summary (``Lab.run`` returns one), a list of paths or a path.
+        width: display width in pixels (``None``: the figure's own).
+
+    Returns:
+        The paths shown.
+
+    Raises:
+        ImportError: without IPython (outside Jupyter).
+        ValueError: for a ``width`` that is not a positive int.
+
+    Example:
+
+    >>> viz.show(LAB.run("dcgan", epochs=2))  # doctest: +SKIP
+    """
+    if width is not None and (isinstance(width, bool) or not isinstance(width, int)
+                              or width < 1):
+        raise ValueError(f"`width` must be a positive int or None. Received: "
+                         f"width={width!r}")
+    try:
+        from IPython import display
+    except ImportError:
+        raise ImportError("`show` displays figures in a Jupyter notebook and needs "
+                          "IPython: pip install -e \".[notebooks]\"") from None
+    import os
+
+    paths = figure_paths(results)
+    for path in paths:
+        display.display(display.Markdown(f"`{os.path.basename(path)}`"),
+                        display.Image(filename=path, width=width))
+    return paths
+
+
 def _finish_axes(fig, ax, path, title):
     """Grid, legend and title on a one-axis figure; saves it; returns ``path``."""
     ax.grid(alpha=0.3)

@@ -53,6 +53,34 @@ def test_exercise_defaults_and_overrides(tmp_path):
     assert summary["exercise"] == "a" and summary["value"] == 1.5
 
 
+def test_run_is_the_command_line_from_python_and_returns_the_summary(tmp_path,
+                                                                     capsys):
+    lab, seen = _lab(tmp_path)
+    summary = lab.run("b", epochs=9, train_size=5, deterministic=True,
+                      resume=False, seed=None, out=str(tmp_path / "b"))
+    assert (seen["epochs"], seen["batch_size"], seen["train_size"]) == (9, 4, 5)
+    assert seen["deterministic"] and not seen["resume"] and seen["seed"] == 0
+    assert summary == json.loads((tmp_path / "b" / "summary.json").read_text())
+    assert "--- summary: demo / b ---" in capsys.readouterr().out
+    # The default exercise; a Row's value is returned, not the Row.
+    assert lab.run(out=str(tmp_path / "a"))["value"] == 1.5
+    assert lab.parse("a", train_size=3, verbose=2).train_size == 3
+    lab.options = (("--sizes", dict(type=int, nargs="+", default=[1])),)
+    assert lab.parse("a", sizes=(4, 5)).sizes == [4, 5]
+
+
+@pytest.mark.parametrize("options, words", [
+    (dict(exercise="zzz"), "invalid choice: 'zzz'"),
+    (dict(exercise="a", train_size=0), "expected a positive integer"),
+    (dict(exercise="a", no_such_option=1), "argparse's message is above"),
+])
+def test_run_refuses_bad_options_before_running(tmp_path, options, words):
+    lab, seen = _lab(tmp_path)
+    with pytest.raises(ValueError, match=re.escape(words)) as info:
+        lab.run(**options)
+    assert "Received: exercise=" in str(info.value) and not seen
+
+
 def test_the_decorator_returns_the_function_and_records_its_spec():
     @exercise("gan-1", "a GAN", export="saved_models/x", epochs=5, latent_dim=8)
     def gan(args, out):

@@ -64,3 +64,23 @@ def test_point_grid_is_a_png_with_one_panel_per_cell(tmp_path):
     path = viz.plot_point_grid(rows, str(tmp_path / "ring.png"),
                                centres=np.eye(2), title="t")
     assert open(path, "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+
+
+def test_show_displays_each_png_of_a_summary_in_order(tmp_path, monkeypatch):
+    from IPython import display
+
+    grids = viz.save_image_grid(np.zeros((4, 8, 8, 1)), str(tmp_path / "a.png"))
+    curves = viz.plot_curves({"loss": [3.0, 2.0]}, str(tmp_path / "b.png"))
+    summary = {"fid": 43.3, "grid": grids, "missing": str(tmp_path / "c.png"),
+               "notes": "text.png is not a file", "figures": [curves, grids],
+               "nested": {"x": {"y": curves}}}
+    assert viz.figure_paths(summary) == [grids, curves, grids, curves]
+    shown = []
+    monkeypatch.setattr(display, "display", lambda *objects: shown.extend(objects))
+    assert viz.show(summary, width=200) == [grids, curves, grids, curves]
+    images = [o for o in shown if isinstance(o, display.Image)]
+    assert len(images) == 4 and images[0].width == 200
+    assert images[1].data == open(curves, "rb").read()
+    assert viz.show({"fid": 1.0}) == []
+    with pytest.raises(ValueError, match="Received: width=0"):
+        viz.show(summary, width=0)

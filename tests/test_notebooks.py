@@ -1,0 +1,146 @@
+"""The notebooks of ``notebooks/``: one per lab, stored without outputs, running
+exercises their lab has with options it takes; the Unit IV notebook executed on
+its quick preset (and, marked slow, every notebook).
+
+The Unit IV notebook's run is also the smoke run of the exercises it walks
+through that no other test runs (``mode-collapse``, ``interpolation``,
+``stylegan``): their summaries are checked here."""
+
+import glob
+import json
+import os
+import re
+
+import pytest
+
+from conftest import REPO_ROOT
+
+NOTEBOOKS = os.path.join(REPO_ROOT, "notebooks")
+LABS = sorted(os.path.basename(p)[:-3]
+              for p in glob.glob(os.path.join(REPO_ROOT, "units", "unit*_*.py")))
+
+
+def _read(lab):
+    import nbformat
+
+    return nbformat.read(os.path.join(NOTEBOOKS, f"{lab}.ipynb"), as_version=4)
+
+
+def _code(notebook):
+    return [c.source for c in notebook.cells if c.cell_type == "code"]
+
+
+def test_every_lab_has_a_notebook_stored_without_outputs():
+    import nbformat
+
+    stored = sorted(os.path.basename(p)[:-6]
+                    for p in glob.glob(os.path.join(NOTEBOOKS, "*.ipynb")))
+    assert stored == LABS
+    for lab in LABS:
+        notebook = _read(lab)
+        nbformat.validate(notebook)
+        for cell in notebook.cells:
+            if cell.cell_type == "code":
+                assert cell.outputs == [] and cell.execution_count is None, (
+                    f"{lab}: a cell was stored with its outputs")
+        assert notebook.cells[0].cell_type == "markdown"
+        assert "REPOSITORY_URL" in _code(notebook)[0], f"{lab}: no setup cell"
+
+
+@pytest.mark.parametrize("lab", LABS)
+def test_a_notebook_runs_its_labs_exercises_with_options_the_lab_takes(
+        lab, monkeypatch):
+    """The settings cell, run here, gives each exercise's quick options; every
+    `LAB.run` call names an exercise of the lab, and the lab parses its quick
+    options, so a renamed exercise or option fails here and not in a class."""
+    import importlib
+
+    monkeypatch.syspath_prepend(REPO_ROOT)
+    notebook = _read(lab)
+    cells = _code(notebook)
+    settings = next(c for c in cells if "PRESET = " in c)
+    assert re.search(r'^PRESET = "quick"$', settings, re.M), (
+        f"{lab}: the stored preset must be quick")
+    namespace = {"os": os}
+    exec(settings, namespace)
+    module = importlib.import_module(f"units.{lab}")
+    assert namespace["lab"] is module
+    called = [m for c in cells for m in re.findall(r'LAB\.run\("([a-z0-9-]+)"', c)]
+    assert called and len(called) == len(set(called)), (lab, called)
+    assert called == list(namespace["QUICK"]), (
+        f"{lab}: QUICK must list the exercises the notebook runs, in order")
+    for name in called:
+        assert name in module.LAB.exercises, (lab, name)
+        module.LAB.parse(name, **namespace["options"](name))
+    namespace["PRESET"] = "full"
+    assert namespace["options"](called[0]) == dict(verbose=2)
+
+
+@pytest.fixture
+def execute_notebook(tmp_path, monkeypatch, quick_digit_classifier):
+    """Executes ``notebooks/<lab>.ipynb`` on its stored (quick) preset in a
+    Jupyter kernel whose working folder is a temporary one; returns the executed
+    notebook and that folder. The kernel inherits this run's Keras cache (and
+    so its digit classifier) and finds the labs through PYTHONPATH."""
+    from nbclient import NotebookClient
+
+    path = os.pathsep.join(p for p in (REPO_ROOT, os.environ.get("PYTHONPATH"))
+                           if p)
+    monkeypatch.setenv("PYTHONPATH", path)
+
+    def run(lab):
+        notebook = _read(lab)
+        NotebookClient(notebook, timeout=900, kernel_name="python3",
+                       resources={"metadata": {"path": str(tmp_path)}}).execute()
+        return notebook, tmp_path
+
+    return run
+
+
+def _figures(cell):
+    return sum("image/png" in o.get("data", {}) for o in cell.outputs)
+
+
+def _check_every_run_cell_showed_figures(notebook):
+    runs = [c for c in notebook.cells if c.cell_type == "code" and "LAB.run(" in c.source]
+    assert runs
+    for cell in notebook.cells:
+        if cell.cell_type == "code":
+            assert cell.execution_count is not None
+            assert not [o for o in cell.outputs if o.output_type == "error"]
+    for cell in runs:
+        assert _figures(cell) >= 1, cell.source
+
+
+def test_the_unit4_notebook_runs_on_its_quick_preset(execute_notebook):
+    notebook, folder = execute_notebook("unit4_gan")
+    _check_every_run_cell_showed_figures(notebook)
+    outputs = folder / "quick" / "outputs" / "unit4_gan"
+
+    def summary(exercise):
+        return json.loads((outputs / exercise / "summary.json").read_text())
+
+    assert 0 <= json.loads((outputs / "summary.json").read_text())[
+        "confident_fraction"] <= 1
+    modes = summary("mode-collapse")["modes_covered"]
+    assert set(modes) == {"minimax, k=1", "minimax, k=5", "non_saturating, k=5",
+                          "wasserstein_gp, k=5"}
+    assert all(0 <= v <= 8 for v in modes.values())
+    norms = summary("interpolation")["walk_norms"]
+    assert min(norms["linear"]) < min(norms["spherical"])
+    style = summary("stylegan")
+    training = style["training"]
+    assert training["stylegan"]["seconds"] >= training["dcgan"]["seconds"]
+    assert training["stylegan"]["generator steps"] >= 1
+    assert set(style["quality"]) == {"dcgan", "stylegan psi=1.0",
+                                     "stylegan psi=0.7", "stylegan psi=0.5"}
+    for name in ("mode-collapse/ring.png", "interpolation/walks_linear.png",
+                 "interpolation/walks_spherical.png", "stylegan/style_mixing.png"):
+        assert (outputs / name).exists(), name
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("lab", LABS)
+def test_every_notebook_runs_on_its_quick_preset(execute_notebook, lab):
+    notebook, _ = execute_notebook(lab)
+    _check_every_run_cell_showed_figures(notebook)
