@@ -8,8 +8,6 @@
 * Collects each heavy test's garbage when it ends and freezes the survivors
   (`pytest_runtest_call`), so Python's garbage collector stops costing a
   fifth of each worker's time.
-* Turns TensorFlow's graph optimizer (grappler) off in the default tier
-  (`pytest_configure`).
 * Points the Keras cache at a temporary folder made for this test run, so tests
   neither read nor write the user's cached digits and classifier. The pytest-xdist
   workers of one run inherit the folder from the controller (this module is
@@ -88,23 +86,6 @@ def op_determinism_off():
     with op_determinism_restored():
         tf_config.disable_op_determinism()
         yield
-
-
-def pytest_configure(config):
-    """In the default tier (``-m "not slow"``), turns off grappler, the
-    optimizer TensorFlow runs over every graph before its first call.
-
-    The default tier checks what our code computes on tiny models, where each
-    graph runs a few steps: there grappler's rewrites (constant folding, op
-    fusion, layout) cost more than they save. Off, a sample of conformance
-    checks and lab smoke runs took 134 s instead of 149 s (2-core AMD EPYC);
-    the 2-replica and resume checks of the larger models gained the most
-    (CLIP's resume check 16.9 s -> 10.7 s). The slow tier (the labs at their
-    default settings) and the fresh processes of the save/load checks keep it
-    on, so the optimized graphs are still exercised."""
-    if "not slow" in (config.getoption("markexpr") or ""):
-        tf.config.optimizer.set_experimental_options(
-            {"disable_meta_optimizer": True})
 
 
 @pytest.hookimpl(wrapper=True)
