@@ -113,11 +113,12 @@ def pytest_runtest_call(item):
 
 def pytest_collection_modifyitems(items):
     """Runs the labs' smoke runs (the tests that take ``run_lab`` or
-    ``execute_notebook``, 5-80 s each) first, keeping the order otherwise. pytest-xdist's ``worksteal``
-    hands each worker a contiguous half of the list and lets an idle worker
-    steal from the end of the other's: with the long runs in front, what is
-    left to share at the end is short tests, instead of one worker finishing a
-    50-second lab run while the other waits."""
+    ``execute_notebook``, 5-80 s each) first, keeping the order otherwise.
+    pytest-xdist's ``worksteal`` hands each worker a contiguous half of the
+    list and lets an idle worker steal from the end of the other's: with the
+    long runs in front, what is left to share at the end is short tests,
+    instead of one worker finishing a 50-second lab run while the other
+    waits."""
     items.sort(key=lambda item: not {"run_lab", "execute_notebook"}
                & set(getattr(item, "fixturenames", ())))
 

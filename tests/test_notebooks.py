@@ -141,7 +141,8 @@ def test_the_unit4_notebook_runs_on_its_quick_preset(execute_notebook,
     assert set(style["quality"]) == {"dcgan", "stylegan psi=1.0",
                                      "stylegan psi=0.7", "stylegan psi=0.5"}
     for name in ("mode-collapse/ring.png", "interpolation/walks_linear.png",
-                 "interpolation/walks_spherical.png", "stylegan/style_mixing.png"):
+                 "interpolation/walks_spherical.png", "stylegan/style_mixing.png",
+                 "stylegan/samples.png"):
         assert (outputs / name).exists(), name
 
 
