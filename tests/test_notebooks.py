@@ -72,6 +72,7 @@ def test_a_notebook_runs_its_labs_exercises_with_options_the_lab_takes(
     for name in called:
         assert name in module.LAB.exercises, (lab, name)
         module.LAB.parse(name, **namespace["options"](name))
+    assert namespace["options"](called[0], seed=5)["seed"] == 5
     namespace["PRESET"] = "full"
     assert namespace["options"](called[0]) == dict(verbose=2)
 
