@@ -419,9 +419,7 @@ class Lab:
         >>> summary["confident_fraction"]  # doctest: +SKIP
         0.31
         """
-        args = self.parse(exercise, **options)
-        return {key: value.value if isinstance(value, Row) else value
-                for key, value in self._run(args).items()}
+        return _raw(self._run(self.parse(exercise, **options)))
 
     def parse(self, exercise=None, **options):
         """The parsed options of ``run(exercise, **options)``: checks them
@@ -602,12 +600,16 @@ def write_json(path, obj):
     >>> write_json("/tmp/summary.json", {"fid": Row(43.31, "classifier FID")})
     '/tmp/summary.json'
     """
-    obj = {k: v.value if isinstance(v, Row) else v for k, v in obj.items()} \
-        if isinstance(obj, dict) else obj
+    obj = _raw(obj) if isinstance(obj, dict) else obj
     with atomic_file(path) as tmp:
         with open(tmp, "w") as f:
             json.dump(obj, f, indent=2, default=_jsonable)
     return path
+
+
+def _raw(summary):
+    """``summary`` with each `Row` replaced by its value."""
+    return {k: v.value if isinstance(v, Row) else v for k, v in summary.items()}
 
 
 def _jsonable(value):

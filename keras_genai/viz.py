@@ -5,6 +5,7 @@ backend, so importing keras_genai stays light and works with no display.
 """
 
 import math
+import os
 
 import numpy as np
 
@@ -434,8 +435,6 @@ def figure_paths(results):
     >>> figure_paths({"fid": 43.3, "curves": "/tmp/out/losses.png"})  # doctest: +SKIP
     ['/tmp/out/losses.png']
     """
-    import os
-
     if isinstance(results, dict):
         results = list(results.values())
     if isinstance(results, (list, tuple)):
@@ -474,8 +473,6 @@ def show(results, width=None):
     except ImportError:
         raise ImportError("`show` displays figures in a Jupyter notebook and needs "
                           "IPython: pip install -e \".[notebooks]\"") from None
-    import os
-
     paths = figure_paths(results)
     for path in paths:
         display.display(display.Markdown(f"`{os.path.basename(path)}`"),
@@ -495,8 +492,6 @@ def _finish_axes(fig, ax, path, title):
 
 
 def _save(fig, path):
-    import os
-
     plt = _pyplot()
     os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
     try:
