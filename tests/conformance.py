@@ -13,6 +13,8 @@ The checks:
 
 * `check_fit`: built before ``fit``; ``fit`` changes every trainable variable of
   every trained network and logs finite epoch means (``keras.metrics.Mean``).
+  Its model is trained once per spec and test worker; the checks that need a
+  freshly compiled model whose step is already traced borrow it (`_borrowed`).
 * `check_mirrored`: one step under ``MirroredStrategy`` on 2 logical CPUs gives the
   weights and logged values of one step on one device on the same global batch and
   noise; the two replicas draw different noise.
@@ -33,11 +35,11 @@ The checks:
   loss-scaled exactly under float16, ``fit`` updates with finite losses, and the
   model's outputs and export endpoints are float32.
 * `check_determinism_and_resume`: `keras_genai.utils.set_seed` with the same
-  seed gives bit-identical weights after training, another seed other weights;
-  a run interrupted after 2 of 3 epochs and restarted with a
-  `keras_genai.callbacks.TrainingBackup` (and another global seed, so nothing is
-  left to chance) ends bit-identical to an uninterrupted run: weights, every
-  optimizer's iterations and the seed generator's state.
+  seed gives bit-identical initial weights, another seed other weights; a run
+  restarted from the `keras_genai.callbacks.TrainingBackup` an uninterrupted
+  run left after 2 of 3 epochs (with another global seed, so nothing is left
+  to chance) ends bit-identical to that run: weights, every optimizer's
+  iterations and the seed generator's state.
 * `check_xla`: ``jit_compile=True`` is honoured and ``fit`` trains under XLA;
   a model that XLA cannot compile (`keras_genai.utils.jit_blockers`: a
   ``TextVectorization`` layer...) refuses it with a warning naming the reason
@@ -50,6 +52,7 @@ import dataclasses
 import json
 import os
 import select
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -134,10 +137,23 @@ def _iterations(model, optimizer_name):
 _TRAINED = {}
 
 
+def _state(model, spec):
+    """Every variable a step of ``fit`` can change: the model's (weights, seed
+    generators), its metrics' and every optimizer's."""
+    variables, seen = [], set()
+    for v in [*model.variables, *model.metrics_variables,
+              *(w for n in spec.optimizers for w in getattr(model, n).variables)]:
+        if id(v) not in seen:
+            seen.add(id(v))
+            variables.append(v)
+    return variables
+
+
 def _trained(spec):
     """A model of ``spec`` fitted for 2 epochs of 2 batches, made once per spec
     and test worker for the checks that only read a trained model (`check_fit`,
-    `check_save_load_fresh_process`, `check_export`; none of them changes it).
+    `check_save_load_fresh_process`, `check_export`; none of them changes it)
+    and for `_borrowed`.
 
     Returns:
         ``(model, built_before_fit, weights_before_fit, history)``; the weights
@@ -150,9 +166,38 @@ def _trained(spec):
         spec.compile(model)
         before = {n: [v.numpy() for v in _network_variables(model, n)]
                   for n in spec.networks}
+        compiled = [v.numpy() for v in _state(model, spec)]
         history = model.fit(_dataset(spec, repeat_batches=2), epochs=2, verbose=0)
-        entry = _TRAINED[id(spec)] = (spec, model, built, before, history.history)
-    return entry[1:]
+        entry = _TRAINED[id(spec)] = (spec, model, built, before, history.history,
+                                      compiled)
+    return entry[1:5]
+
+
+@contextlib.contextmanager
+def _borrowed(spec):
+    """`_trained`'s model, every variable of it (`_state`) set back to its
+    value right after ``compile``, before its ``fit``: a freshly compiled model
+    whose training step is already traced, which tracing again would cost
+    seconds. When the block ends the model is put back as it was, so the
+    checks that read it see the same model whatever ran before them.
+
+    Example:
+
+    >>> with _borrowed(SPEC) as model:
+    ...     model.fit(_dataset(SPEC), epochs=1, verbose=0)
+    """
+    model = _trained(spec)[0]
+    variables = _state(model, spec)
+    compiled = _TRAINED[id(spec)][5]
+    assert len(variables) == len(compiled)
+    trained = [v.numpy() for v in variables]
+    try:
+        for v, value in zip(variables, compiled):
+            v.assign(value)
+        yield model
+    finally:
+        for v, value in zip(variables, trained):
+            v.assign(value)
 
 
 def check_fit(spec, tmp_path, strategy):
@@ -183,10 +228,13 @@ def check_fit(spec, tmp_path, strategy):
 
 def check_mirrored(spec, tmp_path, strategy):
     assert strategy.num_replicas_in_sync == 2
-    single = spec.make_model()
-    initial = [v.numpy() for v in single.weights]
-    spec.compile(single)
-    one = single.fit(_dataset(spec), epochs=1, verbose=0).history
+    with _borrowed(spec) as single:
+        initial = [v.numpy() for v in single.weights]
+        one = single.fit(_dataset(spec), epochs=1, verbose=0).history
+        _compare_mirrored(spec, strategy, single, initial, one)
+
+
+def _compare_mirrored(spec, strategy, single, initial, one):
     with strategy.scope():
         mirrored = spec.make_model()
         for v, w in zip(mirrored.weights, initial):
@@ -438,19 +486,19 @@ def check_bad_arguments(spec, tmp_path, strategy):
 
 
 def check_nan_guard(spec, tmp_path, strategy):
-    model = spec.make_model()
-    spec.compile(model)
-    arrays = [np.full_like(a, np.nan) if a.dtype.kind == "f" else a
-              for a in spec.data()]
-    ds = tf.data.Dataset.from_tensor_slices(tuple(arrays) if len(arrays) > 1
-                                            else arrays[0])
-    ds = ds.take(spec.batch_size * 2).batch(spec.batch_size, drop_remainder=True)
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        history = model.fit(ds, epochs=3, verbose=0)
-    messages = [str(w.message) for w in caught if issubclass(w.category, RuntimeWarning)]
-    assert any("Training stopped" in m and "loss" in m for m in messages), messages
-    assert len(next(iter(history.history.values()))) == 1, "training did not stop"
+    with _borrowed(spec) as model:
+        arrays = [np.full_like(a, np.nan) if a.dtype.kind == "f" else a
+                  for a in spec.data()]
+        ds = tf.data.Dataset.from_tensor_slices(tuple(arrays) if len(arrays) > 1
+                                                else arrays[0])
+        ds = ds.take(spec.batch_size * 2).batch(spec.batch_size, drop_remainder=True)
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            history = model.fit(ds, epochs=3, verbose=0)
+        messages = [str(w.message) for w in caught
+                    if issubclass(w.category, RuntimeWarning)]
+        assert any("Training stopped" in m and "loss" in m for m in messages), messages
+        assert len(next(iter(history.history.values()))) == 1, "training did not stop"
 
 
 def _weights(model):
@@ -543,64 +591,61 @@ def _train_with_seed(spec, seed, epochs=1, callbacks=()):
     return model
 
 
-class _Snapshots(keras.callbacks.Callback):
-    """Keeps every weight when training begins (``initial``) and after each
-    epoch (``weights``)."""
-
-    def __init__(self):
-        super().__init__()
-        self.initial, self.weights = None, []
+class _InitialWeights(keras.callbacks.Callback):
+    """Keeps every weight as training begins (``weights``)."""
 
     def on_train_begin(self, logs=None):
-        self.initial = _weights(self.model)
+        self.weights = _weights(self.model)
+
+
+class _CopyBackup(keras.callbacks.Callback):
+    """Copies the backup folder ``source`` to ``target`` when epoch ``epoch``
+    ends; placed after the `TrainingBackup`, which has then written that
+    epoch's backup, it keeps what a crash right after the epoch would leave."""
+
+    def __init__(self, source, target, epoch):
+        super().__init__()
+        self.source, self.target, self.epoch = source, target, epoch
 
     def on_epoch_end(self, epoch, logs=None):
-        self.weights.append(_weights(self.model))
-
-
-class _Interrupt(keras.callbacks.Callback):
-    """Raises at the start of epoch ``epoch`` (after the backup of the one
-    before it): a crash between two epochs."""
-
-    def __init__(self, epoch):
-        super().__init__()
-        self.epoch = epoch
-
-    def on_epoch_begin(self, epoch, logs=None):
         if epoch == self.epoch:
-            raise KeyboardInterrupt("interrupted")
+            shutil.copytree(self.source, self.target)
 
 
 def check_determinism_and_resume(spec, tmp_path, strategy):
-    """Four short trainings under `set_seed(seed, deterministic=True)`:
+    """Two short trainings under `set_seed(seed, deterministic=True)`, and two
+    models only built:
 
-    1. seed 1, 3 epochs, uninterrupted (weights kept after every epoch);
-    2. seed 1 again with a `TrainingBackup`, interrupted before epoch 3: its
-       weights after 2 epochs are bit-identical to run 1's;
-    3. seed 2: other initial weights than seed 1's (built, not trained: the
-       same training under two seeds differs if it starts elsewhere);
-    4. seed 7 with run 2's backup: it resumes at epoch 3 and ends bit-identical
-       to run 1 (weights, every optimizer's iterations, the seed generator), so
-       the backup restored everything the seed would otherwise have decided.
+    1. seed 1, 3 epochs with a `TrainingBackup` (its initial weights kept);
+       the backup after epoch 2 is copied aside: what a crash before epoch 3
+       would leave;
+    2. seed 1 again, built: the same initial weights; seed 2, built: others;
+    3. seed 7 with the copied backup: it resumes at epoch 3 and ends
+       bit-identical to run 1 (weights, every optimizer's iterations, the seed
+       generator), so the backup restored everything the seed would otherwise
+       have decided, and the same step, traced again in another model, gave the
+       same bits.
     """
     from keras_genai.callbacks import TrainingBackup
 
-    backup = TrainingBackup(tmp_path / "backup")
-    straight, interrupted = _Snapshots(), _Snapshots()
+    backup, copy = TrainingBackup(tmp_path / "backup"), tmp_path / "copy"
+    initial = _InitialWeights()
     with op_determinism_restored():
-        uninterrupted = _train_with_seed(spec, 1, epochs=3, callbacks=[straight])
-        with pytest.raises(KeyboardInterrupt):
-            _train_with_seed(spec, 1, epochs=3,
-                             callbacks=[backup, interrupted, _Interrupt(2)])
+        uninterrupted = _train_with_seed(
+            spec, 1, epochs=3,
+            callbacks=[backup, _CopyBackup(tmp_path / "backup", copy, 1), initial])
+        same = _weights(_train_with_seed(spec, 1, epochs=0))
         other = _weights(_train_with_seed(spec, 2, epochs=0))
-        resumed = _train_with_seed(spec, 7, epochs=3, callbacks=[backup])
-    for a, b in zip(straight.weights[1], interrupted.weights[1]):
+        resume = TrainingBackup(copy)
+        resumed = _train_with_seed(spec, 7, epochs=3, callbacks=[resume])
+    assert len(initial.weights) == len(same) == len(other)
+    for a, b in zip(initial.weights, same):
         np.testing.assert_array_equal(b, a, err_msg="same seed, different weights")
-    assert len(straight.initial) == len(other)
-    assert any(not np.array_equal(a, c) for a, c in zip(straight.initial, other)), (
+    assert any(not np.array_equal(a, c) for a, c in zip(initial.weights, other)), (
         "a different seed gave the same initial weights")
-    assert backup.saved_epoch() is None and backup.restored_epoch == 2
-    assert not (tmp_path / "backup").exists(), "the backup outlived the finished fit"
+    assert resume.saved_epoch() is None and resume.restored_epoch == 2
+    assert not (tmp_path / "backup").exists() and not copy.exists(), (
+        "a backup outlived its finished fit")
     for name in spec.optimizers:
         assert _iterations(resumed, name) == _iterations(uninterrupted, name), name
     np.testing.assert_array_equal(resumed.seed_generator.state.numpy(),

@@ -3,7 +3,6 @@ measures; the default training meets its target in a slow test."""
 
 import numpy as np
 import pytest
-import tensorflow as tf
 
 TINY = ("--epochs", "1", "--train-size", "64", "--batch-size", "32",
         "--samples", "10", "--test-digits", "10")
@@ -24,20 +23,16 @@ def test_forward_matches_the_closed_form_and_shows_the_notes_error(run_lab):
             > summary["linear_t_below_10_percent"])
 
 
-def test_train_then_every_exercise_on_its_saved_model(run_lab, tmp_path, capsys):
+def test_train_then_every_exercise_on_its_saved_model(run_lab, capsys):
     """One smoke run of each exercise that uses the trained model: guidance,
     samplers, inpaint and edit sample from the model that ``train`` saved, as
     they do after a student's ``--exercise train`` (tracing a fresh U-Net's
-    training step is most of each run's time)."""
-    export = tmp_path / "exported"
-    summary, out = run_lab("unit6_diffusion", *SHORT, "--export", str(export))
+    training step is most of each run's time). The SavedModel's sampler is
+    checked by the model's conformance tests (`check_export`, 20 s here); the
+    smoke run skips it."""
+    summary, out = run_lab("unit6_diffusion", *SHORT, "--export", "none")
     assert 0.0 <= summary["label_accuracy"] <= 1.0 and summary["fid"] > 0
     assert (out / "samples.png").exists() and (out / "diffusion.keras").exists()
-    loaded = tf.saved_model.load(str(export))
-    noise = tf.random.normal((3, 28, 28, 1))
-    images = loaded.sample(noise, tf.constant([1, 2, 3]), 3.0, 4, 0.0,
-                           tf.constant([0, 1])).numpy()
-    assert images.shape == (3, 28, 28, 1) and np.abs(images).max() <= 1.0 + 1e-5
 
     capsys.readouterr()
     # Diversity compares two samples of the same label: 20 samples, 2 a digit.
