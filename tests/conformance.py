@@ -633,7 +633,7 @@ def check_determinism_and_resume(spec, tmp_path, strategy):
     with op_determinism_restored():
         uninterrupted = _train_with_seed(
             spec, 1, epochs=3,
-            callbacks=[backup, _CopyBackup(tmp_path / "backup", copy, 1), initial])
+            callbacks=[backup, _CopyBackup(backup.directory, copy, 1), initial])
         same = _weights(_train_with_seed(spec, 1, epochs=0))
         other = _weights(_train_with_seed(spec, 2, epochs=0))
         resume = TrainingBackup(copy)
