@@ -5,6 +5,8 @@
   2-core laptop with no GPU, or on one GPU.
 * Gives each pytest-xdist worker its share of the cores for TensorFlow's
   intra-op threads.
+* Switches off Grappler's graph rewrites in the default tier
+  (`pytest_configure`).
 * Collects each heavy test's garbage when it ends and freezes the survivors
   (`pytest_runtest_call`), so Python's garbage collector stops costing a
   fifth of each worker's time.
@@ -51,6 +53,33 @@ if _gpus:
     tf.config.set_logical_device_configuration(
         _gpus[0], [tf.config.LogicalDeviceConfiguration(memory_limit=2048)] * 2)
 MIRRORED_DEVICES = ["/gpu:0", "/gpu:1"] if _gpus else ["/cpu:0", "/cpu:1"]
+
+
+# Grappler's graph rewrites switched off in the default tier. Function
+# optimization (which inlines functions and prunes each function's library) stays
+# on: with Grappler off altogether, a test worker grew to 12 GB and was killed.
+_GRAPPLER_OFF = {name: False for name in (
+    "layout_optimizer", "constant_folding", "shape_optimization", "remapping",
+    "arithmetic_optimization", "dependency_optimization", "loop_optimization",
+    "implementation_selector")}
+
+
+def pytest_configure(config):
+    """In the default tier (``-m "not slow"``), switches off most of Grappler,
+    the optimizer that rewrites each traced graph before its first run.
+
+    The default tier's models are tiny and each is traced a few times, so
+    rewriting graphs was the largest single cost left: the diffusion model's
+    conformance checks took 91-111 s with the rewrites and 77 s without (one
+    process, 2 AMD EPYC cores). The tests check behaviour, which the rewrites
+    must not change; the slow tier, the labs and the child processes that tests
+    start (fresh-process loading, multi-worker, resume, the notebook's kernel)
+    keep them on. ``KERAS_GENAI_TEST_GRAPPLER=1`` keeps them on in the default
+    tier too.
+    """
+    if ("not slow" in (config.getoption("markexpr") or "")
+            and os.environ.get("KERAS_GENAI_TEST_GRAPPLER") != "1"):
+        tf.config.optimizer.set_experimental_options(_GRAPPLER_OFF)
 
 
 @pytest.fixture(scope="session")
