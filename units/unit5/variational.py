@@ -6,6 +6,7 @@ from statistics import NormalDist
 
 import keras
 import numpy as np
+import tensorflow as tf
 
 from keras_genai import builders
 from keras_genai import metrics
@@ -84,9 +85,14 @@ def mean_elbo(model, x, y=None, batch_size=500, passes=ELBO_PASSES):
     >>> mean_elbo(model, x_test)["elbo"]  # doctest: +SKIP
     -102.1
     """
-    values = [model.evaluate(x, y, batch_size=batch_size, verbose=0,
-                             return_dict=True) for _ in range(passes)]
-    return {k: float(np.mean([v[k] for v in values])) for k in values[0]}
+    # One evaluation of the data repeated ``passes`` times: every pass has the
+    # same batches, so the mean over all batches is the mean of the passes'
+    # means, and a distributed model makes its per-replica iterator once
+    # (under MirroredStrategy that took 1.6 s per evaluation on 2 CPUs).
+    data = tf.data.Dataset.from_tensor_slices((x,) if y is None else (x, y))
+    values = model.evaluate(data.batch(batch_size).repeat(passes), verbose=0,
+                            return_dict=True)
+    return {k: float(v) for k, v in values.items()}
 
 
 @exercise("vae", "VAE on binarized digits: 2-D latent map by label, decoded "
