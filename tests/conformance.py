@@ -67,6 +67,7 @@ import pytest
 import tensorflow as tf
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CHILD_SITE = os.path.join(REPO_ROOT, "tests", "child_site")
 
 
 @dataclasses.dataclass
@@ -353,11 +354,13 @@ _CHILD_LOOP = textwrap.dedent("""
 
 def python_env(**overrides):
     """The environment of a child Python process that imports keras_genai from
-    this checkout: ``os.environ`` with the repository on ``PYTHONPATH``, then
-    ``overrides`` (a value of ``None`` removes the variable)."""
+    this checkout: ``os.environ`` with the repository and ``tests/child_site``
+    (whose ``sitecustomize`` sets Grappler as the test process has it) on
+    ``PYTHONPATH``, then ``overrides`` (a value of ``None`` removes the
+    variable)."""
     env = dict(os.environ)
     env["PYTHONPATH"] = os.pathsep.join(
-        p for p in (REPO_ROOT, env.get("PYTHONPATH")) if p)
+        p for p in (REPO_ROOT, CHILD_SITE, env.get("PYTHONPATH")) if p)
     for key, value in overrides.items():
         if value is None:
             env.pop(key, None)

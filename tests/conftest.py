@@ -83,6 +83,9 @@ def pytest_configure(config):
     if ("not slow" in (config.getoption("markexpr") or "")
             and os.environ.get("KERAS_GENAI_TEST_GRAPPLER") != "1"):
         tf.config.optimizer.set_experimental_options(_GRAPPLER_OFF)
+        # Read by tests/child_site/sitecustomize.py in the processes that
+        # tests start with `conformance.python_env`.
+        os.environ["KERAS_GENAI_TEST_GRAPPLER_OFF"] = ",".join(_GRAPPLER_OFF)
         # XLA reads its flags at its first compilation. Unoptimized machine
         # code took the XLA checks from 78 s to 60 s (2 workers).
         flags = os.environ.get("XLA_FLAGS", "")

@@ -13,6 +13,7 @@ import re
 
 import pytest
 
+from conformance import python_env
 from conftest import REPO_ROOT
 
 NOTEBOOKS = os.path.join(REPO_ROOT, "notebooks")
@@ -82,12 +83,11 @@ def execute_notebook(tmp_path, monkeypatch, quick_digit_classifier):
     """Executes ``notebooks/<lab>.ipynb`` on its stored (quick) preset in a
     Jupyter kernel whose working folder is a temporary one; returns the executed
     notebook and that folder. The kernel inherits this run's Keras cache (and
-    so its digit classifier) and finds the labs through PYTHONPATH."""
+    so its digit classifier) and finds the labs through PYTHONPATH
+    (`conformance.python_env`)."""
     from nbclient import NotebookClient
 
-    path = os.pathsep.join(p for p in (REPO_ROOT, os.environ.get("PYTHONPATH"))
-                           if p)
-    monkeypatch.setenv("PYTHONPATH", path)
+    monkeypatch.setenv("PYTHONPATH", python_env()["PYTHONPATH"])
 
     def run(lab):
         notebook = _read(lab)

@@ -9,11 +9,12 @@ import sys
 import numpy as np
 import pytest
 
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from conformance import REPO_ROOT
+from conformance import python_env
 
 
 def run_lab(*args, cwd):
-    env = dict(os.environ, PYTHONPATH=REPO_ROOT)
+    env = python_env()
     proc = subprocess.run([sys.executable, "-m", "units.unit4_gan", *args],
                           capture_output=True, text=True, cwd=cwd, env=env,
                           timeout=1800)
