@@ -543,6 +543,8 @@ class DiffusionModel(GenerativeModel):
         if seed is None:
             seed = int(keras.random.randint((), 0, 2 ** 30, seed=self.seed_generator))
         eps_fn = self._compiled_eps_fn()
+        if condition is not None and w != 1.0:
+            w = tf.constant(w, tf.float32)  # one trace for every scale but 1
         chunks = range(0, n, batch_size)
         bar = keras.utils.Progbar(steps * len(chunks), verbose=1) if verbose else None
         out = []
@@ -557,9 +559,11 @@ class DiffusionModel(GenerativeModel):
         return np.concatenate(out)
 
     def _compiled_eps_fn(self):
-        """`guided_noise` as one graph; ``w`` stays a Python float (one trace per
-        value), so ``w = 1`` skips the unconditional pass. Batches of a new size
-        reuse a trace of unknown batch size (``reduce_retracing``)."""
+        """`guided_noise` as one graph. `_in_batches` passes ``w = 1`` as a
+        Python float, whose trace skips the unconditional pass, and any other
+        scale as a tensor, so a sweep over scales traces twice, not once per
+        scale. Batches of a new size reuse a trace of unknown batch size
+        (``reduce_retracing``)."""
         if getattr(self, "_eps_fn", None) is None:
             def eps_fn(x, t, condition, w):
                 return self.guided_noise(x, t, condition, w)
