@@ -22,6 +22,13 @@ _ECHO = textwrap.dedent("""
 """)
 
 
+@pytest.fixture(autouse=True)
+def _no_tensorflow(monkeypatch):
+    """The echo children need no TensorFlow: without this variable,
+    ``tests/child_site/sitecustomize.py`` does not import it (seconds each)."""
+    monkeypatch.delenv("KERAS_GENAI_TEST_GRAPPLER_OFF", raising=False)
+
+
 def test_one_child_serves_every_request_in_another_process():
     first = conformance._Child.run(_ECHO, "a", 1)
     second = conformance._Child.run(_ECHO, "b")
