@@ -54,8 +54,13 @@ def test_layers_have_explicit_names():
                   builders.lenet(), builders.perceptron(),
                   builders.mlp((28, 28, 1), (8,), num_classes=10, dropout=0.1,
                                batch_norm=True),
-                  builders.simple_cnn(), builders.vgg("vgg11", normalization="batch"),
-                  builders.googlenet(), builders.resnet(50),
+                  builders.simple_cnn(),
+                  # Names do not depend on widths: narrow, small-input networks
+                  # (the default VGG-11's 129M weights took seconds to initialize).
+                  builders.vgg("vgg11", input_shape=(32, 32, 3), num_classes=10,
+                               width=0.125, dense_units=16, normalization="batch"),
+                  builders.googlenet(), builders.resnet(50, input_shape=(32, 32, 3),
+                                                        num_classes=10, width=8),
                   builders.sequence_model(bidirectional=True, num_layers=2)):
         for layer in model.layers:
             # Keras' automatic names are the snake-case class name: "conv2d_3".
