@@ -8,7 +8,8 @@ off the same ones, so a model loaded, trained or served in another process is
 optimized as it is in the test process, and sets the garbage collector's
 thresholds as the test process does. Without the variable (a lab or a
 notebook run by hand, the slow tier) nothing happens and TensorFlow is not
-imported.
+imported. In those processes this module takes the place of any other
+``sitecustomize`` (a distribution's error-report hook, for one).
 """
 
 import gc
