@@ -234,6 +234,11 @@ def test_guidance_combines_conditional_and_null_predictions():
     for w in (0.0, 1.0, 2.5):
         np.testing.assert_allclose(model.guided_noise(x_t, t, labels, w),
                                    null + w * (cond - null), rtol=1e-4, atol=1e-5)
+    # Sampling passes every scale but 1 as a tensor: a sweep traces the noise
+    # prediction twice (w = 1 skips the null pass), not once per scale.
+    for w in (0.0, 2.5, 5.0, 1.0, 3.0):
+        model.sample(labels=[0, 1], steps=2, guidance_scale=w, seed=0, verbose=False)
+    assert model._compiled_eps_fn().experimental_get_tracing_count() == 2
 
 
 def test_sampling_is_reproducible_and_clipped():
