@@ -12,7 +12,7 @@ from units.unit8.nats import bernoulli_nll
 
 # 600 training digits: the first 500 are held out for early stopping.
 TINY = ("--epochs", "1", "--train-size", "600", "--batch-size", "50",
-        "--samples", "2")
+        "--samples", "2", "--test-digits", "100")
 
 
 def test_bernoulli_nll_by_hand():
@@ -89,3 +89,8 @@ def test_default_flow(run_lab):
     # README: 2.58 bits per dimension after 7 epochs (published, full MNIST: 1.06).
     assert summary["test_bits_per_dim"] < 3.0
     assert summary["roundtrip_error"] <= 1.0
+
+
+def test_test_digits_must_be_positive(run_lab):
+    with pytest.raises(ValueError, match="test_digits=0"):
+        run_lab("unit8_likelihood", "--exercise", "flow", "--test-digits", "0")

@@ -55,6 +55,10 @@ LAB = Lab(
     batch_size=64,
     latent_dim=20,
     options=[
+        ("--test-digits", dict(type=int, default=None, metavar="N",
+                               help="pixelcnn, flow, nats: score the first N "
+                                    "of the 1,000 test digits, for a quick try "
+                                    "(default: all)")),
         ("--samples", dict(type=int, default=100, metavar="N",
                            help="images drawn for the sample grids and timed by "
                                 "sampling-cost (default: %(default)s)")),

@@ -15,6 +15,7 @@ from keras_genai.cli import exercise
 from units.common import export_if_asked
 from units.common import reseed
 from units.unit6.common import digits
+from units.unit8.common import first_test_digits
 
 TEMPERATURES = (1.0, 0.7)
 # Full MNIST (60,000 digits), Real NVP as reported in Grathwohl et al. (2019),
@@ -38,7 +39,8 @@ def _learning_rate(n, args):
           epochs=7, export=os.path.join("saved_models", "unit8_realnvp"))
 def flow(args, out):
     x, _, x_test, _ = digits(args)
-    x, x_test = (a[..., None].astype("float32") for a in (x, x_test))
+    x, x_test = (a[..., None].astype("float32")
+                 for a in (x, first_test_digits(args, x_test)))
     reseed(args.seed)
     model = models.RealNVP((28, 28, 1), seed=args.seed)
     model.compile(optimizer=keras.optimizers.Adam(_learning_rate(len(x), args)))
