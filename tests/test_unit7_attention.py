@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-TINY = ("--epochs", "1", "--train-size", "64", "--batch-size", "32")
+TINY = ("--epochs", "1", "--train-size", "64", "--batch-size", "32",
+        "--test-digits", "200")
 
 
 def test_attention_matches_keras_and_reports_both_lookups(run_lab):
@@ -40,7 +41,8 @@ def test_vit_and_cnn_have_about_the_same_size(run_lab):
 def test_clip_trains_on_captions_and_exports_string_endpoints(run_lab, tmp_path):
     export = tmp_path / "clip_export"
     summary, out = run_lab("unit7_attention", "--epochs", "1", "--train-size",
-                           "128", "--batch-size", "32", "--export", str(export))
+                           "128", "--batch-size", "32", "--test-digits", "200",
+                           "--export", str(export))
     assert 0.0 <= summary["zero_shot_accuracy"] <= 1.0
     assert set(summary["image_to_text"]) == {"R@1", "R@5"}
     assert summary["text_to_image"]["R@5"] >= summary["text_to_image"]["R@1"]
@@ -55,7 +57,7 @@ def test_clip_trains_on_captions_and_exports_string_endpoints(run_lab, tmp_path)
 def test_clip_batch_runs_each_batch_size(run_lab):
     summary, _ = run_lab("unit7_attention", "--exercise", "clip-batch",
                          "--train-size", "64", "--batch-sizes", "8", "16",
-                         "--steps", "2")
+                         "--steps", "2", "--test-digits", "200")
     assert list(summary["rows"]) == ["8", "16", "8 for 4 steps"]
     assert summary["rows"]["8 for 4 steps"]["epochs_of_data"] == pytest.approx(
         summary["rows"]["16"]["epochs_of_data"])

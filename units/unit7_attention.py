@@ -47,6 +47,10 @@ LAB = Lab(
     epochs=30,
     batch_size=128,
     options=[
+        ("--test-digits", dict(type=int, default=None, metavar="N",
+                               help="vit, mae, clip, clip-batch: evaluate on "
+                                    "the first N of the 1,000 test digits, for "
+                                    "a quick try (default: all)")),
         ("--lengths", dict(type=int, nargs="+", default=[100, 400, 1000],
                            metavar="T", help="sequence lengths of the long-range "
                                              "exercise (default: %(default)s)")),

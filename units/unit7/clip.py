@@ -19,6 +19,7 @@ from keras_genai.data.captions import MAX_CAPTION_WORDS
 from units.common import compile_classifier
 from units.common import digits
 from units.common import export_if_asked
+from units.common import first_test_digits
 from units.common import reseed
 
 PROMPTS = [f"a {word}" for word in DIGIT_WORDS]
@@ -102,6 +103,7 @@ def zero_shot_accuracy(model, x_test, y_test):
           epochs=30, batch_size=128, export=os.path.join("saved_models", "unit7_clip"))
 def clip(args, out):
     x, y, x_test, y_test = digits(args)
+    x_test, y_test = first_test_digits(args, x_test, y_test)
     captions = data.digit_captions(x, y, seed=args.seed)
     test_captions = data.digit_captions(x_test, y_test, seed=args.seed + 1)
     model = build_clip(args.seed)
@@ -150,6 +152,7 @@ def clip(args, out):
                         "(16 ... 256) at an equal number of steps.", batch_size=128)
 def clip_batch(args, out):
     x, y, x_test, y_test = digits(args)
+    x_test, y_test = first_test_digits(args, x_test, y_test)
     captions = data.digit_captions(x, y, seed=args.seed)
     # How often another image of the batch has exactly the same caption: a
     # "negative" that is in fact a positive.

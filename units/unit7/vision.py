@@ -15,6 +15,7 @@ from keras_genai.cli import exercise
 from units.common import compile_classifier
 from units.common import digits
 from units.common import export_if_asked
+from units.common import first_test_digits
 from units.common import linear_probe
 from units.common import reseed
 
@@ -49,6 +50,7 @@ def cnn_classifier():
           epochs=40, batch_size=64)
 def vit(args, out):
     x, y, x_test, y_test = digits(args)
+    x_test, y_test = first_test_digits(args, x_test, y_test)
     rows, curves = {}, {}
     for size in sorted({min(s, len(x)) for s in (500, len(x))}):
         for name, build in (("CNN", cnn_classifier), ("ViT", vit_classifier)):
@@ -106,6 +108,7 @@ def _train_mae(mask_ratio, x, x_test, args, untrained=False):
           epochs=30, batch_size=128, export=os.path.join("saved_models", "unit7_mae"))
 def mae(args, out):
     x, y, x_test, y_test = digits(args)
+    x_test, y_test = first_test_digits(args, x_test, y_test)
     model, history, untrained = _train_mae(0.75, x, x_test, args, untrained=True)
     masked, reconstructed = model.reconstruct(x_test[:10], seed=args.seed)
     grid = viz.save_image_grid(

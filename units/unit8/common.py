@@ -8,8 +8,8 @@ import time
 import keras
 
 from keras_genai import models
-from keras_genai.utils.checks import check_positive_int
 from keras_genai.utils.io import atomic_file
+from units.common import first_test_digits
 from units.common import load_saved
 from units.common import reseed
 from units.unit5.common import unit_digits
@@ -35,21 +35,6 @@ def binary_digits(args):
     """
     x, _, x_test, _ = unit_digits(args, binarize=True)
     return x, first_test_digits(args, x_test)
-
-
-def first_test_digits(args, x_test):
-    """The first ``--test-digits`` of the test digits (all 1,000 by default):
-    scoring every test digit is most of a quick run's time (RealNVP encodes,
-    decodes and scores each one).
-
-    Example:
-
-    >>> len(first_test_digits(argparse.Namespace(test_digits=100), x_test))
-    100
-    """
-    if args.test_digits is None:
-        return x_test
-    return x_test[:check_positive_int("test_digits", args.test_digits)]
 
 
 def bits_per_dim(nats, dimensions=28 * 28):

@@ -13,9 +13,9 @@ from keras_genai import viz
 from keras_genai.cli import Row
 from keras_genai.cli import exercise
 from units.common import export_if_asked
+from units.common import first_test_digits
 from units.common import reseed
 from units.unit6.common import digits
-from units.unit8.common import first_test_digits
 
 TEMPERATURES = (1.0, 0.7)
 # Full MNIST (60,000 digits), Real NVP as reported in Grathwohl et al. (2019),
