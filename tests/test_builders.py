@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from keras_genai import builders
+from keras_genai import optimizers
 
 
 def _layer_types(model):
@@ -156,10 +157,10 @@ def test_builders_fit_evaluate_save_and_export(name, tmp_path):
     x = rng.normal(size=(32,) + shape).astype("float32")
     y = (x.reshape(32, -1).mean(axis=1) > 0).astype("int32")
     if kind == "binary":
-        model.compile(keras.optimizers.Adam(0.05), "binary_crossentropy")
+        model.compile(optimizers.Adam(0.05), "binary_crossentropy")
         y = y[:, None].astype("float32")
     else:
-        model.compile(keras.optimizers.Adam(0.01),
+        model.compile(optimizers.Adam(0.01),
                       keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     before = model.evaluate(x, y, verbose=0)
     model.fit(x, y, epochs=8, batch_size=8, verbose=0)
