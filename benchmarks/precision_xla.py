@@ -34,27 +34,28 @@ from _timing import time_loop
 BATCH = {"dcgan": 64, "vae": 100, "diffusion": 32}
 
 
-def build(name, policy):
-    """The lab's model ``name`` built and compiled under ``policy``."""
+def build(name, policy, adam=keras.optimizers.Adam):
+    """The lab's model ``name`` built under ``policy`` and compiled with the
+    optimizer class ``adam``."""
     previous = keras.config.dtype_policy()
     keras.config.set_dtype_policy(policy)
     try:
         if name == "dcgan":
             model = models.GAN(builders.dcgan_generator(64),
                                builders.dcgan_discriminator(), latent_dim=64, seed=0)
-            model.compile(d_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5),
-                          g_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5))
+            model.compile(d_optimizer=adam(2e-4, beta_1=0.5),
+                          g_optimizer=adam(2e-4, beta_1=0.5))
         elif name == "vae":
             model = models.VAE(
                 builders.dense_encoder((28, 28, 1), 20, (500,), variational=True),
                 builders.dense_decoder((28, 28, 1), 20, (500,)), seed=0)
-            model.compile(optimizer=keras.optimizers.Adam(1e-3))
+            model.compile(optimizer=adam(1e-3))
         else:
             network = builders.diffusion_unet((28, 28, 1), widths=(16, 32, 64),
                                               num_classes=10)
             model = models.DiffusionModel(network, NoiseSchedule("linear"),
                                           num_classes=10, min_snr_gamma=5.0, seed=0)
-            model.compile(optimizer=keras.optimizers.Adam(2e-3))
+            model.compile(optimizer=adam(2e-3))
     finally:
         keras.config.set_dtype_policy(previous)
     return model
