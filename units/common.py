@@ -206,9 +206,17 @@ def linear_probe(features, labels, test_features, test_labels, seed, epochs=200,
                                 verbose=0)[1])
 
 
-def load_saved(out, filename, exercise):
+def load_saved(out, filename, exercise, compile=True):
     """The model that ``--exercise <exercise>`` saved as ``filename`` next to this
     exercise's output folder ``out``.
+
+    Args:
+        out: this exercise's output folder.
+        filename: the file the other exercise saved.
+        exercise: the name of that exercise (for the message).
+        compile: restore the optimizers and their state too. An exercise that
+            only samples from the model passes ``False``, which skips building
+            them (a second or two for the diffusion model).
 
     Returns:
         ``(model, path)``, or ``(None, path)`` when there is none yet.
@@ -223,4 +231,4 @@ def load_saved(out, filename, exercise):
         return None, path
     print(f"Using the model trained by --exercise {exercise}: {path} (delete it to "
           "retrain).", flush=True)
-    return keras.models.load_model(path), path
+    return keras.models.load_model(path, compile=compile), path

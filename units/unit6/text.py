@@ -58,7 +58,7 @@ def trained_text_model(args, out):
     >>> model, seconds = trained_text_model(args, out)
     """
     check_steps(args)
-    model, path = load_saved(out, MODEL_FILE, "text")
+    model, path = load_saved(out, MODEL_FILE, "text", compile=False)
     if model is not None:
         return model, None
     x, y, _, _ = digits(args)
