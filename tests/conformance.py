@@ -616,14 +616,15 @@ class _CopyBackup(keras.callbacks.Callback):
 
 
 def check_determinism_and_resume(spec, tmp_path, strategy):
-    """Two short trainings under `set_seed(seed, deterministic=True)`, and two
-    models only built:
+    """Two short trainings under `set_seed(seed, deterministic=True)`, and a
+    model only built:
 
     1. seed 1, 3 epochs with a `TrainingBackup` (its initial weights kept);
        the backup after epoch 2 is copied aside: what a crash before epoch 3
        would leave;
-    2. seed 1 again, built: the same initial weights; seed 2, built: others;
-    3. seed 7 with the copied backup: it resumes at epoch 3 and ends
+    2. seed 1 again, built: the same initial weights;
+    3. seed 7 with the copied backup: its initial weights (kept before the
+       backup restores) differ from seed 1's; it resumes at epoch 3 and ends
        bit-identical to run 1 (weights, every optimizer's iterations, the seed
        generator), so the backup restored everything the seed would otherwise
        have decided, and the same step, traced again in another model, gave the
@@ -632,15 +633,16 @@ def check_determinism_and_resume(spec, tmp_path, strategy):
     from keras_genai.callbacks import TrainingBackup
 
     backup, copy = TrainingBackup(tmp_path / "backup"), tmp_path / "copy"
-    initial = _InitialWeights()
+    initial, other = _InitialWeights(), _InitialWeights()
     with op_determinism_restored():
         uninterrupted = _train_with_seed(
             spec, 1, epochs=3,
             callbacks=[backup, _CopyBackup(backup.directory, copy, 1), initial])
         same = _weights(_train_with_seed(spec, 1, epochs=0))
-        other = _weights(_train_with_seed(spec, 2, epochs=0))
         resume = TrainingBackup(copy)
-        resumed = _train_with_seed(spec, 7, epochs=3, callbacks=[resume])
+        # `other` runs first, so it keeps seed 7's weights before the restore.
+        resumed = _train_with_seed(spec, 7, epochs=3, callbacks=[other, resume])
+    other = other.weights
     assert len(initial.weights) == len(same) == len(other)
     for a, b in zip(initial.weights, same):
         np.testing.assert_array_equal(b, a, err_msg="same seed, different weights")
