@@ -22,3 +22,17 @@ def test_precision_xla_benchmark_reports_every_variant(monkeypatch, capsys):
     text = capsys.readouterr().out
     assert "mixed_bfloat16" in text and "speed-up x1.00" in text
     sys.modules.pop("precision_xla", None)
+
+
+@pytest.mark.slow
+def test_optimizers_benchmark_reports_both_ratios(monkeypatch, capsys):
+    monkeypatch.syspath_prepend(BENCHMARKS)
+    import optimizers
+
+    results = optimizers.main(["--models", "vae", "--steps", "2", "--warmup", "1",
+                               "--rounds", "1"])
+    assert list(results) == ["vae"]
+    assert set(results["vae"]) == {"first step", "step"}
+    assert all(v > 0 for v in results["vae"].values())
+    assert "fused / keras" in capsys.readouterr().out
+    sys.modules.pop("optimizers", None)
