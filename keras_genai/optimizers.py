@@ -32,9 +32,11 @@ class Adam(keras.optimizers.Adam):
 
     TensorFlow's ``ResourceApplyAdam`` computes the four lines in one op;
     `keras.optimizers.Adam` builds them from separate ops (41 graph ops per
-    variable in all, against 17 here). The arguments, the slots (``adam_momentum``,
-    ``adam_velocity``) and the config are Keras', so a checkpoint of either
-    loads into the other. The kernel computes ``1 - beta`` in float32 where
+    variable in all, against 17 here). The arguments, the config and the
+    slots (one ``*_momentum`` and one ``*_velocity`` per variable, built in
+    Keras' order) are Keras'; ``beta_1``, ``beta_2``
+    and ``epsilon`` must be numbers (Keras also takes tensors), checked when
+    the optimizer is made. The kernel computes ``1 - beta`` in float32 where
     Keras rounds a float64 difference, so the two agree to a few float32
     roundings, not bit for bit: after 50 steps on weights of size ~1, the
     largest difference was 3.6e-7.
@@ -42,8 +44,8 @@ class Adam(keras.optimizers.Adam):
     The cases the kernel does not cover use Keras' own update: the
     ``amsgrad`` variant, sparse gradients (``tf.IndexedSlices``, from an
     ``Embedding``), variables other than float32 and float64, and backends
-    other than TensorFlow. Gradient clipping, weight averaging, gradient
-    accumulation and loss scaling (`keras.optimizers.LossScaleOptimizer`
+    other than TensorFlow. Gradient clipping, weight decay, weight averaging,
+    gradient accumulation and loss scaling (`keras.optimizers.LossScaleOptimizer`
     wrapping it) happen outside the update, as for Keras' Adam.
 
     Example:
