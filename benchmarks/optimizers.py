@@ -1,5 +1,5 @@
 """Keras' Adam against `keras_genai.optimizers.Adam` (the update in one fused
-op per variable): the time to trace a model's training step and the time of a step.
+op per variable): the time to trace a model's training step, and a step's.
 
 The models are the labs' DCGAN, Unit V VAE and Unit VI U-Net
 (`precision_xla.build`), in float32. For each optimizer and round, a fresh

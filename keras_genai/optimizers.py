@@ -34,19 +34,19 @@ class Adam(keras.optimizers.Adam):
     `keras.optimizers.Adam` builds them from separate ops (41 graph ops per
     variable in all, against 17 here). The arguments, the config and the
     slots (one ``*_momentum`` and one ``*_velocity`` per variable, built in
-    Keras' order) are Keras'; ``beta_1``, ``beta_2``
-    and ``epsilon`` must be numbers (Keras also takes tensors), checked when
-    the optimizer is made. The kernel computes ``1 - beta`` in float32 where
-    Keras rounds a float64 difference, so the two agree to a few float32
-    roundings, not bit for bit: after 50 steps on weights of size ~1, the
-    largest difference was 3.6e-7.
+    Keras' order) are Keras'; ``beta_1``, ``beta_2`` and ``epsilon`` must be
+    numbers (Keras also takes tensors), checked when the optimizer is made.
+    The kernel computes ``1 - beta`` in float32 where Keras rounds a float64
+    difference, so the two agree to a few float32 roundings, not bit for bit:
+    after 50 steps on weights of size ~1, the largest difference was 3.6e-7.
 
     The cases the kernel does not cover use Keras' own update: the
     ``amsgrad`` variant, sparse gradients (``tf.IndexedSlices``, from an
     ``Embedding``), variables other than float32 and float64, and backends
     other than TensorFlow. Gradient clipping, weight decay, weight averaging,
-    gradient accumulation and loss scaling (`keras.optimizers.LossScaleOptimizer`
-    wrapping it) happen outside the update, as for Keras' Adam.
+    gradient accumulation and loss scaling (a
+    `keras.optimizers.LossScaleOptimizer` wrapping it) happen outside the
+    update, as for Keras' Adam.
 
     Example:
 

@@ -1,6 +1,7 @@
 """keras_genai.optimizers.Adam: Adam's equations by hand, Keras' Adam step for
-step, the update in one fused op per variable, and the same result on 2 replicas, under XLA,
-after a save/load round trip and in the cases left to Keras' update."""
+step, the update in one fused op per variable, and the same result on 2
+replicas, under XLA, after a save/load round trip and in the cases left to
+Keras' update."""
 
 import keras
 import numpy as np
@@ -49,21 +50,24 @@ def test_matches_keras_adam_and_builds_one_update_op_per_variable():
     def update_ops(optimizer):
         variables = [keras.Variable(w) for w in _W]
         optimizer.build(variables)
-        graph = tf.function(lambda g: optimizer.apply(g, variables)).get_concrete_function(
-            [tf.TensorSpec(w.shape) for w in _W]).graph
+        step = tf.function(lambda g: optimizer.apply(g, variables))
+        graph = step.get_concrete_function([tf.TensorSpec(w.shape) for w in _W]).graph
         return [op.type for op in graph.get_operations()]
 
-    fused = update_ops(optimizers.Adam(**kwargs))
+    fused, unfused = (update_ops(optimizers.Adam(**kwargs)),
+                      update_ops(keras.optimizers.Adam(**kwargs)))
     assert fused.count("ResourceApplyAdam") == len(_W)
-    # Keras' Adam writes m, v and w with separate ops: 3 per variable.
-    assert update_ops(keras.optimizers.Adam(**kwargs)).count("AssignAddVariableOp") >= 2 * len(_W)
+    assert "AssignAddVariableOp" not in fused
+    # Keras' Adam writes m and v with an op each (and w with another).
+    assert unfused.count("AssignAddVariableOp") == 2 * len(_W)
     # 17 graph ops per variable against 41 (Keras 3.15).
-    assert len(fused) < 0.6 * len(update_ops(keras.optimizers.Adam(**kwargs)))
+    assert len(fused) < 0.6 * len(unfused)
 
 
 def test_two_replicas_and_xla_give_the_one_device_result(mirrored_strategy):
     single = _steps(optimizers.Adam(0.01))
-    compiled = _steps(optimizers.Adam(0.01), wrap=lambda fn: tf.function(fn, jit_compile=True))
+    compiled = _steps(optimizers.Adam(0.01),
+                      wrap=lambda fn: tf.function(fn, jit_compile=True))
     with mirrored_strategy.scope():
         variables = [keras.Variable(w) for w in _W]
         optimizer = optimizers.Adam(0.01)
@@ -79,10 +83,10 @@ def test_two_replicas_and_xla_give_the_one_device_result(mirrored_strategy):
     for name, result in (("XLA", compiled),
                          ("2 replicas", [v.numpy() for v in variables])):
         for a, b in zip(result, single):
-            np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-7, err_msg=name)
+            np.testing.assert_allclose(a, b, rtol=1e-6, atol=1e-6, err_msg=name)
     for v in variables:  # every replica's copy got the update
-        local = [x.numpy() for x in mirrored_strategy.experimental_local_results(v.value)]
-        np.testing.assert_array_equal(local[0], local[1])
+        local = mirrored_strategy.experimental_local_results(v.value)
+        np.testing.assert_array_equal(local[0].numpy(), local[1].numpy())
 
 
 def test_amsgrad_and_sparse_gradients_take_keras_update_exactly():
@@ -116,10 +120,10 @@ def test_a_compiled_model_saves_and_loads_its_optimizer_state(tmp_path):
     assert loaded.optimizer.get_config() == model.optimizer.get_config()
     for a, b in zip(loaded.optimizer.variables, model.optimizer.variables):
         np.testing.assert_array_equal(a.numpy(), b.numpy())
-    model.fit(x, y, epochs=1, verbose=0)
-    loaded.fit(x, y, epochs=1, verbose=0)
+    model.fit(x, y, epochs=1, shuffle=False, verbose=0)
+    loaded.fit(x, y, epochs=1, shuffle=False, verbose=0)
     for a, b in zip(loaded.weights, model.weights):
-        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-6)
+        np.testing.assert_allclose(a.numpy(), b.numpy(), rtol=1e-6, atol=1e-7)
 
 
 def test_a_loss_scale_optimizer_wraps_it():

@@ -216,7 +216,7 @@ def load_saved(out, filename, exercise, compile=True):
         exercise: the name of that exercise (for the message).
         compile: restore the optimizers and their state too. An exercise that
             only samples from the model passes ``False``, which skips building
-            them (a second or two for the diffusion model).
+            them.
 
     Returns:
         ``(model, path)``, or ``(None, path)`` when there is none yet.
