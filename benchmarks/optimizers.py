@@ -26,6 +26,7 @@ from _timing import time_fit  # noqa: E402 (benchmarks/ is on sys.path)
 from precision_xla import BATCH
 from precision_xla import build
 from precision_xla import dataset
+from precision_xla import model_names
 
 OPTIMIZERS = {"keras Adam": keras.optimizers.Adam, "fused Adam": optimizers.Adam}
 
@@ -45,10 +46,7 @@ def main(argv=None):
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--rounds", type=int, default=3)
     args = parser.parse_args(argv)
-    names = args.models.split(",")
-    for name in names:
-        if name not in BATCH:
-            parser.error(f"unknown model {name!r}; choose from {sorted(BATCH)}")
+    names = model_names(parser, args.models)
     print(f"float32; {args.rounds} rounds; {args.steps} steps timed after "
           f"{args.warmup}; medians")
     results = {}

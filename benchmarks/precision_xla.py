@@ -84,6 +84,16 @@ def variants(mixed):
     return out
 
 
+def model_names(parser, models):
+    """The names in the comma-separated ``--models`` value, each checked
+    against `BATCH` (an unknown one ends the script with ``parser.error``)."""
+    names = models.split(",")
+    for name in names:
+        if name not in BATCH:
+            parser.error(f"unknown model {name!r}; choose from {sorted(BATCH)}")
+    return names
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--models", default="dcgan,vae,diffusion")
@@ -93,10 +103,7 @@ def main(argv=None):
     parser.add_argument("--batch-size", type=int, default=None,
                         help="one batch size for every model (default: the labs')")
     args = parser.parse_args(argv)
-    names = args.models.split(",")
-    for name in names:
-        if name not in BATCH:
-            parser.error(f"unknown model {name!r}; choose from {sorted(BATCH)}")
+    names = model_names(parser, args.models)
     gpus = tf.config.list_logical_devices("GPU")
     mixed = "mixed_float16" if gpus else "mixed_bfloat16"
     device = (tf.config.experimental.get_device_details(
