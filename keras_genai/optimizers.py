@@ -2,11 +2,14 @@
 
 `Adam` is Keras' Adam whose update of each variable is TensorFlow's fused
 ``ResourceApplyAdam`` kernel: the update's arithmetic is one op, and the
-graph has 17 ops per variable where `keras.optimizers.Adam` builds 41. A
-training step traces faster, and a small model's step runs faster on a CPU,
-where it spends much of its time launching the update's ops
-(`benchmarks/optimizers.py`).
+step's scalars (``beta^t``, the learning rate) are computed once per step
+for all variables, so the graph has 1-2 ops per variable where
+`keras.optimizers.Adam` builds 41. A training step traces faster, and a
+small model's step runs faster on a CPU, where it spends much of its time
+launching the update's ops (`benchmarks/optimizers.py`).
 """
+
+import threading
 
 import keras
 import tensorflow as tf
@@ -32,7 +35,9 @@ class Adam(keras.optimizers.Adam):
 
     TensorFlow's ``ResourceApplyAdam`` computes the four lines in one op;
     `keras.optimizers.Adam` builds them from separate ops (41 graph ops per
-    variable in all, against 17 here). The arguments, the config and the
+    variable in all). Here the scalars of line 3 are made once per `apply`
+    (and per graph and dtype: a ``tf.cond`` branch makes its own), so each
+    variable adds the fused op and, for a gradient of another dtype, a cast. The arguments, the config and the
     slots (one ``*_momentum`` and one ``*_velocity`` per variable, built in
     Keras' order) are Keras'; ``beta_1``, ``beta_2`` and ``epsilon`` must be
     numbers (Keras also takes tensors), checked when the optimizer is made.
@@ -61,6 +66,16 @@ class Adam(keras.optimizers.Adam):
         check_non_negative("epsilon", epsilon)
         super().__init__(learning_rate=learning_rate, beta_1=beta_1, beta_2=beta_2,
                          epsilon=epsilon, amsgrad=amsgrad, **kwargs)
+        self._scalars = _StepScalars()
+
+    def apply(self, grads, trainable_variables=None):
+        """`keras.optimizers.Optimizer.apply`, during which every variable's
+        update shares the step's scalars."""
+        self._scalars.enter()
+        try:
+            return super().apply(grads, trainable_variables)
+        finally:
+            self._scalars.exit()
 
     def update_step(self, gradient, variable, learning_rate):
         """Applies one step to ``variable``: one ``ResourceApplyAdam`` op."""
@@ -68,21 +83,60 @@ class Adam(keras.optimizers.Adam):
                 or isinstance(gradient, tf.IndexedSlices)
                 or tf.as_dtype(variable.dtype).name not in _FUSED_DTYPES):
             return super().update_step(gradient, variable, learning_rate)
-        dtype = variable.dtype
+        dtype = tf.as_dtype(variable.dtype)
         index = self._get_variable_index(variable)
         m, v = self._momentums[index].value, self._velocities[index].value
+        # Under tf.distribute this runs once per device (inside
+        # `strategy.extended.update`), where a mirrored slot's handle is that
+        # device's copy; the scalars come from the first device's update.
+        tf.raw_ops.ResourceApplyAdam(
+            var=variable.handle, m=m.handle, v=v.handle,
+            grad=tf.cast(gradient, dtype),
+            **self._scalars.get(dtype, learning_rate, self._make_scalars))
+
+    def _make_scalars(self, dtype, learning_rate):
         step = tf.cast(self.iterations + 1, dtype)
         beta_1 = tf.constant(self.beta_1, dtype)
         beta_2 = tf.constant(self.beta_2, dtype)
-        # Under tf.distribute this runs once per device (inside
-        # `strategy.extended.update`), where a mirrored slot's handle is that
-        # device's copy.
-        tf.raw_ops.ResourceApplyAdam(
-            var=variable.handle, m=m.handle, v=v.handle,
-            beta1_power=tf.pow(beta_1, step), beta2_power=tf.pow(beta_2, step),
-            lr=tf.cast(learning_rate, dtype), beta1=beta_1, beta2=beta_2,
-            epsilon=tf.constant(self.epsilon, dtype),
-            grad=tf.cast(gradient, dtype))
+        return dict(beta1_power=tf.pow(beta_1, step), beta2_power=tf.pow(beta_2, step),
+                    lr=tf.cast(learning_rate, dtype), beta1=beta_1, beta2=beta_2,
+                    epsilon=tf.constant(self.epsilon, dtype))
+
+
+class _StepScalars:
+    """The tensors that every variable's update in one ``apply`` shares, by
+    graph (a ``tf.cond`` branch is a graph of its own) and dtype.
+
+    Emptied when an ``apply`` begins and ends: the next step reads the
+    incremented ``iterations``. Outside ``apply`` (``update_step`` called
+    directly) nothing is shared. Under ``MirroredStrategy`` each replica's
+    thread enters ``apply``; the updates run once, between, in the thread
+    that merges them.
+    """
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._depth = 0
+        self._made = {}
+
+    def enter(self):
+        with self._lock:
+            self._depth += 1
+            self._made.clear()
+
+    def exit(self):
+        with self._lock:
+            self._depth -= 1
+            self._made.clear()
+
+    def get(self, dtype, learning_rate, make):
+        if not self._depth:
+            return make(dtype, learning_rate)
+        key = (tf.compat.v1.get_default_graph(), dtype)
+        made = self._made.get(key)
+        if made is None or made[0] is not learning_rate:
+            made = self._made[key] = (learning_rate, make(dtype, learning_rate))
+        return made[1]
 
 
 __all__ = ["Adam"]
