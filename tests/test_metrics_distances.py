@@ -67,6 +67,22 @@ def test_kid_is_near_zero_for_one_distribution_and_positive_for_two():
     assert shifted > 100 * abs(same) and shifted > 0.05
 
 
+def test_kid_on_whole_sets_is_their_one_estimate():
+    """With ``subset_size`` taking all of both sets, each subset is a
+    reordering of the sets: one estimate, the unbiased MMD^2 of the sets."""
+    rng = np.random.default_rng(3)
+    a, b = rng.normal(size=(60, 4)), rng.normal(size=(60, 4)) + 0.3
+    mean, std = metrics.kernel_inception_distance(a, b, subset_size=60)
+    k = metrics.polynomial_kernel
+    m = len(a)
+    by_hand = ((k(a, a).sum() - np.trace(k(a, a))) / (m * (m - 1))
+               + (k(b, b).sum() - np.trace(k(b, b))) / (m * (m - 1))
+               - 2 * k(a, b).mean())
+    assert mean == pytest.approx(by_hand, rel=1e-12) and std == 0.0
+    # Subsets of 59 differ from each other.
+    assert metrics.kernel_inception_distance(a, b, subset_size=59)[1] > 0
+
+
 @pytest.mark.parametrize("fn", [metrics.frechet_distance,
                                 metrics.kernel_inception_distance])
 def test_bad_features_are_refused(fn):

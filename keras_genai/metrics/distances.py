@@ -139,6 +139,7 @@ def kernel_inception_distance(features_a, features_b, num_subsets=10,
         features_b: ``(M, D)`` features of the other.
         num_subsets: number of random subsets the estimate is averaged over.
         subset_size: size of each subset (capped at the smaller set's size).
+            When it takes all of both sets, the estimate is computed once.
         degree: kernel degree (3 in the paper).
         gamma: kernel scale (``1 / D`` in the paper when ``None``).
         coef0: kernel offset (1 in the paper).
@@ -155,6 +156,10 @@ def kernel_inception_distance(features_a, features_b, num_subsets=10,
     num_subsets = check_positive_int("num_subsets", num_subsets)
     subset_size = min(check_positive_int("subset_size", subset_size, minimum=2),
                       len(a), len(b))
+    if subset_size == len(a) == len(b):
+        # Every subset is the whole of both sets (in another order): one
+        # estimate, with no spread over subsets.
+        return float(_mmd2_unbiased(a, b, degree, gamma, coef0)), 0.0
     rng = np.random.default_rng(seed)
     values = []
     for _ in range(num_subsets):

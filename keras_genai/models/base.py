@@ -628,9 +628,10 @@ class GenerativeModel(keras.Model):
         the same value (the targets must be the same on every replica)."""
 
         def update(strategy, pairs):
+            mix = 1.0 - decay  # once, not once per variable and device
             for variable, target in pairs:
                 strategy.extended.update(
-                    variable, lambda v, t: v.assign(decay * v + (1.0 - decay) * tf.cast(
+                    variable, lambda v, t: v.assign(decay * v + mix * tf.cast(
                         t, v.dtype)), args=(target,), group=False)
 
         compat.merge_call(update, pairs)
