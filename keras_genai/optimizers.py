@@ -2,9 +2,10 @@
 
 `Adam` is Keras' Adam whose update of each variable is TensorFlow's fused
 ``ResourceApplyAdam`` kernel: the update's arithmetic is one op, and the
-step's scalars (``beta^t``, the learning rate) are computed once per step
-for all variables, so the graph has 1-2 ops per variable where
-`keras.optimizers.Adam` builds 41. A training step traces faster, and a
+step's scalars (``beta^t``, the betas, epsilon) are computed once per step
+for all variables, so each variable adds 6 graph ops (4 of them its inputs:
+gradient, weight, and Adam's two slots) where `keras.optimizers.Adam` adds
+41. A training step traces faster, and a
 small model's step runs faster on a CPU, where it spends much of its time
 launching the update's ops (`benchmarks/optimizers.py`).
 """
@@ -37,8 +38,8 @@ class Adam(keras.optimizers.Adam):
     `keras.optimizers.Adam` builds them from separate ops (41 graph ops per
     variable in all). Here the scalars of line 3 are made once per `apply`
     (and per graph and dtype: a ``tf.cond`` branch makes its own), so each
-    variable adds the fused op and, for a gradient of another dtype, a cast. The arguments, the config and the
-    slots (one ``*_momentum`` and one ``*_velocity`` per variable, built in
+    variable adds the fused op and its inputs (and a cast for a gradient or
+    learning rate of another dtype). The arguments, the config and the slots (one ``*_momentum`` and one ``*_velocity`` per variable, built in
     Keras' order) are Keras'; ``beta_1``, ``beta_2`` and ``epsilon`` must be
     numbers (Keras also takes tensors), checked when the optimizer is made.
     The kernel computes ``1 - beta`` in float32 where Keras rounds a float64
@@ -88,19 +89,21 @@ class Adam(keras.optimizers.Adam):
         m, v = self._momentums[index].value, self._velocities[index].value
         # Under tf.distribute this runs once per device (inside
         # `strategy.extended.update`), where a mirrored slot's handle is that
-        # device's copy; the scalars come from the first device's update.
+        # device's copy; the scalars come from the first device's update
+        # (the learning rate from each device's: under a strategy a
+        # schedule's value is a tensor per device).
         tf.raw_ops.ResourceApplyAdam(
-            var=variable.handle, m=m.handle, v=v.handle,
-            grad=tf.cast(gradient, dtype),
-            **self._scalars.get(dtype, learning_rate, self._make_scalars))
+            var=variable.handle, m=m.handle, v=v.handle, grad=tf.cast(gradient, dtype),
+            lr=self._scalars.get((dtype, learning_rate),
+                                 lambda: tf.cast(learning_rate, dtype)),
+            **self._scalars.get((dtype,), lambda: self._make_scalars(dtype)))
 
-    def _make_scalars(self, dtype, learning_rate):
+    def _make_scalars(self, dtype):
         step = tf.cast(self.iterations + 1, dtype)
         beta_1 = tf.constant(self.beta_1, dtype)
         beta_2 = tf.constant(self.beta_2, dtype)
         return dict(beta1_power=tf.pow(beta_1, step), beta2_power=tf.pow(beta_2, step),
-                    lr=tf.cast(learning_rate, dtype), beta1=beta_1, beta2=beta_2,
-                    epsilon=tf.constant(self.epsilon, dtype))
+                    beta1=beta_1, beta2=beta_2, epsilon=tf.constant(self.epsilon, dtype))
 
 
 class _StepScalars:
@@ -110,8 +113,10 @@ class _StepScalars:
     Emptied when an ``apply`` begins and ends: the next step reads the
     incremented ``iterations``. Outside ``apply`` (``update_step`` called
     directly) nothing is shared. Under ``MirroredStrategy`` each replica's
-    thread enters ``apply``; the updates run once, between, in the thread
-    that merges them.
+    thread enters ``apply``, and the updates run once, between, in the
+    thread that merges them; where a strategy updates in each replica's
+    thread instead (XLA on GPUs), the threads run one at a time, each
+    entering, updating and leaving before the next.
     """
 
     def __init__(self):
@@ -129,14 +134,16 @@ class _StepScalars:
             self._depth -= 1
             self._made.clear()
 
-    def get(self, dtype, learning_rate, make):
+    def get(self, objects, make):
+        """``make()``, made once per ``apply``, graph and ``objects`` (a tuple,
+        compared by identity; kept until the ``apply`` ends, so no other
+        object can take their ids)."""
         if not self._depth:
-            return make(dtype, learning_rate)
-        key = (tf.compat.v1.get_default_graph(), dtype)
-        made = self._made.get(key)
-        if made is None or made[0] is not learning_rate:
-            made = self._made[key] = (learning_rate, make(dtype, learning_rate))
-        return made[1]
+            return make()
+        key = (tf.compat.v1.get_default_graph(), *map(id, objects))
+        if key not in self._made:
+            self._made[key] = (objects, make())
+        return self._made[key][1]
 
 
 __all__ = ["Adam"]
