@@ -7,8 +7,10 @@ import pytest
 TINY = ("--epochs", "1", "--train-size", "64", "--batch-size", "32",
         "--samples", "10", "--test-digits", "10")
 # The smoke runs also shorten the chain: T = 20, 4 DDIM steps per sample (the
-# samplers exercise then runs DDPM 20 and DDIM 10, and leaves out DDIM 25 and up).
-SHORT = (*TINY, "--timesteps", "20", "--sample-steps", "4")
+# samplers exercise then runs DDPM 20 and DDIM 10, and leaves out DDIM 25 and up),
+# and their U-Nets have 2 narrow levels (8 and 16 channels at 28 and 14 pixels,
+# attention at 14x14): tracing the lab's 3 levels was most of each run's time.
+SHORT = (*TINY, "--timesteps", "20", "--sample-steps", "4", "--widths", "8", "16")
 
 
 def test_forward_matches_the_closed_form_and_shows_the_notes_error(run_lab):
@@ -84,9 +86,15 @@ def test_super_resolution_trains_sr3(run_lab):
     assert (out / "super_resolution.png").exists()
 
 
-def test_sample_steps_beyond_t_are_refused_before_training(run_lab):
+def test_sample_steps_and_widths_the_u_net_cannot_take_are_refused_before_training(
+        run_lab):
     with pytest.raises(ValueError, match="--timesteps=20, --sample-steps=60"):
-        run_lab("unit6_diffusion", *SHORT[:-1], "60")
+        run_lab("unit6_diffusion", *SHORT, "--sample-steps", "60")
+    # 4 levels would need 28 pixels divisible by 8.
+    with pytest.raises(ValueError, match="Received: --widths=8 16 32 64"):
+        run_lab("unit6_diffusion", *SHORT, "--widths", "8", "16", "32", "64")
+    with pytest.raises(ValueError, match="Received: --widths=8 18"):
+        run_lab("unit6_diffusion", "--exercise", "text", *SHORT, "--widths", "8", "18")
 
 
 @pytest.mark.slow

@@ -61,6 +61,7 @@ from units.unit6 import forward
 from units.unit6 import sampling
 from units.unit6 import text
 from units.unit6.common import MODEL_FILE
+from units.unit6.common import WIDTHS
 from units.unit6.common import check_steps
 from units.unit6.common import labels_for
 from units.unit6.common import train_model
@@ -86,6 +87,11 @@ LAB = Lab(
              ("--sample-steps", dict(type=int, default=50, metavar="N",
                                      help="DDIM steps of the measured samples, "
                                           "at most T (default: %(default)s)")),
+             ("--widths", dict(type=int, nargs="+", default=list(WIDTHS), metavar="C",
+                               help="channels of the U-Nets' levels at 28, 14 "
+                                    "and 7 pixels (default: %(default)s; "
+                                    "fewer or narrower levels for a quick "
+                                    "try, attention at the last)")),
              ("--test-digits", dict(type=int, default=500, metavar="N",
                                     help="inpaint, edit, super-resolution: how "
                                          "many of the 1,000 test digits "

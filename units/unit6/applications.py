@@ -138,7 +138,7 @@ def super_resolution(args, out):
     n = min(args.test_digits, len(x_test))
     x_test, y_test = x_test[:n], y_test[:n]
     upsampled, upsampled_test = (bicubic(data.downsample(a, 4)) for a in (x, x_test))
-    network = builders.diffusion_unet((28, 28, 1), widths=(16, 32, 64),
+    network = builders.diffusion_unet((28, 28, 1), widths=args.widths,
                                       condition_channels=1)
     model = DiffusionModel(network, NoiseSchedule("linear", timesteps=args.timesteps),
                            image_condition=True, ema=0.999, min_snr_gamma=5.0,

@@ -38,9 +38,13 @@ def labels_for(n):
     return np.arange(n, dtype="int32") % 10
 
 
+# Channels of the lab's U-Nets at 28, 14 and 7 pixels (--widths).
+WIDTHS = (16, 32, 64)
+
+
 def check_steps(args):
     """Refuses ``--timesteps`` / ``--sample-steps`` that no sampler can run,
-    before anything trains.
+    and ``--widths`` that the U-Net cannot take, before anything trains.
 
     Example:
 
@@ -53,12 +57,19 @@ def check_steps(args):
             "Need --timesteps >= 2 and 1 <= --sample-steps <= --timesteps. "
             f"Received: --timesteps={args.timesteps}, "
             f"--sample-steps={args.sample_steps}")
+    widths = getattr(args, "widths", WIDTHS)
+    if not 1 <= len(widths) <= 3 or min(widths) < 1 or widths[-1] % 4:
+        raise ValueError(
+            "--widths takes 1-3 levels (28, 14 and 7 pixels) of positive "
+            "channels, the last a multiple of 4 (its attention has 4 heads). "
+            f"Received: --widths={' '.join(map(str, widths))}")
 
 
-def build_model(seed, timesteps=1000):
+def build_model(seed, timesteps=1000, widths=WIDTHS):
     """The lab's class-conditional DDPM: a 3-level U-Net (28, 14 and 7 pixels,
-    16/32/64 channels, attention at 7x7), linear schedule over ``timesteps``
-    (the lab's default T = 1,000), the Min-SNR-5 loss weighting.
+    16/32/64 channels, attention at 7x7: the default ``widths``), linear
+    schedule over ``timesteps`` (the lab's default T = 1,000), the Min-SNR-5
+    loss weighting.
 
     Example:
 
@@ -66,8 +77,7 @@ def build_model(seed, timesteps=1000):
     >>> model.schedule.timesteps
     50
     """
-    network = builders.diffusion_unet((28, 28, 1), widths=(16, 32, 64),
-                                      num_classes=10)
+    network = builders.diffusion_unet((28, 28, 1), widths=widths, num_classes=10)
     return DiffusionModel(network, NoiseSchedule("linear", timesteps=timesteps),
                           num_classes=10, label_dropout=0.1, ema=0.999,
                           min_snr_gamma=5.0, seed=seed)
@@ -81,7 +91,7 @@ def train_model(args):
     >>> model, history = train_model(args)
     """
     x, y, _, _ = digits(args)
-    model = build_model(args.seed, args.timesteps)
+    model = build_model(args.seed, args.timesteps, args.widths)
     model.compile(optimizer=keras.optimizers.Adam(2e-3))
     print(f"Training the class-conditional DDPM ({model.network.count_params():,} "
           f"weights) on {len(x)} digits for {args.epochs} epochs.", flush=True)

@@ -19,6 +19,7 @@ from keras_genai.models import DiffusionModel
 from keras_genai.schedules import NoiseSchedule
 from units.common import load_saved
 from units.unit4.judge import DigitJudge
+from units.unit6.common import WIDTHS
 from units.unit6.common import check_steps
 from units.unit6.common import digits
 
@@ -27,9 +28,10 @@ PROMPT_PAIRS = {"thickness": ("thin", "thick"), "width": ("narrow", "wide"),
                 "slant": ("leaning left", "leaning right")}
 
 
-def build_text_model(seed, timesteps=1000):
-    """The lab's U-Net with cross-attention at 7x7 to a one-block text encoder
-    over the caption vocabulary, linear schedule over ``timesteps``.
+def build_text_model(seed, timesteps=1000, widths=WIDTHS):
+    """The lab's U-Net with cross-attention at 7x7 (its lowest resolution) to
+    a one-block text encoder over the caption vocabulary, linear schedule
+    over ``timesteps``.
 
     Example:
 
@@ -39,7 +41,7 @@ def build_text_model(seed, timesteps=1000):
     encoder = builders.text_encoder(data.caption_vocabulary(),
                                     sequence_length=MAX_CAPTION_WORDS,
                                     embedding_dim=64, heads=2)
-    network = builders.diffusion_unet((28, 28, 1), widths=(16, 32, 64),
+    network = builders.diffusion_unet((28, 28, 1), widths=widths,
                                       text_embedding_dim=64)
     return DiffusionModel(network, NoiseSchedule("linear", timesteps=timesteps),
                           text_encoder=encoder, label_dropout=0.1, min_snr_gamma=5.0,
@@ -64,7 +66,7 @@ def trained_text_model(args, out):
     x, y, _, _ = digits(args)
     captions = data.digit_captions(x, y, keep=0.7, seed=args.seed)
     print("Captions, e.g.: " + "; ".join(captions[:4]), flush=True)
-    model = build_text_model(args.seed, args.timesteps)
+    model = build_text_model(args.seed, args.timesteps, args.widths)
     model.compile(optimizer=keras.optimizers.Adam(2e-3))
     start = time.time()
     model.fit(data.image_dataset(x, captions, batch_size=args.batch_size,
@@ -171,8 +173,9 @@ def attention(args, out):
         assert tokens[i, :len(words)].min() > 1  # every word is in the vocabulary
     grid = viz.save_image_grid(np.concatenate(rows)[..., None],
                                os.path.join(out, "attention.png"), value_range=(-1, 1),
-                               cols=7, title="sample, then the 7x7 cross-attention "
-                                             "map of each word (bright = attended)")
+                               cols=7, title=f"sample, then the {side}x{side} "
+                                             "cross-attention map of each word "
+                                             "(bright = attended)")
     return {
         "word_share": Row(word_share, "attention share per word", "{:.0%}"),
         "padding_share": Row(padding_share, "attention share on padding", "{:.0%}"),
