@@ -5,9 +5,9 @@
 step's scalars (``beta^t``, the betas, epsilon) are computed once per step
 for all variables, so each variable adds 6 graph ops (4 of them its inputs:
 gradient, weight, and Adam's two slots) where `keras.optimizers.Adam` adds
-41. A training step traces faster, and a
-small model's step runs faster on a CPU, where it spends much of its time
-launching the update's ops (`benchmarks/optimizers.py`).
+41. A training step traces faster, and a small model's step runs faster on
+a CPU, where it spends much of its time launching the update's ops
+(`benchmarks/optimizers.py`).
 """
 
 import threading
@@ -39,9 +39,10 @@ class Adam(keras.optimizers.Adam):
     variable in all). Here the scalars of line 3 are made once per `apply`
     (and per graph and dtype: a ``tf.cond`` branch makes its own), so each
     variable adds the fused op and its inputs (and a cast for a gradient or
-    learning rate of another dtype). The arguments, the config and the slots (one ``*_momentum`` and one ``*_velocity`` per variable, built in
-    Keras' order) are Keras'; ``beta_1``, ``beta_2`` and ``epsilon`` must be
-    numbers (Keras also takes tensors), checked when the optimizer is made.
+    learning rate of another dtype). The arguments, the config and the slots
+    (one ``*_momentum`` and one ``*_velocity`` per variable, built in Keras'
+    order) are Keras'; ``beta_1``, ``beta_2`` and ``epsilon`` must be numbers
+    (Keras also takes tensors), checked when the optimizer is made.
     The kernel computes ``1 - beta`` in float32 where Keras rounds a float64
     difference, so the two agree to a few float32 roundings, not bit for bit:
     after 50 steps on weights of size ~1, the largest difference was 3.6e-7.
