@@ -63,8 +63,8 @@ def test_matches_keras_adam_and_builds_one_update_op_per_variable():
     assert unfused.count("AssignAddVariableOp") == 2 * len(_W)
     # beta_1^t and beta_2^t are computed once for all the variables.
     assert fused.count("Pow") == 2 and unfused.count("Pow") == 2 * len(_W)
-    # Besides its 4 inputs (gradient, w, m and v), each variable more adds
-    # the fused op and Keras' Identity; Keras' Adam adds 37 more ops.
+    # Besides its 4 inputs (gradient, w, m and v), each further variable adds
+    # the fused op and Keras' Identity here, and 37 ops with Keras' Adam.
     def added(optimizer_class, ops):
         more = update_ops(optimizer_class(**kwargs), copies=3)
         return sum(t != "Placeholder" for t in more) - sum(t != "Placeholder" for t in ops)
