@@ -57,7 +57,7 @@ def check_steps(args):
             "Need --timesteps >= 2 and 1 <= --sample-steps <= --timesteps. "
             f"Received: --timesteps={args.timesteps}, "
             f"--sample-steps={args.sample_steps}")
-    widths = getattr(args, "widths", WIDTHS)
+    widths = args.widths
     if not 1 <= len(widths) <= 3 or min(widths) < 1 or widths[-1] % 4:
         raise ValueError(
             "--widths takes 1-3 levels (28, 14 and 7 pixels) of positive "
