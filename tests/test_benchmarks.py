@@ -36,3 +36,15 @@ def test_optimizers_benchmark_reports_both_ratios(monkeypatch, capsys):
     assert all(v > 0 for v in results["vae"].values())
     assert "fused / keras" in capsys.readouterr().out
     sys.modules.pop("optimizers", None)
+
+
+@pytest.mark.slow
+def test_first_fit_benchmark_reports_the_ratio_and_equal_weights(monkeypatch, capsys):
+    monkeypatch.syspath_prepend(BENCHMARKS)
+    import first_fit
+
+    results = first_fit.main(["--models", "simple_cnn", "--rounds", "1",
+                              "--train-size", "64"])
+    assert list(results) == ["simple_cnn"] and results["simple_cnn"] > 0
+    assert "same weights: yes" in capsys.readouterr().out
+    sys.modules.pop("first_fit", None)

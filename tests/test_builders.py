@@ -9,6 +9,7 @@ import pytest
 
 from keras_genai import builders
 from keras_genai import optimizers
+from keras_genai.utils import build_for_fit
 
 
 def _layer_types(model):
@@ -145,7 +146,9 @@ def _tiny_builders():
 
 @pytest.mark.parametrize("name", sorted(_tiny_builders()))
 def test_builders_fit_evaluate_save_and_export(name, tmp_path):
-    """Plain compile / fit / evaluate / save / export on every builder."""
+    """Plain compile / fit / evaluate / save / export on every builder (built
+    for ``fit`` first, `keras_genai.utils.build_for_fit`, which each
+    architecture here also checks)."""
     import tensorflow as tf
 
     from keras_genai.utils.io import export_saved_model
@@ -162,6 +165,7 @@ def test_builders_fit_evaluate_save_and_export(name, tmp_path):
     else:
         model.compile(optimizers.Adam(0.01),
                       keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    build_for_fit(model, x, y)
     before = model.evaluate(x, y, verbose=0)
     model.fit(x, y, epochs=8, batch_size=8, verbose=0)
     assert model.evaluate(x, y, verbose=0) < before

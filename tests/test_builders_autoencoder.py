@@ -7,6 +7,7 @@ import pytest
 
 from keras_genai import builders
 from keras_genai import optimizers
+from keras_genai.utils import build_for_fit
 from keras_genai.layers import Corruption
 from keras_genai.regularizers import KLSparsity
 
@@ -38,6 +39,7 @@ def test_fit_reduces_reconstruction_error():
     for ae in (builders.dense_autoencoder((8, 8, 1), (32,), 16),
                builders.conv_autoencoder((8, 8, 1), (8, 16), 16)):
         ae.compile(optimizers.Adam(1e-2), "mse")
+        build_for_fit(ae, x, x)
         history = ae.fit(x, x, epochs=30, batch_size=16, verbose=0).history["loss"]
         assert history[-1] < 0.7 * history[0], (ae.name, history[0], history[-1])
 

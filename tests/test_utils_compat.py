@@ -16,6 +16,7 @@ def test_the_private_attributes_exist():
     assert hasattr(keras.layers.Dropout(0.5), "_seed_generators")
     assert hasattr(keras.Model(), "_initial_epoch")
     assert callable(getattr(keras.Model, compat.SYMBOLIC_BUILD))
+    assert callable(keras.Model._symbolic_build)
     from tensorflow.python.framework import config as tf_config
     assert callable(tf_config.is_op_determinism_enabled)
     assert callable(tf_config.disable_op_determinism)

@@ -15,6 +15,7 @@ from keras_genai.data.pipeline import scale_images
 from keras_genai.models import GenerativeModel
 from keras_genai.utils.checks import check_positive_int
 from keras_genai.utils.io import export_saved_model
+from keras_genai.utils.training import build_for_fit
 
 
 def digits(args, train_size=None, flatten=False, scale="unit"):
@@ -77,7 +78,9 @@ def pairs_dataset(first, second, args):
 
 def compile_classifier(model, optimizer=None):
     """Compiles ``model`` (which returns logits) for integer labels, with
-    accuracy; the optimizer defaults to Adam 1e-3. Returns ``model``.
+    accuracy, and builds its optimizer and metrics for them, so that its first
+    ``fit`` traces the training step once (`keras_genai.utils.build_for_fit`);
+    the optimizer defaults to Adam 1e-3. Returns ``model``.
 
     Example:
 
@@ -86,7 +89,8 @@ def compile_classifier(model, optimizer=None):
     model.compile(optimizer or keras.optimizers.Adam(1e-3),
                   keras.losses.SparseCategoricalCrossentropy(from_logits=True),
                   metrics=["accuracy"])
-    return model
+    inputs = model.inputs[0] if len(model.inputs) == 1 else model.inputs
+    return build_for_fit(model, inputs, keras.KerasTensor((None,), "int32"))
 
 
 def reseed(seed):
@@ -195,11 +199,9 @@ def linear_probe(features, labels, test_features, test_labels, seed, epochs=200,
     """
     mean, std = features.mean(0), features.std(0) + 1e-6
     reseed(seed)
-    model = keras.Sequential([keras.Input((features.shape[1],)),
-                              keras.layers.Dense(num_classes, name="logits")])
-    model.compile(keras.optimizers.Adam(1e-3),
-                  keras.losses.SparseCategoricalCrossentropy(from_logits=True),
-                  metrics=["accuracy"])
+    model = compile_classifier(keras.Sequential([
+        keras.Input((features.shape[1],)),
+        keras.layers.Dense(num_classes, name="logits")]))
     model.fit((features - mean) / std, labels, epochs=epochs, batch_size=256,
               verbose=0)
     return float(model.evaluate((test_features - mean) / std, test_labels,

@@ -30,6 +30,7 @@ from keras_genai import viz
 from keras_genai.cli import Lab
 from keras_genai.cli import Row
 from keras_genai.cli import exercise
+from keras_genai.utils import build_for_fit
 from units import common
 from units.common import reseed
 
@@ -56,6 +57,7 @@ def xor(args, out):
         reseed(args.seed)
         perceptron = builders.perceptron(2, output="step", seed=args.seed)
         perceptron.compile(keras.optimizers.SGD(0.1), "mse")
+        build_for_fit(perceptron, xr, yr)
         unit = perceptron.get_layer("weighted_sum")
         seen = []
 
@@ -78,6 +80,7 @@ def xor(args, out):
                                activation="tanh", output_activation="sigmoid",
                                seed=seed, name="mlp_2_2_1")
             net.compile(keras.optimizers.Adam(0.05), "binary_crossentropy")
+            build_for_fit(net, xr, yr)
             net.fit(xr, yr, batch_size=args.batch_size, epochs=args.epochs,
                     shuffle=False, callbacks=args.backup(), verbose=0)
             accuracy = float(np.mean((np.asarray(net(x)) >= 0.5) == y))

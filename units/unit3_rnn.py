@@ -46,6 +46,7 @@ from keras_genai.cli import Lab
 from keras_genai.cli import Row
 from keras_genai.cli import exercise
 from keras_genai.cli import take
+from keras_genai.utils import build_for_fit
 from units import common
 from units.common import reseed
 from units.unit3 import text
@@ -90,6 +91,7 @@ def _train_adding(cell, args, x, y, x_test, y_test):
     # Adam 3e-3 with clipping: at 1e-3 the LSTM needed ~25 epochs to find the
     # markers, at 3e-3 about 8 (GRU: ~3; SimpleRNN: not in 40).
     model.compile(keras.optimizers.Adam(3e-3, global_clipnorm=1.0), "mse")
+    build_for_fit(model, x, y)
     history = model.fit(x, y, batch_size=args.batch_size, epochs=args.epochs,
                         validation_data=(x_test, y_test), callbacks=args.backup(),
                         verbose=args.verbose)
@@ -221,6 +223,7 @@ def clipping(args, out):
                            {"global_clipnorm": threshold})):
         model = build()
         model.compile(keras.optimizers.SGD(1e-2, **kwargs), "mse")
+        build_for_fit(model, x, y)
         batch_losses = []
         record = keras.callbacks.LambdaCallback(
             on_train_batch_end=lambda batch, logs: batch_losses.append(
@@ -270,6 +273,7 @@ def bidirectional(args, out):
                                         seed=args.seed)
         model.compile(keras.optimizers.Adam(3e-3), "binary_crossentropy",
                       metrics=["accuracy"])
+        build_for_fit(model, x, y)
         history = model.fit(x, y, batch_size=args.batch_size, epochs=args.epochs,
                             validation_data=(x_test, y_test), callbacks=args.backup(),
                             verbose=args.verbose)
@@ -299,6 +303,7 @@ def forecast(args, out):
                                     output_units=horizon, seed=args.seed,
                                     name="sine_forecaster")
     model.compile(keras.optimizers.Adam(3e-3), "mse")
+    build_for_fit(model, x, y)
     history = model.fit(x, y, batch_size=args.batch_size, epochs=args.epochs,
                         validation_data=(x_test, y_test), callbacks=args.backup(),
                         verbose=args.verbose)

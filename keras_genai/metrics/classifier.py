@@ -15,6 +15,7 @@ from keras_genai.utils.checks import check_positive_int
 from keras_genai.utils.io import atomic_file
 from keras_genai.utils.io import cache_dir as _default_cache_dir
 from keras_genai.utils.io import file_lock
+from keras_genai.utils.training import build_for_fit
 
 # Bump when the architecture, the data or the training recipe changes.
 _CLASSIFIER_NAME = "digit_classifier_v1.keras"
@@ -60,6 +61,7 @@ def train_digit_classifier(epochs=30, batch_size=64, seed=0, verbose=0):
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         metrics=["accuracy"],
     )
+    build_for_fit(model, train)
     model.fit(train, epochs=epochs, shuffle=False, verbose=verbose)  # ds shuffles
     _, accuracy = model.evaluate(x_test[..., None] / 255.0, y_test, verbose=0)
     return model, float(accuracy)

@@ -11,10 +11,12 @@ from keras_genai.utils.io import file_lock
 from keras_genai.utils.latent import interpolate
 from keras_genai.utils.seed import is_deterministic
 from keras_genai.utils.seed import set_seed
+from keras_genai.utils.training import build_for_fit
 from keras_genai.utils.xla import jit_blockers
 
 __all__ = [
     "atomic_directory",
+    "build_for_fit",
     "atomic_file",
     "cache_dir",
     "export_saved_model",

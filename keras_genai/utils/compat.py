@@ -151,3 +151,21 @@ def symbolic_build(model, iterator=None, data_batch=None):
     """
     return getattr(keras.Model, SYMBOLIC_BUILD)(model, iterator=iterator,
                                                 data_batch=data_batch)
+
+
+def build_state(model, data_batch):
+    """Keras' symbolic build of a compiled ``model``'s layers, compiled loss
+    and metrics and optimizer from the shapes and dtypes of ``data_batch``
+    (``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)``); nothing is computed.
+
+    Private API: ``keras.Model._symbolic_build``, what Keras' own
+    ``_maybe_symbolic_build`` calls under a distribution strategy. Without a
+    strategy the TensorFlow backend skips it and builds that state inside the
+    first trace of the training step instead (`keras_genai.utils.build_for_fit`
+    says why that costs a second trace).
+
+    Example:
+
+    >>> build_state(model, (x_train, y_train))  # doctest: +SKIP
+    """
+    return keras.Model._symbolic_build(model, data_batch=data_batch)

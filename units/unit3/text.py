@@ -14,6 +14,7 @@ from keras_genai.cli import Row
 from keras_genai.cli import exercise
 from keras_genai.cli import take
 from keras_genai.language import TextSampler
+from keras_genai.utils import build_for_fit
 from units.common import reseed
 
 CONTEXT = 100  # the BPTT length of the compared models, and the test windows
@@ -53,6 +54,7 @@ def _train(kind, ids, test, vocabulary, args, length=CONTEXT):
     network = _network(kind, len(vocabulary))
     network.compile(keras.optimizers.Adam(3e-3, global_clipnorm=1.0),
                     keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+    build_for_fit(network, x, y)
     history = network.fit(x, y, batch_size=args.batch_size * CONTEXT // length,
                           epochs=args.epochs, validation_data=test,
                           callbacks=args.backup(), verbose=args.verbose)

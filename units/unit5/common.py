@@ -5,6 +5,7 @@ for comparison grids."""
 import keras
 import numpy as np
 
+from keras_genai.utils import build_for_fit
 from units.common import digits
 
 
@@ -51,6 +52,7 @@ def train_autoencoder(model, x, args, x_val=None):
     >>> history = train_autoencoder(builders.dense_autoencoder((784,)), x, args)
     """
     model.compile(keras.optimizers.Adam(1e-3), "mse")
+    build_for_fit(model, x, x)
     return model.fit(x, x, epochs=args.epochs, batch_size=args.batch_size,
                      shuffle=True, callbacks=args.backup(), verbose=args.verbose,
                      validation_data=None if x_val is None else (x_val, x_val))

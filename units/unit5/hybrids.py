@@ -12,6 +12,7 @@ from keras_genai import models
 from keras_genai import viz
 from keras_genai.cli import Row
 from keras_genai.cli import exercise
+from keras_genai.utils import build_for_fit
 from units.common import export_if_asked
 from units.common import linear_probe
 from units.common import reseed
@@ -189,6 +190,7 @@ def ae_vs_gan(args, out):
     reseed(args.seed)
     ae = builders.conv_autoencoder((28, 28, 1), latent_dim=latent)
     ae.compile(keras.optimizers.Adam(1e-3), "binary_crossentropy")
+    build_for_fit(ae, x, x)
     ae.fit(x, x, epochs=args.epochs, batch_size=args.batch_size,
            callbacks=args.backup(), verbose=args.verbose)
     codes = ae.encoder.predict(x, verbose=0)

@@ -15,6 +15,7 @@ from keras_genai import viz
 from keras_genai.callbacks import EpochTimer
 from keras_genai.cli import Row
 from keras_genai.cli import exercise
+from keras_genai.utils import build_for_fit
 from units.common import reseed
 
 
@@ -82,6 +83,7 @@ def _fit_lookup(model, train, test, args):
     test set)``."""
     trainer = keras.Model(model.inputs, model.outputs[0])
     trainer.compile(keras.optimizers.Adam(3e-3), "mse")
+    build_for_fit(trainer, list(train[:2]), train[2])
     trainer.fit(list(train[:2]), train[2], epochs=args.epochs,
                 batch_size=args.batch_size, verbose=args.verbose)
     answer, weights = model.predict(list(test[:2]), batch_size=256, verbose=0)
@@ -204,6 +206,7 @@ def long_range(args, out):
             reseed(args.seed)
             model = build()
             model.compile(keras.optimizers.Adam(1e-3), "mse")
+            build_for_fit(model, x, y)
             timer = EpochTimer()
             print(f"{name} on {length} steps: {n} sequences, {args.epochs} epochs.",
                   flush=True)
