@@ -1,5 +1,5 @@
 """Small shared helpers: argument checks, atomic file writes, latent paths, seeds
-and determinism, and what stops XLA."""
+and determinism, what stops XLA, and building a plain Keras model for fit."""
 
 from keras_genai.utils.checks import check_choice
 from keras_genai.utils.checks import check_positive_int
@@ -16,8 +16,8 @@ from keras_genai.utils.xla import jit_blockers
 
 __all__ = [
     "atomic_directory",
-    "build_for_fit",
     "atomic_file",
+    "build_for_fit",
     "cache_dir",
     "export_saved_model",
     "file_lock",
