@@ -73,6 +73,10 @@ def test_bad_arguments_are_refused_before_anything_is_built():
     with pytest.raises(ValueError, match="not compiled"):
         build_for_fit(uncompiled, x, y)
     model = _model()
+    with pytest.raises(TypeError, match="x with an element of type float"):
+        build_for_fit(model, [[0.0] * 6] * 4, y)
+    with pytest.raises(TypeError, match="y with an element of type int"):
+        build_for_fit(model, x, [1, 2])
     with pytest.raises(ValueError, match="y="):
         build_for_fit(model, tf.data.Dataset.from_tensor_slices((x, y)), y)
     assert not model.optimizer.built

@@ -77,7 +77,8 @@ def pairs_dataset(first, second, args):
 
 
 def compile_classifier(model, optimizer=None):
-    """Compiles ``model`` (which returns logits) for integer labels, with
+    """Compiles ``model`` (a functional or Sequential model built from its
+    ``Input``, returning ``(N, classes)`` logits) for integer labels, with
     accuracy, and builds its optimizer and metrics for them, so that its first
     ``fit`` traces the training step once (`keras_genai.utils.build_for_fit`);
     the optimizer defaults to Adam 1e-3. Returns ``model``.

@@ -21,13 +21,18 @@ def build_for_fit(model, x, y=None):
     `keras_genai.models` model needs none of it: it builds its optimizers in
     ``compile``.
 
+    Keras picks what a metric such as ``"accuracy"`` means from these shapes
+    (integer labels against logits: sparse categorical accuracy), so give
+    the targets ``fit`` will get.
+
     Args:
         model: a compiled `keras.Model`.
-        x: what ``fit`` will get as inputs: arrays, tensors or `tf.TensorSpec`s
-            (only their shapes and dtypes are read, so the whole training set
-            does as well as one batch), or a `tf.data.Dataset` of ``(x, y)``
-            or ``x`` elements.
-        y: the targets, when ``x`` is not a dataset.
+        x: what ``fit`` will get as inputs (a list of them for a model with
+            several inputs): NumPy arrays, tensors, `tf.TensorSpec`s or
+            `keras.KerasTensor`s, of which only the shapes and dtypes are read
+            (the whole training set does as well as one batch); or a
+            `tf.data.Dataset` of ``(x, y)`` or ``x`` elements.
+        y: the targets, in the same forms, when ``x`` is not a dataset.
 
     Returns:
         ``model``.
@@ -50,6 +55,14 @@ def build_for_fit(model, x, y=None):
         spec = x.element_spec
         batch = tuple(spec) if isinstance(spec, tuple) else (spec,)
     else:
+        given = {"x": x} if y is None else {"x": x, "y": y}
+        for name, value in given.items():
+            for leaf in keras.tree.flatten(value):
+                if not (hasattr(leaf, "shape") and hasattr(leaf, "dtype")):
+                    raise TypeError(
+                        f"`{name}` must hold arrays, tensors or specs with a "
+                        "shape and a dtype (np.asarray a Python list first). "
+                        f"Received: {name} with an element of type {type(leaf).__name__}")
         batch = (x,) if y is None else (x, y)
     with model.distribute_strategy.scope():
         compat.build_state(model, batch)
