@@ -3,8 +3,7 @@
 The package follows the course unit by unit: data loaders (`keras_genai.data`),
 network builders (`keras_genai.builders`), custom layers (`keras_genai.layers`),
 hand-written gradients for teaching (`keras_genai.gradients`), models that own a
-training algorithm (`keras_genai.models`), a fused Adam
-(`keras_genai.optimizers`), pure loss functions
+training algorithm (`keras_genai.models`), pure loss functions
 (`keras_genai.losses`), sparsity regularizers (`keras_genai.regularizers`),
 diffusion noise schedules and samplers (`keras_genai.schedules`), samplers that
 inpaint or edit a given image (`keras_genai.image_sampling`), entropy and
@@ -39,7 +38,6 @@ from keras_genai import layers
 from keras_genai import losses
 from keras_genai import metrics
 from keras_genai import models
-from keras_genai import optimizers
 from keras_genai import regularizers
 from keras_genai import schedules
 from keras_genai import utils
@@ -60,7 +58,6 @@ __all__ = [
     "losses",
     "metrics",
     "models",
-    "optimizers",
     "regularizers",
     "schedules",
     "utils",

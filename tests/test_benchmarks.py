@@ -25,20 +25,6 @@ def test_precision_xla_benchmark_reports_every_variant(monkeypatch, capsys):
 
 
 @pytest.mark.slow
-def test_optimizers_benchmark_reports_both_ratios(monkeypatch, capsys):
-    monkeypatch.syspath_prepend(BENCHMARKS)
-    import optimizers
-
-    results = optimizers.main(["--models", "vae", "--steps", "2", "--warmup", "1",
-                               "--rounds", "1"])
-    assert list(results) == ["vae"]
-    assert set(results["vae"]) == {"first step", "step"}
-    assert all(v > 0 for v in results["vae"].values())
-    assert "fused / keras" in capsys.readouterr().out
-    sys.modules.pop("optimizers", None)
-
-
-@pytest.mark.slow
 def test_first_fit_benchmark_reports_the_ratio_and_equal_weights(monkeypatch, capsys):
     monkeypatch.syspath_prepend(BENCHMARKS)
     import first_fit

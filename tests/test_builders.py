@@ -8,7 +8,6 @@ import numpy as np
 import pytest
 
 from keras_genai import builders
-from keras_genai import optimizers
 from keras_genai.utils import build_for_fit
 
 
@@ -160,10 +159,10 @@ def test_builders_fit_evaluate_save_and_export(name, tmp_path):
     x = rng.normal(size=(32,) + shape).astype("float32")
     y = (x.reshape(32, -1).mean(axis=1) > 0).astype("int32")
     if kind == "binary":
-        model.compile(optimizers.Adam(0.05), "binary_crossentropy")
+        model.compile(keras.optimizers.Adam(0.05), "binary_crossentropy")
         y = y[:, None].astype("float32")
     else:
-        model.compile(optimizers.Adam(0.01),
+        model.compile(keras.optimizers.Adam(0.01),
                       keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     build_for_fit(model, x, y)
     before = model.evaluate(x, y, verbose=0)

@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from keras_genai import builders
-from keras_genai import optimizers
 from keras_genai.utils import build_for_fit
 from keras_genai.layers import Corruption
 from keras_genai.regularizers import KLSparsity
@@ -25,7 +24,7 @@ def test_encoder_and_decoder_share_the_autoencoders_weights():
     ae = builders.dense_autoencoder((28, 28, 1), hidden_units=(16,), latent_dim=4)
     x = np.random.default_rng(0).random((5, 28, 28, 1)).astype("float32")
     np.testing.assert_allclose(ae(x), ae.decoder(ae.encoder(x)), rtol=1e-6)
-    ae.compile(optimizers.Adam(1e-2), "mse")
+    ae.compile(keras.optimizers.Adam(1e-2), "mse")
     before = ae.encoder.get_layer("hidden1").kernel.numpy().copy()
     ae.fit(x, x, epochs=2, verbose=0)
     assert not np.allclose(ae.encoder.get_layer("hidden1").kernel.numpy(), before)
@@ -38,7 +37,7 @@ def test_fit_reduces_reconstruction_error():
     x = (rng.random((64, 8, 8, 1)) > 0.5).astype("float32")
     for ae in (builders.dense_autoencoder((8, 8, 1), (32,), 16),
                builders.conv_autoencoder((8, 8, 1), (8, 16), 16)):
-        ae.compile(optimizers.Adam(1e-2), "mse")
+        ae.compile(keras.optimizers.Adam(1e-2), "mse")
         build_for_fit(ae, x, x)
         history = ae.fit(x, x, epochs=30, batch_size=16, verbose=0).history["loss"]
         assert history[-1] < 0.7 * history[0], (ae.name, history[0], history[-1])

@@ -10,7 +10,6 @@ import pytest
 
 from keras_genai import builders
 from keras_genai import callbacks
-from keras_genai import optimizers
 from keras_genai.models import GAN
 
 
@@ -164,8 +163,8 @@ def _tiny_gan():
 
 def _compiled_tiny_gan():
     gan = _tiny_gan()
-    gan.compile(d_optimizer=optimizers.Adam(1e-3),
-                g_optimizer=optimizers.Adam(1e-3))
+    gan.compile(d_optimizer=keras.optimizers.Adam(1e-3),
+                g_optimizer=keras.optimizers.Adam(1e-3))
     return gan
 
 

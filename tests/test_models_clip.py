@@ -2,13 +2,13 @@
 device, through the gathered negatives), the loss by hand, the gather's
 gradient, zero-shot classification and the clipped temperature."""
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
 import conformance
 from keras_genai import builders
-from keras_genai import optimizers
 from keras_genai.losses import contrastive_loss
 from keras_genai.models import CLIP
 from keras_genai.models.clip import gather_replicas
@@ -26,7 +26,7 @@ def make_model(seed=3, **kwargs):
 
 
 def compile_model(model, **kwargs):
-    model.compile(optimizer=optimizers.Adam(1e-2), **kwargs)
+    model.compile(optimizer=keras.optimizers.Adam(1e-2), **kwargs)
 
 
 def data(n=32):

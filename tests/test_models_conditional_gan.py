@@ -7,7 +7,6 @@ import tensorflow as tf
 
 import conformance
 from keras_genai import builders
-from keras_genai import optimizers
 from keras_genai.models import ConditionalGAN
 
 LATENT = 8
@@ -25,8 +24,8 @@ def make_cgan(latent_dim=LATENT, num_classes=CLASSES, seed=3, encoding="embeddin
 
 
 def compile_cgan(model, **kwargs):
-    model.compile(d_optimizer=optimizers.Adam(1e-2, beta_1=0.5),
-                  g_optimizer=optimizers.Adam(1e-2, beta_1=0.5), **kwargs)
+    model.compile(d_optimizer=keras.optimizers.Adam(1e-2, beta_1=0.5),
+                  g_optimizer=keras.optimizers.Adam(1e-2, beta_1=0.5), **kwargs)
 
 
 def data(n=32):
@@ -87,8 +86,8 @@ def test_wgan_gp_mirrored_with_labels(tmp_path, mirrored_strategy):
         **SPEC.__dict__,
         # Adam's first step moves every weight by ~lr whatever the gradient's
         # size, so float rounding of near-zero gradients shows at lr 1e-2.
-        "compile": lambda m: m.compile(d_optimizer=optimizers.Adam(1e-3),
-                                       g_optimizer=optimizers.Adam(1e-3),
+        "compile": lambda m: m.compile(d_optimizer=keras.optimizers.Adam(1e-3),
+                                       g_optimizer=keras.optimizers.Adam(1e-3),
                                        loss="wasserstein_gp", d_steps=2),
     })
     conformance.check_mirrored(spec, tmp_path, mirrored_strategy)
@@ -132,8 +131,8 @@ def test_samples_follow_their_label_after_training():
     run makes G's samples as bright as their requested label says."""
     keras.utils.set_random_seed(0)
     model = make_cgan(seed=0)
-    model.compile(d_optimizer=optimizers.Adam(2e-3, beta_1=0.5),
-                  g_optimizer=optimizers.Adam(2e-3, beta_1=0.5))
+    model.compile(d_optimizer=keras.optimizers.Adam(2e-3, beta_1=0.5),
+                  g_optimizer=keras.optimizers.Adam(2e-3, beta_1=0.5))
     x, y = data(96)
     model.fit(tf.data.Dataset.from_tensor_slices((x, y)).shuffle(96, seed=0)
               .batch(32).repeat(), steps_per_epoch=300, verbose=0)

@@ -7,7 +7,6 @@ import tensorflow as tf
 
 import conformance
 from keras_genai import builders
-from keras_genai import optimizers
 from keras_genai.models import CycleGAN
 
 SHAPE = (8, 8, 1)
@@ -29,8 +28,8 @@ def make_cycle_gan(cycle_weight=10.0, identity_weight=None, seed=3):
 
 
 def compile_cycle_gan(model, **kwargs):
-    model.compile(d_optimizer=optimizers.Adam(1e-2, beta_1=0.5),
-                  g_optimizer=optimizers.Adam(1e-2, beta_1=0.5), **kwargs)
+    model.compile(d_optimizer=keras.optimizers.Adam(1e-2, beta_1=0.5),
+                  g_optimizer=keras.optimizers.Adam(1e-2, beta_1=0.5), **kwargs)
 
 
 def unpaired(n=32):

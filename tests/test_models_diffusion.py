@@ -8,7 +8,6 @@ import tensorflow as tf
 
 import conformance
 from keras_genai import builders
-from keras_genai import optimizers
 from keras_genai.models import DiffusionModel
 from keras_genai.schedules import NoiseSchedule
 
@@ -28,7 +27,7 @@ def make_model(num_classes=3, seed=3, **kwargs):
 
 
 def compile_model(model, **kwargs):
-    model.compile(optimizer=optimizers.Adam(1e-3), **kwargs)
+    model.compile(optimizer=keras.optimizers.Adam(1e-3), **kwargs)
 
 
 def data(n=32):
@@ -318,7 +317,7 @@ def test_a_class_conditional_model_learns_which_brightness_each_label_means():
     y = np.tile(np.arange(3, dtype="int32"), 64)
     x = np.broadcast_to(levels[y][:, None, None, None], (len(y),) + SHAPE).copy()
     model = make_model(ema=0.9, label_dropout=0.1)
-    model.compile(optimizer=optimizers.Adam(3e-3))
+    model.compile(optimizer=keras.optimizers.Adam(3e-3))
     history = model.fit(x, y, batch_size=32, epochs=40, verbose=0).history["loss"]
     assert np.mean(history[-5:]) < 0.1 * np.mean(history[:5])
     labels = np.repeat(np.arange(3, dtype="int32"), 8)

@@ -5,13 +5,13 @@ the masks and the squeeze."""
 import math
 from statistics import NormalDist
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
 import conformance
 from keras_genai import builders
-from keras_genai import optimizers
 from keras_genai.layers.flow import channel_mask
 from keras_genai.layers.flow import checkerboard_mask
 from keras_genai.layers.flow import squeeze
@@ -26,7 +26,7 @@ def make_model(seed=3, **kwargs):
 
 
 def compile_model(model, **kwargs):
-    model.compile(optimizer=optimizers.Adam(1e-2), **kwargs)
+    model.compile(optimizer=keras.optimizers.Adam(1e-2), **kwargs)
 
 
 def data(n=32):

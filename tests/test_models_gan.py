@@ -8,7 +8,6 @@ import tensorflow as tf
 import conformance
 from keras_genai import builders
 from keras_genai import losses
-from keras_genai import optimizers
 from keras_genai.models import GAN
 
 LATENT = 8
@@ -22,8 +21,8 @@ def make_gan(dropout=0.0, latent_dim=LATENT, seed=3, ema=None):
 
 
 def compile_gan(model, **kwargs):
-    model.compile(d_optimizer=optimizers.Adam(1e-2, beta_1=0.5),
-                  g_optimizer=optimizers.Adam(1e-2, beta_1=0.5), **kwargs)
+    model.compile(d_optimizer=keras.optimizers.Adam(1e-2, beta_1=0.5),
+                  g_optimizer=keras.optimizers.Adam(1e-2, beta_1=0.5), **kwargs)
 
 
 def images(n=32):
@@ -32,7 +31,7 @@ def images(n=32):
 
 def _compile_without(name):
     def fn():
-        kwargs = dict(d_optimizer=optimizers.Adam(), g_optimizer="adam")
+        kwargs = dict(d_optimizer=keras.optimizers.Adam(), g_optimizer="adam")
         kwargs[name] = None
         make_gan().compile(**kwargs)
     return fn
@@ -107,7 +106,7 @@ def test_batch_not_divisible_by_d_steps_is_refused():
 
 
 def test_same_optimizer_twice_is_refused():
-    opt = optimizers.Adam()
+    opt = keras.optimizers.Adam()
     with pytest.raises(ValueError, match="different optimizer instances"):
         make_gan().compile(d_optimizer=opt, g_optimizer=opt)
 
@@ -119,7 +118,7 @@ def test_discriminator_loss_falls_on_a_fixed_batch():
     real = images(16)
     first = model.evaluate(real, batch_size=16, verbose=0, return_dict=True)
     # Train D only: a generator optimizer with zero learning rate.
-    model.compile(d_optimizer=optimizers.Adam(1e-2),
+    model.compile(d_optimizer=keras.optimizers.Adam(1e-2),
                   g_optimizer=keras.optimizers.SGD(0.0))
     model.fit(tf.data.Dataset.from_tensor_slices(real).batch(16).repeat(30),
               epochs=1, verbose=0)
@@ -183,8 +182,8 @@ WGAN_GP_SPEC = conformance.ModelSpec(**{
     # d_steps=5. Adam's first steps move every weight by ~lr whatever the
     # gradient's size, so float rounding of near-zero critic gradients would show
     # at lr 1e-2.
-    "compile": lambda m: m.compile(d_optimizer=optimizers.Adam(1e-3),
-                                   g_optimizer=optimizers.Adam(1e-3),
+    "compile": lambda m: m.compile(d_optimizer=keras.optimizers.Adam(1e-3),
+                                   g_optimizer=keras.optimizers.Adam(1e-3),
                                    loss="wasserstein_gp"),
     "batch_size": 10,
     # E[D(G(z))] - E[D(x)] and the penalty's input gradient ignore D's last bias.

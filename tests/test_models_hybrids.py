@@ -9,7 +9,6 @@ import tensorflow as tf
 import conformance
 from keras_genai import builders
 from keras_genai import losses
-from keras_genai import optimizers
 from keras_genai.models import AdversarialAutoencoder
 from keras_genai.models import ALI
 from keras_genai.models import BiGAN
@@ -37,7 +36,7 @@ def _sample(network_name):
 
 
 def _adam(lr=1e-3):
-    return optimizers.Adam(lr, beta_1=0.5)
+    return keras.optimizers.Adam(lr, beta_1=0.5)
 
 
 # -- adversarial autoencoder ---------------------------------------------------------
@@ -123,8 +122,8 @@ def test_aae_reconstructs_and_the_game_pulls_its_codes_towards_the_prior():
     for g_lr in (0.0, 1e-3):
         keras.utils.set_random_seed(0)  # the same initial networks for both
         model = make_aae(latent_dim=2)
-        model.compile(ae_optimizer=optimizers.Adam(5e-3), d_optimizer=_adam(),
-                      g_optimizer=optimizers.Adam(g_lr, beta_1=0.5))
+        model.compile(ae_optimizer=keras.optimizers.Adam(5e-3), d_optimizer=_adam(),
+                      g_optimizer=keras.optimizers.Adam(g_lr, beta_1=0.5))
         before = model.evaluate(x, batch_size=32, verbose=0, return_dict=True)
         model.fit(x, batch_size=32, epochs=30, verbose=0)
         after = model.evaluate(x, batch_size=32, verbose=0, return_dict=True)

@@ -1,12 +1,12 @@
 """keras_genai.models.inputs: the data check every model's fit runs before
 training starts, and the shared batch unpacking."""
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
 from keras_genai import builders
-from keras_genai import optimizers
 from keras_genai.models import GAN
 from keras_genai.models import VAE
 from keras_genai.models import ConditionalGAN
@@ -105,7 +105,7 @@ def test_unpack_helpers():
 def test_a_vae_reports_its_encoder_input():
     vae = VAE(builders.dense_encoder(SHAPE, 2, (8,), variational=True),
               builders.dense_decoder(SHAPE, 2, (8,)))
-    vae.compile(optimizer=optimizers.Adam())
+    vae.compile(optimizer=keras.optimizers.Adam())
     with pytest.raises(ValueError, match=r"images of shape \(8, 8, 1\).*\(9, 9, 1\)"):
         vae.fit(images(shape=(9, 9, 1)), verbose=0)
 

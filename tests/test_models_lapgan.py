@@ -1,11 +1,11 @@
 """LAPGAN: the pyramid by hand, the model contract, coarse-to-fine sampling."""
 
+import keras
 import numpy as np
 import pytest
 
 import conformance
 from keras_genai import builders
-from keras_genai import optimizers
 from keras_genai.models import LAPGAN
 from keras_genai.models.lapgan import laplacian_pyramid
 from keras_genai.models.lapgan import upsample2
@@ -25,8 +25,8 @@ def make_lapgan(latent_dim=LATENT, seed=3):
 
 
 def compile_lapgan(model, **kwargs):
-    model.compile(d_optimizer=optimizers.Adam(1e-2, beta_1=0.5),
-                  g_optimizer=optimizers.Adam(1e-2, beta_1=0.5), **kwargs)
+    model.compile(d_optimizer=keras.optimizers.Adam(1e-2, beta_1=0.5),
+                  g_optimizer=keras.optimizers.Adam(1e-2, beta_1=0.5), **kwargs)
 
 
 def images(n=32):

@@ -2,12 +2,12 @@
 the one-device draw), the loss on hidden patches only, what the encoder sees,
 and reconstructions."""
 
+import keras
 import numpy as np
 import pytest
 
 import conformance
 from keras_genai import builders
-from keras_genai import optimizers
 from keras_genai.layers import patchify
 from keras_genai.losses import masked_patch_loss
 from keras_genai.models import MaskedAutoencoder
@@ -25,7 +25,7 @@ def make_model(seed=3, **kwargs):
 
 
 def compile_model(model, **kwargs):
-    model.compile(optimizer=optimizers.Adam(1e-2), **kwargs)
+    model.compile(optimizer=keras.optimizers.Adam(1e-2), **kwargs)
 
 
 def data(n=32):

@@ -8,7 +8,6 @@ import tensorflow as tf
 
 import conformance
 from keras_genai import builders
-from keras_genai import optimizers
 from keras_genai.models import Pix2Pix
 
 SHAPE = (8, 8, 1)
@@ -23,8 +22,8 @@ def make_pix2pix(l1_weight=100.0, dropout=0.0, seed=3):
 
 
 def compile_pix2pix(model, **kwargs):
-    model.compile(d_optimizer=optimizers.Adam(1e-2, beta_1=0.5),
-                  g_optimizer=optimizers.Adam(1e-2, beta_1=0.5), **kwargs)
+    model.compile(d_optimizer=keras.optimizers.Adam(1e-2, beta_1=0.5),
+                  g_optimizer=keras.optimizers.Adam(1e-2, beta_1=0.5), **kwargs)
 
 
 def pairs(n=32):

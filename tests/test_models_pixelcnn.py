@@ -4,12 +4,12 @@ follow it)."""
 
 import itertools
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
 import conformance
-from keras_genai import optimizers
 from keras_genai.layers.autoregressive import MaskedConv2D
 from keras_genai.layers.autoregressive import pixel_order_mask
 from keras_genai.models import PixelCNN
@@ -24,7 +24,7 @@ def make_model(seed=3, **kwargs):
 
 
 def compile_model(model, **kwargs):
-    model.compile(optimizer=optimizers.Adam(1e-2), **kwargs)
+    model.compile(optimizer=keras.optimizers.Adam(1e-2), **kwargs)
 
 
 def data(n=32):

@@ -1,13 +1,13 @@
 """StyleGAN: the model contract, style mixing, the running mean of w, the
 truncation trick and style-mixed images."""
 
+import keras
 import numpy as np
 import pytest
 import tensorflow as tf
 
 import conformance
 from keras_genai import builders
-from keras_genai import optimizers
 from keras_genai.models import StyleGAN
 
 LATENT = 8
@@ -24,8 +24,8 @@ def make_stylegan(latent_dim=LATENT, seed=3, **kwargs):
 
 
 def compile_stylegan(model, **kwargs):
-    model.compile(d_optimizer=optimizers.Adam(1e-2, beta_1=0.0, beta_2=0.99),
-                  g_optimizer=optimizers.Adam(1e-2, beta_1=0.0, beta_2=0.99),
+    model.compile(d_optimizer=keras.optimizers.Adam(1e-2, beta_1=0.0, beta_2=0.99),
+                  g_optimizer=keras.optimizers.Adam(1e-2, beta_1=0.0, beta_2=0.99),
                   **kwargs)
 
 

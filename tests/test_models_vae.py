@@ -10,7 +10,6 @@ import tensorflow as tf
 import conformance
 from keras_genai import builders
 from keras_genai import losses
-from keras_genai import optimizers
 from keras_genai.layers import reparameterize
 from keras_genai.models import ConditionalVAE
 from keras_genai.models import VAE
@@ -40,7 +39,7 @@ def make_cvae(seed=3, num_classes=CLASSES):
 
 
 def compile_vae(model, **kwargs):
-    model.compile(optimizer=optimizers.Adam(1e-2), **kwargs)
+    model.compile(optimizer=keras.optimizers.Adam(1e-2), **kwargs)
 
 
 def images(n=32):

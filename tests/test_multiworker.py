@@ -23,7 +23,7 @@ _WORKER = textwrap.dedent("""
     from keras_genai import distribute
     strat = distribute.strategy(kind)
     import keras, numpy as np, tensorflow as tf
-    from keras_genai import builders, models, optimizers
+    from keras_genai import builders, models
     from keras_genai.utils import set_seed
 
     set_seed(0)
@@ -38,11 +38,11 @@ _WORKER = textwrap.dedent("""
         gan = models.GAN(builders.dcgan_generator(8, (8, 8, 1), filters=(8,)),
                          builders.dcgan_discriminator((8, 8, 1), filters=(8,)),
                          latent_dim=8, seed=1)
-        gan.compile(d_optimizer=optimizers.Adam(lr),
-                    g_optimizer=optimizers.Adam(lr))
+        gan.compile(d_optimizer=keras.optimizers.Adam(lr),
+                    g_optimizer=keras.optimizers.Adam(lr))
         vae = models.VAE(builders.dense_encoder((8, 8, 1), 4, (16,), variational=True),
                          builders.dense_decoder((8, 8, 1), 4, (16,)), seed=2)
-        vae.compile(optimizer=optimizers.Adam(lr))
+        vae.compile(optimizer=keras.optimizers.Adam(lr))
     gan.fit(dataset(images), epochs=1, verbose=0)
     vae.fit(dataset((images + 1) / 2), epochs=1, verbose=0)
     arrays = {f"gan_{i}": v.numpy() for i, v in enumerate(gan.weights)}

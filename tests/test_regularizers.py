@@ -5,7 +5,6 @@ import keras
 import numpy as np
 import pytest
 
-from keras_genai import optimizers
 from keras_genai.regularizers import KLSparsity
 
 
@@ -61,7 +60,7 @@ def test_kl_sparsity_drives_mean_activations_to_the_target(tmp_path):
     ])
     code = keras.Model(model.inputs, model.get_layer("code").output)
     before = code.predict(x, verbose=0).mean()
-    model.compile(optimizers.Adam(1e-2), "mse")
+    model.compile(keras.optimizers.Adam(1e-2), "mse")
     model.fit(x, x, epochs=60, batch_size=64, verbose=0)
     after = code.predict(x, verbose=0).mean()
     assert before > 0.3 and after < 0.1, (before, after)

@@ -22,7 +22,7 @@ from conformance import python_env
 _TRAIN = textwrap.dedent("""
     import os, sys, time
     import keras, numpy as np
-    from keras_genai import builders, callbacks, data, models, optimizers
+    from keras_genai import builders, callbacks, data, models
     from keras_genai.utils import set_seed
 
     backup_dir, weights_path = sys.argv[1], sys.argv[2]
@@ -34,8 +34,8 @@ _TRAIN = textwrap.dedent("""
                      builders.dcgan_discriminator((28, 28, 1), filters=(8, 16),
                                                   dropout=0.3),
                      latent_dim=16, seed=0)
-    gan.compile(d_optimizer=optimizers.Adam(2e-4, beta_1=0.5),
-                g_optimizer=optimizers.Adam(2e-4, beta_1=0.5))
+    gan.compile(d_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5),
+                g_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5))
 
     class PauseMidEpoch(keras.callbacks.Callback):
         def on_train_batch_end(self, batch, logs=None):

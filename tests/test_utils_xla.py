@@ -1,9 +1,9 @@
 """keras_genai.utils.jit_blockers, and models refusing XLA with the reason."""
 
+import keras
 import pytest
 
 from keras_genai import builders
-from keras_genai import optimizers
 from keras_genai.models import GAN
 from keras_genai.utils import jit_blockers
 from keras_genai.utils import set_seed
@@ -21,8 +21,8 @@ def test_determinism_turns_xla_off_with_a_warning(op_determinism_off):
                 builders.dcgan_discriminator((8, 8, 1), filters=(4,)), latent_dim=8)
     set_seed(0, deterministic=True)
     with pytest.warns(UserWarning, match="determinism"):
-        model.compile(d_optimizer=optimizers.Adam(),
-                      g_optimizer=optimizers.Adam(), jit_compile=True)
+        model.compile(d_optimizer=keras.optimizers.Adam(),
+                      g_optimizer=keras.optimizers.Adam(), jit_compile=True)
     assert model.jit_compile is False
     set_seed(0, deterministic=False)
     model.jit_compile = True
