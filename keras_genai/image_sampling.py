@@ -33,14 +33,26 @@ from keras_genai.utils.checks import check_positive_int
 
 
 def repaint_levels(steps, jump_length=10, resamplings=10):
-    """The order in which RePaint visits the levels of a ``steps``-step chain.
+    """The order in which RePaint visits the levels of a ``steps``-step chain:
+    the resampling schedule of Lugmayr et al. 2022 (Algorithm 1, with the
+    jumps of sec. 4.2 and fig. 3), as the authors' ``get_schedule_jump``
+    (``guided_diffusion/scheduler.py`` in their repository
+    ``andreas128/RePaint``) builds it with ``t_T = steps``, ``jump_length =
+    jump_length``, ``jump_n_sample = resamplings`` and ``n_sample = 1`` (no
+    second or third kind of jump); the paper uses 250 steps with
+    ``jump_length = jump_n_sample = 10``.
 
-    Level ``steps`` is pure noise and level 0 the clean image. The chain goes
-    down one level at a time; each time it reaches a level ``j`` with ``j %
-    jump_length == 0`` and ``j < steps - jump_length``, it goes back up
-    ``jump_length`` levels one at a time, ``resamplings - 1`` times per such
-    level (RePaint sec. 4.2, fig. 3; the schedule of the authors' code, with
-    ``jump_length = jump_n_sample = 10`` over 250 steps there).
+    The authors' timesteps run from ``t_T - 1`` down to ``-1`` (the clean
+    image); here ``level = timestep + 1``, so level ``steps`` is pure noise and
+    level 0 the clean image, as ``t`` in Algorithm 1. The chain goes down one
+    level at a time; each time it comes down to a level ``l`` with ``l - 1 =
+    j * jump_length < steps - jump_length``, it goes back up ``jump_length``
+    levels one at a time, ``resamplings - 1`` times per such level. The lowest
+    jump starts at level 1: as in Algorithm 1, which resamples only while
+    ``t > 1``, the finished ``x_0`` is never re-noised and the last step (level
+    1 to 0) is taken once. The chain takes ``steps + len(range(0, steps -
+    jump_length, jump_length)) * (resamplings - 1) * jump_length`` steps down
+    (network calls).
 
     Args:
         steps: levels below pure noise, ``>= 1``.
@@ -49,26 +61,32 @@ def repaint_levels(steps, jump_length=10, resamplings=10):
             (``1``: no jumps, the plain chain).
 
     Returns:
-        A list of ints, from ``steps`` down to ``0``; neighbours differ by 1.
+        A list of ints, from ``steps`` down to ``0``; neighbours differ by 1,
+        and ``0`` comes only last.
 
     Example:
 
     >>> repaint_levels(4, jump_length=1, resamplings=2)
-    [4, 3, 2, 3, 2, 1, 2, 1, 0, 1, 0]
+    [4, 3, 4, 3, 2, 3, 2, 1, 2, 1, 0]
     """
     steps = check_positive_int("steps", steps)
     jump_length = check_positive_int("jump_length", jump_length)
     resamplings = check_positive_int("resamplings", resamplings)
+    # 1. jumps left at each of the authors' timesteps t = level - 1
     jumps = {j: resamplings - 1 for j in range(0, steps - jump_length, jump_length)}
-    level, levels = steps, [steps]
-    while level > 0:
-        level -= 1
-        levels.append(level)
-        if jumps.get(level, 0) > 0:
-            jumps[level] -= 1
+    t, levels = steps, []
+    while t >= 1:
+        # 2. one step down (Algorithm 1, lines 5-8): x_t -> x_{t-1}
+        t -= 1
+        levels.append(t + 1)
+        # 3. jump back up, re-noising one level at a time (lines 9-10)
+        if jumps.get(t, 0) > 0:
+            jumps[t] -= 1
             for _ in range(jump_length):
-                level += 1
-                levels.append(level)
+                t += 1
+                levels.append(t + 1)
+    # 4. the clean image x_0 (the authors' timestep -1)
+    levels.append(0)
     return levels
 
 
@@ -148,12 +166,16 @@ def repaint_loop(eps_fn, schedule, images, known, steps=50, jump_length=10,
         s, t = (tf.fill(batch, v) for v in (t_from[i], t_to[i]))
         key = tf.random.experimental.stateless_fold_in(seed, i)
         z = tf.random.stateless_normal(tf.shape(x), key)
-        if t_to[i] > t_from[i]:  # back up: x_t ~ q(x_t | x_prev)
+        if t_to[i] > t_from[i]:
+            # 1. back up one level: x_t ~ q(x_t | x_prev) (Algorithm 1, line 10)
             return schedule.q_forward(x, s, t, z)
         z_known = tf.random.stateless_normal(
             tf.shape(x), tf.random.experimental.stateless_fold_in(key, 1))
+        # 2. down one level, the hole: x_unknown ~ p_theta(x_prev | x_t) (eq. 9)
         unknown = schedule.ddpm_step(x, s, eps_fn(x, s), z, t_prev=t, clip=clip)
+        # 3. the known pixels noised to the same level (eq. 8)
         known_part = schedule.q_forward(x0, -1, t, z_known)
+        # 4. x_prev = m * x_known + (1 - m) * x_unknown (eq. 10)
         return known * known_part + (1.0 - known) * unknown
 
     n = len(t_from)

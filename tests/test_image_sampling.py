@@ -24,18 +24,53 @@ class Recorder:
         return tf.zeros_like(x)
 
 
+def get_schedule_jump(t_T, jump_length, jump_n_sample):
+    """The authors' schedule (``get_schedule_jump`` in
+    ``guided_diffusion/scheduler.py`` of ``andreas128/RePaint``, with
+    ``n_sample = 1`` and no second or third jumps), written out: timesteps from
+    ``t_T - 1`` down to ``-1``, mapped to levels (``timestep + 1``)."""
+    jumps = {}
+    for j in range(0, t_T - jump_length, jump_length):
+        jumps[j] = jump_n_sample - 1
+    t = t_T
+    ts = []
+    while t >= 1:
+        t = t - 1
+        ts.append(t)
+        if jumps.get(t, 0) > 0:
+            jumps[t] = jumps[t] - 1
+            for _ in range(jump_length):
+                t = t + 1
+                ts.append(t)
+    ts.append(-1)
+    return [t + 1 for t in ts]
+
+
+@pytest.mark.parametrize("steps,jump,r", [(250, 10, 10), (50, 5, 5), (4, 1, 2)])
+def test_repaint_levels_are_the_authors_schedule(steps, jump, r):
+    assert repaint_levels(steps, jump_length=jump, resamplings=r) == (
+        get_schedule_jump(steps, jump, r))
+
+
 def test_repaint_levels_by_hand():
-    # 6 levels, jumps of 2 at levels 0 and 2 (j < 6 - 2), 3 passes each.
+    # The authors' example mapped to levels: timesteps 3, 2, 3, 2, 1, 2, 1, 0,
+    # 1, 0, -1. Jumps at levels 1, 2, 3, never from the clean image (level 0).
+    assert repaint_levels(4, jump_length=1, resamplings=2) == [
+        4, 3, 4, 3, 2, 3, 2, 1, 2, 1, 0]
+    # 6 levels, jumps of 2 at levels 1 and 3 (timesteps 0 and 2 < 6 - 2), 3
+    # passes each.
     assert repaint_levels(6, jump_length=2, resamplings=3) == [
-        6, 5, 4, 3, 2, 3, 4, 3, 2, 3, 4, 3, 2, 1, 0, 1, 2, 1, 0, 1, 2, 1, 0]
+        6, 5, 4, 3, 4, 5, 4, 3, 4, 5, 4, 3, 2, 1, 2, 3, 2, 1, 2, 3, 2, 1, 0]
     assert repaint_levels(5, jump_length=3, resamplings=1) == [5, 4, 3, 2, 1, 0]
 
 
 @pytest.mark.parametrize("steps,jump,r", [(50, 5, 5), (250, 10, 10), (7, 3, 4)])
 def test_repaint_levels_move_one_level_at_a_time(steps, jump, r):
     levels = np.array(repaint_levels(steps, jump, r))
-    assert levels[0] == steps and levels[-1] == 0 and levels.min() == 0
+    assert levels[0] == steps and levels[-1] == 0 and levels.max() == steps
     assert set(np.abs(np.diff(levels))) == {1}
+    # x_0 is reached once, at the end (Algorithm 1 jumps only at t > 1).
+    assert (levels == 0).sum() == 1
     jump_levels = len(range(0, steps - jump, jump))
     # Every jump back up is walked down again: steps + jumps * (r - 1) * length.
     assert (np.diff(levels) < 0).sum() == steps + jump_levels * (r - 1) * jump
@@ -85,18 +120,19 @@ def test_a_single_repaint_step_by_hand():
 
 
 def test_repaint_jumps_back_up_with_the_forward_process():
-    """Levels 2, 1, 0, 1, 0: with every pixel known, the image after the third
-    transition (the jump from the clean image up to level 1) is q(x_t1 | x_0)."""
+    """Levels 3, 2, 3, 2, 1, 2, 1, 0: with every pixel known, the image after
+    the fifth transition (the jump from level 1 up to level 2) is q(x_t2 |
+    x_0), and the clean image is never re-noised."""
     s = NoiseSchedule("linear", timesteps=100)
-    t1 = s.timesteps_for(2)[1]
+    t2, t1 = s.timesteps_for(3)[1:]
     images = np.full((4000, 2, 2, 1), 0.5, "float32")
     eps_fn = Recorder()
-    out = repaint_loop(eps_fn, s, images, np.ones_like(images), steps=2,
+    out = repaint_loop(eps_fn, s, images, np.ones_like(images), steps=3,
                        jump_length=1, resamplings=2).numpy()
-    assert [int(t[0]) for _, t in eps_fn.calls] == [99, t1, t1]
-    jumped = eps_fn.calls[2][0]
-    assert jumped.mean() == pytest.approx(np.sqrt(s.alpha_bars[t1]) * 0.5, abs=0.02)
-    assert jumped.std() == pytest.approx(np.sqrt(1 - s.alpha_bars[t1]), rel=0.02)
+    assert [int(t[0]) for _, t in eps_fn.calls] == [99, 99, t2, t2, t1]
+    jumped = eps_fn.calls[3][0]
+    assert jumped.mean() == pytest.approx(np.sqrt(s.alpha_bars[t2]) * 0.5, abs=0.02)
+    assert jumped.std() == pytest.approx(np.sqrt(1 - s.alpha_bars[t2]), rel=0.02)
     np.testing.assert_array_equal(out, images)  # known pixels come back exactly
 
 

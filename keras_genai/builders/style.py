@@ -158,6 +158,20 @@ def stylegan_generator(latent_dim=64, image_shape=(28, 28, 1), w_dim=64,
     `keras_genai.models.StyleGAN` calls them apart for the truncation trick
     and the average ``w``.
 
+    Unlike the papers, the generator has no equalized learning rate (Karras et
+    al. 2018, "Progressive Growing of GANs", sec. 4.1: weights drawn from N(0,
+    1) and scaled at run time by He's constant ``sqrt(2 / fan_in)``) and no
+    0.01 learning-rate multiplier on the mapping network (Karras et al. 2019,
+    app. C). Its weights are plain Keras variables with Keras' initializers
+    (Glorot uniform in the dense layers, He normal in the modulated kernels),
+    stored at their working scale ``sigma``, and trained with an ordinary
+    optimizer such as Adam, whose step is about ``learning_rate`` whatever the
+    scale: a kernel weight moves by about ``learning_rate / sigma`` of its size
+    per step instead of ``learning_rate``, more in layers of larger fan-in, and
+    the mapping network learns at about the synthesis network's rate instead
+    of 100 times slower. The papers' learning rates do not carry over (see
+    `keras_genai.models.StyleGAN`).
+
     Args:
         latent_dim: size of z.
         image_shape: ``(height, width, channels)``.

@@ -37,6 +37,26 @@ class StyleGAN(GAN):
     cleaner images. `sample`, `decode`, `style_mix` and the export use the
     weight average of G (``ema``).
 
+    **Deviation from the papers: no equalized learning rate.** Karras et al.
+    (2018, "Progressive Growing of GANs", sec. 4.1) draw every weight from
+    N(0, 1) and scale it at run time by He's constant ``sqrt(2 / fan_in)``:
+    Adam's step is about ``learning_rate`` whatever a weight's scale, so every
+    layer's effective weights then change by the same fraction per step.
+    StyleGAN (Karras et al. 2019, app. C; StyleGAN2 keeps both) also
+    multiplies the mapping network's learning rate by 0.01.
+    `builders.stylegan_generator` does neither: its weights are plain Keras
+    variables with Keras' initializers (Glorot uniform in the dense layers of
+    the mapping network and the style affines, He normal in the modulated
+    kernels), stored at their working scale ``sigma`` (of the order of ``1 /
+    sqrt(fan_in)``) and trained by the optimizers given to ``compile`` (Adam in
+    the example and the lab). Each step then moves a kernel weight by about
+    ``learning_rate / sigma`` of its size instead of ``learning_rate``: faster
+    than in the papers at the same learning rate, the more so the larger the
+    fan-in, and in the mapping network at about the synthesis network's rate
+    instead of 100 times slower. The papers' learning rates therefore do not
+    carry over; the effect on this package's digit models has not been
+    measured.
+
     Args:
         generator: a `builders.stylegan_generator` network: inputs ``{"z":
             (batch, num_ws, latent_dim), "noise": (batch, H, W, num_noise)}``,
@@ -116,10 +136,12 @@ class StyleGAN(GAN):
             d_optimizer: discriminator optimizer.
             g_optimizer: generator optimizer.
             loss: a loss family (`GAN.compile`).
-            r1_weight: ``gamma`` of R1. The default follows StyleGAN2-ADA's
-                heuristic ``gamma = 0.0002 * resolution^2 / batch``, about
-                0.01 for 28x28 images at batch 64 (Karras et al. 2020b, app.
-                D.2).
+            r1_weight: ``gamma`` of R1 (default 0.01). StyleGAN2-ADA's
+                heuristic ``gamma = 0.0002 * resolution^2 / batch`` (Karras et
+                al. 2020b, app. D.2) gives ``0.0002 * 784 / 64 = 0.00245`` for
+                28x28 images at batch 64: the default is about four times
+                that. (The Unit IV lab's ``stylegan`` exercise uses 5, its
+                DCGAN's gamma.)
             **kwargs: the other arguments of `GAN.compile`.
         """
         super().compile(d_optimizer=d_optimizer, g_optimizer=g_optimizer,
