@@ -32,6 +32,10 @@ class LogitScale(keras.layers.Layer):
     and is clipped to ``[0, log(100)]`` after each optimizer step, so the
     logits are never scaled by more than 100 (the paper's sec. 2.5).
 
+    The output is float32 whatever the dtype policy (``compute_output_spec``
+    says so): these are the logits of CLIP's softmax cross-entropy, which mixed
+    precision keeps in float32, like a model's last layer.
+
     Args:
         initial_temperature: the starting temperature ``1 / exp(t)``.
         max_scale: the largest ``exp(t)``.
@@ -77,6 +81,9 @@ class LogitScale(keras.layers.Layer):
 
     def compute_output_shape(self, input_shape):
         return input_shape
+
+    def compute_output_spec(self, similarities):
+        return keras.KerasTensor(similarities.shape, dtype="float32")
 
     def get_config(self):
         config = super().get_config()

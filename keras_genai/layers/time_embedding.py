@@ -18,6 +18,10 @@ class SinusoidalEmbedding(keras.layers.Layer):
     ``[sin(t w_0), ..., sin(t w_{d/2-1}), cos(t w_0), ..., cos(t w_{d/2-1})]`` with
     ``w_i = max_period^(-i / (d/2 - 1))``. No weights.
 
+    The angles are computed in float32 whatever the dtype policy (float16 keeps
+    only 11 bits, 0.5 apart at ``t = 1000``); the embedding is returned in the
+    layer's compute dtype (float16 under ``"mixed_float16"``).
+
     Args:
         dim: the embedding size (even).
         max_period: the longest period, ``1 / w_{d/2-1}``.
@@ -43,7 +47,8 @@ class SinusoidalEmbedding(keras.layers.Layer):
         exponent = ops.arange(half, dtype="float32") / max(half - 1, 1)
         frequencies = ops.exp(-math.log(self.max_period) * exponent)
         angles = ops.cast(ops.reshape(timesteps, (-1, 1)), "float32") * frequencies
-        return ops.concatenate([ops.sin(angles), ops.cos(angles)], axis=-1)
+        embedding = ops.concatenate([ops.sin(angles), ops.cos(angles)], axis=-1)
+        return ops.cast(embedding, self.compute_dtype)
 
     def compute_output_shape(self, input_shape):
         return (input_shape[0], self.dim)
@@ -82,7 +87,8 @@ class PositionEmbedding(keras.layers.Layer):
 
     def call(self, inputs):
         length = ops.shape(inputs)[1]
-        return inputs + ops.expand_dims(self.position_embeddings[:length], 0)
+        positions = ops.cast(self.position_embeddings[:length], inputs.dtype)
+        return inputs + ops.expand_dims(positions, 0)
 
     def get_config(self):
         config = super().get_config()
