@@ -10,10 +10,6 @@ Variants (the ratio is to ``loop``):
   loop            ``tf.function(gan.train_step)`` iterated in Python over the same
                   ``tf.data`` pipeline: the baseline.
   fit             ``gan.fit(dataset)``, verbose=0.
-  fit, in-graph fetch
-                  ``fit`` with Keras' own train function, which pulls each batch
-                  inside its ``tf.function`` (``GenerativeModel`` fetches it
-                  outside the graph instead: this was the gap of issue #18).
   fit progbar     ``fit`` with Keras' progress bar (verbose=1, output discarded).
   fit spe=S       ``fit`` with ``compile(steps_per_execution=S)``.
   naive loop/fit  a keras-io-style ``train_step``: noise from
@@ -63,14 +59,6 @@ class NaiveGAN(models.GAN):
         return {m.name: m.result() for m in self.metrics}
 
 
-class InGraphFetchGAN(models.GAN):
-    """The GAN with Keras' own train function: ``iterator.get_next()`` inside
-    the compiled step."""
-
-    def make_train_function(self, force=False):
-        return keras.Model.make_train_function(self, force)
-
-
 def make_gan(latent_dim, cls=models.GAN, steps_per_execution=1, policy="float32"):
     previous = keras.config.dtype_policy()
     keras.config.set_dtype_policy(policy)
@@ -108,8 +96,6 @@ def main(argv=None):
                  lambda g: time_loop(g, dataset, w, n)),
         "fit": (make_gan(args.latent_dim, policy=p),
                 lambda g: time_fit(g, dataset, w, n)),
-        "fit, in-graph fetch": (make_gan(args.latent_dim, InGraphFetchGAN, policy=p),
-                                lambda g: time_fit(g, dataset, w, n)),
         "fit progbar": (make_gan(args.latent_dim, policy=p),
                         lambda g: time_fit(g, dataset, w, n, verbose=1)),
         f"fit spe={spe}": (make_gan(args.latent_dim, steps_per_execution=spe,

@@ -207,7 +207,7 @@ class Lab:
         latent_dim: default ``--latent-dim`` (``None``: the lab has no latents).
         seed: default ``--seed``.
         options: the lab's own options, ``[(flag or flags, argparse kwargs)]``
-            (e.g. ``[("--samples", dict(type=int, default=500))]``).
+            (e.g. ``[("--samples", dict(type=positive_int, default=500))]``).
 
     Example:
 
@@ -325,23 +325,23 @@ class Lab:
                             choices=sorted(self.exercises), metavar="NAME",
                             help="which exercise to run (listed below; default: "
                                  f"{self.default_exercise})")
-        parser.add_argument("--epochs", type=_positive_int, default=None,
+        parser.add_argument("--epochs", type=positive_int, default=None,
                             help="training epochs (default: the exercise's, in "
                                  "brackets below)")
-        parser.add_argument("--batch-size", type=_positive_int, default=None,
+        parser.add_argument("--batch-size", type=positive_int, default=None,
                             help="global batch size (default: the exercise's, in "
                                  "brackets below)")
-        parser.add_argument("--train-size", type=_positive_int, default=None,
+        parser.add_argument("--train-size", type=positive_int, default=None,
                             metavar="N",
                             help="train on the first N training examples only, "
                                  "for a quick try (default: all)")
         if d["latent_dim"] is not None:
-            parser.add_argument("--latent-dim", type=_positive_int,
+            parser.add_argument("--latent-dim", type=positive_int,
                                 default=None,
                                 help="size of the latent vector z (default: "
                                      f"{d['latent_dim']}, or the exercise's, in "
                                      "brackets below)")
-        parser.add_argument("--seed", type=int, default=d["seed"],
+        parser.add_argument("--seed", type=_non_negative_int, default=d["seed"],
                             help="random seed of weights, data order and noise "
                                  "(default: %(default)s)")
         parser.add_argument("--out", default=None,
@@ -651,11 +651,28 @@ def _where(fn):
     return f"{fn.__module__}.{fn.__qualname__}"
 
 
-def _positive_int(text):
+def positive_int(text):
+    """The ``argparse`` type of a count option (``--epochs``, ``--test-digits``,
+    ``--samples``...): an integer >= 1, so that ``0`` or a negative count is a
+    usage error (exit status 2) before anything runs, not a traceback later.
+
+    Example:
+
+    >>> LAB = Lab("demo", "A demo.", default_exercise="a", options=[
+    ...     ("--samples", dict(type=positive_int, default=100, metavar="N"))])
+    """
+    return _int_at_least(text, 1, "a positive integer")
+
+
+def _int_at_least(text, minimum, expected):
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
+    if value < minimum:
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
     return value
+
+
+def _non_negative_int(text):
+    return _int_at_least(text, 0, "an integer >= 0")

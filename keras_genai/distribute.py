@@ -211,3 +211,75 @@ def distribute_dataset(dataset, strat=None):
     options.experimental_distribute.auto_shard_policy = (
         tf.data.experimental.AutoShardPolicy.DATA)
     return dataset.with_options(options)
+
+
+# -- inside a replica: what the models' training steps use -------------------
+
+
+def replica_context():
+    """Returns ``(num_replicas_in_sync, replica_id)`` of the current replica.
+
+    In a cross-replica context, or with no strategy, this is ``(1, 0)``.
+
+    Returns:
+        A pair ``(num_replicas, replica_id)``; ``replica_id`` may be a tensor.
+
+    Example:
+
+    >>> replica_context()
+    (1, 0)
+    """
+    ctx = tf.distribute.get_replica_context()
+    if ctx is None:
+        return 1, 0
+    return ctx.num_replicas_in_sync, ctx.replica_id_in_sync_group
+
+
+def scale_to_replicas(loss):
+    """Divides a per-replica mean loss by the number of replicas, so the
+    gradients summed across replicas are those of the global-batch mean
+    (identity on one device). Keras scales the losses of ``compile`` this way
+    but not a model's hand-written ones (keras PR #20609).
+
+    Example:
+
+    >>> float(scale_to_replicas(tf.constant(2.0)))  # one device
+    2.0
+    """
+    num_replicas, _ = replica_context()
+    return loss if num_replicas == 1 else loss / num_replicas
+
+
+def replica_slice(stateless_fn, batch_size, shape, seed):
+    """This replica's rows of one draw for the global batch.
+
+    Every replica draws the noise of the *global* batch
+    (``batch_size * num_replicas`` rows) from the same stateless ``seed`` and
+    keeps its own slice, so replicas get different noise (Keras' seeded ops
+    give every replica the same numbers, keras#20611) and a step on N devices
+    uses exactly the noise of a one-device step on the same global batch.
+
+    Args:
+        stateless_fn: ``tf.random.stateless_normal`` or another stateless op
+            taking ``(shape, seed=...)``.
+        batch_size: this replica's batch size (an int or a scalar tensor).
+        shape: the shape of one sample.
+        seed: the stateless seed, a shape ``(2,)`` tensor.
+
+    Returns:
+        A tensor ``(batch_size, *shape)``.
+
+    Example:
+
+    >>> replica_slice(tf.random.stateless_normal, 4, (2,), [1, 2]).shape
+    TensorShape([4, 2])
+    """
+    num_replicas, replica_id = replica_context()
+    full = stateless_fn(
+        tf.concat([[batch_size * num_replicas],
+                   tf.constant(shape, tf.int32, shape=[len(shape)])], 0),
+        seed=seed)
+    if num_replicas == 1:
+        return full
+    start = replica_id * batch_size
+    return full[start:start + batch_size]

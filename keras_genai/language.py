@@ -8,6 +8,7 @@ import numpy as np
 import tensorflow as tf
 
 from keras_genai.data.text import encode_text
+from keras_genai.layers.time_embedding import PositionEmbedding
 from keras_genai.utils.checks import check_network
 from keras_genai.utils.checks import check_positive_int
 from keras_genai.utils.checks import check_seed
@@ -29,6 +30,23 @@ def check_temperature(temperature):
     return float(temperature)
 
 
+def _sequence_length(network):
+    """The longest sequence ``network`` takes: its input's fixed length or
+    its position embedding's (`keras_genai.layers.PositionEmbedding`, e.g. a
+    `char_transformer`'s ``context``), the shorter; ``None`` when neither
+    bounds it (a recurrent network)."""
+    lengths = [tuple(t.shape)[1] for t in getattr(network, "inputs", None) or []
+               if len(t.shape) > 1]
+    layers = [network]
+    while layers:
+        layer = layers.pop()
+        if isinstance(layer, PositionEmbedding):
+            lengths.append(layer.sequence_length)
+        layers.extend(getattr(layer, "layers", []))
+    lengths = [n for n in lengths if n is not None]
+    return min(lengths) if lengths else None
+
+
 class TextSampler:
     """Draws text from a character model, one character at a time.
 
@@ -46,7 +64,11 @@ class TextSampler:
             `char_transformer`).
         vocabulary: the characters, in id order.
         context: characters the network sees at each step (at most a
-            transformer's ``context``).
+            transformer's ``context``, the length of its position embedding).
+
+    Raises:
+        ValueError: for a ``context`` longer than the network's fixed sequence
+            length, naming both.
 
     Example:
 
@@ -70,6 +92,12 @@ class TextSampler:
                              "per step, one per character of `vocabulary`. "
                              f"Received: {width}")
         self.context = check_positive_int("context", context)
+        longest = _sequence_length(network)
+        if longest is not None and self.context > longest:
+            raise ValueError(
+                f"`context` must be at most {longest}, the longest sequence "
+                f"`network` takes (its fixed input or position embedding "
+                f"length). Received: context={context!r}")
         codes = np.array([ord(c) for c in self.vocabulary], np.int32)
         table = np.full(codes.max() + 1, -1, np.int32)
         table[codes] = np.arange(len(codes))

@@ -164,12 +164,13 @@ def test_help_lists_exercises_with_their_defaults(tmp_path, capsys):
     assert "--train-size" in text
 
 
-@pytest.mark.parametrize("argv", [["--train-size", "0"], ["--exercise", "zzz"]])
+@pytest.mark.parametrize("argv", [["--train-size", "0"], ["--exercise", "zzz"],
+                                  ["--seed", "-1"]])
 def test_bad_options_exit_with_usage(tmp_path, argv):
-    lab, _ = _lab(tmp_path)
+    lab, seen = _lab(tmp_path)
     with pytest.raises(SystemExit) as info:
         lab.main(argv)
-    assert info.value.code == 2
+    assert info.value.code == 2 and not seen
 
 
 def test_each_value_is_printed_once_and_written_once(tmp_path, capsys):
@@ -318,6 +319,25 @@ def test_unit_labs_list_every_exercise(lab, exercises, monkeypatch, capsys):
     text = capsys.readouterr().out
     for name in exercises:
         assert f"  {name} " in text
+
+
+@pytest.mark.parametrize("lab, option", [
+    ("unit3_rnn", "--bptt-lengths"), ("unit3_rnn", "--sample-length"),
+    ("unit4_gan", "--ring-steps"), ("unit4_gan", "--classifier-updates"),
+    ("unit5_autoencoder", "--probe-epochs"),
+])
+def test_unit_lab_counts_below_1_are_usage_errors(lab, option, monkeypatch, capsys):
+    import importlib
+
+    from conftest import REPO_ROOT
+
+    monkeypatch.syspath_prepend(REPO_ROOT)
+    module = importlib.import_module(f"units.{lab}")
+    with pytest.raises(SystemExit) as info:
+        module.main([option, "0"])
+    assert info.value.code == 2
+    assert (f"argument {option}: expected a positive integer, got '0'"
+            in capsys.readouterr().err)
 
 
 def _training_lab(crash_in_fit=None):

@@ -120,3 +120,26 @@ def test_each_replica_gets_its_half_of_the_global_batch(mirrored_strategy):
     assert [h.shape[0] for h in halves] == [4, 4]
     np.testing.assert_array_equal(np.concatenate(halves)[..., 0],
                                   x.astype(np.float32))
+
+
+def test_replicas_keep_their_slices_of_one_global_draw(mirrored_strategy):
+    seed = tf.constant([3, 4])
+    one = distribute.replica_slice(tf.random.stateless_normal, 4, (2,), seed)
+    assert distribute.replica_context() == (1, 0)
+    assert float(distribute.scale_to_replicas(tf.constant(2.0))) == 2.0
+
+    @tf.function
+    def draw():
+        def replica_fn():
+            _, replica_id = distribute.replica_context()
+            return (distribute.replica_slice(tf.random.stateless_normal, 2, (2,), seed),
+                    distribute.scale_to_replicas(tf.constant(2.0)),
+                    replica_id)
+
+        return mirrored_strategy.run(replica_fn)
+
+    slices, scaled, ids = (mirrored_strategy.experimental_local_results(r)
+                           for r in draw())
+    np.testing.assert_array_equal(np.concatenate(slices), one)
+    assert [float(s) for s in scaled] == [1.0, 1.0]
+    assert [int(i) for i in ids] == [0, 1]

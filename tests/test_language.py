@@ -43,6 +43,9 @@ def test_windows_are_next_character_pairs():
         data.encode_text("abz", VOCABULARY)
     with pytest.raises(ValueError, match="length"):
         data.text_windows(ids, 7)
+    # The text instead of its ids: a TypeError saying what it takes.
+    with pytest.raises(TypeError, match=r"integer ids.*Received: ids='abcabca'"):
+        data.text_windows("abcabca", 3)
 
 
 def test_unigram_bits_by_hand():
@@ -113,6 +116,11 @@ def test_sampler_checks_its_arguments():
         TextSampler(network, list("abc"), context=3)
     with pytest.raises(ValueError, match="vocabulary"):
         TextSampler(network, list("aabc"), context=3)
+    # A transformer's position embedding bounds the context; an RNN's does not.
+    transformer = builders.char_transformer(4, context=6, dim=8, depth=1, heads=2)
+    assert TextSampler(transformer, VOCABULARY, context=6).context == 6
+    with pytest.raises(ValueError, match=r"at most 6.*Received: context=7"):
+        TextSampler(transformer, VOCABULARY, context=7)
     sampler = TextSampler(network, VOCABULARY, context=3)
     for kwargs, name in (({"prompt": ""}, "prompt"), ({"prompt": "az"}, "prompt"),
                          ({"prompt": "a", "length": 0}, "length"),

@@ -79,6 +79,27 @@ def test_multi_head_attention_equals_keras_layer_with_copied_weights():
                                      _normal(2, 6, 2, 4), mask=mask)
 
 
+def test_attention_refuses_values_and_masks_that_do_not_fit_the_keys():
+    q, k = _normal(2, 5, 4), _normal(2, 7, 4)
+    with pytest.raises(ValueError, match=r"`value`.*key with shape \(2, 7, 4\) and "
+                                         r"value with shape \(2, 6, 4\)"):
+        scaled_dot_product_attention(q, k, _normal(2, 6, 4))
+    v = _normal(2, 7, 4)
+    for mask in (np.ones((7, 5), bool), np.ones((2, 7, 5), bool)):  # transposed
+        with pytest.raises(ValueError, match=r"`mask` must broadcast to \(batch, "
+                                             r"query_length, key_length\) = "
+                                             r"\(2, 5, 7\)"):
+            scaled_dot_product_attention(q, k, v, mask=mask)
+    with pytest.raises(ValueError, match=r"\(2, 2, 5, 7\)\. Received: mask with "
+                                         r"shape \(2, 2, 7, 5\)"):
+        scaled_dot_product_attention(_normal(2, 5, 2, 4), _normal(2, 7, 2, 4),
+                                     _normal(2, 7, 2, 4),
+                                     mask=np.ones((2, 2, 7, 5), bool))
+    for mask in (np.ones((5, 7), bool), np.ones((2, 1, 7), bool),
+                 np.ones((2, 1, 5, 7), bool)):  # these broadcast
+        assert scaled_dot_product_attention(q, k, v, mask=mask).shape == (2, 5, 4)
+
+
 def test_causal_mask_and_causal_block_ignore_the_future():
     np.testing.assert_array_equal(np.asarray(causal_mask(3)),
                                   [[1, 0, 0], [1, 1, 0], [1, 1, 1]])

@@ -69,6 +69,8 @@ SPEC = conformance.ModelSpec(
         ("initial_temperature", lambda: make_model(initial_temperature=0.001)),
         ("loss", lambda: make_model().compile(optimizer="adam", loss="mse")),
         ("class_prompts", lambda: make_model().zero_shot(data(2)[0], "a ring")),
+        (r"class_prompts=\[0, 1", lambda: make_model().zero_shot(data(2)[0],
+                                                                  list(range(10)))),
         ("images", lambda: make_model().encode_images(np.zeros((2, 4, 4, 1)))),
         ("texts", lambda: make_model().encode_texts([1, 2])),
     ],
@@ -149,6 +151,19 @@ def test_zero_shot_picks_the_most_similar_prompt_and_averages_ensembles():
     np.testing.assert_array_equal(predictions, scores.argmax(axis=1))
 
 
+def test_fit_takes_numpy_or_list_captions_and_refuses_unequal_lengths():
+    model = make_model()
+    compile_model(model)
+    x, captions = data(8)
+    for given in (captions, list(captions)):  # NumPy strings, a list of str
+        history = model.fit(x, given, batch_size=8, verbose=0).history
+        assert np.isfinite(history["loss"][0])
+    assert int(model.optimizer.iterations) == 2
+    with pytest.raises(ValueError, match=r"`x` \(images\) and `y` \(captions\) .* "
+                                         r"Received: len\(x\)=8 and len\(y\)=4"):
+        model.fit(x, captions[:4], batch_size=8, verbose=0)
+
+
 def test_logit_scale_is_clipped_at_100_after_a_step():
     model = make_model()
     compile_model(model)
@@ -158,6 +173,7 @@ def test_logit_scale_is_clipped_at_100_after_a_step():
 
 
 def test_training_pairs_images_with_their_captions():
+    keras.utils.set_random_seed(0)  # the encoders' initial weights
     model = make_model()
     compile_model(model)
     ds = tf.data.Dataset.from_tensor_slices(data(32)).batch(8)

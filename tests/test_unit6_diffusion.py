@@ -97,6 +97,19 @@ def test_sample_steps_and_widths_the_u_net_cannot_take_are_refused_before_traini
         run_lab("unit6_diffusion", "--exercise", "text", *SHORT, "--widths", "8", "18")
 
 
+@pytest.mark.parametrize("option", ["--test-digits", "--samples", "--timesteps",
+                                    "--sample-steps", "--widths", "--resamplings",
+                                    "--jump-length"])
+def test_counts_below_1_are_usage_errors_before_anything_runs(option, capsys):
+    from units import unit6_diffusion
+
+    with pytest.raises(SystemExit) as info:
+        unit6_diffusion.main([option, "0"])
+    assert info.value.code == 2
+    assert (f"argument {option}: expected a positive integer, got '0'"
+            in capsys.readouterr().err)
+
+
 @pytest.mark.slow
 def test_samplers_time_every_setting(run_lab):
     summary, out = run_lab("unit6_diffusion", "--exercise", "samplers", *TINY[:6],

@@ -91,6 +91,14 @@ def test_default_flow(run_lab):
     assert summary["roundtrip_error"] <= 1.0
 
 
-def test_test_digits_must_be_positive(run_lab):
-    with pytest.raises(ValueError, match="test_digits=0"):
-        run_lab("unit8_likelihood", "--exercise", "flow", "--test-digits", "0")
+@pytest.mark.parametrize("option", ["--test-digits", "--samples", "--iwae-samples",
+                                    "--vae-epochs"])
+@pytest.mark.parametrize("value", ["0", "-3"])
+def test_counts_below_1_are_usage_errors_before_anything_runs(option, value, capsys):
+    from units import unit8_likelihood
+
+    with pytest.raises(SystemExit) as info:
+        unit8_likelihood.main(["--exercise", "flow", option, value])
+    assert info.value.code == 2
+    assert (f"argument {option}: expected a positive integer, got '{value}'"
+            in capsys.readouterr().err)

@@ -84,3 +84,36 @@ def test_op_determinism_enabled_follows_the_public_setter(op_determinism_off):
     assert compat.op_determinism_enabled() is True
     compat.disable_op_determinism()
     assert compat.op_determinism_enabled() is False
+
+
+def test_a_model_built_at_construction_skips_keras_symbolic_build(mirrored_strategy):
+    calls = []
+
+    class Probe(compat.BuiltAtConstruction, keras.Model):
+        def __init__(self, built):
+            super().__init__()
+            self.dense = keras.layers.Dense(1)
+            if built:
+                self.dense.build((None, 2))
+                self.built = True
+
+        def call(self, x):
+            return self.dense(x)
+
+    original = getattr(keras.Model, compat.SYMBOLIC_BUILD)
+
+    def spy(model, iterator=None, data_batch=None):
+        calls.append(model.built)
+        return original(model, iterator=iterator, data_batch=data_batch)
+
+    setattr(keras.Model, compat.SYMBOLIC_BUILD, spy)
+    try:
+        with mirrored_strategy.scope():
+            for built in (True, False):
+                model = Probe(built)
+                model.compile("sgd", "mse")
+                model.fit(tf.ones((4, 2)), tf.ones((4, 1)), batch_size=2, verbose=0)
+                assert model.built
+    finally:
+        setattr(keras.Model, compat.SYMBOLIC_BUILD, original)
+    assert calls == [False]  # only the unbuilt model went to Keras' build

@@ -45,6 +45,7 @@ from keras_genai import viz
 from keras_genai.cli import Lab
 from keras_genai.cli import Row
 from keras_genai.cli import exercise
+from keras_genai.cli import positive_int
 from keras_genai.cli import take
 from keras_genai.utils import build_for_fit
 from units import common
@@ -60,10 +61,10 @@ LAB = Lab(
     epochs=20,
     batch_size=64,
     options=[
-        ("--bptt-lengths", dict(type=int, nargs="+", default=[10, 30, 100],
+        ("--bptt-lengths", dict(type=positive_int, nargs="+", default=[10, 30, 100],
                                 metavar="T", help="BPTT lengths of text-generation's "
                                                   "GRU (default: %(default)s)")),
-        ("--sample-length", dict(type=int, default=300, metavar="N",
+        ("--sample-length", dict(type=positive_int, default=300, metavar="N",
                                  help="characters text-generation generates per "
                                       "sample (default: %(default)s)")),
     ],

@@ -114,6 +114,7 @@ from keras_genai import viz
 from keras_genai.cli import Lab
 from keras_genai.cli import Row
 from keras_genai.cli import exercise
+from keras_genai.cli import positive_int
 from units.common import export_if_asked
 from units.unit4 import digits
 from units.unit4 import style
@@ -137,11 +138,11 @@ LAB = Lab(
                                        "exercises; auto: mixed_bfloat16 on a CPU "
                                        "with AMX / AVX-512 BF16 units, else "
                                        "float32 (default: %(default)s)")),
-             ("--ring-steps", dict(type=int, default=1000, metavar="N",
+             ("--ring-steps", dict(type=positive_int, default=1000, metavar="N",
                                    help="generator steps between two checkpoints "
                                         "of the mode-collapse exercise (default: "
                                         "%(default)s)")),
-             ("--classifier-updates", dict(type=int, default=4, metavar="N",
+             ("--classifier-updates", dict(type=positive_int, default=4, metavar="N",
                                            help="classifier updates per labelled "
                                                 "digit in the augmentation exercise "
                                                 "(default: %(default)s)"))],

@@ -42,6 +42,7 @@ from keras_genai import viz
 from keras_genai.cli import Lab
 from keras_genai.cli import Row
 from keras_genai.cli import exercise
+from keras_genai.cli import positive_int
 from units.common import export_if_asked
 from units.unit5 import basics
 from units.unit5 import hybrids
@@ -59,7 +60,7 @@ LAB = Lab(
     epochs=30,
     batch_size=256,
     latent_dim=32,
-    options=[("--probe-epochs", dict(type=int, default=200, metavar="N",
+    options=[("--probe-epochs", dict(type=positive_int, default=200, metavar="N",
                                      help="epochs of the bigan exercise's linear "
                                           "classifiers (default: %(default)s)"))],
 )

@@ -54,6 +54,7 @@ from keras_genai import viz
 from keras_genai.cli import Lab
 from keras_genai.cli import Row
 from keras_genai.cli import exercise
+from keras_genai.cli import positive_int
 from units.common import export_if_asked
 from units.unit4.judge import DigitJudge
 from units.unit6 import applications
@@ -73,33 +74,34 @@ LAB = Lab(
     default_exercise="train",
     epochs=28,
     batch_size=32,
-    options=[("--samples", dict(type=int, default=500, metavar="N",
+    options=[("--samples", dict(type=positive_int, default=500, metavar="N",
                                 help="images generated per measured setting "
                                      "(default: %(default)s)")),
              ("--guidance", dict(type=float, default=3.0, metavar="W",
                                  help="classifier-free guidance scale of the "
                                       "samples (default: %(default)s)")),
-             ("--timesteps", dict(type=int, default=1000, metavar="T",
+             ("--timesteps", dict(type=positive_int, default=1000, metavar="T",
                                   help="diffusion steps T of the models' linear "
                                        "schedule (default: %(default)s; fewer "
                                        "for a quick try: the betas stay 1e-4 to "
                                        "0.02, so x_T keeps some of the image)")),
-             ("--sample-steps", dict(type=int, default=50, metavar="N",
+             ("--sample-steps", dict(type=positive_int, default=50, metavar="N",
                                      help="DDIM steps of the measured samples, "
                                           "at most T (default: %(default)s)")),
-             ("--widths", dict(type=int, nargs="+", default=list(WIDTHS), metavar="C",
+             ("--widths", dict(type=positive_int, nargs="+", default=list(WIDTHS),
+                               metavar="C",
                                help="channels of the U-Nets' levels at 28, 14 "
                                     "and 7 pixels (default: %(default)s; "
                                     "fewer or narrower levels for a quick "
                                     "try, attention at the last)")),
-             ("--test-digits", dict(type=int, default=500, metavar="N",
+             ("--test-digits", dict(type=positive_int, default=500, metavar="N",
                                     help="inpaint, edit, super-resolution: how "
                                          "many of the 1,000 test digits "
                                          "(default: the first %(default)s)")),
-             ("--resamplings", dict(type=int, default=5, metavar="R",
+             ("--resamplings", dict(type=positive_int, default=5, metavar="R",
                                     help="inpaint: RePaint's passes down each "
                                          "jump (default: %(default)s)")),
-             ("--jump-length", dict(type=int, default=5, metavar="J",
+             ("--jump-length", dict(type=positive_int, default=5, metavar="J",
                                     help="inpaint: levels RePaint jumps back up "
                                          "(default: %(default)s)"))],
 )

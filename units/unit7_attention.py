@@ -36,6 +36,7 @@ exercises).
 import sys
 
 from keras_genai.cli import Lab
+from keras_genai.cli import positive_int
 from units.unit7 import attention
 from units.unit7 import clip
 from units.unit7 import vision
@@ -47,23 +48,24 @@ LAB = Lab(
     epochs=30,
     batch_size=128,
     options=[
-        ("--test-digits", dict(type=int, default=None, metavar="N",
+        ("--test-digits", dict(type=positive_int, default=None, metavar="N",
                                help="vit, mae, clip, clip-batch: evaluate on "
                                     "the first N of the 1,000 test digits, for "
                                     "a quick try (default: all)")),
-        ("--lengths", dict(type=int, nargs="+", default=[100, 400, 1000],
+        ("--lengths", dict(type=positive_int, nargs="+", default=[100, 400, 1000],
                            metavar="T", help="sequence lengths of the long-range "
                                              "exercise (default: %(default)s)")),
-        ("--batch-sizes", dict(type=int, nargs="+", default=[16, 32, 64, 128, 256],
+        ("--batch-sizes", dict(type=positive_int, nargs="+",
+                               default=[16, 32, 64, 128, 256],
                                metavar="B", help="contrastive batch sizes of "
                                                  "clip-batch (default: %(default)s)")),
-        ("--steps", dict(type=int, default=300, metavar="N",
+        ("--steps", dict(type=positive_int, default=300, metavar="N",
                          help="training steps per batch size in clip-batch "
                               "(default: %(default)s)")),
         ("--mask-ratios", dict(type=float, nargs="+", default=[0.25, 0.5, 0.75, 0.9],
                                metavar="R", help="mask ratios of the mae sweep "
                                                  "(default: %(default)s)")),
-        ("--probe-epochs", dict(type=int, default=200, metavar="N",
+        ("--probe-epochs", dict(type=positive_int, default=200, metavar="N",
                                 help="epochs of the mae exercise's linear "
                                      "classifiers (default: %(default)s)")),
     ],

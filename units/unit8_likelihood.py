@@ -35,6 +35,7 @@ from keras_genai import viz
 from keras_genai.cli import Lab
 from keras_genai.cli import Row
 from keras_genai.cli import exercise
+from keras_genai.cli import positive_int
 from units.common import export_if_asked
 from units.unit5.variational import VALIDATION_DIGITS
 from units.unit8 import flow
@@ -55,18 +56,19 @@ LAB = Lab(
     batch_size=64,
     latent_dim=20,
     options=[
-        ("--test-digits", dict(type=int, default=None, metavar="N",
+        ("--test-digits", dict(type=positive_int, default=None, metavar="N",
                                help="pixelcnn, flow, nats: score the first N "
                                     "of the 1,000 test digits, for a quick try "
                                     "(default: all)")),
-        ("--samples", dict(type=int, default=100, metavar="N",
+        ("--samples", dict(type=positive_int, default=100, metavar="N",
                            help="images drawn for the sample grids and timed by "
                                 "sampling-cost (default: %(default)s)")),
-        ("--iwae-samples", dict(type=int, nargs="+", default=[1, 10, 100, 1000],
+        ("--iwae-samples", dict(type=positive_int, nargs="+",
+                                default=[1, 10, 100, 1000],
                                 metavar="K", help="importance samples k of the "
                                                   "nats exercise's VAE estimates "
                                                   "(default: %(default)s)")),
-        ("--vae-epochs", dict(type=int, default=150, metavar="N",
+        ("--vae-epochs", dict(type=positive_int, default=150, metavar="N",
                               help="most epochs of the nats exercise's VAE "
                                    "(early stopping; default: %(default)s)")),
     ],

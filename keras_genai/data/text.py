@@ -93,12 +93,17 @@ def text_windows(ids, length, step=None):
     back-propagation through time over ``length`` steps.
 
     Args:
-        ids: 1-D int array.
+        ids: 1-D int array, the text's ids (`encode_text`).
         length: the window (BPTT) length.
         step: characters between window starts.
 
     Returns:
         ``(inputs, targets)``, two ``(n, length)`` int32 arrays.
+
+    Raises:
+        TypeError: for ``ids`` that are not integers (the text itself, say).
+        ValueError: for ``ids`` that are not 1-D or too short, or a
+            ``length`` or ``step`` below 1.
 
     Example:
 
@@ -106,7 +111,16 @@ def text_windows(ids, length, step=None):
     >>> x.tolist(), y.tolist()
     ([[0, 1, 2], [3, 4, 5]], [[1, 2, 3], [4, 5, 6]])
     """
-    ids = np.asarray(ids, np.int32)
+    array = np.asarray(ids)
+    if isinstance(ids, str) or (array.size and array.dtype.kind not in "iu"):
+        received = (f"ids={ids!r:.40} (a str: the text, not its ids)"
+                    if isinstance(ids, str) else f"ids of dtype {array.dtype}")
+        raise TypeError("`ids` must be a 1-D array of integer ids, e.g. "
+                        f"`encode_text(text, vocabulary)`. Received: {received}")
+    if array.ndim != 1:
+        raise ValueError("`ids` must be a 1-D array of ids. Received: ids with "
+                         f"shape {array.shape}")
+    ids = array.astype(np.int32)
     length = check_positive_int("length", length)
     step = length if step is None else check_positive_int("step", step)
     if len(ids) < length + 1:

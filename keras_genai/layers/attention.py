@@ -66,6 +66,21 @@ def scaled_dot_product_attention(query, key, value, mask=None, return_weights=Fa
             "(batch, heads, query_length, key_length): give a (batch, query_length, "
             "key_length) mask an axis for the heads (mask[:, None]). Received: "
             f"mask with shape {tuple(mask.shape)}")
+    if not _fits(tuple(value.shape)[:-1], tuple(key.shape)[:-1], exact=True):
+        raise ValueError(
+            "`value` must have the shape of `key` but for the last axis, (batch, "
+            "key_length[, heads]): one value per key. Received: key with shape "
+            f"{tuple(key.shape)} and value with shape {tuple(value.shape)}")
+    if mask is not None:
+        target = ("batch", "heads", "query_length", "key_length")
+        sizes = (query.shape[0], query.shape[2] if rank == 4 else 1,
+                 query.shape[1], key.shape[1])
+        if rank == 3 and len(mask.shape) < 4:  # no heads axis
+            target, sizes = target[:1] + target[2:], sizes[:1] + sizes[2:]
+        if not _fits(tuple(mask.shape), sizes):
+            raise ValueError(
+                f"`mask` must broadcast to ({', '.join(target)}) = {sizes}. "
+                f"Received: mask with shape {tuple(mask.shape)}")
     if rank == 3:  # one head: (batch, length, 1, dim)
         query, key, value = (ops.expand_dims(t, 2) for t in (query, key, value))
         if mask is not None and len(mask.shape) == 3:
@@ -85,6 +100,15 @@ def scaled_dot_product_attention(query, key, value, mask=None, return_weights=Fa
     if rank == 3:
         out, weights = out[:, :, 0], weights[:, 0]
     return (out, weights) if return_weights else out
+
+
+def _fits(shape, target, exact=False):
+    """Whether the static ``shape`` broadcasts to ``target`` (with ``exact``:
+    equals it); an unknown size (``None``) on either side matches any."""
+    if len(shape) > len(target) or (exact and len(shape) != len(target)):
+        return False
+    return all(s is None or t is None or s == t or (s == 1 and not exact)
+               for s, t in zip(reversed(shape), reversed(target)))
 
 
 def causal_mask(length):

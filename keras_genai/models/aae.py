@@ -6,9 +6,9 @@ from keras import ops
 
 from keras_genai.models.adversarial import ADVERSARIAL_TRACKERS
 from keras_genai.models.adversarial import AdversarialLoss
-from keras_genai.models.base import predict_fixed
 from keras_genai.models.inputs import unpack_images
 from keras_genai.models.latent import LatentVariableModel
+from keras_genai.utils.batching import predict_fixed
 from keras_genai.utils.checks import check_network
 from keras_genai.utils.checks import check_score_shape
 

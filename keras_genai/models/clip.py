@@ -6,13 +6,13 @@ import numpy as np
 import tensorflow as tf
 from keras import ops
 
+from keras_genai.distribute import replica_context
 from keras_genai.layers.contrastive import LogitScale
 from keras_genai.losses import contrastive_loss
 from keras_genai.models.base import GenerativeModel
-from keras_genai.models.base import map_fixed_batches
-from keras_genai.models.base import replica_context
 from keras_genai.models.inputs import check_images
 from keras_genai.models.inputs import unpack_pair
+from keras_genai.utils.batching import map_fixed_batches
 from keras_genai.utils.checks import check_network
 from keras_genai.utils.checks import check_positive_int
 
@@ -70,8 +70,12 @@ class CLIP(GenerativeModel):
     cross-entropies), ``accuracy`` (the share of images whose own caption
     scores highest in the batch) and ``logit_scale`` (``exp(t)``).
 
-    ``fit`` takes ``(images, captions)`` batches: float images (e.g. in ``[0,
-    1]``) and strings.
+    ``fit`` takes float images (e.g. in ``[0, 1]``) as ``x`` and their
+    captions as ``y``, a NumPy array or a list of strings, one per image
+    (batched and shuffled as Keras' ``fit`` does: ``batch_size``, ``shuffle``,
+    ``validation_split``), or a ``tf.data.Dataset`` of ``(images, captions)``
+    batches, captions as ``tf.string``. Images and captions of different
+    lengths raise a ``ValueError``.
 
     Args:
         image_encoder: built `keras.Model` ``images -> (batch, features)``
@@ -90,6 +94,7 @@ class CLIP(GenerativeModel):
     ...             builders.caption_encoder(data.caption_vocabulary()),
     ...             embedding_dim=32)
     >>> clip.compile(optimizer=keras.optimizers.Adam(1e-3))
+    >>> clip.fit(x, captions, batch_size=128)  # captions: an array of strings
     >>> clip.fit(tf.data.Dataset.from_tensor_slices((x, captions)).batch(128))
     >>> clip.zero_shot(x_test, [f"a {w}" for w in data.DIGIT_WORDS])
     """
@@ -283,14 +288,15 @@ class CLIP(GenerativeModel):
         Returns:
             ``(num_classes, embedding_dim)``.
         """
-        if isinstance(class_prompts, str):
+        if isinstance(class_prompts, str) or not np.iterable(class_prompts):
             raise TypeError("`class_prompts` must be a list with one prompt (or "
                             "list of prompts) per class. Received: "
                             f"class_prompts={class_prompts!r}")
         if not len(class_prompts):
             raise ValueError("`class_prompts` must name at least one class. "
                              f"Received: class_prompts={class_prompts!r}")
-        groups = [[p] if isinstance(p, str) else list(p) for p in class_prompts]
+        groups = [[p] if isinstance(p, str) or not np.iterable(p) else list(p)
+                  for p in class_prompts]
         if not all(groups) or not all(isinstance(p, str) for g in groups for p in g):
             raise TypeError("`class_prompts` must hold strings or non-empty lists "
                             f"of strings. Received: class_prompts={class_prompts!r}")

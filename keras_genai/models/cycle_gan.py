@@ -6,9 +6,9 @@ from keras import ops
 
 from keras_genai.models.adversarial import AdversarialLoss
 from keras_genai.models.base import GenerativeModel
-from keras_genai.models.base import predict_fixed
 from keras_genai.models.inputs import unpack_pair
 from keras_genai.models.paired_gan import PAIRED_LOSSES
+from keras_genai.utils.batching import predict_fixed
 from keras_genai.utils.checks import check_network
 from keras_genai.utils.checks import check_non_negative
 

@@ -11,6 +11,7 @@ from keras_genai.image_sampling import repaint_loop
 from keras_genai.image_sampling import sdedit_loop
 from keras_genai.image_sampling import sdedit_start
 from keras_genai.image_sampling import sdedit_steps
+from keras_genai.models.averaging import WeightAverage
 from keras_genai.models.base import GenerativeModel
 from keras_genai.models.inputs import check_images
 from keras_genai.models.inputs import images_and_labels
@@ -52,9 +53,9 @@ class DiffusionModel(GenerativeModel):
       * ``text_encoder``: a model ``captions (strings) -> (batch, L, D)`` tokens,
         trained jointly; the network cross-attends to them (``context`` input).
         Captions are dropped to the empty string with probability
-        ``label_dropout``. Pass them in a ``tf.data.Dataset`` (e.g.
-        ``image_dataset(x, captions)``): Keras' NumPy adapter does not take
-        string arrays.
+        ``label_dropout``. Pass them as ``y``, a NumPy array or a list of
+        strings, or in a ``tf.data.Dataset`` (e.g. ``image_dataset(x,
+        captions)``).
       * ``image_condition``: the network takes a ``condition`` image,
         concatenated with ``x_t`` (`keras_genai.builders.diffusion_unet` with
         ``condition_channels``): SR3 (Saharia et al. 2021) learns
@@ -142,7 +143,8 @@ class DiffusionModel(GenerativeModel):
         self.guidance_scale = check_non_negative("guidance_scale", guidance_scale)
         self.min_snr_gamma = check_optional_positive("min_snr_gamma", min_snr_gamma)
         self.image_shape = self._check_network()
-        self.ema_network = self._average_copy(network)
+        self._ema_average = WeightAverage(self.network, self.ema)
+        self.ema_network = self._ema_average.average
         self.built = True
 
     def _check_network(self):
@@ -280,9 +282,8 @@ class DiffusionModel(GenerativeModel):
         return self._log(loss=self._loss(x, condition, training=False))
 
     def _update_ema(self):
-        """Moves ``ema_network`` towards ``network`` (`_update_average`)."""
-        self._update_average(self.ema_network, self.network, self.ema,
-                             self.optimizer.iterations)
+        """Moves ``ema_network`` towards ``network``."""
+        self._ema_average.update(self.optimizer.iterations)
 
     def call(self, inputs, training=False):
         """The training network's (unguided) noise prediction.

@@ -15,9 +15,9 @@ from keras_genai.layers.flow import checkerboard_mask
 from keras_genai.layers.flow import squeeze
 from keras_genai.layers.flow import unsqueeze
 from keras_genai.models.base import GenerativeModel
-from keras_genai.models.base import map_fixed_batches
 from keras_genai.models.inputs import check_images
 from keras_genai.models.inputs import unpack_images
+from keras_genai.utils.batching import map_fixed_batches
 from keras_genai.utils.checks import check_fraction
 from keras_genai.utils.checks import check_image_shape
 from keras_genai.utils.checks import check_network

@@ -6,6 +6,7 @@ import tensorflow as tf
 from keras_genai import losses as losses_module
 from keras_genai.models.adversarial import ADVERSARIAL_TRACKERS
 from keras_genai.models.adversarial import AdversarialLoss
+from keras_genai.models.averaging import WeightAverage
 from keras_genai.models.inputs import unpack_images
 from keras_genai.models.latent import LatentVariableModel
 from keras_genai.utils.checks import check_fraction
@@ -79,8 +80,9 @@ class GAN(LatentVariableModel):
         self.latent_dim = check_positive_int("latent_dim", latent_dim)
         self.ema = None if ema is None else check_fraction("ema", ema)
         self.image_shape = self._check_networks()
-        self.ema_generator = (None if ema is None
-                              else self._average_copy(self.generator))
+        self._ema_average = (None if ema is None
+                             else WeightAverage(self.generator, self.ema))
+        self.ema_generator = None if ema is None else self._ema_average.average
         self.adversarial = None  # set by compile
         self.d_steps = 1
         self.gradient_penalty_weight = 0.0
@@ -277,8 +279,7 @@ class GAN(LatentVariableModel):
             "g_optimizer",
             lambda: self._generator_loss(batch, condition_i, training=True))
         if self.ema_generator is not None:
-            self._update_average(self.ema_generator, self.generator, self.ema,
-                                 self.g_optimizer.iterations)
+            self._ema_average.update(self.g_optimizer.iterations)
         return self._update_metrics(tf.add_n(d_losses) / len(d_losses), g_loss,
                                     real_out, fake_out, penalties)
 

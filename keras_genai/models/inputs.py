@@ -143,9 +143,13 @@ def check_data(model, x, y=None):
     `expected_data`: an image of the wrong shape, a missing element (labels
     for a conditional model) or non-integer labels raise a ``ValueError``
     naming the argument, the expected and the received shapes; NumPy labels
-    outside ``[0, num_classes)`` too. Grayscale images without their channel
-    axis, ``(batch, H, W)`` for a model of ``(H, W, 1)`` images, get one, with
-    a warning. Other inputs (Python generators, ``PyDataset``) pass unchecked.
+    outside ``[0, num_classes)`` too; NumPy ``x`` and ``y`` of different
+    lengths raise a ``ValueError`` naming both. Grayscale images without their
+    channel axis, ``(batch, H, W)`` for a model of ``(H, W, 1)`` images, get
+    one, with a warning. Captions given as a NumPy array or a list of strings
+    become a ``tf.string`` tensor (Keras' array adapter refuses NumPy strings),
+    batched and shuffled by ``fit`` as any array. Other inputs (Python
+    generators, ``PyDataset``) pass unchecked.
 
     Args:
         model: a `keras_genai.models.GenerativeModel`.
@@ -154,7 +158,8 @@ def check_data(model, x, y=None):
         y: the ``y`` argument (labels or targets with NumPy ``x``).
 
     Returns:
-        ``(x, y)``, maybe with a channel axis added.
+        ``(x, y)``, maybe with a channel axis added or the captions as a
+        ``tf.string`` tensor.
 
     Example:
 
@@ -178,14 +183,33 @@ def check_data(model, x, y=None):
             if labels.dtype.kind == "f" and np.all(labels == np.round(labels)):
                 labels = labels.astype(np.int64)  # the model casts them too
             check_labels(labels, model.num_classes)
+        elif want == "captions":
+            array = _captions(array)
         fixed.append(array)
     if len(expected) > 1 and y is None and isinstance(x, np.ndarray):
         raise ValueError(
             f"{type(model).__name__} trains on ({', '.join(model.DATA)}). "
             f"Received: x alone (pass `y`, or a dataset of tuples)")
+    if len(expected) > 1 and y is not None and np.ndim(x) and np.ndim(y) \
+            and len(x) != len(y):
+        raise ValueError(
+            f"`x` ({expected[0][0]}) and `y` ({expected[1][0]}) must hold the same "
+            f"number of examples. Received: len(x)={len(x)} and len(y)={len(y)}")
     x = fixed[0]
     y = fixed[1] if len(fixed) > 1 else y
     return x, y
+
+
+def _captions(captions):
+    """NumPy or list captions as a ``tf.string`` tensor, which Keras' array
+    adapter batches and shuffles (it refuses NumPy strings); anything else,
+    strings already in a tensor included, is returned as it is."""
+    if not isinstance(captions, (np.ndarray, list, tuple)) or not len(captions):
+        return captions
+    array = np.asarray(captions, dtype=object)
+    if not all(isinstance(c, (str, bytes)) for c in array.reshape(-1)):
+        return captions
+    return tf.constant(array, tf.string)
 
 
 def _check_dataset(model, dataset, expected):
@@ -254,3 +278,51 @@ def _needs_channel(model, argument, name, want, got):
             f"`{argument}` must hold {name} of shape {want}, the input of "
             f"{type(model).__name__}'s networks. Received: {name} of shape {got}")
     return False
+
+
+def prepare_fit(model, x, y, callbacks, kwargs):
+    """The data of ``model.fit(x, y, callbacks=callbacks, **kwargs)``,
+    checked and made ready before any work starts.
+
+    ``x`` / ``y`` and ``validation_data`` go through `check_data`. With a
+    `keras_genai.callbacks.TrainingBackup` among ``callbacks`` (at most one),
+    a ``tf.data`` pipeline is made resumable (`TrainingBackup.prepare`), so a
+    resumed run sees the batches of an uninterrupted one. A
+    ``tf.data.Dataset`` shuffles itself (`keras_genai.data.image_dataset`
+    does), so ``shuffle`` defaults to ``False`` for datasets instead of Keras'
+    ``True``, which it would ignore with a warning.
+
+    Args:
+        model: a `keras_genai.models.GenerativeModel`.
+        x: ``fit``'s ``x``.
+        y: ``fit``'s ``y``.
+        callbacks: ``fit``'s callbacks, as a list.
+        kwargs: ``fit``'s other keyword arguments (not changed).
+
+    Returns:
+        ``(x, y, kwargs)`` to pass to `keras.Model.fit`.
+
+    Example:
+
+    >>> x, y, kwargs = prepare_fit(gan, x_train, None, [], {"epochs": 5})
+    """
+    from keras_genai.callbacks import TrainingBackup
+
+    x, y = check_data(model, x, y)
+    kwargs = dict(kwargs)
+    validation = kwargs.get("validation_data")
+    if isinstance(validation, tf.data.Dataset):
+        kwargs["validation_data"], _ = check_data(model, validation)
+    elif isinstance(validation, (tuple, list)) and validation:
+        kwargs["validation_data"] = check_data(model, *validation[:2]) \
+            + tuple(validation[2:])
+    backups = [c for c in callbacks if isinstance(c, TrainingBackup)]
+    if len(backups) > 1:
+        raise ValueError("`callbacks` must hold at most one TrainingBackup. "
+                         f"Received: {len(backups)}")
+    if backups:  # the same batches in every epoch after a resume
+        x, kwargs["steps_per_epoch"] = backups[0].prepare(
+            x, kwargs.get("steps_per_epoch"))
+    if isinstance(x, tf.data.Dataset):
+        kwargs.setdefault("shuffle", False)
+    return x, y, kwargs

@@ -7,9 +7,9 @@ from keras import ops
 
 from keras_genai.models.adversarial import AdversarialLoss
 from keras_genai.models.base import GenerativeModel
-from keras_genai.models.base import pad_to_batches
 from keras_genai.models.inputs import unpack_images
 from keras_genai.models.paired_gan import PAIRED_LOSSES
+from keras_genai.utils.batching import map_fixed_batches
 from keras_genai.utils.checks import check_network
 from keras_genai.utils.checks import check_positive_int
 from keras_genai.utils.checks import check_seed
@@ -267,14 +267,10 @@ class LAPGAN(GenerativeModel):
                              f"Received: labels={labels!r:.100}")
         z = keras.random.normal((n, self.num_levels, self.latent_dim),
                                 seed=self.seed_generator if seed is None else seed)
-        if getattr(self, "_sample_fn", None) is None:
-            self._sample_fn = tf.function(
-                lambda z: self(z, training=False, return_levels=True))
-        (z,) = pad_to_batches([np.asarray(z, np.float32)], batch_size)
-        chunks = [self._sample_fn(tf.constant(z[i:i + batch_size]))
-                  for i in range(0, len(z), batch_size)]
-        levels = [np.concatenate([np.asarray(c[k], np.float32) for c in chunks])[:n]
-                  for k in range(self.num_levels)]
+        fn = self._function("sample", lambda z: tuple(
+            self(z, training=False, return_levels=True)))
+        levels = map_fixed_batches(fn, [np.asarray(z, np.float32)], batch_size)
+        levels = [np.asarray(level, np.float32) for level in levels]
         return levels if return_levels else levels[-1]
 
     # -- export --------------------------------------------------------------------

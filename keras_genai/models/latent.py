@@ -8,7 +8,7 @@ import tensorflow as tf
 
 from keras_genai import losses as losses_module
 from keras_genai.models.base import GenerativeModel
-from keras_genai.models.base import predict_fixed
+from keras_genai.utils.batching import predict_fixed
 from keras_genai.utils.checks import check_labels
 from keras_genai.utils.checks import check_positive_int
 from keras_genai.utils.checks import check_seed

@@ -12,10 +12,10 @@ from keras_genai.layers.patches import patchify
 from keras_genai.layers.patches import unpatchify
 from keras_genai.losses import masked_patch_loss
 from keras_genai.models.base import GenerativeModel
-from keras_genai.models.base import map_fixed_batches
-from keras_genai.models.base import predict_fixed
 from keras_genai.models.inputs import check_images
 from keras_genai.models.inputs import unpack_images
+from keras_genai.utils.batching import map_fixed_batches
+from keras_genai.utils.batching import predict_fixed
 from keras_genai.utils.checks import check_fraction
 from keras_genai.utils.checks import check_network
 from keras_genai.utils.checks import check_positive_int
@@ -259,7 +259,9 @@ class MaskedAutoencoder(GenerativeModel):
         check_positive_int("batch_size", batch_size)
         noise = np.random.default_rng(check_seed(seed)).random(
             (len(images), self.num_patches)).astype(np.float32)
-        fn = tf.function(lambda x, u: self._reconstruct_batch(x, u, ratio))
+        # One function per ratio (it fixes how many patches the encoder sees).
+        fn = self._function(f"reconstruct@{ratio!r}",
+                            lambda x, u: self._reconstruct_batch(x, u, ratio))
         return map_fixed_batches(fn, [images, noise], batch_size)
 
     # -- export --------------------------------------------------------------------

@@ -8,9 +8,9 @@ from keras import ops
 
 from keras_genai.builders.likelihood import pixelcnn
 from keras_genai.models.base import GenerativeModel
-from keras_genai.models.base import map_fixed_batches
 from keras_genai.models.inputs import check_images
 from keras_genai.models.inputs import unpack_images
+from keras_genai.utils.batching import map_fixed_batches
 from keras_genai.utils.checks import check_image_shape
 from keras_genai.utils.checks import check_network
 from keras_genai.utils.checks import check_positive_int

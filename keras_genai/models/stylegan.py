@@ -4,8 +4,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_genai.models.base import map_fixed_batches
+from keras_genai.models.averaging import move_towards
 from keras_genai.models.gan import GAN
+from keras_genai.utils.batching import map_fixed_batches
 from keras_genai.utils.checks import check_fraction
 from keras_genai.utils.checks import check_positive_int
 from keras_genai.utils.checks import check_score_shape
@@ -182,7 +183,7 @@ class StyleGAN(GAN):
     def _track_w_avg(self, batch):
         """``w_avg <- d w_avg + (1 - d) w_mean`` with the mean of ``f(z)``
         over fresh latents of the global batch (averaged across replicas, then
-        written once by `_move_towards`, so every replica keeps the same
+        written once by `move_towards`, so every replica keeps the same
         value)."""
         w = self.generator.get_layer("mapping")(
             self.sample_normal(batch, (1, self.latent_dim)), training=True)
@@ -190,7 +191,7 @@ class StyleGAN(GAN):
         ctx = tf.distribute.get_replica_context()
         if ctx is not None and ctx.num_replicas_in_sync > 1:
             mean = ctx.all_reduce(tf.distribute.ReduceOp.MEAN, mean)
-        self._move_towards([(self.w_avg.value, mean)], self.w_avg_decay)
+        move_towards([(self.w_avg.value, mean)], self.w_avg_decay)
 
     # -- sampling ------------------------------------------------------------------
 

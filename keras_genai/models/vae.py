@@ -9,12 +9,12 @@ from keras import ops
 
 from keras_genai import losses as losses_module
 from keras_genai.layers.sampling import reparameterize
-from keras_genai.models.base import pad_to_batches
-from keras_genai.models.base import predict_fixed
 from keras_genai.models.inputs import check_images
 from keras_genai.models.inputs import images_and_labels
 from keras_genai.models.inputs import unpack_images
 from keras_genai.models.latent import LatentVariableModel
+from keras_genai.utils.batching import pad_to_batches
+from keras_genai.utils.batching import predict_fixed
 from keras_genai.utils.checks import check_labels
 from keras_genai.utils.checks import check_network
 from keras_genai.utils.checks import check_non_negative

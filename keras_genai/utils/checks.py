@@ -314,3 +314,23 @@ def check_score_shape(name, network):
             f"`{name}` must return one logit per example, shape (batch, 1). "
             f"Received: {name} output shape {(None,) + out}"
         )
+
+
+def check_optimizer(name, value):
+    """Resolves an optimizer argument (instance, name or config), or raises
+    a ``ValueError`` naming ``name``.
+
+    Example:
+
+    >>> check_optimizer("g_optimizer", "adam")
+    <keras.src.optimizers.adam.Adam object at ...>
+    """
+    if value is None:
+        raise ValueError(
+            f"`{name}` is required: pass a keras optimizer, e.g. "
+            f"{name}=keras.optimizers.Adam(2e-4, beta_1=0.5). Received: {name}=None")
+    try:
+        return keras.optimizers.get(value)
+    except (ValueError, TypeError) as e:
+        raise ValueError(f"`{name}` must be a keras optimizer or its name. "
+                         f"Received: {name}={value!r}") from e

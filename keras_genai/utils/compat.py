@@ -126,31 +126,35 @@ def disable_op_determinism():
     tf_config.disable_op_determinism()
 
 
-# The Keras method that `GenerativeModel` overrides to skip a build it does
-# not need (see `GenerativeModel._maybe_symbolic_build`).
+# The Keras method that `BuiltAtConstruction` overrides.
 SYMBOLIC_BUILD = "_maybe_symbolic_build"
 
 
-def symbolic_build(model, iterator=None, data_batch=None):
-    """Keras' own build of ``model`` from its first batch, for a model that
-    is not fully built.
+class BuiltAtConstruction:
+    """Mixin for a `keras.Model` that is built when it is constructed, as
+    every `keras_genai.models` model is: ``fit`` and ``evaluate`` skip Keras'
+    build from the first batch.
 
-    Private API: ``keras.Model._maybe_symbolic_build`` (TensorFlow backend).
-    Under a distribution strategy, ``fit`` and ``evaluate`` call it first: it
-    averages the first distributed batch across replicas
+    Private API: ``keras.Model._maybe_symbolic_build`` (TensorFlow backend),
+    overridden. Under a distribution strategy, ``fit`` and ``evaluate`` call
+    it first: it averages the first distributed batch across replicas
     (``strategy.reduce("MEAN", ...)``) to build unbuilt layers symbolically.
     That reduction fails on a batch holding strings (CLIP's captions: "Value
     for attr 'T' of string is not in the list of allowed values", an
-    ``AddN``), and is not needed by a model built at construction, as every
-    `keras_genai.models` model is; so the model calls it only when it is not
-    built.
+    ``AddN``), and a built model does not need it. A layer Keras still counts
+    as unbuilt, such as ``TextVectorization``'s inner ``StringLookup``, has
+    its state from construction. A model that is not built gets Keras' build.
 
     Example:
 
-    >>> symbolic_build(model, iterator=epoch_iterator)  # doctest: +SKIP
+    >>> class MyModel(BuiltAtConstruction, keras.Model): ...
     """
-    return getattr(keras.Model, SYMBOLIC_BUILD)(model, iterator=iterator,
-                                                data_batch=data_batch)
+
+    def _maybe_symbolic_build(self, iterator=None, data_batch=None):
+        if self.built:
+            return None
+        return getattr(keras.Model, SYMBOLIC_BUILD)(self, iterator=iterator,
+                                                    data_batch=data_batch)
 
 
 def build_state(model, data_batch):

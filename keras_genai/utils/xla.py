@@ -1,5 +1,9 @@
 """What stops XLA (``jit_compile=True``) from compiling a model."""
 
+import warnings
+
+import keras
+
 from keras_genai.utils import compat
 
 
@@ -32,3 +36,31 @@ def jit_blockers(model):
                        "deterministic=True)), and XLA kernels are not all "
                        "deterministic")
     return reasons
+
+
+def checked_jit_compile():
+    """A ``jit_compile`` property for a `keras.Model` subclass: reading it is
+    Keras' ``jit_compile``; setting it to ``True`` (also through
+    ``compile(jit_compile=True)``) where `jit_blockers` finds a reason sets
+    ``False`` instead, with a warning naming the reasons. ``"auto"`` is
+    Keras' default.
+
+    Example:
+
+    >>> class MyModel(keras.Model):
+    ...     jit_compile = checked_jit_compile()
+    """
+
+    def fset(model, value):
+        reasons = jit_blockers(model) if value is True else []
+        if reasons:
+            warnings.warn(
+                f"{type(model).__name__} cannot train with jit_compile=True: "
+                f"{'; '.join(reasons)}. Proceeding with jit_compile=False.",
+                UserWarning, stacklevel=3)
+            value = False
+        keras.Model.jit_compile.fset(model, value)
+
+    return property(keras.Model.jit_compile.fget, fset,
+                    doc="Whether ``fit`` compiles the training step with XLA "
+                        "(``True`` is refused where XLA cannot compile the model).")
