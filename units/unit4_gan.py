@@ -31,7 +31,7 @@ The exercises, by theme (the code of the others is in ``units/unit4/``):
   ``srgan`` (7x7 -> 28x28 against bicubic upsampling) and ``lapgan``
   (7 -> 14 -> 28, each finer level adding the detail of the coarser one).
 
-Every digit exercise measures samples the same way (``units/unit4/judge.py``):
+Every digit exercise measures samples the same way (``units.common.DigitJudge``):
 a digit classifier's confidence and class histogram, and the classifier FID /
 KID against 1,000 test digits, next to their floor (the same distances between
 1,000 real training digits and the test digits).
@@ -122,7 +122,7 @@ from units.unit4 import toy
 from units.unit4 import translation
 from units.unit4.digits import default_dcgan
 from units.unit4.digits import digits_for_gan
-from units.unit4.judge import DigitJudge
+from units.common import DigitJudge
 
 LAB = Lab(
     "unit4_gan",

@@ -56,7 +56,7 @@ from keras_genai.cli import Row
 from keras_genai.cli import exercise
 from keras_genai.cli import positive_int
 from units.common import export_if_asked
-from units.unit4.judge import DigitJudge
+from units.common import DigitJudge
 from units.unit6 import applications
 from units.unit6 import forward
 from units.unit6 import sampling

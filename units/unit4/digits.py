@@ -21,7 +21,7 @@ from units.common import dtype_policy
 from units.common import export_if_asked
 from units.common import precision_policy
 from units.common import reseed
-from units.unit4.judge import DigitJudge
+from units.common import DigitJudge
 
 # Optimiser settings per loss family. Radford et al. (2016): Adam 2e-4, beta_1
 # 0.5. Gulrajani et al. (2017), Algorithm 1: Adam 1e-4, beta_1 0, beta_2 0.9,

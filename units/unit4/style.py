@@ -35,7 +35,7 @@ from units.common import reseed
 from units.unit4.digits import R1_WEIGHT
 from units.unit4.digits import default_dcgan
 from units.unit4.digits import digits_for_gan
-from units.unit4.judge import DigitJudge
+from units.common import DigitJudge
 
 # Truncation values of the sweep (1: none).
 TRUNCATIONS = (1.0, 0.7, 0.5)

@@ -14,10 +14,13 @@ from keras_genai import models
 from keras_genai import viz
 from keras_genai.cli import Row
 from keras_genai.cli import exercise
+from units.common import bicubic
+from units.common import classifier_accuracy
 from units.common import digits
 from units.common import export_if_asked
 from units.common import pairs_dataset
-from units.unit4.judge import DigitJudge
+from units.common import psnr
+from units.common import DigitJudge
 
 ADAM = dict(learning_rate=2e-4, beta_1=0.5)  # pix2pix, CycleGAN, LAPGAN
 
@@ -26,45 +29,6 @@ def _optimizers(**adam):
     adam = adam or ADAM
     return dict(d_optimizer=keras.optimizers.Adam(**adam),
                 g_optimizer=keras.optimizers.Adam(**adam))
-
-
-def classifier_accuracy(images, labels, classifier):
-    """The share of ``images`` (in ``[-1, 1]``) that ``classifier`` labels
-    ``labels``.
-
-    Example:
-
-    >>> classifier_accuracy(restored, y_test, metrics.digit_classifier())
-    0.822
-    """
-    probs = metrics.classify(images, classifier=classifier, value_range=(-1, 1))
-    return float(np.mean(probs.argmax(axis=1) == labels))
-
-
-def psnr(a, b, data_range=2.0):
-    """Peak signal-to-noise ratio in dB of images in a range of width
-    ``data_range`` (2 for [-1, 1]), averaged over images.
-
-    Example:
-
-    >>> round(psnr(np.zeros((1, 2, 2, 1)), np.full((1, 2, 2, 1), 0.2)), 2)
-    20.0
-    """
-    mse = np.mean((np.asarray(a) - np.asarray(b)) ** 2, axis=(1, 2, 3))
-    return float(np.mean(10.0 * np.log10(data_range ** 2 / np.maximum(mse, 1e-12))))
-
-
-def bicubic(images, size=(28, 28)):
-    """Bicubic upsampling to ``size``, clipped to ``[-1, 1]`` (bicubic
-    overshoots at edges).
-
-    Example:
-
-    >>> bicubic(np.zeros((2, 7, 7, 1))).shape
-    (2, 28, 28, 1)
-    """
-    return np.clip(tf.image.resize(images, size, method="bicubic").numpy(),
-                   -1.0, 1.0)
 
 
 def _rows_grid(rows, path, title):

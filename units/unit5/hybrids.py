@@ -16,7 +16,7 @@ from keras_genai.utils import build_for_fit
 from units.common import export_if_asked
 from units.common import linear_probe
 from units.common import reseed
-from units.unit4.judge import DigitJudge
+from units.common import DigitJudge
 from units.unit5.common import per_image_mse
 from units.unit5.common import side_by_side
 from units.unit5.common import unit_digits

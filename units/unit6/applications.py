@@ -20,9 +20,9 @@ from keras_genai.schedules import NoiseSchedule
 from units.common import digits
 from units.common import export_if_asked
 from units.common import pairs_dataset
-from units.unit4.translation import bicubic
-from units.unit4.translation import classifier_accuracy
-from units.unit4.translation import psnr
+from units.common import bicubic
+from units.common import classifier_accuracy
+from units.common import psnr
 from units.unit6.common import check_steps
 from units.unit6.common import trained_model
 

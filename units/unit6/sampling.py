@@ -9,7 +9,7 @@ from keras_genai import metrics
 from keras_genai import viz
 from keras_genai.cli import Row
 from keras_genai.cli import exercise
-from units.unit4.judge import DigitJudge
+from units.common import DigitJudge
 from units.unit6.common import labels_for
 from units.unit6.common import trained_model
 

@@ -18,7 +18,7 @@ from keras_genai.data.captions import MAX_CAPTION_WORDS
 from keras_genai.models import DiffusionModel
 from keras_genai.schedules import NoiseSchedule
 from units.common import load_saved
-from units.unit4.judge import DigitJudge
+from units.common import DigitJudge
 from units.unit6.common import WIDTHS
 from units.unit6.common import check_steps
 from units.unit6.common import digits
