@@ -83,18 +83,14 @@ def test_short_run_writes_pictures_savedmodel_and_summary(tmp_path,
 
 
 def test_precision_auto_follows_the_cpu_and_the_policy_is_restored(monkeypatch):
-    import argparse
-
     import keras
 
     monkeypatch.syspath_prepend(REPO_ROOT)
     from units import common
 
-    args = argparse.Namespace(precision="auto")
     expected = "mixed_bfloat16" if common.fast_bfloat16() else "float32"
-    assert common.precision_policy(args) == expected
-    args.precision = "float32"
-    assert common.precision_policy(args) == "float32"
+    assert common.precision_policy("auto") == expected
+    assert common.precision_policy("float32") == "float32"
     before = keras.config.dtype_policy().name
     with common.dtype_policy("mixed_bfloat16"):
         layer = keras.layers.Dense(2)

@@ -21,14 +21,13 @@ from keras_genai.utils.io import export_saved_model
 from keras_genai.utils.training import build_for_fit
 
 
-def digits(args, train_size=None, flatten=False, scale="unit"):
+def digits(train_size=None, flatten=False, scale="unit"):
     """The embedded digits, scaled to ``[0, 1]`` for a classifier (or to
     ``[-1, 1]`` for a tanh generator).
 
     Args:
-        args: the parsed lab options; ``--train-size`` cuts the training set.
-        train_size: the exercise's own cut, used when ``--train-size`` is not
-            given (``None``: all 4,000 training digits).
+        train_size: train on the first ``train_size`` training digits
+            (``None``: all 4,000).
         flatten: ``(N, 784)`` vectors instead of ``(N, 28, 28, 1)`` images.
         scale: ``"unit"`` or ``"tanh"``, as in `data.pipeline.scale_images`.
 
@@ -37,12 +36,12 @@ def digits(args, train_size=None, flatten=False, scale="unit"):
 
     Example:
 
-    >>> x, y, x_test, y_test = digits(args, flatten=True)
+    >>> x, y, x_test, y_test = digits(flatten=True)
     >>> x.shape[1:], float(x.max())
     ((784,), 1.0)
     """
     (x, y), (x_test, y_test) = data.load_digits()
-    x, y = take(args.train_size or train_size, x, y)
+    x, y = take(train_size, x, y)
     shape = (-1, 784) if flatten else (-1, 28, 28, 1)
 
     def prepare(images):
@@ -51,31 +50,31 @@ def digits(args, train_size=None, flatten=False, scale="unit"):
     return prepare(x), y, prepare(x_test), y_test
 
 
-def first_test_digits(args, *arrays):
-    """The first ``--test-digits`` items of each test array (all of them when
-    the option is not given), for the labs that offer the option: scoring
-    every test digit is most of a quick run's time.
+def first_test_digits(test_digits, *arrays):
+    """The first ``test_digits`` items of each test array (all of them for
+    ``None``), for the labs that offer ``--test-digits``: scoring every test
+    digit is most of a quick run's time.
 
     Example:
 
-    >>> x_test, y_test = first_test_digits(args, x_test, y_test)
+    >>> x_test, y_test = first_test_digits(200, x_test, y_test)
     """
-    if args.test_digits is not None:
-        check_positive_int("test_digits", args.test_digits)
-    return take(args.test_digits, *arrays)
+    if test_digits is not None:
+        check_positive_int("test_digits", test_digits)
+    return take(test_digits, *arrays)
 
 
-def pairs_dataset(first, second, args):
-    """``(first, second)`` pairs, shuffled with ``--seed`` and batched by
-    ``--batch-size`` (whole batches only, so replicas split them evenly).
+def pairs_dataset(first, second, batch_size, seed):
+    """``(first, second)`` pairs, shuffled with ``seed`` and batched by
+    ``batch_size`` (whole batches only, so replicas split them evenly).
 
     Example:
 
-    >>> model.fit(pairs_dataset(holed, x, args), epochs=args.epochs)
+    >>> model.fit(pairs_dataset(holed, x, 64, run.seed), epochs=epochs)
     """
     return (tf.data.Dataset.from_tensor_slices((first, second))
-            .shuffle(len(first), seed=args.seed)
-            .batch(args.batch_size, drop_remainder=True)
+            .shuffle(len(first), seed=seed)
+            .batch(batch_size, drop_remainder=True)
             .prefetch(tf.data.AUTOTUNE))
 
 
@@ -130,18 +129,18 @@ def fast_bfloat16():
     return bool(flags & {"amx_bf16", "avx512_bf16"})
 
 
-def precision_policy(args):
+def precision_policy(precision):
     """The dtype policy of ``--precision``: ``auto`` is ``mixed_bfloat16``
-    where `fast_bfloat16` holds, else ``float32``.
+    where `fast_bfloat16` holds, else ``float32``; the others are themselves.
 
     Example:
 
-    >>> with dtype_policy(precision_policy(args)):
-    ...     gan, dataset = dcgan_on_digits(args)
+    >>> with dtype_policy(precision_policy(run.precision)):
+    ...     generator = builders.dcgan_generator()
     """
-    if args.precision == "auto":
+    if precision == "auto":
         return "mixed_bfloat16" if fast_bfloat16() else "float32"
-    return args.precision
+    return precision
 
 
 @contextlib.contextmanager
@@ -163,14 +162,14 @@ def dtype_policy(policy):
         keras.config.set_dtype_policy(previous)
 
 
-def export_if_asked(model, args, serves):
-    """Exports ``model`` to ``--export`` (unless it is ``none``). A
-    `keras_genai.models` model writes its own endpoints (``model.export``); a
-    plain Keras model is served by its ``call``.
+def export_if_asked(model, export, serves):
+    """Exports ``model`` to the folder ``export`` (the exercise's ``--export``;
+    ``None``: nothing). A `keras_genai.models` model writes its own endpoints
+    (``model.export``); a plain Keras model is served by its ``call``.
 
     Args:
         model: the model to export.
-        args: the parsed lab options.
+        export: the folder, or ``None``.
         serves: what the endpoints take and give, for the summary.
 
     Returns:
@@ -178,15 +177,15 @@ def export_if_asked(model, args, serves):
 
     Example:
 
-    >>> summary.update(export_if_asked(model, args, "x[None, 784] -> logits"))
+    >>> summary.update(export_if_asked(model, run.export, "x[None, 784] -> logits"))
     """
-    if not args.export:
+    if not export:
         return {}
     if isinstance(model, GenerativeModel):
-        model.export(args.export)
+        model.export(export)
     else:
-        export_saved_model(model, args.export)
-    return {"saved_model": Row(args.export, "SavedModel", note=serves)}
+        export_saved_model(model, export)
+    return {"saved_model": Row(export, "SavedModel", note=serves)}
 
 
 def linear_probe(features, labels, test_features, test_labels, seed, epochs=200,

@@ -111,7 +111,7 @@ def xor(args, out):
 @exercise("backprop", "hand-written NumPy backprop vs GradientTape; one SGD step "
                       "by hand vs keras.optimizers.SGD", epochs=10)
 def backprop(args, out):
-    x, y, x_test, y_test = common.digits(args, flatten=True)
+    x, y, x_test, y_test = common.digits(args.train_size, flatten=True)
     rng = np.random.default_rng(args.seed)
     sizes = (784, 32, 16, 10)
     params = [(rng.normal(0, np.sqrt(2.0 / (a + b)), size=(a, b)), np.zeros(b))
@@ -172,7 +172,7 @@ def backprop(args, out):
 @exercise("optimizers", "full-batch GD vs mini-batch SGD vs momentum vs Adam on "
                         "the digits: loss curves", epochs=20)
 def optimizers(args, out):
-    x, y, x_test, y_test = common.digits(args)
+    x, y, x_test, y_test = common.digits(args.train_size)
     setups = {
         "full-batch GD (lr 0.5)": (lambda: keras.optimizers.SGD(0.5), len(x)),
         f"mini-batch SGD (lr 0.05, batch {args.batch_size})":
@@ -218,7 +218,7 @@ def activations(args, out):
         os.path.join(out, "derivatives.png"), xlabel="z", ylabel="f'(z)",
         title="their derivatives (sigmoid' <= 1/4)")
 
-    x, y, x_test, y_test = common.digits(args)
+    x, y, x_test, y_test = common.digits(args.train_size)
     depth = 8
     curves, accuracy, first, last = {}, {}, {}, {}
     loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
@@ -252,7 +252,7 @@ def activations(args, out):
           epochs=40, batch_size=64,
           export=os.path.join("saved_models", "unit1_digits_mlp"))
 def digits(args, out):
-    x, y, x_test, y_test = common.digits(args)
+    x, y, x_test, y_test = common.digits(args.train_size)
     mlp = builders.mlp((28, 28, 1), (256, 128), num_classes=10, dropout=0.3,
                        seed=args.seed)
     # Small shifts, zooms and rotations: 4,000 digits are few for an MLP, which
@@ -275,7 +275,7 @@ def digits(args, out):
         "curves": viz.plot_history(history, os.path.join(out, "accuracy.png"),
                                    keys=["accuracy", "val_accuracy"],
                                    title="MLP on the digits"),
-        **common.export_if_asked(model, args,
+        **common.export_if_asked(model, args.export,
                                  "image[None, 28, 28, 1] in [0, 1] -> 10 logits"),
     }
 

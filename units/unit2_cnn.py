@@ -55,7 +55,7 @@ INPUT_SHAPE = (28, 28, 1)
                  "ModelCheckpoint and TensorBoard (target >= 97%)", epochs=30,
           export=os.path.join("saved_models", "unit2_simple_cnn"))
 def cnn(args, out):
-    x, y, x_test, y_test = common.digits(args)
+    x, y, x_test, y_test = common.digits(args.train_size)
     # The listing plus dropout 0.5 before the logits (seed 0: 97.0% without,
     # 98.0% with, both with patience 8).
     model = common.compile_classifier(builders.simple_cnn(
@@ -93,7 +93,7 @@ def cnn(args, out):
         "curves": viz.plot_history(history, os.path.join(out, "accuracy.png"),
                                    keys=["accuracy", "val_accuracy"],
                                    title="course CNN on the digits"),
-        **common.export_if_asked(model, args, "serve: image[None, 28, 28, 1] in "
+        **common.export_if_asked(model, args.export, "serve: image[None, 28, 28, 1] in "
                                               "[0, 1] -> 10 logits"),
     }
 
@@ -116,7 +116,7 @@ def _architectures(seed):
 @exercise("architectures", "VGG / GoogLeNet / ResNet sized for 28x28: "
                            "parameters, time per epoch, accuracy", epochs=5)
 def architectures(args, out):
-    x, y, x_test, y_test = common.digits(args)
+    x, y, x_test, y_test = common.digits(args.train_size)
     results = {}
     for label, model in _architectures(args.seed).items():
         reseed(args.seed)
@@ -144,7 +144,7 @@ def architectures(args, out):
 @exercise("pooling", "max vs average pooling: what each keeps, and the CNN "
                      "trained with each", epochs=5)
 def pooling(args, out):
-    x, y, x_test, y_test = common.digits(args)
+    x, y, x_test, y_test = common.digits(args.train_size)
     digits = x_test[[int(np.argmax(y_test == d)) for d in range(8)]]
     panels = {"input 28x28": digits[..., 0].transpose(1, 2, 0)}
     for size in (2, 4):
@@ -175,7 +175,7 @@ def pooling(args, out):
 @exercise("feature-maps", "first-layer filters and each convolution's feature "
                           "maps for one digit", epochs=3)
 def feature_maps(args, out):
-    x, y, x_test, y_test = common.digits(args)
+    x, y, x_test, y_test = common.digits(args.train_size)
     model = common.compile_classifier(builders.simple_cnn(INPUT_SHAPE,
                                                           seed=args.seed))
     model.fit(x, y, batch_size=args.batch_size, epochs=args.epochs,
@@ -205,7 +205,7 @@ def feature_maps(args, out):
 @exercise("regularization", "dropout and batch-norm ablation: train/test accuracy "
                             "gap", epochs=30, batch_size=32)
 def regularization(args, out):
-    x, y, x_test, y_test = common.digits(args, train_size=1000)
+    x, y, x_test, y_test = common.digits(args.train_size or 1000)
     curves, results = {}, {}
     for normalization in (None, "batch"):
         for dropout in (0.0, 0.5):
@@ -235,7 +235,7 @@ def regularization(args, out):
 @exercise("augmentation", "augmented samples; training with vs without "
                           "augmentation on 500 digits", epochs=80)
 def augmentation(args, out):
-    x, y, x_test, y_test = common.digits(args, train_size=500)
+    x, y, x_test, y_test = common.digits(args.train_size or 500)
     pipeline = data.augmentation(rotation=0.05, zoom=0.1, translation=0.1,
                                  contrast=0.3, brightness=0.2, blur=0.5,
                                  erasing=0.5, seed=args.seed)

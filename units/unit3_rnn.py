@@ -325,7 +325,7 @@ def forecast(args, out):
                                      title=f"next {horizon} values"),
         "loss_curve": viz.plot_history(history, os.path.join(out, "loss.png"),
                                        keys=["loss", "val_loss"]),
-        **common.export_if_asked(model, args, f"serve: series[None, {length}, 1] "
+        **common.export_if_asked(model, args.export, f"serve: series[None, {length}, 1] "
                                               f"-> next {horizon} values"),
     }
 

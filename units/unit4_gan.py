@@ -183,7 +183,7 @@ def dcgan(args, out):
         "loss_curves": viz.plot_history(history, os.path.join(out, "losses.png"),
                                         keys=["d_loss", "g_loss"],
                                         title="DCGAN losses (epoch means)"),
-        **export_if_asked(gan, args, f"serve: z[None, {args.latent_dim}] -> "
+        **export_if_asked(gan, args.export, f"serve: z[None, {args.latent_dim}] -> "
                                      "images in [-1, 1]"),
     }
     print("Measuring 1,000 samples with the digit classifier (trained and cached "

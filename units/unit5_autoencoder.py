@@ -94,7 +94,7 @@ def autoencoder(args, out):
                                "code units never active on the test digits"),
         "reconstructions": grid,
         "loss_curves": curves,
-        **export_if_asked(model, args, "serve: x[None, 784] in [0, 1] -> "
+        **export_if_asked(model, args.export, "serve: x[None, 784] in [0, 1] -> "
                                        "reconstruction"),
     }
 

@@ -148,7 +148,7 @@ def train(args, out):
         "samples": grid,
         "loss_curve": curves,
         "model": os.path.join(out, MODEL_FILE),
-        **export_if_asked(model, args, "sample(noise[None, 28, 28, 1], labels, "
+        **export_if_asked(model, args.export, "sample(noise[None, 28, 28, 1], labels, "
                                        "guidance_scale, steps, eta, seed) -> "
                                        "digits in [-1, 1]"),
     }

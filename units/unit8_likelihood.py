@@ -111,7 +111,7 @@ def pixelcnn(args, out):
         "samples": grid,
         "nll_curves": curves,
         "model": os.path.join(out, PIXELCNN_FILE),
-        **export_if_asked(model, args, "log_prob(images) -> nats; sample(n, "
+        **export_if_asked(model, args.export, "log_prob(images) -> nats; sample(n, "
                                        "seed[2]) -> binary images"),
     }
 

@@ -111,7 +111,7 @@ def default_dcgan(args):
 
     >>> gan, dataset, policy = default_dcgan(args)
     """
-    policy = precision_policy(args)
+    policy = precision_policy(args.precision)
     with dtype_policy(policy):
         gan, dataset = dcgan_on_digits(args, r1_weight=R1_WEIGHT, ema=EMA,
                                        learning_rate=LEARNING_RATE)
@@ -190,7 +190,7 @@ def cgan(args, out):
         "loss_curves": viz.plot_history(history, os.path.join(out, "losses.png"),
                                         keys=["d_loss", "g_loss"],
                                         title="conditional GAN losses"),
-        **export_if_asked(model, args, f"serve: z[None, {args.latent_dim}], "
+        **export_if_asked(model, args.export, f"serve: z[None, {args.latent_dim}], "
                                        "labels[None] int32 -> images in [-1, 1]"),
     }
 

@@ -99,7 +99,7 @@ def mode_collapse(args, out):
           "can sample digits) vs logistic regression and an MLP (discriminative), "
           "at 3 training-set sizes.", epochs=30)
 def generative_vs_discriminative(args, out):
-    x, y, x_test, y_test = digits(args, flatten=True)
+    x, y, x_test, y_test = digits(args.train_size, flatten=True)
     sizes = sorted({min(n, len(x)) for n in (50, 500, len(x))})
     rng = np.random.default_rng(args.seed)
     order = rng.permutation(len(x))

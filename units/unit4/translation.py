@@ -48,7 +48,7 @@ def _final(history, *keys):
                      "restored digits.",
           export=os.path.join("saved_models", "unit4_pix2pix"), epochs=15)
 def pix2pix(args, out):
-    x, _, x_test, y_test = digits(args, scale="tanh")
+    x, _, x_test, y_test = digits(args.train_size, scale="tanh")
     holed, _ = data.occlude(x, hole=12, fill=-1.0, seed=args.seed)
     holed_test, mask_test = data.occlude(x_test, hole=12, fill=-1.0,
                                          seed=args.seed + 1)
@@ -57,7 +57,7 @@ def pix2pix(args, out):
         builders.patchgan_discriminator((28, 28, 1), condition_shape=(28, 28, 1)),
         l1_weight=100.0, seed=args.seed)
     model.compile(**_optimizers())
-    history = model.fit(pairs_dataset(holed, x, args), epochs=args.epochs,
+    history = model.fit(pairs_dataset(holed, x, args.batch_size, args.seed), epochs=args.epochs,
                         callbacks=args.backup(), verbose=args.verbose)
     restored = model.translate(holed_test)
     classifier = metrics.digit_classifier()
@@ -77,7 +77,7 @@ def pix2pix(args, out):
         "grid": _rows_grid([holed_test, restored, x_test],
                            os.path.join(out, "inpainting.png"),
                            "rows: holed input, pix2pix output, original"),
-        **export_if_asked(model, args, "serve: holed [None, 28, 28, 1] -> "
+        **export_if_asked(model, args.export, "serve: holed [None, 28, 28, 1] -> "
                                        "restored"),
     }
 
@@ -87,7 +87,7 @@ def pix2pix(args, out):
                       "against the true dilation.",
           export=os.path.join("saved_models", "unit4_cyclegan"), epochs=40)
 def cyclegan(args, out):
-    x, _, x_test, y_test = digits(args, scale="tanh")
+    x, _, x_test, y_test = digits(args.train_size, scale="tanh")
     half = len(x) // 2
     thin, bold = x[:half], data.thicken(x[half:])  # no digit in both
     bold_test = data.thicken(x_test)
@@ -140,7 +140,7 @@ def cyclegan(args, out):
                            os.path.join(out, "translations.png"),
                            "rows: thin test digit, G(thin), true dilation, "
                            "F(true dilation)"),
-        **export_if_asked(model, args, "serve: thin [None, 28, 28, 1] -> bold; "
+        **export_if_asked(model, args.export, "serve: thin [None, 28, 28, 1] -> bold; "
                                        "serve_b_to_a: bold -> thin"),
     }
 
@@ -150,7 +150,7 @@ def cyclegan(args, out):
                    "classifier accuracy.",
           export=os.path.join("saved_models", "unit4_srgan"), epochs=10)
 def srgan(args, out):
-    x, _, x_test, y_test = digits(args, scale="tanh")
+    x, _, x_test, y_test = digits(args.train_size, scale="tanh")
     low, low_test = data.downsample(x, 4), data.downsample(x_test, 4)
     classifier = metrics.digit_classifier()
     # phi: the classifier's second convolution, on generator-range images.
@@ -164,7 +164,7 @@ def srgan(args, out):
         builders.dcgan_discriminator((28, 28, 1)), content_model=content,
         seed=args.seed)
     model.compile(**_optimizers(learning_rate=1e-4, beta_1=0.9))
-    history = model.fit(pairs_dataset(low, x, args), epochs=args.epochs,
+    history = model.fit(pairs_dataset(low, x, args.batch_size, args.seed), epochs=args.epochs,
                         callbacks=args.backup(), verbose=args.verbose)
     upscaled = model.translate(low_test)
     upsampled = bicubic(low_test)
@@ -184,7 +184,7 @@ def srgan(args, out):
         "grid": _rows_grid([nearest, upsampled, upscaled, x_test],
                            os.path.join(out, "super_resolution.png"),
                            "rows: 7x7 input (nearest), bicubic, SRGAN, original"),
-        **export_if_asked(model, args, "serve: [None, 7, 7, 1] in [-1, 1] -> "
+        **export_if_asked(model, args.export, "serve: [None, 7, 7, 1] in [-1, 1] -> "
                                        "[None, 28, 28, 1]"),
     }
 
@@ -194,7 +194,7 @@ def srgan(args, out):
                     "classifier FID against the floor.",
           export=os.path.join("saved_models", "unit4_lapgan"), epochs=30)
 def lapgan(args, out):
-    x, _, _, _ = digits(args, scale="tanh")
+    x, _, _, _ = digits(args.train_size, scale="tanh")
     latent = args.latent_dim
     model = models.LAPGAN(
         [builders.mlp_generator(latent, (7, 7, 1), hidden_units=(256, 256),
@@ -227,6 +227,6 @@ def lapgan(args, out):
                               os.path.join(out, "pyramid.png"),
                               "rows: level 0 (7x7), level 1 (14x14), level 2 "
                               "(28x28), same samples"),
-        **export_if_asked(model, args, f"serve: z [None, 3, {latent}] -> "
+        **export_if_asked(model, args.export, f"serve: z [None, 3, {latent}] -> "
                                        "[None, 28, 28, 1]"),
     }

@@ -22,7 +22,7 @@ def unit_digits(args, flatten=False, binarize=False):
     >>> sorted(set(x.ravel().tolist()))
     [0.0, 1.0]
     """
-    x, y, x_test, y_test = digits(args, flatten=flatten, scale="unit")
+    x, y, x_test, y_test = digits(args.train_size, flatten=flatten, scale="unit")
     if binarize:
         x, x_test = (x > 0.5).astype("float32"), (x_test > 0.5).astype("float32")
     return x, y, x_test, y_test

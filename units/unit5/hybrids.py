@@ -75,7 +75,7 @@ def aae(args, out):
     if latent == 2:
         summary["latent_scatter"] = viz.plot_latent_scatter(
             codes, y_test, os.path.join(out, "latent_2d.png"))
-    return {**summary, **export_if_asked(model, args, "encode, decode, sample")}
+    return {**summary, **export_if_asked(model, args.export, "encode, decode, sample")}
 
 
 @exercise("vaegan", "VAE-GAN (with and without a pixel term) vs a VAE with the "
@@ -172,7 +172,7 @@ def bigan(args, out):
                               keys=["d_loss", "g_loss"], title="BiGAN losses")
     return {"accuracy": Row(accuracy, "linear classifier test accuracy", "{:.1%}"),
             "grid": grid, "loss_curves": curves,
-            **export_if_asked(model, args, "serve(z), encode(x), sample")}
+            **export_if_asked(model, args.export, "serve(z), encode(x), sample")}
 
 
 @exercise("ae-vs-gan", "Autoencoder, VAE and DCGAN side by side: reconstructions "

@@ -162,7 +162,7 @@ def vae(args, out):
         "published_fully_connected_vaes_on_full_mnist": "about -90 to -95 nats",
         "latent_scatter": scatter, "manifold": manifold, "samples": samples,
         "interpolation": interpolation, "elbo_curves": Row(curves, "ELBO curves"),
-        **export_if_asked(big, args, f"encode, decode, sample(n, seed) of the "
+        **export_if_asked(big, args.export, f"encode, decode, sample(n, seed) of the "
                                      f"{latent}-D VAE"),
     }
 

@@ -37,7 +37,7 @@ def _test_digits(args):
     """The first ``--test-digits`` test digits in ``[-1, 1]``, their labels, and
     the pix2pix exercise's holes for them (drawn for all 1,000 test digits with
     its seed, so each digit gets the same hole there and here)."""
-    _, _, x_test, y_test = digits(args, scale="tanh")
+    _, _, x_test, y_test = digits(args.train_size, scale="tanh")
     _, holes = data.occlude(x_test, hole=HOLE, fill=-1.0, seed=args.seed + 1)
     n = min(args.test_digits, len(x_test))
     return x_test[:n], y_test[:n], holes[:n]
@@ -134,7 +134,7 @@ def edit(args, out):
           export=os.path.join("saved_models", "unit6_sr3"), epochs=10)
 def super_resolution(args, out):
     check_steps(args)
-    x, _, x_test, y_test = digits(args, scale="tanh")
+    x, _, x_test, y_test = digits(args.train_size, scale="tanh")
     n = min(args.test_digits, len(x_test))
     x_test, y_test = x_test[:n], y_test[:n]
     upsampled, upsampled_test = (bicubic(data.downsample(a, 4)) for a in (x, x_test))
@@ -147,7 +147,7 @@ def super_resolution(args, out):
     print(f"Training SR3 ({network.count_params():,} weights) on {len(x)} digits "
           f"for {args.epochs} epochs.", flush=True)
     start = time.time()
-    history = model.fit(pairs_dataset(x, upsampled, args), epochs=args.epochs,
+    history = model.fit(pairs_dataset(x, upsampled, args.batch_size, args.seed), epochs=args.epochs,
                         callbacks=args.backup(), verbose=args.verbose)
     train_seconds = time.time() - start
     start = time.time()
@@ -173,7 +173,7 @@ def super_resolution(args, out):
             cols=16, title="rows: bicubic from 7x7, SR3, original"),
         "loss_curve": viz.plot_history(history, os.path.join(out, "loss.png"),
                                        keys=["loss"], title="noise-prediction MSE"),
-        **export_if_asked(model, args, "sample(noise[None, 28, 28, 1], "
+        **export_if_asked(model, args.export, "sample(noise[None, 28, 28, 1], "
                                        "conditions[None, 28, 28, 1], guidance_scale, "
                                        "steps, eta, seed) -> digits in [-1, 1]"),
     }

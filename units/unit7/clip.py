@@ -102,8 +102,8 @@ def zero_shot_accuracy(model, x_test, y_test):
                   "prompt-by-class similarities; a supervised LeNet for reference.",
           epochs=30, batch_size=128, export=os.path.join("saved_models", "unit7_clip"))
 def clip(args, out):
-    x, y, x_test, y_test = digits(args)
-    x_test, y_test = first_test_digits(args, x_test, y_test)
+    x, y, x_test, y_test = digits(args.train_size)
+    x_test, y_test = first_test_digits(args.test_digits, x_test, y_test)
     captions = data.digit_captions(x, y, seed=args.seed)
     test_captions = data.digit_captions(x_test, y_test, seed=args.seed + 1)
     model = build_clip(args.seed)
@@ -143,7 +143,7 @@ def clip(args, out):
         "logit_scale": Row(float(model.logit_scale.scale), "learned logit scale",
                            "{:.1f}"),
         "prompt_by_class": matrix, "loss_curves": curves,
-        **export_if_asked(model, args, "encode_images(images), "
+        **export_if_asked(model, args.export, "encode_images(images), "
                                        "encode_texts(strings)"),
     }
 
@@ -151,8 +151,8 @@ def clip(args, out):
 @exercise("clip-batch", "Zero-shot accuracy against the contrastive batch size "
                         "(16 ... 256) at an equal number of steps.", batch_size=128)
 def clip_batch(args, out):
-    x, y, x_test, y_test = digits(args)
-    x_test, y_test = first_test_digits(args, x_test, y_test)
+    x, y, x_test, y_test = digits(args.train_size)
+    x_test, y_test = first_test_digits(args.test_digits, x_test, y_test)
     captions = data.digit_captions(x, y, seed=args.seed)
     # How often another image of the batch has exactly the same caption: a
     # "negative" that is in fact a positive.

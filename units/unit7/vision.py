@@ -49,8 +49,8 @@ def cnn_classifier():
                  "same number of weights, on 500 and 4,000 training digits.",
           epochs=40, batch_size=64)
 def vit(args, out):
-    x, y, x_test, y_test = digits(args)
-    x_test, y_test = first_test_digits(args, x_test, y_test)
+    x, y, x_test, y_test = digits(args.train_size)
+    x_test, y_test = first_test_digits(args.test_digits, x_test, y_test)
     rows, curves = {}, {}
     for size in sorted({min(s, len(x)) for s in (500, len(x))}):
         for name, build in (("CNN", cnn_classifier), ("ViT", vit_classifier)):
@@ -107,8 +107,8 @@ def _train_mae(mask_ratio, x, x_test, args, untrained=False):
                  "the mask ratio.",
           epochs=30, batch_size=128, export=os.path.join("saved_models", "unit7_mae"))
 def mae(args, out):
-    x, y, x_test, y_test = digits(args)
-    x_test, y_test = first_test_digits(args, x_test, y_test)
+    x, y, x_test, y_test = digits(args.train_size)
+    x_test, y_test = first_test_digits(args.test_digits, x_test, y_test)
     model, history, untrained = _train_mae(0.75, x, x_test, args, untrained=True)
     masked, reconstructed = model.reconstruct(x_test[:10], seed=args.seed)
     grid = viz.save_image_grid(
@@ -140,5 +140,5 @@ def mae(args, out):
     return {"probe": Row(probe, "linear probe test accuracy", "{:.1%}"),
             "mask_ratio_sweep": Row(sweep, "mask ratio"),
             "reconstructions": grid, "loss_curve": curves,
-            **export_if_asked(model, args, "encode(images), "
+            **export_if_asked(model, args.export, "encode(images), "
                                            "reconstruct(images, seed)")}

@@ -34,7 +34,7 @@ def binary_digits(args):
     >>> x, x_test = binary_digits(args)
     """
     x, _, x_test, _ = unit_digits(args, binarize=True)
-    return x, first_test_digits(args, x_test)
+    return x, first_test_digits(args.test_digits, x_test)
 
 
 def bits_per_dim(nats, dimensions=28 * 28):

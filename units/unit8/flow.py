@@ -40,7 +40,7 @@ def _learning_rate(n, args):
 def flow(args, out):
     x, _, x_test, _ = digits(args)
     x, x_test = (a[..., None].astype("float32")
-                 for a in (x, first_test_digits(args, x_test)))
+                 for a in (x, first_test_digits(args.test_digits, x_test)))
     reseed(args.seed)
     model = models.RealNVP((28, 28, 1), seed=args.seed)
     model.compile(optimizer=keras.optimizers.Adam(_learning_rate(len(x), args)))
@@ -83,6 +83,6 @@ def flow(args, out):
         "loss_curves": viz.plot_history(history, os.path.join(out, "bits.png"),
                                         keys=["bits_per_dim"],
                                         title="training bits per dimension"),
-        **export_if_asked(model, args, "log_prob(values) -> nats; encode, decode, "
+        **export_if_asked(model, args.export, "log_prob(values) -> nats; encode, decode, "
                                        "sample(n, seed[2]) -> images 0..255"),
     }
