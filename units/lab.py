@@ -353,6 +353,27 @@ class Lab:
 
         >>> summary = LAB.run("dcgan", epochs=2, train_size=512)  # doctest: +SKIP
         """
+        name, shared, kwargs = self.check(exercise, **options)
+        return _raw(self._run(name, shared, kwargs))
+
+    def check(self, exercise=None, **options):
+        """The options of ``run(exercise, **options)``, checked without
+        running anything.
+
+        Returns:
+            ``(name, shared, own)``: the exercise's name, ``{shared option:
+            value}`` (all of `SHARED_OPTIONS`) and ``{own option: value}``
+            (those given).
+
+        Raises:
+            ValueError: for an unknown exercise or option, or a value the
+                option does not take.
+
+        Example:
+
+        >>> LAB.check("dcgan", train_size=512)[2]  # doctest: +SKIP
+        {'train_size': 512}
+        """
         name = self.default_exercise if exercise is None else exercise
         if name not in self.exercises:
             raise ValueError(f"Lab {self.name!r} has no exercise {name!r} (it has "
@@ -375,7 +396,7 @@ class Lab:
                 kwargs[key] = value
             else:
                 shared[key] = value
-        return _raw(self._run(name, shared, kwargs))
+        return name, shared, kwargs
 
     def _run(self, name, shared, kwargs):
         """Runs exercise ``name`` with the shared options ``shared`` and its
