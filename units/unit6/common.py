@@ -15,15 +15,16 @@ from units.common import load_saved
 MODEL_FILE = "diffusion.keras"
 
 
-def digits(args):
-    """The raw digits and labels (uint8), training set cut by ``--train-size``.
+def digits(train_size=None):
+    """The raw digits and labels (uint8), the training set cut to its first
+    ``train_size`` (``None``: all).
 
     Example:
 
-    >>> x, y, x_test, y_test = digits(args)
+    >>> x, y, x_test, y_test = digits(500)
     """
     (x, y), (x_test, y_test) = data.load_digits()
-    x, y = take(args.train_size, x, y)
+    x, y = take(train_size, x, y)
     return x, y, x_test, y_test
 
 
@@ -90,7 +91,7 @@ def train_model(args):
 
     >>> model, history = train_model(args)
     """
-    x, y, _, _ = digits(args)
+    x, y, _, _ = digits(args.train_size)
     model = build_model(args.seed, args.timesteps, args.widths)
     model.compile(optimizer=keras.optimizers.Adam(2e-3))
     print(f"Training the class-conditional DDPM ({model.network.count_params():,} "

@@ -63,7 +63,7 @@ def trained_text_model(args, out):
     model, path = load_saved(out, MODEL_FILE, "text", compile=False)
     if model is not None:
         return model, None
-    x, y, _, _ = digits(args)
+    x, y, _, _ = digits(args.train_size)
     captions = data.digit_captions(x, y, keep=0.7, seed=args.seed)
     print("Captions, e.g.: " + "; ".join(captions[:4]), flush=True)
     model = build_text_model(args.seed, args.timesteps, args.widths)
@@ -101,7 +101,7 @@ def text(args, out):
         "min_class_accuracy": Row(report["min_class_accuracy"],
                                   "'a <digit>' prompts: worst digit", "{:.0%}"),
     }
-    x, y, _, _ = digits(args)
+    x, y, _, _ = digits(args.train_size)
     real = data.measure_digits(x)
     words = data.digit_attributes(x, y)
     rows = [images[::per][:10]]

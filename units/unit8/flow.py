@@ -38,7 +38,7 @@ def _learning_rate(n, args):
                   "at two temperatures, exact inversion, a latent walk.",
           epochs=7, export=os.path.join("saved_models", "unit8_realnvp"))
 def flow(args, out):
-    x, _, x_test, _ = digits(args)
+    x, _, x_test, _ = digits(args.train_size)
     x, x_test = (a[..., None].astype("float32")
                  for a in (x, first_test_digits(args.test_digits, x_test)))
     reseed(args.seed)
