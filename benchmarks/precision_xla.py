@@ -26,7 +26,7 @@ import tensorflow as tf
 from keras_genai import builders
 from keras_genai import data
 from keras_genai import models
-from keras_genai.schedules import NoiseSchedule
+from keras_genai.diffusion import NoiseSchedule
 
 from _timing import time_fit  # noqa: E402 (benchmarks/ is on sys.path)
 from _timing import time_loop

@@ -5,15 +5,18 @@ network builders (`keras_genai.builders`), custom layers (`keras_genai.layers`),
 hand-written gradients for teaching (`keras_genai.gradients`), models that own a
 training algorithm (`keras_genai.models`), pure loss functions
 (`keras_genai.losses`), sparsity regularizers (`keras_genai.regularizers`),
-diffusion noise schedules and samplers (`keras_genai.schedules`), samplers that
-inpaint or edit a given image (`keras_genai.image_sampling`), entropy and
-information helpers (`keras_genai.information`), sample-quality metrics
+diffusion noise schedules, samplers (DDPM, DDIM, RePaint inpainting, SDEdit
+editing) and conditions (`keras_genai.diffusion`), entropy and information
+helpers (`keras_genai.information`), sample-quality metrics
 (`keras_genai.metrics`), NumPy generative classifiers (`keras_genai.classical`),
 callbacks and figures, and distribution strategies (`keras_genai.distribute`).
 
 Importing the package has no side effects: nothing is downloaded, trained or
 written, and the heavy optional libraries (tensorflow-datasets, matplotlib, mlxtend)
-are imported only by the functions that need them.
+are imported only by the functions that need them. The deprecated modules
+`keras_genai.schedules` and `keras_genai.image_sampling` (now
+`keras_genai.diffusion`) are imported, with their ``DeprecationWarning``, only
+when used.
 
 Example:
 
@@ -29,9 +32,9 @@ from keras_genai import builders
 from keras_genai import callbacks
 from keras_genai import classical
 from keras_genai import data
+from keras_genai import diffusion
 from keras_genai import distribute
 from keras_genai import gradients
-from keras_genai import image_sampling
 from keras_genai import information
 from keras_genai import language
 from keras_genai import layers
@@ -39,7 +42,6 @@ from keras_genai import losses
 from keras_genai import metrics
 from keras_genai import models
 from keras_genai import regularizers
-from keras_genai import schedules
 from keras_genai import utils
 from keras_genai import viz
 
@@ -49,9 +51,9 @@ __all__ = [
     "callbacks",
     "classical",
     "data",
+    "diffusion",
     "distribute",
     "gradients",
-    "image_sampling",
     "information",
     "language",
     "layers",
@@ -59,7 +61,26 @@ __all__ = [
     "metrics",
     "models",
     "regularizers",
-    "schedules",
     "utils",
     "viz",
 ]
+
+# Deprecated modules, kept for one release: imported on first use (PEP 562), so
+# that only code using them sees their DeprecationWarning.
+_DEPRECATED = ("image_sampling", "schedules")
+
+
+def __getattr__(name):
+    """Imports a deprecated module on first use; its warning names the
+    caller's line (the module's own, silenced here, would name this one)."""
+    if name in _DEPRECATED:
+        import importlib
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            module = importlib.import_module(f"keras_genai.{name}")
+        warnings.warn(f"keras_genai.{name} is deprecated: import from "
+                      "keras_genai.diffusion", DeprecationWarning, stacklevel=2)
+        return module
+    raise AttributeError(f"module 'keras_genai' has no attribute {name!r}")

@@ -9,7 +9,7 @@ import tensorflow as tf
 import conformance
 from keras_genai import builders
 from keras_genai.models import DiffusionModel
-from keras_genai.schedules import NoiseSchedule
+from keras_genai.diffusion import NoiseSchedule
 
 SHAPE = (8, 8, 1)
 T = 50  # cosine: alpha_bar reaches ~0 in 50 steps (linear 1e-4..0.02 would stop at 0.6)
@@ -43,7 +43,7 @@ def _inputs(n=5):
 
 
 def _sample_reference(model, noise, labels, w, steps, eta, seed):
-    from keras_genai.schedules import sample_loop
+    from keras_genai.diffusion import sample_loop
     return sample_loop(lambda x, t: model.guided_noise(x, t, tf.constant(labels), w),
                        model.schedule, noise, steps=int(steps), eta=float(eta),
                        seed=seed, clip=model.clip)
@@ -378,7 +378,7 @@ def test_a_text_conditional_model_trains_both_networks_samples_and_round_trips(
     noise = np.random.default_rng(0).normal(size=(2,) + SHAPE).astype("float32")
     served = loaded.sample(noise, tf.constant(prompts), 3.0, 4, 0.0,
                            tf.constant([1, 2]))
-    from keras_genai.schedules import sample_loop
+    from keras_genai.diffusion import sample_loop
     expected = sample_loop(
         lambda xx, t: model.guided_noise(xx, t, tf.constant(prompts), 3.0),
         model.schedule, noise, steps=4, eta=0.0, seed=(1, 2), clip=model.clip)

@@ -48,7 +48,8 @@ def test_readme_quick_start_has_exactly_two_commands_and_ci_runs_the_second():
 def test_public_api():
     assert re.fullmatch(r"\d+\.\d+\.\d+", keras_genai.__version__)
     for module in (keras_genai.data, keras_genai.builders, keras_genai.models,
-                   keras_genai.losses, keras_genai.layers, keras_genai.regularizers):
+                   keras_genai.losses, keras_genai.layers, keras_genai.regularizers,
+                   keras_genai.diffusion):
         for name in module.__all__:
             obj = getattr(module, name)
             assert obj.__doc__, f"{module.__name__}.{name} has no docstring"

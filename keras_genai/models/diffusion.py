@@ -6,25 +6,22 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from keras_genai.image_sampling import repaint_levels
-from keras_genai.image_sampling import repaint_loop
-from keras_genai.image_sampling import sdedit_loop
-from keras_genai.image_sampling import sdedit_start
-from keras_genai.image_sampling import sdedit_steps
+from keras_genai.diffusion.conditioning import conditioning_for
+from keras_genai.diffusion.editing import sdedit_loop
+from keras_genai.diffusion.editing import sdedit_start
+from keras_genai.diffusion.editing import sdedit_steps
+from keras_genai.diffusion.inpainting import repaint_levels
+from keras_genai.diffusion.inpainting import repaint_loop
+from keras_genai.diffusion.samplers import SAMPLERS
+from keras_genai.diffusion.samplers import sample_loop
+from keras_genai.diffusion.schedule import NoiseSchedule
 from keras_genai.models.averaging import WeightAverage
 from keras_genai.models.base import GenerativeModel
 from keras_genai.models.inputs import check_images
-from keras_genai.models.inputs import images_and_labels
-from keras_genai.models.inputs import unpack_images
-from keras_genai.models.inputs import unpack_pair
-from keras_genai.schedules import NoiseSchedule
-from keras_genai.schedules import sample_loop
 from keras_genai.utils.checks import check_choice
 from keras_genai.utils.checks import check_fraction
-from keras_genai.utils.checks import check_labels
 from keras_genai.utils.checks import check_network
 from keras_genai.utils.checks import check_non_negative
-from keras_genai.utils.checks import check_num_classes
 from keras_genai.utils.checks import check_optional_positive
 from keras_genai.utils.checks import check_positive_int
 from keras_genai.utils.checks import check_seed
@@ -63,7 +60,14 @@ class DiffusionModel(GenerativeModel):
         is never dropped and guidance does not apply: the model is always
         conditional, as SR3's is.
 
-    Sampling uses `keras_genai.schedules.sample_loop` (DDIM or DDPM) with
+    The condition is one `keras_genai.diffusion.Conditioning` object,
+    ``conditioning`` (`Unconditional`, `ClassLabels`, `Captions` or
+    `ConditionImages`), made from the arguments below: it names the network's
+    input, unpacks the batches, drops to the null condition and turns the
+    arguments of `sample` into a batch, so the model's methods do not branch
+    on the kind.
+
+    Sampling uses `keras_genai.diffusion.sample_loop` (DDIM or DDPM) with
     classifier-free guidance (Ho & Salimans 2022, eq. 6, in the diffusers
     convention): ``eps = eps_uncond + w (eps_cond - eps_uncond)``; ``w = 1`` is
     the plain conditional model, ``w = 0`` the unconditional one, ``w > 1``
@@ -75,9 +79,9 @@ class DiffusionModel(GenerativeModel):
 
     Args:
         network: built `keras.Model` with a dict of inputs ``image``,
-            ``timestep`` (and ``label`` / ``context``) returning the noise, e.g.
-            `keras_genai.builders.diffusion_unet`.
-        schedule: a `keras_genai.schedules.NoiseSchedule` (default: linear,
+            ``timestep`` (and ``label``, ``context`` or ``condition``) returning
+            the noise, e.g. `keras_genai.builders.diffusion_unet`.
+        schedule: a `keras_genai.diffusion.NoiseSchedule` (default: linear,
             T = 1000).
         num_classes: number of classes for class conditioning.
         text_encoder: built `keras.Model` ``strings -> (batch, L, D)`` for text
@@ -119,24 +123,17 @@ class DiffusionModel(GenerativeModel):
         if schedule is None:
             schedule = NoiseSchedule()
         if not isinstance(schedule, NoiseSchedule):
-            raise TypeError("`schedule` must be a keras_genai.schedules.NoiseSchedule. "
+            raise TypeError("`schedule` must be a keras_genai.diffusion.NoiseSchedule. "
                             f"Received: schedule={schedule!r}")
         self.schedule = schedule
-        num_classes = check_num_classes(num_classes, optional=True)
-        if not isinstance(image_condition, bool):
-            raise TypeError("`image_condition` must be True or False. Received: "
-                            f"image_condition={image_condition!r}")
-        if sum([num_classes is not None, text_encoder is not None,
-                image_condition]) > 1:
-            raise ValueError(
-                "Pass one of `num_classes`, `text_encoder` and `image_condition`. "
-                f"Received: num_classes={num_classes}, text_encoder="
-                f"{getattr(text_encoder, 'name', None)}, "
-                f"image_condition={image_condition}")
-        self.image_condition = image_condition
-        self.num_classes = num_classes
-        self.text_encoder = (None if text_encoder is None
-                             else check_network("text_encoder", text_encoder))
+        # The condition (keras_genai.diffusion.conditioning), checked against
+        # the network's inputs; the arguments stay attributes for get_config.
+        self.conditioning = conditioning_for(self.network, num_classes=num_classes,
+                                             text_encoder=text_encoder,
+                                             image_condition=image_condition)
+        self.image_condition = self.conditioning.image_condition
+        self.num_classes = self.conditioning.num_classes
+        self.text_encoder = self.conditioning.text_encoder
         self.label_dropout = check_fraction("label_dropout", label_dropout)
         self.ema = check_fraction("ema", ema)
         self.clip = check_optional_positive("clip", clip)
@@ -148,52 +145,27 @@ class DiffusionModel(GenerativeModel):
         self.built = True
 
     def _check_network(self):
-        """Checks the network's inputs against the conditioning; returns the
-        image shape."""
+        """Checks that the network predicts noise of its image's shape (the
+        conditioning checked its inputs); returns the image shape."""
         network = self.network
-        names = sorted(network.input) if isinstance(network.input, dict) else None
-        expected = ["image", "timestep"]
-        if self.num_classes is not None:
-            expected.append("label")
-        if self.text_encoder is not None:
-            expected.append("context")
-        if self.image_condition:
-            expected.append("condition")
-        if names != sorted(expected):
-            raise ValueError(
-                f"`network` must take a dict of inputs {sorted(expected)} (for "
-                f"num_classes={self.num_classes}, text_encoder="
-                f"{None if self.text_encoder is None else self.text_encoder.name}, "
-                f"image_condition={self.image_condition}). "
-                f"Received: network inputs {names or network.input}")
         image_shape = tuple(network.input["image"].shape[1:])
-        if self.image_condition:
-            self.condition_shape = tuple(network.input["condition"].shape[1:])
         if tuple(network.output_shape[1:]) != image_shape:
             raise ValueError("`network` must predict noise of the image's shape "
                              f"{image_shape}. Received: network output shape "
                              f"{network.output_shape}")
-        if self.num_classes is not None:
-            rows = network.get_layer("label_embedding").input_dim if any(
-                layer.name == "label_embedding" for layer in network.layers) else None
-            if rows is not None and rows != self.num_classes + 1:
-                raise ValueError(
-                    f"`network` must embed num_classes + 1 = {self.num_classes + 1} "
-                    "labels (the last is the null class of guidance). Received: "
-                    f"label_embedding with {rows} rows")
         return image_shape
 
     @property
+    def condition_shape(self):
+        """The shape of one condition image (``image_condition=True``), else
+        ``None``."""
+        return self.conditioning.shape
+
+    @property
     def DATA(self):
-        """What a training batch holds: images, and labels or captions for a
-        conditional model."""
-        if self.num_classes is not None:
-            return ("images", "labels")
-        if self.text_encoder is not None:
-            return ("images", "captions")
-        if self.image_condition:
-            return ("images", "condition")
-        return ("images",)
+        """What a training batch holds: images, and labels, captions or
+        condition images for a conditional model."""
+        return ("images",) + self.conditioning.data
 
     def compile(self, optimizer="adam", **kwargs):
         """Sets the optimizer of the network (and the text encoder).
@@ -210,41 +182,19 @@ class DiffusionModel(GenerativeModel):
     @property
     def conditional(self):
         """Whether the model takes labels, captions or condition images."""
-        return (self.num_classes is not None or self.text_encoder is not None
-                or self.image_condition)
+        return self.conditioning.conditional
 
     def _unpack(self, data):
-        """``(images, condition)``: labels (checked in the graph), captions, or
-        ``None``."""
-        if self.num_classes is not None:
-            return images_and_labels(data, self.num_classes, self)
-        if self.text_encoder is not None:
-            if not isinstance(data, (tuple, list)) or len(data) < 2:
-                raise ValueError("DiffusionModel with a text encoder trains on "
-                                 "(images, captions) batches. Received: a batch "
-                                 "without captions")
-            return data[0], tf.reshape(data[1], [-1])
-        if self.image_condition:
-            return unpack_pair(data, self)
-        return unpack_images(data), None
-
-    def _null(self, condition):
-        """The unconditional input of the same batch: the null class or ``""``."""
-        if self.num_classes is not None:
-            return tf.fill(tf.shape(condition), self.num_classes)
-        return tf.fill(tf.shape(condition), "")
+        """``(images, condition)``: labels (checked in the graph), captions,
+        condition images, or ``None``."""
+        return self.conditioning.unpack(data, self)
 
     def _network_inputs(self, network, x_t, t, condition, training):
         inputs = {"image": tf.convert_to_tensor(x_t),
                   "timestep": tf.cast(t, tf.int32)}
         if condition is not None:
             condition = tf.convert_to_tensor(condition)
-        if self.num_classes is not None:
-            inputs["label"] = tf.cast(condition, tf.int32)
-        elif self.text_encoder is not None:
-            inputs["context"] = self.text_encoder(condition, training=training)
-        elif self.image_condition:
-            inputs["condition"] = condition
+        inputs.update(self.conditioning.network_inputs(condition, training))
         return network(inputs, training=training)
 
     # -- training ------------------------------------------------------------------
@@ -256,9 +206,9 @@ class DiffusionModel(GenerativeModel):
         t = tf.minimum(tf.cast(self.sample_uniform(batch) * T, tf.int32), T - 1)
         eps = self.sample_normal(batch, self.image_shape)
         x_t = self.schedule.q_sample(x, t, eps)
-        if condition is not None and self.label_dropout > 0 and not self.image_condition:
-            drop = self.sample_uniform(batch) < self.label_dropout
-            condition = tf.where(drop, self._null(condition), condition)
+        if condition is not None:  # to the null condition (guided kinds only)
+            condition = self.conditioning.drop(
+                condition, self.label_dropout, lambda: self.sample_uniform(batch))
         eps_hat = self._network_inputs(self.network, x_t, t, condition, training)
         per_image = tf.reduce_mean(
             tf.square(tf.cast(eps_hat, tf.float32) - eps),
@@ -322,51 +272,22 @@ class DiffusionModel(GenerativeModel):
             The noise estimate, shape of ``x_t``.
         """
         network = self.ema_network if use_ema else self.network
-        if condition is not None and self.num_classes is not None:
-            condition = tf.cast(condition, tf.int32)
         if condition is None:
             return self._network_inputs(network, x_t, t, None, False)
+        condition = self.conditioning.prepare(condition)
         w = self.guidance_scale if guidance_scale is None else guidance_scale
-        if self.image_condition or (isinstance(w, (int, float)) and w == 1.0):
+        if not self.conditioning.guided or (isinstance(w, (int, float)) and w == 1.0):
             return self._network_inputs(network, x_t, t, condition, False)
+        # Ho & Salimans 2022, eq. 6: the conditional and the null predictions
+        # in one batch
         both = self._network_inputs(
             network, tf.concat([x_t, x_t], 0), tf.concat([t, t], 0),
-            tf.concat([condition, self._null(condition)], 0), False)
+            tf.concat([condition, self.conditioning.null(condition)], 0), False)
         eps_c, eps_u = tf.split(tf.cast(both, tf.float32), 2)
         return eps_u + tf.cast(w, tf.float32) * (eps_c - eps_u)
 
     def _condition_and_count(self, n, labels, prompts, conditions=None):
-        if self.image_condition:
-            if conditions is None or labels is not None or prompts is not None:
-                raise ValueError("An image-conditioned DiffusionModel samples from "
-                                 "`conditions`. Received: conditions="
-                                 f"{None if conditions is None else 'images'}, "
-                                 f"labels={labels}, prompts={prompts}")
-            conditions = check_images(conditions, self.condition_shape, "conditions")
-            return conditions, len(conditions)
-        if conditions is not None:
-            raise ValueError("`conditions` are for a DiffusionModel with "
-                             "image_condition=True. Received: conditions for one "
-                             "without")
-        if self.num_classes is not None:
-            if labels is None or prompts is not None:
-                raise ValueError("A class-conditional DiffusionModel samples from "
-                                 f"`labels`. Received: labels={labels}, prompts={prompts}")
-            return check_labels(labels, self.num_classes), len(labels)
-        if self.text_encoder is not None:
-            if prompts is None or labels is not None:
-                raise ValueError("A text-conditional DiffusionModel samples from "
-                                 f"`prompts`. Received: labels={labels}, prompts={prompts}")
-            prompts = np.asarray(prompts, dtype=object)
-            if prompts.ndim != 1 or prompts.size == 0 or not all(
-                    isinstance(p, str) for p in prompts):
-                raise ValueError("`prompts` must be a non-empty list of strings. "
-                                 f"Received: prompts={prompts!r}")
-            return prompts.astype(str), len(prompts)
-        if labels is not None or prompts is not None:
-            raise ValueError("An unconditional DiffusionModel takes `n`, not labels or "
-                             f"prompts. Received: labels={labels}, prompts={prompts}")
-        return None, check_positive_int("n", n)
+        return self.conditioning.batch(n, labels, prompts, conditions)
 
     def sample(self, n=None, labels=None, prompts=None, steps=50, sampler="ddim",
                eta=0.0, guidance_scale=None, seed=None, batch_size=256, verbose=True,
@@ -414,7 +335,7 @@ class DiffusionModel(GenerativeModel):
                 jump_length=5, resamplings=5, guidance_scale=None, seed=None,
                 batch_size=256, verbose=True, conditions=None):
         """Fills the unknown pixels of ``images`` with RePaint (Lugmayr et al.
-        2022; `keras_genai.image_sampling.repaint_loop`): the trained model, no
+        2022; `keras_genai.diffusion.repaint_loop`): the trained model, no
         retraining.
 
         Args:
@@ -464,7 +385,7 @@ class DiffusionModel(GenerativeModel):
              sampler="ddim", eta=0.0, guidance_scale=None, seed=None,
              batch_size=256, verbose=True, conditions=None):
         """Edits ``images`` with SDEdit (Meng et al. 2022;
-        `keras_genai.image_sampling.sdedit_loop`): noise them to ``t0 =
+        `keras_genai.diffusion.sdedit_loop`): noise them to ``t0 =
         strength * T``, then denoise under ``labels`` / ``prompts``.
 
         Args:
@@ -510,7 +431,7 @@ class DiffusionModel(GenerativeModel):
     def _check_chain(self, sampler, steps, eta):
         """The checks `sample` and `edit` share: the sampler's name, ``1 <=
         steps <= T`` (returned as an int) and ``eta >= 0``."""
-        check_choice("sampler", sampler, ("ddim", "ddpm"))
+        check_choice("sampler", sampler, SAMPLERS)
         steps = self._check_steps(steps)
         if not isinstance(eta, (int, float)) or eta < 0:
             raise ValueError(f"`eta` must be a number >= 0. Received: eta={eta!r}")
@@ -525,10 +446,8 @@ class DiffusionModel(GenerativeModel):
         """``(condition, w)`` of `inpaint` / `edit`: the given one, or on a
         class- or text-conditional model given none, the null condition with
         ``w = 1`` (one unconditional pass)."""
-        if (self.conditional and not self.image_condition and labels is None
-                and prompts is None):
-            null = self.num_classes if self.num_classes is not None else ""
-            return np.full(n, null), 1.0
+        if self.conditioning.guided and labels is None and prompts is None:
+            return self.conditioning.null_batch(n), 1.0
         condition, count = self._condition_and_count(n, labels, prompts, conditions)
         if count != n:
             raise ValueError(f"Give one label, prompt or condition image per image "
@@ -574,7 +493,7 @@ class DiffusionModel(GenerativeModel):
     # -- export --------------------------------------------------------------------
 
     def _export_resources(self):
-        return [self.ema_network] + ([self.text_encoder] if self.text_encoder else [])
+        return [self.ema_network] + self.conditioning.networks()
 
     def _export_endpoints(self):
         """``serve(x_t, t[, condition])``: the EMA network's guided noise
@@ -583,14 +502,8 @@ class DiffusionModel(GenerativeModel):
         (``eta = 1`` with ``steps = T`` is DDPM)."""
         images = tf.TensorSpec((None,) + self.image_shape, tf.float32, name="x")
         t_spec = tf.TensorSpec((None,), tf.int32, name="t")
-        cond_spec = []
-        if self.num_classes is not None:
-            cond_spec = [tf.TensorSpec((None,), tf.int32, name="labels")]
-        elif self.text_encoder is not None:
-            cond_spec = [tf.TensorSpec((None,), tf.string, name="prompts")]
-        elif self.image_condition:
-            cond_spec = [tf.TensorSpec((None,) + self.condition_shape, tf.float32,
-                                       name="conditions")]
+        spec = self.conditioning.spec()
+        cond_spec = [] if spec is None else [spec]
         scalars = [tf.TensorSpec((), tf.float32, name="guidance_scale"),
                    tf.TensorSpec((), tf.int32, name="steps"),
                    tf.TensorSpec((), tf.float32, name="eta"),

@@ -16,7 +16,7 @@ from keras_genai import viz
 from keras_genai.cli import Row
 from keras_genai.cli import exercise
 from keras_genai.models import DiffusionModel
-from keras_genai.schedules import NoiseSchedule
+from keras_genai.diffusion import NoiseSchedule
 from units.common import digits
 from units.common import export_if_asked
 from units.common import pairs_dataset

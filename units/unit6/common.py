@@ -9,7 +9,7 @@ from keras_genai import builders
 from keras_genai import data
 from keras_genai.cli import take
 from keras_genai.models import DiffusionModel
-from keras_genai.schedules import NoiseSchedule
+from keras_genai.diffusion import NoiseSchedule
 from units.common import load_saved
 
 MODEL_FILE = "diffusion.keras"

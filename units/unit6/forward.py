@@ -10,7 +10,7 @@ from keras_genai import viz
 from keras_genai.cli import Row
 from keras_genai.cli import exercise
 from keras_genai.data.pipeline import scale_images
-from keras_genai.schedules import NoiseSchedule
+from keras_genai.diffusion import NoiseSchedule
 
 
 @exercise("forward", "A digit noised over t (linear vs cosine schedule), alpha_bar "

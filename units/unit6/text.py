@@ -16,7 +16,7 @@ from keras_genai.cli import exercise
 from keras_genai.data.captions import DIGIT_WORDS
 from keras_genai.data.captions import MAX_CAPTION_WORDS
 from keras_genai.models import DiffusionModel
-from keras_genai.schedules import NoiseSchedule
+from keras_genai.diffusion import NoiseSchedule
 from units.common import load_saved
 from units.common import DigitJudge
 from units.unit6.common import WIDTHS

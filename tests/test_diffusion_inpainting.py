@@ -1,16 +1,13 @@
-"""RePaint and SDEdit against hand-computed values, with dummy noise predictors
-(no network)."""
+"""RePaint (keras_genai.diffusion.inpainting) against the authors' schedule
+and hand-computed values, with dummy noise predictors (no network)."""
 
 import numpy as np
 import pytest
 import tensorflow as tf
 
-from keras_genai.image_sampling import repaint_levels
-from keras_genai.image_sampling import repaint_loop
-from keras_genai.image_sampling import sdedit_loop
-from keras_genai.image_sampling import sdedit_start
-from keras_genai.image_sampling import sdedit_steps
-from keras_genai.schedules import NoiseSchedule
+from keras_genai.diffusion import NoiseSchedule
+from keras_genai.diffusion import repaint_levels
+from keras_genai.diffusion import repaint_loop
 
 
 class Recorder:
@@ -83,27 +80,6 @@ def test_repaint_levels_refuse_bad_arguments():
         repaint_levels(10, resamplings=0)
 
 
-def test_q_forward_composes_to_the_closed_form():
-    s = NoiseSchedule("linear", timesteps=100)
-    x = tf.fill((1, 3), 0.7)
-    zero, one = tf.zeros((1, 3)), tf.ones((1, 3))
-    # s = -1 is q(x_t | x_0); s = t - 1 one step.
-    np.testing.assert_allclose(s.q_forward(x, -1, 40, one), s.q_sample(x, 40, one),
-                               rtol=1e-6)
-    np.testing.assert_allclose(s.q_forward(x, 39, 40, one), s.q_step(x, 40, one),
-                               rtol=1e-6)
-    # Two jumps, -1 -> 20 -> 70, are linear in their two noises: the mean and
-    # the summed variance are those of q(x_70 | x_0).
-    def two_jumps(z1, z2):
-        return s.q_forward(s.q_forward(x, -1, 20, z1), 20, 70, z2).numpy()[0, 0]
-    mean = two_jumps(zero, zero)
-    a, b = two_jumps(one, zero) - mean, two_jumps(zero, one) - mean
-    assert mean == pytest.approx(np.sqrt(s.alpha_bars[70]) * 0.7, rel=1e-5)
-    assert a ** 2 + b ** 2 == pytest.approx(1 - s.alpha_bars[70], rel=1e-5)
-    # t = s changes nothing.
-    np.testing.assert_allclose(s.q_forward(x, 20, 20, one), x)
-
-
 def test_a_single_repaint_step_by_hand():
     """One level: the hole is the DDPM step from x_T to the clean image, which
     with eps = 0 is clip(x_T / sqrt(alpha_bar_T)); the rest is the image."""
@@ -167,7 +143,7 @@ def test_repaint_fills_the_hole_to_agree_with_the_known_part():
     hole_sign = np.sign(a[:, 2:].mean(axis=(1, 2, 3)))
     assert (hole_sign == signs).mean() >= 0.95
     # Unconditional samples of the same model pick either sign.
-    from keras_genai.schedules import sample_loop
+    from keras_genai.diffusion import sample_loop
     free = sample_loop(eps_fn, s, tf.random.stateless_normal((64, 4, 4, 1), (0, 0)),
                        steps=10, sampler="ddpm", seed=(3, 4)).numpy()
     assert 0.2 < (free.mean(axis=(1, 2, 3)) > 0).mean() < 0.8
@@ -177,56 +153,3 @@ def test_repaint_refuses_a_mask_of_another_shape():
     with pytest.raises(ValueError, match="known"):
         repaint_loop(Recorder(), NoiseSchedule(timesteps=10), np.zeros((2, 4, 4, 1)),
                      np.ones((3, 3)), steps=2)
-
-
-def test_timesteps_can_start_part_way():
-    s = NoiseSchedule(timesteps=1000)
-    np.testing.assert_array_equal(s.timesteps_for(4, start=999), s.timesteps_for(4))
-    np.testing.assert_array_equal(s.timesteps_for(4, start=399), [399, 299, 199, 99])
-    with pytest.raises(ValueError, match="start"):
-        s.timesteps_for(4, start=1000)
-    with pytest.raises(ValueError, match="steps"):
-        s.timesteps_for(5, start=3)
-
-
-def test_sdedit_starts_at_t0_from_the_noised_image():
-    s = NoiseSchedule("linear", timesteps=100)
-    assert sdedit_start(s, 0.4) == 39 and sdedit_start(s, 1.0) == 99
-    assert sdedit_start(s, 0.001) == 0
-    assert sdedit_steps(50, 0.4, 39) == 20 and sdedit_steps(50, 0.4, 9) == 10
-    assert sdedit_steps(50, 0.001, 0) == 1
-    images = np.full((4000, 2, 2, 1), -0.5, "float32")
-    eps_fn = Recorder()
-    sdedit_loop(eps_fn, s, images, strength=0.4, steps=10)  # 4 of 10 steps
-    assert [int(t[0]) for _, t in eps_fn.calls] == [39, 29, 19, 9]
-    x_t0 = eps_fn.calls[0][0]
-    assert x_t0.mean() == pytest.approx(np.sqrt(s.alpha_bars[39]) * -0.5, abs=0.02)
-    assert x_t0.std() == pytest.approx(np.sqrt(1 - s.alpha_bars[39]), rel=0.02)
-
-
-def test_sdedit_keeps_the_input_when_weak_and_follows_the_model_when_strong():
-    """Data: Gaussian pixels around another image (std 0.1), with its exact
-    noise predictor. Deterministic DDIM from t0: a weak edit stays near the
-    input, the full strength lands near the model's image."""
-    s = NoiseSchedule("linear", timesteps=100)
-    rng = np.random.default_rng(0)
-    source = rng.uniform(-1, 1, (64, 4, 4, 1)).astype("float32")
-    mean = rng.uniform(-1, 1, (64, 4, 4, 1)).astype("float32")
-    var = 0.1 ** 2
-
-    def eps_fn(x, t):
-        a = _alpha_bar(s, t)
-        x0 = mean + tf.sqrt(a) * var / (a * var + 1 - a) * (x - tf.sqrt(a) * mean)
-        return s.predict_noise(x, t, x0)
-
-    to_source, to_mean = [], []
-    for strength in (0.05, 0.3, 0.6, 1.0):
-        out = sdedit_loop(eps_fn, s, source, strength, steps=20).numpy()
-        to_source.append(np.abs(out - source).mean())
-        to_mean.append(np.abs(out - mean).mean())
-    assert to_source == sorted(to_source) and to_mean == sorted(to_mean)[::-1]
-    assert to_source[0] < 0.15 and to_mean[-1] < 0.1
-    with pytest.raises(ValueError, match="strength"):
-        sdedit_loop(eps_fn, s, source, 0.0)
-    with pytest.raises(ValueError, match="strength"):
-        sdedit_loop(eps_fn, s, source, 1.5)
