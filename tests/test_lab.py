@@ -3,6 +3,7 @@ the shared options in the Run, Lab.run calling the function directly with the
 command line's checks, and refusals of malformed exercises and bad options."""
 
 import json
+import re
 import sys
 import typing
 
@@ -132,3 +133,154 @@ def test_malformed_exercises_and_labs_are_refused():
     with pytest.raises(ValueError, match="already"):
         Lab("demo", "A demo.", default_exercise="a",
             modules=[lab.exercises["a"], lab.exercises["a"]])
+
+
+def _one(fn, name="a"):
+    """A lab of one exercise ``fn``."""
+    return Lab("demo", "A demo lab.", default_exercise=name,
+               modules=[exercise(name, "an exercise")(fn)])
+
+
+def test_each_value_is_printed_once_and_written_once(tmp_path, capsys):
+    import numpy as np
+
+    def a(run: Run) -> dict:
+        return {
+            "test_accuracy": Row(0.98125, "test accuracy", "{:.1%}", at_least=0.97),
+            "worst_digit": Row(np.float32(0.625), fmt="{:.1%}", at_least=0.8),
+            "grad_error": Row(3e-8, "max |grad error|", "{:.2e}", at_most=1e-5),
+            "per_digit": Row({"0": 0.5, "1": 0.75}, "accuracy per digit", "{:.0%}"),
+            "final_loss": 0.123456,
+            "figure": "curves.png",
+        }
+
+    _one(a).main(["--out", str(tmp_path)])
+    printed = capsys.readouterr().out
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert set(summary) == {"exercise", "test_accuracy", "worst_digit",
+                            "grad_error", "per_digit", "final_loss", "figure",
+                            "wall_seconds"}
+    assert summary["worst_digit"] == 0.625  # a NumPy number, written as a float
+    assert summary["per_digit"] == {"0": 0.5, "1": 0.75}
+    for line in ("test accuracy  98.1% (target >= 97%: met)",
+                 "worst digit  62.5% (target >= 80%: NOT met)",
+                 "max |grad error|  3.00e-08 (target <= 1e-05: met)",
+                 "final loss  0.1235", "figure  curves.png"):
+        label, value = line.split("  ")
+        assert re.search(rf"^  {re.escape(label)} +{re.escape(value)}$", printed,
+                         re.M), (line, printed)
+    assert re.search(r"^  accuracy per digit\n    0  50%\n    1  75%$", printed, re.M)
+    summary_text = printed.split("--- summary")[1]
+    for number in ("98.1%", "62.5%", "3.00e-08", "50%", "75%", "0.1235"):
+        assert summary_text.count(number) == 1, (number, printed)
+
+
+def test_rows_format_lists_and_dicts_and_refuse_bad_arguments():
+    assert Row([0.5, 0.25], fmt="{:.0%}").text == "50%, 25%"
+    assert Row({"a": 3, "b": 0.5}).text == ""  # a dict is printed item by item
+    assert Row(None, note="not trained").text == "none (not trained)"
+    for make, error, words in ((lambda: Row(0.5, fmt=3), TypeError, "fmt=3"),
+                               (lambda: Row(0.5, fmt="{:.1%"), ValueError, "fmt='{:.1%'"),
+                               (lambda: Row("high", at_least=0.5), TypeError,
+                                "value='high'"),
+                               (lambda: Row(0.5, at_most="1"), TypeError, "at_most='1'")):
+        with pytest.raises(error, match=re.escape(words)):
+            make()
+
+
+@pytest.mark.parametrize("returned, error, words", [
+    (["not", "a", "dict"], TypeError, "Received: ['not', 'a', 'dict']"),
+    ({1: 0.5}, TypeError, "Received: {1: 0.5}"),
+    ({"wall_seconds": 3}, ValueError, "Received: ['wall_seconds']"),
+    ({"nested": [Row(1)]}, TypeError, "Row goes at the top level"),
+])
+def test_a_malformed_summary_is_refused(tmp_path, returned, error, words):
+    def a(run: Run) -> dict:
+        return returned
+
+    with pytest.raises(error, match=re.escape(words)):
+        _one(a).main(["--out", str(tmp_path)])
+
+
+def test_take():
+    from units.lab import take
+
+    assert take(None, [1, 2, 3]) == [1, 2, 3]
+    assert take(2, [1, 2, 3], "abc") == ([1, 2], "ab")
+
+
+def _training_lab(crash_in_fit=None):
+    """A lab whose exercise trains two small models one after the other; with
+    ``crash_in_fit=k`` the k-th fit raises after its first epoch."""
+    import keras
+    import numpy as np
+    import tensorflow as tf
+
+    seen = {}
+
+    class Crash(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            raise KeyboardInterrupt
+
+    def train(run: Run, *, epochs: Count = 3) -> dict:
+        seen["strategy"] = tf.distribute.get_strategy()
+        seen["histories"], seen["iterations"] = [], []
+        x = np.random.default_rng(0).normal(size=(16, 3)).astype("float32")
+        for k in (1, 2):
+            model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+            model.compile(optimizer="sgd", loss="mse")
+            extra = [Crash()] if k == crash_in_fit else []
+            history = model.fit(x, x[:, :1], epochs=epochs, batch_size=8,
+                                verbose=0, callbacks=[*run.backup(), *extra])
+            seen["histories"].append(history.epoch)
+            seen["iterations"].append(int(model.optimizer.iterations.numpy()))
+        return {}
+
+    return _one(train, "train"), seen
+
+
+def test_distribute_runs_the_exercise_in_the_strategy_scope(
+        tmp_path, monkeypatch, mirrored_strategy):
+    import tensorflow as tf
+
+    from keras_genai import distribute
+
+    # One MirroredStrategy per test process: collective ops of a second one
+    # collide with the first's.
+    asked = []
+    real = distribute.strategy
+    monkeypatch.setattr(distribute, "strategy", lambda kind: asked.append(kind) or (
+        mirrored_strategy if kind == "mirrored" else real(kind)))
+    lab, seen = _training_lab()
+    lab.main(["--out", str(tmp_path / "a"), "--distribute", "mirrored"])
+    assert seen["strategy"] is mirrored_strategy
+    assert seen["iterations"] == [6, 6]  # 3 epochs x 2 global batches of 8
+    lab.main(["--out", str(tmp_path / "b")])  # auto: no GPU here
+    assert asked == ["mirrored", "auto"]
+    assert seen["strategy"] is tf.distribute.get_strategy()
+
+
+def test_resume_skips_finished_fits_and_continues_the_interrupted_one(
+        tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    lab, seen = _training_lab(crash_in_fit=2)
+    with pytest.raises(KeyboardInterrupt):
+        lab.main(["--resume", "--out", "out"])
+    root = tmp_path / "checkpoints" / "demo" / "train"
+    assert sorted(p.name for p in root.iterdir()) == ["fit_1", "fit_2"]
+    lab, seen = _training_lab()  # the same command again
+    assert lab.main(["--resume", "--out", "out"]) == 0
+    # fit 1 had finished: restored, 0 more steps; fit 2 goes on from epoch 2.
+    assert seen["histories"] == [[0, 1, 2], [0, 1, 2]]
+    assert seen["iterations"] == [6, 6]
+    assert not root.exists(), "the backups outlived the finished exercise"
+
+
+def test_deterministic_turns_op_determinism_on(tmp_path, op_determinism_off):
+    from keras_genai.utils import is_deterministic
+
+    lab, _ = _lab()
+    lab.main(["--out", str(tmp_path / "a"), "--deterministic"])
+    assert is_deterministic()
+    lab.main(["--out", str(tmp_path / "a")])
+    assert not is_deterministic()
