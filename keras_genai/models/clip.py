@@ -248,10 +248,8 @@ class CLIP(GenerativeModel):
         (5, 64)
         """
         images = check_images(images, self.image_shape)
-        if not hasattr(self, "_image_fn"):
-            self._image_fn = tf.function(lambda x: self.embed_images(x),
-                                         reduce_retracing=True)
-        return self._batched(self._image_fn, images, batch_size)
+        fn = self._function("encode_images", lambda x: self.embed_images(x))
+        return self._batched(fn, images, batch_size)
 
     def encode_texts(self, texts, batch_size=256):
         """L2-normalized embeddings of captions or prompts.
@@ -272,10 +270,8 @@ class CLIP(GenerativeModel):
         if texts.ndim != 1 or not all(isinstance(t, str) for t in texts):
             raise TypeError("`texts` must be a list of strings. Received: "
                             f"{texts!r:.80}")
-        if not hasattr(self, "_text_fn"):
-            self._text_fn = tf.function(lambda x: self.embed_texts(x),
-                                        reduce_retracing=True)
-        return self._batched(self._text_fn, texts.astype(str), batch_size)
+        fn = self._function("encode_texts", lambda x: self.embed_texts(x))
+        return self._batched(fn, texts.astype(str), batch_size)
 
     def prompt_embeddings(self, class_prompts):
         """One embedding per class: the normalized mean of the class's prompt
