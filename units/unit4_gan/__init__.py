@@ -1,13 +1,46 @@
-"""The exercises of the Unit IV lab (`units/unit4_gan.py`), by theme:
+"""Unit IV lab: generative adversarial networks.
 
-* `judge`: how generated digits are measured (classifier, FID/KID and floors).
-* `digits`: GANs on the digits (vanilla, conditional, WGAN-GP, the loss families,
-  latent interpolation, cGAN data augmentation).
-* `style`: the style-based generator (StyleGAN) against the DCGAN.
-* `toy`: 2-D and classical experiments (mode collapse on the 8-Gaussian ring,
-  generative vs discriminative classifiers).
-* `translation`: image-conditioned GANs (pix2pix, CycleGAN, SRGAN, LAPGAN).
+Run ``python -m units.unit4_gan --exercise NAME`` (``--help`` lists them):
 
-Each module's exercises are ``@exercise`` functions; `units.unit4_gan` includes
-the modules in its `Lab`.
+* ``dcgan`` (default, ``dcgan.py``): a DCGAN on the embedded digits with the
+  non-saturating loss, the R1 penalty and a moving average of G's weights:
+  sample grids per epoch, loss curves, a SavedModel, and the samples measured by
+  a digit classifier.
+* GANs on the digits (``digits.py``): ``vanilla`` (MLP networks, the 2014
+  paper's set-up), ``cgan`` (the label goes into G and D; ask for a 7, get a
+  7), ``wgan-gp`` (the DCGAN against WGAN-GP for the same training time),
+  ``losses`` (one DCGAN under every loss family), ``interpolation`` (linear and
+  spherical latent walks) and ``augmentation`` (cGAN samples as extra training
+  data for a classifier that has few labels).
+* A style-based generator (``style.py``): ``stylegan`` (mapping network,
+  modulated convolutions, noise and style mixing against the DCGAN at equal
+  training time; the truncation trick).
+* Known problems (``toy.py``): ``mode-collapse`` on the 8-Gaussian ring
+  (minimax vs non-saturating vs WGAN-GP, modes counted) and
+  ``generative-vs-discriminative`` (naive Bayes and a Gaussian mixture per
+  class, which can sample digits, vs logistic regression and an MLP).
+* Image-conditioned GANs (``translation.py``): ``pix2pix`` (inpainting a 12x12
+  hole), ``cyclegan`` (thin <-> bold digits, unpaired), ``srgan`` (7x7 -> 28x28
+  against bicubic upsampling) and ``lapgan`` (7 -> 14 -> 28).
+
+Every digit exercise measures samples the same way (``units.common.DigitJudge``):
+a digit classifier's confidence and class histogram, and the classifier FID /
+KID against 1,000 test digits, next to their floor.
 """
+
+from units.lab import Lab
+from units.unit4_gan import dcgan
+from units.unit4_gan import digits
+from units.unit4_gan import style
+from units.unit4_gan import toy
+from units.unit4_gan import translation
+
+LAB = Lab(
+    "unit4_gan",
+    "Unit IV - generative adversarial networks: train GANs on the embedded digits, "
+    "watch the samples improve and measure them with a digit classifier.",
+    default_exercise="dcgan",
+    modules=[dcgan, digits, style, toy, translation],
+    page="docs/units/unit4_gan.md",
+)
+main = LAB.main

@@ -1,46 +1,10 @@
-"""Unit IV lab: generative adversarial networks.
+"""Unit IV exercise ``dcgan``, the lab's default.
 
-Run ``python -m units.unit4_gan`` (or ``--help`` for the options and exercises).
-
-The exercises, by theme (the code of the others is in ``units/unit4/``):
-
-* GANs on the digits (``units/unit4/digits.py``): ``dcgan`` (below), ``vanilla``
-  (MLP networks, the 2014 paper's set-up), ``cgan`` (the label goes into G and
-  D; ask for a 7, get a 7), ``wgan-gp`` (the DCGAN against WGAN-GP for the same
-  training time), ``losses`` (one DCGAN under every loss family),
-  ``interpolation`` (latent walks; slerp keeps the latent norm, a straight line
-  passes near the origin, where Gaussian latents never are) and
-  ``augmentation`` (cGAN samples as extra training data for a classifier that
-  has few labels).
-* A style-based generator (``units/unit4/style.py``): ``stylegan`` (StyleGAN2's
-  mapping network, modulated convolutions, noise and style mixing against the
-  DCGAN at equal training time; a style-mixing grid; the truncation trick).
-* Known problems (``units/unit4/toy.py``): ``mode-collapse`` on the 8-Gaussian
-  ring, where everything is measurable: with 5 discriminator steps per
-  generator step, the minimax generator gets no gradient (its loss saturates)
-  and learns nothing, the non-saturating one collapses onto a single mode, and
-  WGAN-GP, built for that many critic steps, covers all eight; and
-  ``generative-vs-discriminative`` (naive Bayes and a Gaussian mixture per class
-  can *sample* digits; logistic regression and an MLP classify better once
-  there is enough data, as Ng & Jordan 2001 predict).
-* Image-conditioned GANs (``units/unit4/translation.py``): ``pix2pix``
-  (inpainting a 12x12 hole: the rest of the digit constrains the missing
-  strokes, so the task is visibly solvable and its success measurable by the
-  classifier), ``cyclegan`` (thin <-> bold digits from disjoint halves of the
-  training set; the true dilation is known, so the translation can be scored),
-  ``srgan`` (7x7 -> 28x28 against bicubic upsampling) and ``lapgan``
-  (7 -> 14 -> 28, each finer level adding the detail of the coarser one).
-
-Every digit exercise measures samples the same way (``units.common.DigitJudge``):
-a digit classifier's confidence and class histogram, and the classifier FID /
-KID against 1,000 test digits, next to their floor (the same distances between
-1,000 real training digits and the test digits).
-
-Exercise ``dcgan`` (the default) trains a DCGAN (Radford et al. 2016) on the
-5,000 real handwritten digits embedded in the package, with Goodfellow's
-non-saturating generator loss, one discriminator step per generator step, the R1
-penalty on real images (Mescheder et al. 2018) and a moving average of G's
-weights for sampling (Karras et al. 2018). It shows:
+It trains a DCGAN (Radford et al. 2016) on the 5,000 real handwritten digits
+embedded in the package, with Goodfellow's non-saturating generator loss, one
+discriminator step per generator step, the R1 penalty on real images (Mescheder
+et al. 2018) and a moving average of G's weights for sampling (Karras et al.
+2018). It shows:
 
 * the two-player game in the loss curves: neither loss goes to 0. D's loss stays
   around 1 (2 log 2 ~ 1.39 would be the equilibrium, D(x) = 1/2 everywhere; 0 a D
@@ -107,46 +71,17 @@ without it.
 """
 
 import os
-import sys
 
 from keras_genai import callbacks
 from keras_genai import viz
-from keras_genai.cli import Lab
-from keras_genai.cli import Row
-from keras_genai.cli import exercise
-from keras_genai.cli import positive_int
-from units.common import export_if_asked
-from units.unit4 import digits
-from units.unit4 import style
-from units.unit4 import toy
-from units.unit4 import translation
-from units.unit4.digits import default_dcgan
-from units.unit4.digits import digits_for_gan
 from units.common import DigitJudge
-
-LAB = Lab(
-    "unit4_gan",
-    "Unit IV - generative adversarial networks: train GANs on the embedded digits, "
-    "watch the samples improve and measure them with a digit classifier.",
-    default_exercise="dcgan",
-    epochs=80,
-    batch_size=64,
-    latent_dim=64,
-    options=[("--precision", dict(choices=("auto", "float32", "mixed_bfloat16"),
-                                  default="auto",
-                                  help="dtype policy of the dcgan and stylegan "
-                                       "exercises; auto: mixed_bfloat16 on a CPU "
-                                       "with AMX / AVX-512 BF16 units, else "
-                                       "float32 (default: %(default)s)")),
-             ("--ring-steps", dict(type=positive_int, default=1000, metavar="N",
-                                   help="generator steps between two checkpoints "
-                                        "of the mode-collapse exercise (default: "
-                                        "%(default)s)")),
-             ("--classifier-updates", dict(type=positive_int, default=4, metavar="N",
-                                           help="classifier updates per labelled "
-                                                "digit in the augmentation exercise "
-                                                "(default: %(default)s)"))],
-)
+from units.common import export_if_asked
+from units.lab import Count
+from units.lab import Row
+from units.lab import Run
+from units.lab import exercise
+from units.unit4_gan.digits import default_dcgan
+from units.unit4_gan.digits import digits_for_gan
 
 # Targets of the default run (issues #2 and #18): share of samples the
 # classifier labels with confidence >= 0.9, the share of the rarest digit among
@@ -158,21 +93,32 @@ FID_TARGET = 25.0
 
 @exercise("dcgan", "DCGAN on the embedded digits: sample grids per epoch, loss "
                    "curves, SavedModel, sample quality.",
-          export=os.path.join("saved_models", "unit4_dcgan"), epochs=60)
-def dcgan(args, out):
-    gan, dataset, policy = default_dcgan(args)
-    print(f"Training a DCGAN on {len(digits_for_gan(args)[0])} digits for "
-          f"{args.epochs} epochs (batch {args.batch_size}, latent "
-          f"{args.latent_dim}, {policy}).", flush=True)
-    grid = callbacks.SampleGrid(out, num_samples=64,
-                                every=max(1, args.epochs // 10), seed=args.seed)
+          export=os.path.join("saved_models", "unit4_dcgan"))
+def dcgan(run: Run, *, epochs: Count = 60, batch_size: Count = 64,
+          latent_dim: Count = 64, train_size: Count | None = None) -> dict:
+    """The default DCGAN (`units.unit4_gan.digits.default_dcgan`), trained under
+    ``--precision`` and measured by the digit classifier.
+
+    Args:
+        epochs: training epochs.
+        batch_size: images per minibatch.
+        latent_dim: size of the generator's latent vector.
+        train_size: train on the first N training digits (default: all).
+    """
+    gan, dataset, policy = default_dcgan(run.precision, latent_dim, batch_size,
+                                         run.seed, train_size)
+    print(f"Training a DCGAN on {len(digits_for_gan(train_size)[0])} digits for "
+          f"{epochs} epochs (batch {batch_size}, latent "
+          f"{latent_dim}, {policy}).", flush=True)
+    grid = callbacks.SampleGrid(run.out, num_samples=64,
+                                every=max(1, epochs // 10), seed=run.seed)
     timer = callbacks.TimeLimit(float("inf"))
-    history = gan.fit(dataset, epochs=args.epochs,
-                      callbacks=[grid, timer, *args.backup()], verbose=args.verbose)
+    history = gan.fit(dataset, epochs=epochs,
+                      callbacks=[grid, timer, *run.backup()], verbose=run.verbose)
     summary = {
         "precision": Row(policy, "precision", note=(
             "bfloat16 matrix units found" if policy == "mixed_bfloat16"
-            and args.precision == "auto" else f"--precision {args.precision}")),
+            and run.precision == "auto" else f"--precision {run.precision}")),
         "epochs_trained": len(history.history["d_loss"]),
         "generator_steps": int(gan.g_optimizer.iterations),
         "training_seconds": Row(timer.elapsed, "training time", "{:.0f} s"),
@@ -180,18 +126,18 @@ def dcgan(args, out):
         "final_g_loss": history.history["g_loss"][-1],
         "last_sample_grid": Row(grid.paths[-1] if grid.paths else None,
                                 "sample grids", note=f"the last of {len(grid.paths)}"),
-        "loss_curves": viz.plot_history(history, os.path.join(out, "losses.png"),
+        "loss_curves": viz.plot_history(history, os.path.join(run.out, "losses.png"),
                                         keys=["d_loss", "g_loss"],
                                         title="DCGAN losses (epoch means)"),
-        **export_if_asked(gan, args.export, f"serve: z[None, {args.latent_dim}] -> "
-                                     "images in [-1, 1]"),
+        **export_if_asked(gan, run.export, f"serve: z[None, {latent_dim}] -> "
+                                           "images in [-1, 1]"),
     }
     print("Measuring 1,000 samples with the digit classifier (trained and cached "
           "on first use, ~20 s).", flush=True)
     judge = DigitJudge()
-    quality = judge.report(gan.sample(1000, seed=args.seed + 1))
+    quality = judge.report(gan.sample(1000, seed=run.seed + 1))
     hist = viz.plot_class_histogram(quality["class_counts"],
-                                    os.path.join(out, "class_histogram.png"),
+                                    os.path.join(run.out, "class_histogram.png"),
                                     title="digit classes of 1,000 samples")
     return {
         **summary,
@@ -201,21 +147,3 @@ def dcgan(args, out):
                      at_most={"fid": FID_TARGET}),
         "class_histogram": hist,
     }
-
-
-LAB.include(sys.modules[__name__], digits, style, toy, translation)
-
-
-def main(argv=None):
-    """Runs the lab; see ``python -m units.unit4_gan --help``.
-
-    Example:
-
-    >>> main(["--exercise", "vanilla", "--epochs", "1", "--out", "/tmp/vanilla"])
-    0
-    """
-    return LAB.main(argv)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -10,25 +10,28 @@ from keras_genai import callbacks
 from keras_genai import data
 from keras_genai import models
 from keras_genai import viz
-from keras_genai.cli import Row
-from keras_genai.cli import exercise
-from keras_genai.cli import take
 from keras_genai.data.pipeline import scale_images
 from keras_genai.losses import get_gan_loss
 from keras_genai.utils import interpolate
+from units.common import DigitJudge
 from units.common import compile_classifier
 from units.common import dtype_policy
 from units.common import export_if_asked
 from units.common import precision_policy
 from units.common import reseed
-from units.common import DigitJudge
+from units.lab import Count
+from units.lab import Row
+from units.lab import Run
+from units.lab import exercise
+from units.lab import take
 
 # Optimiser settings per loss family. Radford et al. (2016): Adam 2e-4, beta_1
 # 0.5. Gulrajani et al. (2017), Algorithm 1: Adam 1e-4, beta_1 0, beta_2 0.9,
 # 5 critic steps per generator step, lambda 10 (GAN.compile's defaults).
 ADAM = {"wasserstein_gp": dict(learning_rate=1e-4, beta_1=0.0, beta_2=0.9)}
 DEFAULT_ADAM = dict(learning_rate=2e-4, beta_1=0.5)
-# The default DCGAN's levers (units/unit4_gan.py's docstring has the table):
+# The default DCGAN's levers (units/unit4_gan/dcgan.py's docstring has the
+# table):
 # the R1 penalty's gamma (Mescheder et al. 2018), the decay of G's weight
 # average and twice Radford et al.'s learning rate, which R1 keeps stable.
 R1_WEIGHT = 5.0
@@ -43,17 +46,18 @@ QUALITY_KEYS = ("fid", "kid", "confident_fraction", "min_class_share",
                 "inception_score")
 
 
-def digits_for_gan(args):
-    """The raw training digits and labels (uint8), cut by ``--train-size``.
+def digits_for_gan(train_size=None):
+    """The raw training digits and labels (uint8), the first ``train_size``
+    (``None``: all).
 
     Example:
 
-    >>> x, y = digits_for_gan(args)
+    >>> x, y = digits_for_gan(512)
     >>> x.dtype, x.shape[1:]
     (dtype('uint8'), (28, 28))
     """
     (x, y), _ = data.load_digits()
-    x, y = take(args.train_size, x, y)
+    x, y = take(train_size, x, y)
     return x, y
 
 
@@ -76,53 +80,56 @@ def compile_digit_gan(model, loss, r1_weight=0.0, learning_rate=None):
     return model
 
 
-def dcgan_on_digits(args, loss="non_saturating", r1_weight=0.0, ema=None,
+def dcgan_on_digits(latent_dim, batch_size, seed, train_size=None,
+                    loss="non_saturating", r1_weight=0.0, ema=None,
                     learning_rate=None):
-    """The lab's DCGAN (G 128-64, D 64-128-256) compiled for ``loss`` (with
-    the R1 weight ``r1_weight``, a weight average of G of decay ``ema`` and
-    ``learning_rate`` instead of the loss family's), and its dataset (``batch_size`` images per minibatch, ``d_steps``
-    minibatches per step).
+    """The lab's DCGAN (G 128-64, D 64-128-256) with a ``latent_dim`` latent,
+    compiled for ``loss`` (with the R1 weight ``r1_weight``, a weight average
+    of G of decay ``ema`` and ``learning_rate`` instead of the loss family's),
+    and its dataset of the first ``train_size`` digits (``batch_size`` images
+    per minibatch, ``d_steps`` minibatches per step).
 
     Example:
 
-    >>> gan, dataset = dcgan_on_digits(args, "least_squares")
-    >>> history = gan.fit(dataset, epochs=args.epochs)
+    >>> gan, dataset = dcgan_on_digits(64, 64, seed=0, loss="least_squares")
+    >>> history = gan.fit(dataset, epochs=15)
     """
-    x, _ = digits_for_gan(args)
-    gan = models.GAN(builders.dcgan_generator(args.latent_dim, (28, 28, 1)),
+    x, _ = digits_for_gan(train_size)
+    gan = models.GAN(builders.dcgan_generator(latent_dim, (28, 28, 1)),
                      builders.dcgan_discriminator((28, 28, 1)),
-                     latent_dim=args.latent_dim, ema=ema, seed=args.seed)
+                     latent_dim=latent_dim, ema=ema, seed=seed)
     compile_digit_gan(gan, loss, r1_weight, learning_rate)
-    dataset = data.image_dataset(x, batch_size=args.batch_size * gan.d_steps,
-                                 scale="tanh", seed=args.seed)
+    dataset = data.image_dataset(x, batch_size=batch_size * gan.d_steps,
+                                 scale="tanh", seed=seed)
     return gan, dataset
 
 
-def default_dcgan(args):
+def default_dcgan(precision, latent_dim, batch_size, seed, train_size=None):
     """The default exercise's DCGAN: `dcgan_on_digits` with the R1 penalty
     (gamma `R1_WEIGHT`), the weight average of G (decay `EMA`) and Adam at
-    `LEARNING_RATE`, built under ``--precision``
-    (`units.common.precision_policy`).
+    `LEARNING_RATE`, built under the dtype policy of ``precision``
+    (``--precision``, `units.common.precision_policy`).
 
     Returns:
         ``(gan, dataset, policy)``.
 
     Example:
 
-    >>> gan, dataset, policy = default_dcgan(args)
+    >>> gan, dataset, policy = default_dcgan("auto", 64, 64, seed=0)
     """
-    policy = precision_policy(args.precision)
+    policy = precision_policy(precision)
     with dtype_policy(policy):
-        gan, dataset = dcgan_on_digits(args, r1_weight=R1_WEIGHT, ema=EMA,
+        gan, dataset = dcgan_on_digits(latent_dim, batch_size, seed, train_size,
+                                       r1_weight=R1_WEIGHT, ema=EMA,
                                        learning_rate=LEARNING_RATE)
     return gan, dataset, policy
 
 
-def _conditional_dcgan(args):
+def _conditional_dcgan(latent_dim, seed):
     model = models.ConditionalGAN(
-        builders.conditional_dcgan_generator(args.latent_dim, 10),
+        builders.conditional_dcgan_generator(latent_dim, 10),
         builders.conditional_dcgan_discriminator((28, 28, 1), 10),
-        latent_dim=args.latent_dim, num_classes=10, seed=args.seed)
+        latent_dim=latent_dim, num_classes=10, seed=seed)
     return compile_digit_gan(model, "non_saturating")
 
 
@@ -133,23 +140,33 @@ def _quality(reports):
 
 
 @exercise("vanilla", "The 'vanilla' GAN: MLP generator and discriminator on the "
-                     "digits, measured like the DCGAN.", epochs=200)
-def vanilla(args, out):
-    x, _ = digits_for_gan(args)
-    gan = models.GAN(builders.mlp_generator(args.latent_dim, (28, 28, 1),
+                     "digits, measured like the DCGAN.")
+def vanilla(run: Run, *, epochs: Count = 200, batch_size: Count = 64,
+            latent_dim: Count = 64, train_size: Count | None = None) -> dict:
+    """The 2014 paper's set-up: an MLP generator (256-512, batch norm) and
+    discriminator (512-256, dropout).
+
+    Args:
+        epochs: training epochs.
+        batch_size: images per minibatch.
+        latent_dim: size of the generator's latent vector.
+        train_size: train on the first N training digits (default: all).
+    """
+    x, _ = digits_for_gan(train_size)
+    gan = models.GAN(builders.mlp_generator(latent_dim, (28, 28, 1),
                                             hidden_units=(256, 512),
                                             batch_norm=True),
                      builders.mlp_discriminator((28, 28, 1), (512, 256),
                                                 dropout=0.3),
-                     latent_dim=args.latent_dim, seed=args.seed)
+                     latent_dim=latent_dim, seed=run.seed)
     compile_digit_gan(gan, "non_saturating")
-    grid = callbacks.SampleGrid(out, every=max(1, args.epochs // 5), seed=args.seed)
-    history = gan.fit(data.image_dataset(x, batch_size=args.batch_size,
-                                         scale="tanh", seed=args.seed),
-                      epochs=args.epochs, callbacks=[grid, *args.backup()],
-                      verbose=args.verbose)
+    grid = callbacks.SampleGrid(run.out, every=max(1, epochs // 5), seed=run.seed)
+    history = gan.fit(data.image_dataset(x, batch_size=batch_size,
+                                         scale="tanh", seed=run.seed),
+                      epochs=epochs, callbacks=[grid, *run.backup()],
+                      verbose=run.verbose)
     judge = DigitJudge()
-    report = judge.report(gan.sample(1000, seed=args.seed + 1))
+    report = judge.report(gan.sample(1000, seed=run.seed + 1))
     return {
         **judge.floors(),
         "generator_parameters": gan.generator.count_params(),
@@ -157,7 +174,7 @@ def vanilla(args, out):
         "final_d_loss": history.history["d_loss"][-1],
         "final_g_loss": history.history["g_loss"][-1],
         **judge.rows(report),
-        "loss_curves": viz.plot_history(history, os.path.join(out, "losses.png"),
+        "loss_curves": viz.plot_history(history, os.path.join(run.out, "losses.png"),
                                         keys=["d_loss", "g_loss"],
                                         title="vanilla GAN losses"),
         "last_sample_grid": grid.paths[-1] if grid.paths else None,
@@ -166,19 +183,29 @@ def vanilla(args, out):
 
 @exercise("cgan", "Conditional DCGAN: ask for a digit, get that digit; label "
                   "accuracy per class; exports serve(z, labels).",
-          export=os.path.join("saved_models", "unit4_cgan"), epochs=60)
-def cgan(args, out):
-    x, y = digits_for_gan(args)
-    model = _conditional_dcgan(args)
-    grid = callbacks.SampleGrid(out, num_samples=100,
-                                every=max(1, args.epochs // 5), seed=args.seed)
-    history = model.fit(data.image_dataset(x, y, batch_size=args.batch_size,
-                                           scale="tanh", seed=args.seed),
-                        epochs=args.epochs, callbacks=[grid, *args.backup()],
-                        verbose=args.verbose)
+          export=os.path.join("saved_models", "unit4_cgan"))
+def cgan(run: Run, *, epochs: Count = 60, batch_size: Count = 64,
+         latent_dim: Count = 64, train_size: Count | None = None) -> dict:
+    """A conditional DCGAN: the label enters G (an embedding next to z) and D
+    (a label plane next to the image).
+
+    Args:
+        epochs: training epochs.
+        batch_size: images per minibatch.
+        latent_dim: size of the generator's latent vector.
+        train_size: train on the first N training digits (default: all).
+    """
+    x, y = digits_for_gan(train_size)
+    model = _conditional_dcgan(latent_dim, run.seed)
+    grid = callbacks.SampleGrid(run.out, num_samples=100,
+                                every=max(1, epochs // 5), seed=run.seed)
+    history = model.fit(data.image_dataset(x, y, batch_size=batch_size,
+                                           scale="tanh", seed=run.seed),
+                        epochs=epochs, callbacks=[grid, *run.backup()],
+                        verbose=run.verbose)
     labels = np.repeat(np.arange(10), 100)
     judge = DigitJudge()
-    report = judge.report(model.sample(labels=labels, seed=args.seed + 1), labels)
+    report = judge.report(model.sample(labels=labels, seed=run.seed + 1), labels)
     return {
         **judge.floors(),
         "final_d_loss": history.history["d_loss"][-1],
@@ -187,27 +214,38 @@ def cgan(args, out):
                                        "min_class_accuracy": WORST_DIGIT_TARGET}),
         "grid": Row(grid.paths[-1] if grid.paths else None,
                     "grid (one digit per column)"),
-        "loss_curves": viz.plot_history(history, os.path.join(out, "losses.png"),
+        "loss_curves": viz.plot_history(history, os.path.join(run.out, "losses.png"),
                                         keys=["d_loss", "g_loss"],
                                         title="conditional GAN losses"),
-        **export_if_asked(model, args.export, f"serve: z[None, {args.latent_dim}], "
-                                       "labels[None] int32 -> images in [-1, 1]"),
+        **export_if_asked(model, run.export, f"serve: z[None, {latent_dim}], "
+                                             "labels[None] int32 -> images in [-1, 1]"),
     }
 
 
 @exercise("wgan-gp", "DCGAN (non-saturating) for --epochs, then WGAN-GP for the "
-                     "same training time: FID and KID.", epochs=30)
-def wgan_gp(args, out):
+                     "same training time: FID and KID.")
+def wgan_gp(run: Run, *, epochs: Count = 30, batch_size: Count = 64,
+            latent_dim: Count = 64, train_size: Count | None = None) -> dict:
+    """The DCGAN with the non-saturating loss, then with WGAN-GP (5 critic
+    steps per generator step) for as long as the first took.
+
+    Args:
+        epochs: training epochs of the DCGAN (WGAN-GP gets its training time).
+        batch_size: images per minibatch.
+        latent_dim: size of the generator's latent vector.
+        train_size: train on the first N training digits (default: all).
+    """
     samples, trained = {}, {}
     budget = None
     for loss in ("non_saturating", "wasserstein_gp"):
-        reseed(args.seed)
-        gan, dataset = dcgan_on_digits(args, loss)
+        reseed(run.seed)
+        gan, dataset = dcgan_on_digits(latent_dim, batch_size, run.seed, train_size,
+                                       loss)
         # The DCGAN trains for --epochs; WGAN-GP for as long as that took.
         limit = callbacks.TimeLimit(budget or float("inf"))
-        history = gan.fit(dataset, epochs=args.epochs if budget is None
-                          else 100 * args.epochs, callbacks=[limit, *args.backup()],
-                          verbose=args.verbose)
+        history = gan.fit(dataset, epochs=epochs if budget is None
+                          else 100 * epochs, callbacks=[limit, *run.backup()],
+                          verbose=run.verbose)
         budget = budget or limit.elapsed
         trained[loss] = {
             "epochs": len(history.history["d_loss"]),
@@ -215,13 +253,13 @@ def wgan_gp(args, out):
             "discriminator steps": int(gan.d_optimizer.iterations),
             "seconds": limit.elapsed,
         }
-        samples[loss] = gan.sample(1000, seed=args.seed + 1)
+        samples[loss] = gan.sample(1000, seed=run.seed + 1)
     judge = DigitJudge()
     measured = {loss: judge.report(s) for loss, s in samples.items()}
     figure = viz.save_image_grid(
         np.concatenate([samples["non_saturating"][:64],
                         samples["wasserstein_gp"][:64]]),
-        os.path.join(out, "samples.png"), value_range=(-1, 1), cols=16,
+        os.path.join(run.out, "samples.png"), value_range=(-1, 1), cols=16,
         title="top: DCGAN (non-saturating); bottom: WGAN-GP")
     return {**judge.floors(), "training": trained, "quality": _quality(measured),
             "samples": figure}
@@ -229,18 +267,28 @@ def wgan_gp(args, out):
 
 @exercise("losses", "The same DCGAN under each loss family (minimax, "
                     "non-saturating, least-squares, hinge, WGAN-GP): grids and FID "
-                    "side by side.", epochs=15)
-def losses(args, out):
+                    "side by side.")
+def losses(run: Run, *, epochs: Count = 15, batch_size: Count = 64,
+           latent_dim: Count = 64, train_size: Count | None = None) -> dict:
+    """One DCGAN, from the same initial weights, under each loss family.
+
+    Args:
+        epochs: training epochs of each.
+        batch_size: images per minibatch.
+        latent_dim: size of the generator's latent vector.
+        train_size: train on the first N training digits (default: all).
+    """
     families = ("minimax", "non_saturating", "least_squares", "hinge",
                 "wasserstein_gp")
     samples, training = {}, {}
     for loss in families:
-        reseed(args.seed)
-        gan, dataset = dcgan_on_digits(args, loss)
+        reseed(run.seed)
+        gan, dataset = dcgan_on_digits(latent_dim, batch_size, run.seed, train_size,
+                                       loss)
         timer = callbacks.EpochTimer()
-        history = gan.fit(dataset, epochs=args.epochs,
-                          callbacks=[timer, *args.backup()], verbose=args.verbose)
-        samples[loss] = gan.sample(1000, seed=args.seed + 1)
+        history = gan.fit(dataset, epochs=epochs,
+                          callbacks=[timer, *run.backup()], verbose=run.verbose)
+        samples[loss] = gan.sample(1000, seed=run.seed + 1)
         training[loss] = {
             "generator steps": int(gan.g_optimizer.iterations),
             "s/epoch": timer.typical_epoch_seconds(),
@@ -251,28 +299,36 @@ def losses(args, out):
     measured = {loss: judge.report(s) for loss, s in samples.items()}
     figure = viz.save_image_grid(
         np.concatenate([samples[loss][:16] for loss in families]),
-        os.path.join(out, "samples_by_loss.png"), value_range=(-1, 1), cols=16,
+        os.path.join(run.out, "samples_by_loss.png"), value_range=(-1, 1), cols=16,
         title="rows: " + ", ".join(families))
     return {**judge.floors(), "training": training, "quality": _quality(measured),
             "samples": figure}
 
 
 @exercise("interpolation", "Latent walks: decode straight (and spherical) paths "
-                           "between latent points of a trained DCGAN.", epochs=30)
-def interpolation(args, out):
-    gan, dataset = dcgan_on_digits(args)
-    gan.fit(dataset, epochs=args.epochs, callbacks=args.backup(),
-            verbose=args.verbose)
-    rng = np.random.default_rng(args.seed)
-    ends = rng.standard_normal((2, 8, args.latent_dim)).astype("float32")
+                           "between latent points of a trained DCGAN.")
+def interpolation(run: Run, *, epochs: Count = 30, batch_size: Count = 64,
+                  latent_dim: Count = 64, train_size: Count | None = None) -> dict:
+    """Trains the DCGAN, then decodes linear and spherical walks between
+    latent points.
+
+    Args:
+        epochs: training epochs of the DCGAN.
+        batch_size: images per minibatch.
+        latent_dim: size of the generator's latent vector.
+        train_size: train on the first N training digits (default: all).
+    """
+    gan, dataset = dcgan_on_digits(latent_dim, batch_size, run.seed, train_size)
+    gan.fit(dataset, epochs=epochs, callbacks=run.backup(), verbose=run.verbose)
+    rng = np.random.default_rng(run.seed)
+    ends = rng.standard_normal((2, 8, latent_dim)).astype("float32")
     steps = 10
     walks = {}
     for kind in ("linear", "spherical"):
         paths = interpolate(ends[0], ends[1], steps, kind=kind)  # (8, steps, d)
-        images = gan.generator.predict(paths.reshape(-1, args.latent_dim),
-                                       verbose=0)
+        images = gan.generator.predict(paths.reshape(-1, latent_dim), verbose=0)
         walks[kind] = viz.save_image_grid(
-            images, os.path.join(out, f"walks_{kind}.png"), value_range=(-1, 1),
+            images, os.path.join(run.out, f"walks_{kind}.png"), value_range=(-1, 1),
             cols=steps, title=f"{kind} interpolation: one walk per row")
     norms = {kind: [float(n) for n in np.linalg.norm(
                  interpolate(ends[0, 0], ends[1, 0], 5, kind=kind), axis=-1)]
@@ -282,27 +338,39 @@ def interpolation(args, out):
         "walk_norms": Row(norms, "latent norm along one walk (linear dips toward "
                                  "0, where N(0, I) puts almost no mass; spherical "
                                  "keeps it)", "{:.2f}"),
-        "typical_latent_norm": Row(float(np.sqrt(args.latent_dim)),
+        "typical_latent_norm": Row(float(np.sqrt(latent_dim)),
                                    "typical norm of a latent", "{:.2f}"),
     }
 
 
 @exercise("augmentation", "A classifier trained on a small labelled subset "
                           "(--train-size, default 500) alone, with as many cGAN "
-                          "samples of the same subset, and with 5,000.",
-          epochs=150)
-def augmentation(args, out):
+                          "samples of the same subset, and with 5,000.")
+def augmentation(run: Run, *, epochs: Count = 150, batch_size: Count = 64,
+                 latent_dim: Count = 64, train_size: Count = 500,
+                 classifier_updates: Count = 4) -> dict:
+    """A conditional DCGAN trained on a random labelled subset, whose samples
+    are extra training data for a LeNet classifier of that subset.
+
+    Args:
+        epochs: training epochs of the conditional DCGAN.
+        batch_size: its minibatch (at most the subset's size).
+        latent_dim: size of its latent vector.
+        train_size: size of the random labelled subset.
+        classifier_updates: classifier updates per labelled digit (the same
+            number whatever the extra data).
+    """
     (x_all, y_all), (x_test, y_test) = data.load_digits()
     # A random labelled subset of n digits.
-    n = args.train_size or 500
-    order = np.random.default_rng(args.seed).permutation(len(x_all))[:n]
+    n = train_size
+    order = np.random.default_rng(run.seed).permutation(len(x_all))[:n]
     x, y = x_all[order], y_all[order]
-    cgan = _conditional_dcgan(args)
-    cgan.fit(data.image_dataset(x, y, batch_size=min(args.batch_size, n),
-                                scale="tanh", seed=args.seed),
-             epochs=args.epochs, callbacks=args.backup(), verbose=args.verbose)
+    cgan = _conditional_dcgan(latent_dim, run.seed)
+    cgan.fit(data.image_dataset(x, y, batch_size=min(batch_size, n),
+                                scale="tanh", seed=run.seed),
+             epochs=epochs, callbacks=run.backup(), verbose=run.verbose)
     labels = np.repeat(np.arange(10), 500)
-    generated = (cgan.sample(labels=labels, seed=args.seed + 1) + 1.0) / 2.0
+    generated = (cgan.sample(labels=labels, seed=run.seed + 1) + 1.0) / 2.0
     real = scale_images(x[..., None], scale="unit").numpy()
     test = scale_images(x_test[..., None], scale="unit").numpy()
     accuracy = {}
@@ -315,17 +383,17 @@ def augmentation(args, out):
                 np.concatenate([y, labels[same]])),
             f"{n} real + 5,000 cGAN digits": (np.concatenate([real, generated]),
                                               np.concatenate([y, labels]))}.items():
-        reseed(args.seed)
-        classifier = compile_classifier(builders.lenet(seed=args.seed))
+        reseed(run.seed)
+        classifier = compile_classifier(builders.lenet(seed=run.seed))
         # The same number of updates for both (4 per labelled digit: 2,000
         # for 500), so the extra data is not just extra training time.
-        steps = args.classifier_updates * n
-        classifier.fit(xs, ys, batch_size=64, callbacks=args.backup(), verbose=0,
+        steps = classifier_updates * n
+        classifier.fit(xs, ys, batch_size=64, callbacks=run.backup(), verbose=0,
                        epochs=max(1, steps * 64 // len(xs)))
         accuracy[name] = float(classifier.evaluate(test, y_test, verbose=0)[1])
     grid = viz.save_image_grid(
         generated.reshape(10, 500, 28, 28)[:, :8].transpose(1, 0, 2, 3)
-        .reshape(-1, 28, 28), os.path.join(out, "generated.png"), cols=10,
+        .reshape(-1, 28, 28), os.path.join(run.out, "generated.png"), cols=10,
         title=f"cGAN trained on {n} labelled digits: one digit per column")
     return {"accuracy": Row(accuracy, "test accuracy", "{:.1%}"),
             "generated_samples": grid}

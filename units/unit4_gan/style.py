@@ -28,14 +28,16 @@ from keras_genai import callbacks
 from keras_genai import data
 from keras_genai import models
 from keras_genai import viz
-from keras_genai.cli import Row
-from keras_genai.cli import exercise
+from units.common import DigitJudge
 from units.common import dtype_policy
 from units.common import reseed
-from units.unit4.digits import R1_WEIGHT
-from units.unit4.digits import default_dcgan
-from units.unit4.digits import digits_for_gan
-from units.common import DigitJudge
+from units.lab import Count
+from units.lab import Row
+from units.lab import Run
+from units.lab import exercise
+from units.unit4_gan.digits import R1_WEIGHT
+from units.unit4_gan.digits import default_dcgan
+from units.unit4_gan.digits import digits_for_gan
 
 # Truncation values of the sweep (1: none).
 TRUNCATIONS = (1.0, 0.7, 0.5)
@@ -46,7 +48,7 @@ TRUNCATIONS = (1.0, 0.7, 0.5)
 CROSSOVER = 3
 
 
-def stylegan_on_digits(args):
+def stylegan_on_digits(latent_dim, seed):
     """The exercise's StyleGAN: `builders.stylegan_generator` (mapping 4 x 64,
     synthesis 64-32-16 channels at 7, 14 and 28 pixels) against the lab's
     DCGAN discriminator, Adam 1e-3 with beta_1 0 (StyleGAN2's choice), R1 with
@@ -54,31 +56,31 @@ def stylegan_on_digits(args):
 
     Example:
 
-    >>> gan = stylegan_on_digits(args)
+    >>> gan = stylegan_on_digits(64, seed=0)
     """
     gan = models.StyleGAN(
-        builders.stylegan_generator(args.latent_dim, (28, 28, 1), w_dim=64,
+        builders.stylegan_generator(latent_dim, (28, 28, 1), w_dim=64,
                                     filters=(64, 32, 16)),
-        builders.dcgan_discriminator((28, 28, 1)), latent_dim=args.latent_dim,
-        seed=args.seed)
+        builders.dcgan_discriminator((28, 28, 1)), latent_dim=latent_dim,
+        seed=seed)
     gan.compile(d_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.0, beta_2=0.99),
                 g_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.0, beta_2=0.99),
                 r1_weight=R1_WEIGHT)
     return gan
 
 
-def _mixing_grid(gan, args, out, n=6):
+def _mixing_grid(gan, seed, out, n=6):
     """Row i, column j: coarse styles of latent i, fine styles of latent j;
     the first row and column are the sources themselves."""
-    z = gan.sample_latents(2 * n, seed=args.seed + 2)
+    z = gan.sample_latents(2 * n, seed=seed + 2)
     coarse, fine = z[:n], z[n:]
     rows = [np.concatenate([np.zeros((1, 28, 28, 1), np.float32) - 1.0,
-                            gan.decode(fine, truncation=0.7, seed=args.seed)])]
+                            gan.decode(fine, truncation=0.7, seed=seed)])]
     for i in range(n):
         rows.append(np.concatenate([
-            gan.decode(coarse[i:i + 1], truncation=0.7, seed=args.seed),
+            gan.decode(coarse[i:i + 1], truncation=0.7, seed=seed),
             gan.style_mix(np.repeat(coarse[i:i + 1], n, 0), fine, CROSSOVER,
-                          truncation=0.7, seed=args.seed)]))
+                          truncation=0.7, seed=seed)]))
     return viz.save_image_grid(
         np.concatenate(rows), os.path.join(out, "style_mixing.png"),
         value_range=(-1, 1), cols=n + 1,
@@ -87,37 +89,49 @@ def _mixing_grid(gan, args, out, n=6):
 
 @exercise("stylegan", "A style-based generator against the DCGAN at equal "
                       "training time: FID, a style-mixing grid and the truncation "
-                      "trick (psi 1.0, 0.7, 0.5).", epochs=30)
-def stylegan(args, out):
-    reseed(args.seed)
-    dcgan, dataset, policy = default_dcgan(args)
+                      "trick (psi 1.0, 0.7, 0.5).")
+def stylegan(run: Run, *, epochs: Count = 30, batch_size: Count = 64,
+             latent_dim: Count = 64, train_size: Count | None = None) -> dict:
+    """The default DCGAN for ``epochs``, then the StyleGAN for as long, both
+    under ``--precision``; the StyleGAN's samples at each truncation.
+
+    Args:
+        epochs: training epochs of the DCGAN (the StyleGAN gets its training
+            time).
+        batch_size: images per minibatch.
+        latent_dim: size of the generators' latent vector.
+        train_size: train on the first N training digits (default: all).
+    """
+    reseed(run.seed)
+    dcgan, dataset, policy = default_dcgan(run.precision, latent_dim, batch_size,
+                                           run.seed, train_size)
     limit = callbacks.TimeLimit(float("inf"))
-    dcgan.fit(dataset, epochs=args.epochs, callbacks=[limit, *args.backup()],
-              verbose=args.verbose)
+    dcgan.fit(dataset, epochs=epochs, callbacks=[limit, *run.backup()],
+              verbose=run.verbose)
     budget = limit.elapsed
     trained = {"dcgan": {"generator steps": int(dcgan.g_optimizer.iterations),
                          "seconds": budget, "precision": policy}}
-    reseed(args.seed)
+    reseed(run.seed)
     with dtype_policy(policy):
-        style = stylegan_on_digits(args)
-    x, _ = digits_for_gan(args)
+        style = stylegan_on_digits(latent_dim, run.seed)
+    x, _ = digits_for_gan(train_size)
     limit = callbacks.TimeLimit(budget)
-    style.fit(data.image_dataset(x, batch_size=args.batch_size, scale="tanh",
-                                 seed=args.seed),
-              epochs=100 * args.epochs, callbacks=[limit, *args.backup()],
-              verbose=args.verbose)
+    style.fit(data.image_dataset(x, batch_size=batch_size, scale="tanh",
+                                 seed=run.seed),
+              epochs=100 * epochs, callbacks=[limit, *run.backup()],
+              verbose=run.verbose)
     trained["stylegan"] = {"generator steps": int(style.g_optimizer.iterations),
                            "seconds": limit.elapsed, "precision": policy}
     judge = DigitJudge()
-    samples = {"dcgan": dcgan.sample(1000, seed=args.seed + 1)}
+    samples = {"dcgan": dcgan.sample(1000, seed=run.seed + 1)}
     for psi in TRUNCATIONS:
-        samples[f"stylegan psi={psi}"] = style.sample(1000, seed=args.seed + 1,
-                                                     truncation=psi)
+        samples[f"stylegan psi={psi}"] = style.sample(1000, seed=run.seed + 1,
+                                                    truncation=psi)
     reports = {name: judge.report(s) for name, s in samples.items()}
     keys = ("fid", "confident_fraction", "min_class_share")
     figure = viz.save_image_grid(
         np.concatenate([s[:16] for s in samples.values()]),
-        os.path.join(out, "samples.png"), value_range=(-1, 1), cols=16,
+        os.path.join(run.out, "samples.png"), value_range=(-1, 1), cols=16,
         title="rows: " + ", ".join(samples))
     return {
         **judge.floors(),
@@ -125,7 +139,7 @@ def stylegan(args, out):
         "quality": Row({name: {k: r[k] for k in keys} for name, r in reports.items()},
                        "sample quality"),
         "samples": figure,
-        "style_mixing": _mixing_grid(style, args, out),
+        "style_mixing": _mixing_grid(style, run.seed, run.out),
         "generator_parameters": Row({"dcgan": dcgan.generator.count_params(),
                                      "stylegan": style.generator.count_params()},
                                     "generator parameters"),

@@ -14,11 +14,13 @@ from keras_genai import models
 from keras_genai import viz
 from keras_genai.classical import GaussianMixtureClassifier
 from keras_genai.classical import GaussianNaiveBayes
-from keras_genai.cli import Row
-from keras_genai.cli import exercise
 from units.common import compile_classifier
 from units.common import digits
 from units.common import reseed
+from units.lab import Count
+from units.lab import Row
+from units.lab import Run
+from units.lab import exercise
 
 # The ring of Metz et al. (2017, "Unrolled GANs"): 8 modes on a circle of radius
 # 2, standard deviation 0.02.
@@ -44,30 +46,40 @@ def _ring_gan(loss, d_steps, latent_dim, seed):
 @exercise("mode-collapse", "8-Gaussian ring: minimax vs non-saturating vs WGAN-GP, "
                            "scatter plots over training and modes covered "
                            "(--epochs checkpoints of --ring-steps generator "
-                           "steps).", epochs=5, batch_size=256)
-def mode_collapse(args, out):
-    x, _, centres = data.gaussian_mixture(20000, seed=args.seed, return_labels=True,
+                           "steps).")
+def mode_collapse(run: Run, *, epochs: Count = 5, batch_size: Count = 256,
+                  latent_dim: Count = 64, train_size: Count | None = None,
+                  ring_steps: Count = 1000) -> dict:
+    """Four GANs with the same MLP networks on the 8-Gaussian ring: minimax
+    with 1 and 5 D steps per G step, non-saturating and WGAN-GP with 5.
+
+    Args:
+        epochs: checkpoints (scatter plot and modes counted) of each GAN.
+        batch_size: ring points per D step.
+        latent_dim: size of the generators' latent vector.
+        train_size: train on the first N of the 20,000 ring points (default:
+            all).
+        ring_steps: generator steps between two checkpoints.
+    """
+    x, _, centres = data.gaussian_mixture(20000, seed=run.seed, return_labels=True,
                                           **RING)
-    x = x[:args.train_size] if args.train_size else x
+    x = x[:train_size] if train_size else x
     settings = [("minimax", 1), ("minimax", 5), ("non_saturating", 5),
                 ("wasserstein_gp", 5)]
-    steps = args.ring_steps
-    if steps < 1:
-        raise ValueError(f"--ring-steps must be positive. Received: "
-                         f"--ring-steps={steps}")
+    steps = ring_steps
     panels, table = {}, {}
     for loss, k in settings:
-        reseed(args.seed)
-        gan = _ring_gan(loss, k, args.latent_dim, args.seed)
+        reseed(run.seed)
+        gan = _ring_gan(loss, k, latent_dim, run.seed)
         dataset = (tf.data.Dataset.from_tensor_slices(x)
-                   .shuffle(len(x), seed=args.seed).repeat()
-                   .batch(args.batch_size * k, drop_remainder=True))
+                   .shuffle(len(x), seed=run.seed).repeat()
+                   .batch(batch_size * k, drop_remainder=True))
         name = f"{loss}, k={k}"
         panels[name], table[name] = [], []
-        for epoch in range(args.epochs):
+        for epoch in range(epochs):
             gan.fit(dataset, steps_per_epoch=steps, epochs=epoch + 1,
                     initial_epoch=epoch, verbose=0)
-            samples = gan.sample(2000, seed=args.seed + 1)
+            samples = gan.sample(2000, seed=run.seed + 1)
             coverage = metrics.mode_coverage(
                 samples, centres, RING["std"],
                 min_samples=int(COVERED_SHARE * len(samples)))
@@ -75,10 +87,10 @@ def mode_collapse(args, out):
             panels[name].append((f"step {step}", samples))
             table[name].append((step, coverage["modes_covered"],
                                 coverage["high_quality_fraction"]))
-        if args.verbose:
+        if run.verbose:
             print(f"{name}: modes covered / high-quality share by step: "
                   f"{[(s, c, round(q, 3)) for s, c, q in table[name]]}", flush=True)
-    figure = viz.plot_point_grid(panels, os.path.join(out, "ring.png"),
+    figure = viz.plot_point_grid(panels, os.path.join(run.out, "ring.png"),
                                  centres=centres, limit=2.6,
                                  title="8-Gaussian ring: generated points (red: "
                                        "true modes); k = D steps per G step")
@@ -97,40 +109,50 @@ def mode_collapse(args, out):
 @exercise("generative-vs-discriminative",
           "Gaussian naive Bayes and a Gaussian mixture per class (generative: they "
           "can sample digits) vs logistic regression and an MLP (discriminative), "
-          "at 3 training-set sizes.", epochs=30)
-def generative_vs_discriminative(args, out):
-    x, y, x_test, y_test = digits(args.train_size, flatten=True)
+          "at 3 training-set sizes.")
+def generative_vs_discriminative(run: Run, *, epochs: Count = 30,
+                                 batch_size: Count = 64,
+                                 train_size: Count | None = None) -> dict:
+    """Generative and discriminative classifiers on 50, 500 and all the
+    training digits; the generative ones also sample digits.
+
+    Args:
+        epochs: training epochs of logistic regression and the MLP.
+        batch_size: their minibatch (at most the training set's size).
+        train_size: use the first N training digits (default: all).
+    """
+    x, y, x_test, y_test = digits(train_size, flatten=True)
     sizes = sorted({min(n, len(x)) for n in (50, 500, len(x))})
-    rng = np.random.default_rng(args.seed)
+    rng = np.random.default_rng(run.seed)
     order = rng.permutation(len(x))
     table, generative = {}, {}
     for n in sizes:
         xs, ys = x[order[:n]], y[order[:n]]
         row = {}
         classifiers = {
-            "naive Bayes": GaussianNaiveBayes(seed=args.seed),
+            "naive Bayes": GaussianNaiveBayes(seed=run.seed),
             "GMM, 5 per class": GaussianMixtureClassifier(components=5,
-                                                          seed=args.seed),
+                                                          seed=run.seed),
         }
         for name, model in classifiers.items():
             model.fit(xs, ys)
             row[name] = float(np.mean(model.predict(x_test) == y_test))
             generative[name] = model
         for name, hidden in (("logistic regression", ()), ("MLP 128", (128,))):
-            reseed(args.seed)
+            reseed(run.seed)
             net = compile_classifier(builders.mlp((784,), hidden, num_classes=10))
-            net.fit(xs, ys, epochs=args.epochs, batch_size=min(args.batch_size, n),
-                    callbacks=args.backup(), verbose=0)
+            net.fit(xs, ys, epochs=epochs, batch_size=min(batch_size, n),
+                    callbacks=run.backup(), verbose=0)
             row[name] = float(net.evaluate(x_test, y_test, verbose=0)[1])
         table[f"{n} training digits"] = row
     labels = np.repeat(np.arange(10), 8)
     grids = {}
     for name, model in generative.items():
-        samples = np.clip(model.sample(labels, seed=args.seed), 0.0, 1.0)
+        samples = np.clip(model.sample(labels, seed=run.seed), 0.0, 1.0)
         slug = name.split(",")[0].replace(" ", "_").lower()
         grids[name] = viz.save_image_grid(
             samples.reshape(10, 8, 28, 28).transpose(1, 0, 2, 3)
-            .reshape(-1, 28, 28), os.path.join(out, f"samples_{slug}.png"),
+            .reshape(-1, 28, 28), os.path.join(run.out, f"samples_{slug}.png"),
             cols=10, title=f"{name}: samples x ~ p(x | y), one digit per column")
     return {
         "test_accuracy": Row(table, "test accuracy", "{:.1%}"),

@@ -12,15 +12,17 @@ from keras_genai import data
 from keras_genai import metrics
 from keras_genai import models
 from keras_genai import viz
-from keras_genai.cli import Row
-from keras_genai.cli import exercise
+from units.common import DigitJudge
 from units.common import bicubic
 from units.common import classifier_accuracy
 from units.common import digits
 from units.common import export_if_asked
 from units.common import pairs_dataset
 from units.common import psnr
-from units.common import DigitJudge
+from units.lab import Count
+from units.lab import Row
+from units.lab import Run
+from units.lab import exercise
 
 ADAM = dict(learning_rate=2e-4, beta_1=0.5)  # pix2pix, CycleGAN, LAPGAN
 
@@ -46,19 +48,27 @@ def _final(history, *keys):
 @exercise("pix2pix", "pix2pix inpainting: a U-Net fills a 12x12 hole in each digit "
                      "(L_cGAN + 100 L1, PatchGAN); classifier accuracy on holed vs "
                      "restored digits.",
-          export=os.path.join("saved_models", "unit4_pix2pix"), epochs=15)
-def pix2pix(args, out):
-    x, _, x_test, y_test = digits(args.train_size, scale="tanh")
-    holed, _ = data.occlude(x, hole=12, fill=-1.0, seed=args.seed)
+          export=os.path.join("saved_models", "unit4_pix2pix"))
+def pix2pix(run: Run, *, epochs: Count = 15, batch_size: Count = 64,
+            train_size: Count | None = None) -> dict:
+    """A U-Net generator and a PatchGAN discriminator that fill a 12x12 hole.
+
+    Args:
+        epochs: training epochs.
+        batch_size: pairs per minibatch.
+        train_size: train on the first N training digits (default: all).
+    """
+    x, _, x_test, y_test = digits(train_size, scale="tanh")
+    holed, _ = data.occlude(x, hole=12, fill=-1.0, seed=run.seed)
     holed_test, mask_test = data.occlude(x_test, hole=12, fill=-1.0,
-                                         seed=args.seed + 1)
+                                         seed=run.seed + 1)
     model = models.Pix2Pix(
         builders.unet_generator((28, 28, 1)),
         builders.patchgan_discriminator((28, 28, 1), condition_shape=(28, 28, 1)),
-        l1_weight=100.0, seed=args.seed)
+        l1_weight=100.0, seed=run.seed)
     model.compile(**_optimizers())
-    history = model.fit(pairs_dataset(holed, x, args.batch_size, args.seed), epochs=args.epochs,
-                        callbacks=args.backup(), verbose=args.verbose)
+    history = model.fit(pairs_dataset(holed, x, batch_size, run.seed), epochs=epochs,
+                        callbacks=run.backup(), verbose=run.verbose)
     restored = model.translate(holed_test)
     classifier = metrics.digit_classifier()
     inside = mask_test > 0
@@ -75,19 +85,28 @@ def pix2pix(args, out):
     return {
         **summary,
         "grid": _rows_grid([holed_test, restored, x_test],
-                           os.path.join(out, "inpainting.png"),
+                           os.path.join(run.out, "inpainting.png"),
                            "rows: holed input, pix2pix output, original"),
-        **export_if_asked(model, args.export, "serve: holed [None, 28, 28, 1] -> "
-                                       "restored"),
+        **export_if_asked(model, run.export, "serve: holed [None, 28, 28, 1] -> "
+                                             "restored"),
     }
 
 
 @exercise("cyclegan", "CycleGAN between thin and bold (dilated) digits from "
                       "disjoint halves of the training set: translation error "
                       "against the true dilation.",
-          export=os.path.join("saved_models", "unit4_cyclegan"), epochs=40)
-def cyclegan(args, out):
-    x, _, x_test, y_test = digits(args.train_size, scale="tanh")
+          export=os.path.join("saved_models", "unit4_cyclegan"))
+def cyclegan(run: Run, *, epochs: Count = 40, batch_size: Count = 64,
+             train_size: Count | None = None) -> dict:
+    """Two generators and two critics between thin digits and bold (dilated)
+    ones, trained on disjoint halves of the training set.
+
+    Args:
+        epochs: training epochs.
+        batch_size: (thin, bold) pairs per minibatch.
+        train_size: train on the first N training digits (default: all).
+    """
+    x, _, x_test, y_test = digits(train_size, scale="tanh")
     half = len(x) // 2
     thin, bold = x[:half], data.thicken(x[half:])  # no digit in both
     bold_test = data.thicken(x_test)
@@ -103,18 +122,18 @@ def cyclegan(args, out):
 
     model = models.CycleGAN(generator("thin_to_bold"), generator("bold_to_thin"),
                             critic("thin_critic"), critic("bold_critic"),
-                            seed=args.seed)
+                            seed=run.seed)
     model.compile(**_optimizers())
 
     def shuffled(images, seed):
         return tf.data.Dataset.from_tensor_slices(images).shuffle(
             len(images), seed=seed)
 
-    dataset = tf.data.Dataset.zip((shuffled(thin, args.seed),
-                                   shuffled(bold, args.seed + 1))).batch(
-        args.batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
-    history = model.fit(dataset, epochs=args.epochs, callbacks=args.backup(),
-                        verbose=args.verbose)
+    dataset = tf.data.Dataset.zip((shuffled(thin, run.seed),
+                                   shuffled(bold, run.seed + 1))).batch(
+        batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
+    history = model.fit(dataset, epochs=epochs, callbacks=run.backup(),
+                        verbose=run.verbose)
     to_bold = model.translate(x_test, "a_to_b")
     to_thin = model.translate(bold_test, "b_to_a")
     classifier = metrics.digit_classifier()
@@ -137,20 +156,29 @@ def cyclegan(args, out):
                                 "classifier accuracy on bold -> thin digits",
                                 "{:.1%}"),
         "grid": _rows_grid([x_test, to_bold, bold_test, to_thin],
-                           os.path.join(out, "translations.png"),
+                           os.path.join(run.out, "translations.png"),
                            "rows: thin test digit, G(thin), true dilation, "
                            "F(true dilation)"),
-        **export_if_asked(model, args.export, "serve: thin [None, 28, 28, 1] -> bold; "
-                                       "serve_b_to_a: bold -> thin"),
+        **export_if_asked(model, run.export, "serve: thin [None, 28, 28, 1] -> bold; "
+                                             "serve_b_to_a: bold -> thin"),
     }
 
 
 @exercise("srgan", "SRGAN 7x7 -> 28x28: adversarial + content loss "
                    "(digit-classifier features) vs bicubic upsampling, by PSNR and "
                    "classifier accuracy.",
-          export=os.path.join("saved_models", "unit4_srgan"), epochs=10)
-def srgan(args, out):
-    x, _, x_test, y_test = digits(args.train_size, scale="tanh")
+          export=os.path.join("saved_models", "unit4_srgan"))
+def srgan(run: Run, *, epochs: Count = 10, batch_size: Count = 64,
+          train_size: Count | None = None) -> dict:
+    """A residual generator that upsamples 7x7 digits to 28x28, with a content
+    loss on the digit classifier's features.
+
+    Args:
+        epochs: training epochs.
+        batch_size: pairs per minibatch.
+        train_size: train on the first N training digits (default: all).
+    """
+    x, _, x_test, y_test = digits(train_size, scale="tanh")
     low, low_test = data.downsample(x, 4), data.downsample(x_test, 4)
     classifier = metrics.digit_classifier()
     # phi: the classifier's second convolution, on generator-range images.
@@ -162,10 +190,10 @@ def srgan(args, out):
     model = models.SRGAN(
         builders.sr_generator((7, 7, 1), scale=4, filters=32, residual_blocks=4),
         builders.dcgan_discriminator((28, 28, 1)), content_model=content,
-        seed=args.seed)
+        seed=run.seed)
     model.compile(**_optimizers(learning_rate=1e-4, beta_1=0.9))
-    history = model.fit(pairs_dataset(low, x, args.batch_size, args.seed), epochs=args.epochs,
-                        callbacks=args.backup(), verbose=args.verbose)
+    history = model.fit(pairs_dataset(low, x, batch_size, run.seed), epochs=epochs,
+                        callbacks=run.backup(), verbose=run.verbose)
     upscaled = model.translate(low_test)
     upsampled = bicubic(low_test)
     nearest = tf.image.resize(low_test, (28, 28), method="nearest").numpy()
@@ -182,20 +210,30 @@ def srgan(args, out):
     return {
         **summary,
         "grid": _rows_grid([nearest, upsampled, upscaled, x_test],
-                           os.path.join(out, "super_resolution.png"),
+                           os.path.join(run.out, "super_resolution.png"),
                            "rows: 7x7 input (nearest), bicubic, SRGAN, original"),
-        **export_if_asked(model, args.export, "serve: [None, 7, 7, 1] in [-1, 1] -> "
-                                       "[None, 28, 28, 1]"),
+        **export_if_asked(model, run.export, "serve: [None, 7, 7, 1] in [-1, 1] -> "
+                                             "[None, 28, 28, 1]"),
     }
 
 
 @exercise("lapgan", "LAPGAN 7 -> 14 -> 28: a GAN for 7x7 digits and two "
                     "conditional GANs that add the detail of each finer level; "
                     "classifier FID against the floor.",
-          export=os.path.join("saved_models", "unit4_lapgan"), epochs=30)
-def lapgan(args, out):
-    x, _, _, _ = digits(args.train_size, scale="tanh")
-    latent = args.latent_dim
+          export=os.path.join("saved_models", "unit4_lapgan"))
+def lapgan(run: Run, *, epochs: Count = 30, batch_size: Count = 64,
+           latent_dim: Count = 64, train_size: Count | None = None) -> dict:
+    """A Laplacian pyramid of GANs: 7x7 digits, then the detail of 14x14 and
+    of 28x28.
+
+    Args:
+        epochs: training epochs.
+        batch_size: images per minibatch.
+        latent_dim: size of each level's latent vector.
+        train_size: train on the first N training digits (default: all).
+    """
+    x, _, _, _ = digits(train_size, scale="tanh")
+    latent = latent_dim
     model = models.LAPGAN(
         [builders.mlp_generator(latent, (7, 7, 1), hidden_units=(256, 256),
                                 batch_norm=True, name="level0_generator"),
@@ -205,13 +243,13 @@ def lapgan(args, out):
                                     name="level0_discriminator"),
          builders.lapgan_discriminator((14, 14, 1), name="level1_discriminator"),
          builders.lapgan_discriminator((28, 28, 1), name="level2_discriminator")],
-        latent_dim=latent, seed=args.seed)
+        latent_dim=latent, seed=run.seed)
     model.compile(**_optimizers())
-    history = model.fit(data.image_dataset(x, batch_size=args.batch_size,
-                                           scale=None, seed=args.seed),
-                        epochs=args.epochs, callbacks=args.backup(),
-                        verbose=args.verbose)
-    levels = model.sample(1000, seed=args.seed + 1, return_levels=True)
+    history = model.fit(data.image_dataset(x, batch_size=batch_size,
+                                           scale=None, seed=run.seed),
+                        epochs=epochs, callbacks=run.backup(),
+                        verbose=run.verbose)
+    levels = model.sample(1000, seed=run.seed + 1, return_levels=True)
     judge = DigitJudge()
     report = judge.report(levels[-1])
     upsampled = [np.repeat(np.repeat(level, 28 // level.shape[1], axis=1),
@@ -224,9 +262,9 @@ def lapgan(args, out):
                             "final g_loss (sum over 3 levels)", "{:.4f}"),
         **judge.rows(report),
         "pyramid": _rows_grid([np.clip(u, -1, 1) for u in upsampled],
-                              os.path.join(out, "pyramid.png"),
+                              os.path.join(run.out, "pyramid.png"),
                               "rows: level 0 (7x7), level 1 (14x14), level 2 "
                               "(28x28), same samples"),
-        **export_if_asked(model, args.export, f"serve: z [None, 3, {latent}] -> "
-                                       "[None, 28, 28, 1]"),
+        **export_if_asked(model, run.export, f"serve: z [None, 3, {latent}] -> "
+                                             "[None, 28, 28, 1]"),
     }
