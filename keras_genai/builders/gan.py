@@ -106,7 +106,7 @@ def dcgan_discriminator(image_shape=(28, 28, 1), filters=(64, 128, 256),
     The defaults are the ones tuned for the embedded digits: on 4,000 images a
     third convolution (64-128-256) gave clearly better samples than two, and
     dropout slowed learning without curbing overfitting, which D never showed
-    (see units/unit4_gan.py).
+    (see units/unit4_gan/dcgan.py).
 
     Note: dropout masks come from Keras' layer seed generators; under a
     distribution strategy they differ from a one-device run, so a one-step
