@@ -4,13 +4,17 @@ measures; the default training meets its target in a slow test."""
 import numpy as np
 import pytest
 
-TINY = ("--epochs", "1", "--train-size", "64", "--batch-size", "32",
-        "--samples", "10", "--test-digits", "10")
+TINY = ("--epochs", "1", "--train-size", "64", "--batch-size", "32")
+# Each exercise takes only the options it uses: the sampling ones take
+# --samples, those on test digits --test-digits.
+SAMPLES = ("--samples", "10")
+TEST = ("--test-digits", "10")
 # The smoke runs also shorten the chain: T = 20, 4 DDIM steps per sample (the
 # samplers exercise then runs DDPM 20 and DDIM 10, and leaves out DDIM 25 and up),
 # and their U-Nets have 2 narrow levels (8 and 16 channels at 28 and 14 pixels,
 # attention at 14x14): tracing the lab's 3 levels was most of each run's time.
-SHORT = (*TINY, "--timesteps", "20", "--sample-steps", "4", "--widths", "8", "16")
+MODEL = (*TINY, "--timesteps", "20", "--widths", "8", "16")
+SHORT = (*MODEL, "--sample-steps", "4")
 
 
 def test_forward_matches_the_closed_form_and_shows_the_notes_error(run_lab):
@@ -32,7 +36,7 @@ def test_train_then_every_exercise_on_its_saved_model(run_lab, capsys):
     training step is most of each run's time). The SavedModel's sampler is
     checked by the model's conformance tests (`check_export`, 20 s here); the
     smoke run skips it."""
-    summary, out = run_lab("unit6_diffusion", *SHORT, "--export", "none")
+    summary, out = run_lab("unit6_diffusion", *SHORT, *SAMPLES, "--export", "none")
     assert 0.0 <= summary["label_accuracy"] <= 1.0 and summary["fid"] > 0
     assert (out / "samples.png").exists() and (out / "diffusion.keras").exists()
 
@@ -46,8 +50,8 @@ def test_train_then_every_exercise_on_its_saved_model(run_lab, capsys):
         assert 0 <= row["label_accuracy"] <= 1 and row["diversity"] > 0
     assert (out / "guidance_sweep.png").exists()
 
-    summary, out = run_lab("unit6_diffusion", "--exercise", "samplers", *SHORT,
-                           folder="out/samplers")
+    summary, out = run_lab("unit6_diffusion", "--exercise", "samplers", *MODEL,
+                           *SAMPLES, folder="out/samplers")
     assert "Using the model trained by --exercise train" in capsys.readouterr().out
     rows = summary["rows"]
     assert list(rows) == ["DDPM 20", "DDIM 10"]
@@ -55,7 +59,7 @@ def test_train_then_every_exercise_on_its_saved_model(run_lab, capsys):
     assert (out / "time_vs_fid.png").exists() and (out / "samplers.png").exists()
 
     summary, out = run_lab("unit6_diffusion", "--exercise", "inpaint", *SHORT,
-                           "--jump-length", "2", "--resamplings", "2",
+                           *TEST, "--jump-length", "2", "--resamplings", "2",
                            folder="out/inpaint")
     assert "Using the model trained by --exercise train" in capsys.readouterr().out
     rows = summary["rows"]
@@ -66,7 +70,7 @@ def test_train_then_every_exercise_on_its_saved_model(run_lab, capsys):
     assert (out / "inpainting.png").exists()
 
     summary, out = run_lab("unit6_diffusion", "--exercise", "edit", *SHORT,
-                           folder="out/edit")
+                           *TEST, folder="out/edit")
     rows = summary["rows"]
     assert list(rows) == ["0.2", "0.4", "0.6", "0.8"]
     # Noised from further, the edit moves further from the input.
@@ -79,7 +83,7 @@ def test_super_resolution_trains_sr3(run_lab):
     # Its export (with condition images) is checked by the model's conformance
     # tests; the smoke run skips it.
     summary, out = run_lab("unit6_diffusion", "--exercise", "super-resolution",
-                           *SHORT, "--export", "none")
+                           *SHORT, *TEST, "--export", "none")
     rows = summary["rows"]
     assert list(rows) == ["bicubic", "SR3", "original"]
     assert rows["bicubic"]["psnr"] > 0 and np.isfinite(rows["SR3"]["psnr"])
@@ -89,22 +93,25 @@ def test_super_resolution_trains_sr3(run_lab):
 def test_sample_steps_and_widths_the_u_net_cannot_take_are_refused_before_training(
         run_lab):
     with pytest.raises(ValueError, match="--timesteps=20, --sample-steps=60"):
-        run_lab("unit6_diffusion", *SHORT, "--sample-steps", "60")
+        run_lab("unit6_diffusion", *SHORT, *SAMPLES, "--sample-steps", "60")
     # 4 levels would need 28 pixels divisible by 8.
     with pytest.raises(ValueError, match="Received: --widths=8 16 32 64"):
-        run_lab("unit6_diffusion", *SHORT, "--widths", "8", "16", "32", "64")
+        run_lab("unit6_diffusion", *SHORT, *SAMPLES, "--widths", "8", "16", "32", "64")
     with pytest.raises(ValueError, match="Received: --widths=8 18"):
-        run_lab("unit6_diffusion", "--exercise", "text", *SHORT, "--widths", "8", "18")
+        run_lab("unit6_diffusion", "--exercise", "text", *SHORT, *SAMPLES,
+                "--widths", "8", "18")
 
 
-@pytest.mark.parametrize("option", ["--test-digits", "--samples", "--timesteps",
-                                    "--sample-steps", "--widths", "--resamplings",
-                                    "--jump-length"])
-def test_counts_below_1_are_usage_errors_before_anything_runs(option, capsys):
+@pytest.mark.parametrize("exercise, option", [
+    ("inpaint", "--test-digits"), ("train", "--samples"), ("train", "--timesteps"),
+    ("train", "--sample-steps"), ("train", "--widths"), ("inpaint", "--resamplings"),
+    ("inpaint", "--jump-length")])
+def test_counts_below_1_are_usage_errors_before_anything_runs(exercise, option,
+                                                               capsys):
     from units import unit6_diffusion
 
     with pytest.raises(SystemExit) as info:
-        unit6_diffusion.main([option, "0"])
+        unit6_diffusion.main(["--exercise", exercise, option, "0"])
     assert info.value.code == 2
     assert (f"argument {option}: expected a positive integer, got '0'"
             in capsys.readouterr().err)
@@ -112,7 +119,7 @@ def test_counts_below_1_are_usage_errors_before_anything_runs(option, capsys):
 
 @pytest.mark.slow
 def test_samplers_time_every_setting(run_lab):
-    summary, out = run_lab("unit6_diffusion", "--exercise", "samplers", *TINY[:6],
+    summary, out = run_lab("unit6_diffusion", "--exercise", "samplers", *TINY,
                            "--samples", "10")
     rows = summary["rows"]
     assert list(rows) == ["DDPM 1000", "DDIM 10", "DDIM 25", "DDIM 50", "DDIM 100"]
@@ -126,7 +133,8 @@ def test_samplers_time_every_setting(run_lab):
     pytest.param(TINY, id="T1000", marks=pytest.mark.slow),
 ])
 def test_text_and_attention_exercises(run_lab, settings):
-    summary, out = run_lab("unit6_diffusion", "--exercise", "text", *settings)
+    summary, out = run_lab("unit6_diffusion", "--exercise", "text", *settings,
+                           *SAMPLES)
     assert 0 <= summary["label_accuracy"] <= 1
     assert {"thickness_gap", "width_gap", "slant_gap"} <= set(summary)
     assert (out / "prompts.png").exists()

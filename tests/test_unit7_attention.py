@@ -5,8 +5,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-TINY = ("--epochs", "1", "--train-size", "64", "--batch-size", "32",
-        "--test-digits", "200")
+TINY = ("--epochs", "1", "--train-size", "64", "--batch-size", "32")
+# vit, mae, clip and clip-batch evaluate on test digits; attention and
+# long-range have none.
+TEST = ("--test-digits", "200")
 
 
 def test_attention_matches_keras_and_reports_both_lookups(run_lab):
@@ -20,13 +22,16 @@ def test_attention_matches_keras_and_reports_both_lookups(run_lab):
     assert (out / "attention_maps.png").exists()
 
 
-@pytest.mark.parametrize("option", ["--test-digits", "--lengths", "--batch-sizes",
-                                    "--steps", "--probe-epochs"])
-def test_counts_below_1_are_usage_errors_before_anything_runs(option, capsys):
+@pytest.mark.parametrize("exercise, option", [
+    ("clip", "--test-digits"), ("long-range", "--lengths"),
+    ("clip-batch", "--batch-sizes"), ("clip-batch", "--steps"),
+    ("mae", "--probe-epochs")])
+def test_counts_below_1_are_usage_errors_before_anything_runs(exercise, option,
+                                                               capsys):
     from units import unit7_attention
 
     with pytest.raises(SystemExit) as info:
-        unit7_attention.main([option, "0"])
+        unit7_attention.main(["--exercise", exercise, option, "0"])
     assert info.value.code == 2
     assert (f"argument {option}: expected a positive integer, got '0'"
             in capsys.readouterr().err)
@@ -43,7 +48,7 @@ def test_long_range_times_both_networks(run_lab):
 
 
 def test_vit_and_cnn_have_about_the_same_size(run_lab):
-    summary, _ = run_lab("unit7_attention", "--exercise", "vit", *TINY)
+    summary, _ = run_lab("unit7_attention", "--exercise", "vit", *TINY, *TEST)
     rows = summary["rows"]
     assert set(rows) == {"CNN 64", "ViT 64"}
     sizes = [r["parameters"] for r in rows.values()]
@@ -77,7 +82,7 @@ def test_clip_batch_runs_each_batch_size(run_lab):
 
 
 def test_mae_reconstructs_probes_and_sweeps(run_lab):
-    summary, out = run_lab("unit7_attention", "--exercise", "mae", *TINY,
+    summary, out = run_lab("unit7_attention", "--exercise", "mae", *TINY, *TEST,
                            "--mask-ratios", "0.5", "0.75", "--probe-epochs", "1",
                            "--export", "none")
     assert set(summary["probe"]) == {"raw pixels (784)", "MAE encoder (64)",

@@ -1,13 +1,13 @@
 """What the diffusion lab's exercises share: the digits, the lab's
 class-conditional DDPM (built, trained, or loaded from where ``--exercise
-train`` saved it) and the checks of ``--timesteps`` / ``--sample-steps``."""
+train`` saved it) and the checks of ``timesteps`` / ``sample_steps`` / ``widths``."""
 
 import keras
 import numpy as np
 
 from keras_genai import builders
 from keras_genai import data
-from keras_genai.cli import take
+from units.lab import take
 from keras_genai.models import DiffusionModel
 from keras_genai.diffusion import NoiseSchedule
 from units.common import load_saved
@@ -43,22 +43,30 @@ def labels_for(n):
 WIDTHS = (16, 32, 64)
 
 
-def check_steps(args):
+def check_steps(timesteps, widths, sample_steps=None):
     """Refuses ``--timesteps`` / ``--sample-steps`` that no sampler can run,
     and ``--widths`` that the U-Net cannot take, before anything trains.
 
+    Args:
+        timesteps: diffusion steps T.
+        widths: channels of the U-Net's levels.
+        sample_steps: DDIM steps of the samples (``None``: an exercise that
+            takes none; only T is checked).
+
     Example:
 
-    >>> check_steps(argparse.Namespace(timesteps=50, sample_steps=60))
+    >>> check_steps(50, [16, 32, 64], sample_steps=60)
     Traceback (most recent call last):
     ValueError: Need --timesteps >= 2 and 1 <= --sample-steps <= --timesteps. ...
     """
-    if args.timesteps < 2 or not 1 <= args.sample_steps <= args.timesteps:
+    if sample_steps is None:
+        if timesteps < 2:
+            raise ValueError(f"Need --timesteps >= 2. Received: --timesteps={timesteps}")
+    elif timesteps < 2 or not 1 <= sample_steps <= timesteps:
         raise ValueError(
             "Need --timesteps >= 2 and 1 <= --sample-steps <= --timesteps. "
-            f"Received: --timesteps={args.timesteps}, "
-            f"--sample-steps={args.sample_steps}")
-    widths = args.widths
+            f"Received: --timesteps={timesteps}, "
+            f"--sample-steps={sample_steps}")
     if not 1 <= len(widths) <= 3 or min(widths) < 1 or widths[-1] % 4:
         raise ValueError(
             "--widths takes 1-3 levels (28, 14 and 7 pixels) of positive "
@@ -84,40 +92,45 @@ def build_model(seed, timesteps=1000, widths=WIDTHS):
                           min_snr_gamma=5.0, seed=seed)
 
 
-def train_model(args):
-    """Trains the lab's model on the digits; returns ``(model, history)``.
+def train_model(run, *, epochs, batch_size, train_size, timesteps, widths):
+    """Trains the lab's model on the digits (``run``: seed, verbosity and
+    backups of the exercise); returns ``(model, history)``.
 
     Example:
 
-    >>> model, history = train_model(args)
+    >>> model, history = train_model(run, epochs=28, batch_size=32,
+    ...                              train_size=None, timesteps=1000,
+    ...                              widths=WIDTHS)
     """
-    x, y, _, _ = digits(args.train_size)
-    model = build_model(args.seed, args.timesteps, args.widths)
+    x, y, _, _ = digits(train_size)
+    model = build_model(run.seed, timesteps, widths)
     model.compile(optimizer=keras.optimizers.Adam(2e-3))
     print(f"Training the class-conditional DDPM ({model.network.count_params():,} "
-          f"weights) on {len(x)} digits for {args.epochs} epochs.", flush=True)
-    history = model.fit(data.image_dataset(x, y, batch_size=args.batch_size,
-                                           seed=args.seed),
-                        epochs=args.epochs, callbacks=args.backup(),
-                        verbose=args.verbose)
+          f"weights) on {len(x)} digits for {epochs} epochs.", flush=True)
+    history = model.fit(data.image_dataset(x, y, batch_size=batch_size,
+                                           seed=run.seed),
+                        epochs=epochs, callbacks=run.backup(),
+                        verbose=run.verbose)
     return model, history
 
 
-def trained_model(args, out):
-    """The model saved by ``--exercise train`` (next to ``out``), or a new one
-    trained now.
+def trained_model(run, *, sample_steps=None, **training):
+    """The model saved by ``--exercise train`` (next to ``run.out``), or a new
+    one trained now with ``training`` (`train_model`'s options), after
+    `check_steps`.
 
     Returns:
         ``(model, path of the saved model or None)``.
 
     Example:
 
-    >>> model, _ = trained_model(args, out)
+    >>> model, _ = trained_model(run, sample_steps=50, epochs=28, batch_size=32,
+    ...                          train_size=None, timesteps=1000, widths=WIDTHS)
     """
-    check_steps(args)
+    check_steps(training["timesteps"], training["widths"], sample_steps)
     # The exercises that call this only sample: no optimizer needed.
-    model, path = load_saved(out, MODEL_FILE, "train", compile=False)
+    model, path = load_saved(run.out, MODEL_FILE, "train", compile=False)
     if model is not None:
         return model, path
-    model, _ = train_model(args)
+    model, _ = train_model(run, **training)
     return model, None

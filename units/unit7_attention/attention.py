@@ -13,10 +13,12 @@ from keras_genai import data
 from keras_genai import layers
 from keras_genai import viz
 from keras_genai.callbacks import EpochTimer
-from keras_genai.cli import Row
-from keras_genai.cli import exercise
 from keras_genai.utils import build_for_fit
 from units.common import reseed
+from units.lab import Count
+from units.lab import Row
+from units.lab import Run
+from units.lab import exercise
 
 
 def lookup_task(n, pairs=8, symbols=16, seed=0):
@@ -78,14 +80,14 @@ def _self_attention_model(pairs, width, dim=32):
     return keras.Model([records, query], [answer, weights], name="self_attention")
 
 
-def _fit_lookup(model, train, test, args):
+def _fit_lookup(model, train, test, epochs, batch_size, verbose):
     """Trains ``model``'s answer by MSE; returns ``(test MSE, weights on the
     test set)``."""
     trainer = keras.Model(model.inputs, model.outputs[0])
     trainer.compile(keras.optimizers.Adam(3e-3), "mse")
     build_for_fit(trainer, list(train[:2]), train[2])
-    trainer.fit(list(train[:2]), train[2], epochs=args.epochs,
-                batch_size=args.batch_size, verbose=args.verbose)
+    trainer.fit(list(train[:2]), train[2], epochs=epochs,
+                batch_size=batch_size, verbose=verbose)
     answer, weights = model.predict(list(test[:2]), batch_size=256, verbose=0)
     return float(np.mean((answer - test[2]) ** 2)), np.asarray(weights)
 
@@ -131,21 +133,33 @@ def implementation_gaps(seed=0):
 
 @exercise("attention", "Attention written out against Keras' own, and a lookup "
                        "task solved by cross- and by self-attention, with their "
-                       "attention maps.", epochs=30, batch_size=64)
-def attention(args, out):
-    gaps = implementation_gaps(args.seed)
-    n = args.train_size or 4000
-    train = lookup_task(n, seed=args.seed)
-    test = lookup_task(1000, seed=args.seed + 1)
+                       "attention maps.")
+def attention(run: Run, *, epochs: Count = 30, batch_size: Count = 64,
+              train_size: Count | None = None) -> dict:
+    """The written-out ``softmax(Q K^T / sqrt(d)) V`` against Keras' own
+    implementations, and a lookup task (eight key-value records and a query
+    key) solved by one head of cross-attention and by a one-block transformer
+    over records and query together, with the query token's attention maps.
+
+    Args:
+        epochs: training epochs of each lookup model.
+        batch_size: examples per training step.
+        train_size: training examples of the lookup task (default: 4,000).
+    """
+    gaps = implementation_gaps(run.seed)
+    n = train_size or 4000
+    train = lookup_task(n, seed=run.seed)
+    test = lookup_task(1000, seed=run.seed + 1)
     pairs, width = train[0].shape[1:]
     results, maps = {}, {}
     for name, build in (("cross-attention", _cross_attention_model),
                         ("self-attention", _self_attention_model)):
-        reseed(args.seed)
+        reseed(run.seed)
         model = build(pairs, width)
         print(f"Training {name} on the lookup task ({n} examples, "
-              f"{args.epochs} epochs).", flush=True)
-        mse, weights = _fit_lookup(model, train, test, args)
+              f"{epochs} epochs).", flush=True)
+        mse, weights = _fit_lookup(model, train, test, epochs, batch_size,
+                                    run.verbose)
         query_row = weights[:, 0, -1, :pairs]  # what the query token looks at
         results[name] = {
             "test_mse": mse,
@@ -155,7 +169,7 @@ def attention(args, out):
             "parameters": model.count_params()}
         maps[name] = query_row[:12]
     figure = viz.plot_matrices(
-        maps, os.path.join(out, "attention_maps.png"),
+        maps, os.path.join(run.out, "attention_maps.png"),
         row_labels=[f"answer in {p}" for p in test[3][:12]],
         col_labels=[str(i) for i in range(pairs)],
         title="the query token's attention over the 8 records (12 test cases)")
@@ -191,27 +205,39 @@ def gradient_reach(model, x):
 @exercise("long-range", "The adding problem at 100, 400 and 1,000 steps: an LSTM "
                         "against a one-block transformer: test MSE, time per "
                         "epoch and how much of the gradient reaches the first "
-                        "steps.", epochs=10, batch_size=64)
-def long_range(args, out):
-    n = args.train_size or 2000
+                        "steps.")
+def long_range(run: Run, *, epochs: Count = 10, batch_size: Count = 64,
+               train_size: Count | None = None,
+               lengths: list[Count] = [100, 400, 1000]) -> dict:
+    """The adding problem, an LSTM against a one-block transformer at each
+    sequence length: test MSE, seconds per epoch and how much of the gradient
+    reaches the first steps.
+
+    Args:
+        epochs: training epochs of each network.
+        batch_size: sequences per training step.
+        train_size: training sequences per length (default: 2,000).
+        lengths: sequence lengths of the adding problem.
+    """
+    n = train_size or 2000
     rows, curves = {}, {}
-    for length in args.lengths:
-        x, y = data.adding_problem(n, length, seed=args.seed)
-        x_test, y_test = data.adding_problem(500, length, seed=args.seed + 1)
+    for length in lengths:
+        x, y = data.adding_problem(n, length, seed=run.seed)
+        x_test, y_test = data.adding_problem(500, length, seed=run.seed + 1)
         for name, build in (
                 ("LSTM", lambda: builders.sequence_model((length, 2), "lstm",
                                                          units=32)),
                 ("transformer", lambda: builders.sequence_transformer(
                     (length, 2), dim=32, depth=1, heads=1))):
-            reseed(args.seed)
+            reseed(run.seed)
             model = build()
             model.compile(keras.optimizers.Adam(1e-3), "mse")
             build_for_fit(model, x, y)
             timer = EpochTimer()
-            print(f"{name} on {length} steps: {n} sequences, {args.epochs} epochs.",
+            print(f"{name} on {length} steps: {n} sequences, {epochs} epochs.",
                   flush=True)
-            history = model.fit(x, y, epochs=args.epochs, batch_size=args.batch_size,
-                                callbacks=[timer], verbose=args.verbose)
+            history = model.fit(x, y, epochs=epochs, batch_size=batch_size,
+                                callbacks=[timer], verbose=run.verbose)
             key = f"{name} {length}"
             rows[key] = {
                 "test_mse": float(model.evaluate(x_test, y_test, verbose=0)),
@@ -220,7 +246,7 @@ def long_range(args, out):
                 "seconds_per_epoch": timer.typical_epoch_seconds(),
                 "parameters": model.count_params()}
             curves[key] = history.history["loss"]
-    figure = viz.plot_curves(curves, os.path.join(out, "adding_problem.png"),
+    figure = viz.plot_curves(curves, os.path.join(run.out, "adding_problem.png"),
                              ylabel="training MSE",
                              title="adding problem (predicting 1: MSE 0.167)")
     return {"rows": Row(rows, "adding problem"),

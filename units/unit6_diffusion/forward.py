@@ -7,22 +7,27 @@ import tensorflow as tf
 
 from keras_genai import data
 from keras_genai import viz
-from keras_genai.cli import Row
-from keras_genai.cli import exercise
 from keras_genai.data.pipeline import scale_images
 from keras_genai.diffusion import NoiseSchedule
+from units.lab import Row
+from units.lab import Run
+from units.lab import exercise
 
 
 @exercise("forward", "A digit noised over t (linear vs cosine schedule), alpha_bar "
                      "curves, step-by-step vs closed form.")
-def forward(args, out):
+def forward(run: Run) -> dict:
+    """A digit noised over t with the linear and cosine schedules, their
+    alpha_bar_t curves, and t single steps q(x_t | x_{t-1}) against the closed
+    form q(x_t | x_0) (the notes' form drops a square root and uses alpha_t for
+    alpha_bar_t)."""
     (x, _), _ = data.load_digits()
     x0 = scale_images(x[:1, ..., None], scale="tanh").numpy()
     times = [0, 50, 100, 200, 300, 500, 700, 999]
     rows, summary = [], {}
     schedules = {kind: NoiseSchedule(kind, timesteps=1000)
                  for kind in ("linear", "cosine")}
-    noise = tf.random.stateless_normal((len(times),) + x0.shape[1:], (args.seed, 0))
+    noise = tf.random.stateless_normal((len(times),) + x0.shape[1:], (run.seed, 0))
     for kind, schedule in schedules.items():
         x_t = schedule.q_sample(np.repeat(x0, len(times), 0), tf.constant(times),
                                 noise)
@@ -35,19 +40,19 @@ def forward(args, out):
             int(np.argmax(a < 0.1)) + 1,
             f"{kind}: first t where the image holds < 10% of the variance")
     grid = viz.save_image_grid(np.concatenate(rows),
-                               os.path.join(out, "noising.png"), value_range=(-1, 1),
+                               os.path.join(run.out, "noising.png"), value_range=(-1, 1),
                                cols=len(times),
                                title="x_t at t = " + ", ".join(
                                    str(t + 1) for t in times)
                                + " (rows: linear, cosine)")
     curves = viz.plot_curves(
         {kind: s.alpha_bars for kind, s in schedules.items()},
-        os.path.join(out, "alpha_bar.png"), xlabel="t", ylabel="alpha_bar_t",
+        os.path.join(run.out, "alpha_bar.png"), xlabel="t", ylabel="alpha_bar_t",
         title="signal kept: alpha_bar_t", x=np.arange(1, 1001))
     # t single steps q(x_t | x_{t-1}) against the closed form q(x_t | x_0), on
     # 20,000 copies of one pixel value.
     schedule = schedules["linear"]
-    rng = np.random.default_rng(args.seed)
+    rng = np.random.default_rng(run.seed)
     pixel, steps, n = 0.7, 300, 20_000
     chain = tf.fill((n, 1), pixel)
     for t in range(steps):

@@ -11,17 +11,19 @@ import tensorflow as tf
 from keras_genai import builders
 from keras_genai import data
 from keras_genai import viz
-from keras_genai.cli import Row
-from keras_genai.cli import exercise
 from keras_genai.data.captions import DIGIT_WORDS
 from keras_genai.data.captions import MAX_CAPTION_WORDS
 from keras_genai.models import DiffusionModel
 from keras_genai.diffusion import NoiseSchedule
 from units.common import load_saved
 from units.common import DigitJudge
-from units.unit6.common import WIDTHS
-from units.unit6.common import check_steps
-from units.unit6.common import digits
+from units.lab import Count
+from units.lab import Row
+from units.lab import Run
+from units.lab import exercise
+from units.unit6_diffusion.common import WIDTHS
+from units.unit6_diffusion.common import check_steps
+from units.unit6_diffusion.common import digits
 
 MODEL_FILE = "text_diffusion.keras"
 PROMPT_PAIRS = {"thickness": ("thin", "thick"), "width": ("narrow", "wide"),
@@ -48,30 +50,34 @@ def build_text_model(seed, timesteps=1000, widths=WIDTHS):
                           seed=seed)
 
 
-def trained_text_model(args, out):
-    """The model saved by ``--exercise text`` (next to ``out``), or a new one
-    trained on captions of the digits (and saved there).
+def trained_text_model(run, *, epochs, batch_size, train_size, timesteps, widths,
+                       sample_steps):
+    """The model saved by ``--exercise text`` (next to ``run.out``), or a new
+    one trained on captions of the digits (and saved there), after
+    `check_steps`.
 
     Returns:
         ``(model, training seconds, or None for a saved model)``.
 
     Example:
 
-    >>> model, seconds = trained_text_model(args, out)
+    >>> model, seconds = trained_text_model(
+    ...     run, epochs=28, batch_size=32, train_size=None, timesteps=1000,
+    ...     widths=WIDTHS, sample_steps=50)
     """
-    check_steps(args)
-    model, path = load_saved(out, MODEL_FILE, "text", compile=False)
+    check_steps(timesteps, widths, sample_steps)
+    model, path = load_saved(run.out, MODEL_FILE, "text", compile=False)
     if model is not None:
         return model, None
-    x, y, _, _ = digits(args.train_size)
-    captions = data.digit_captions(x, y, keep=0.7, seed=args.seed)
+    x, y, _, _ = digits(train_size)
+    captions = data.digit_captions(x, y, keep=0.7, seed=run.seed)
     print("Captions, e.g.: " + "; ".join(captions[:4]), flush=True)
-    model = build_text_model(args.seed, args.timesteps, args.widths)
+    model = build_text_model(run.seed, timesteps, widths)
     model.compile(optimizer=keras.optimizers.Adam(2e-3))
     start = time.time()
-    model.fit(data.image_dataset(x, captions, batch_size=args.batch_size,
-                                 seed=args.seed),
-              epochs=args.epochs, callbacks=args.backup(), verbose=args.verbose)
+    model.fit(data.image_dataset(x, captions, batch_size=batch_size,
+                                 seed=run.seed),
+              epochs=epochs, callbacks=run.backup(), verbose=run.verbose)
     seconds = time.time() - start
     model.save(path)
     return model, seconds
@@ -79,15 +85,36 @@ def trained_text_model(args, out):
 
 @exercise("text", "Text-conditioned diffusion on captions computed from the "
                   "digits: prompts steer digit, thickness, width, slant.")
-def text(args, out):
-    model, seconds = trained_text_model(args, out)
+def text(run: Run, *, epochs: Count = 28, batch_size: Count = 32,
+         train_size: Count | None = None, samples: Count = 500,
+         guidance: float = 3.0, timesteps: Count = 1000, sample_steps: Count = 50,
+         widths: list[Count] = list(WIDTHS)) -> dict:
+    """The U-Net cross-attending to a small text encoder, trained on captions
+    computed from each digit (or the model this exercise saved before):
+    prompts steer the digit and each attribute, measured on the samples.
+
+    Args:
+        samples: images generated for the 'a <digit>' prompts (a tenth per
+            digit) and for each attribute word.
+        sample_steps: DDIM steps of the samples, at most T.
+        guidance: classifier-free guidance scale of the samples.
+        epochs: training epochs, when no model of ``--exercise text`` is saved.
+        batch_size: images per training step, likewise.
+        train_size: train on the first N digits (default: all 4,000), likewise;
+            the real digits' attributes are measured on the same digits.
+        timesteps: diffusion steps T of the model trained here.
+        widths: channels of the U-Net's levels at 28, 14 and 7 pixels, likewise.
+    """
+    model, seconds = trained_text_model(
+        run, epochs=epochs, batch_size=batch_size, train_size=train_size,
+        timesteps=timesteps, widths=widths, sample_steps=sample_steps)
     judge = DigitJudge()
-    per = max(args.samples // 10, 1)
+    per = max(samples // 10, 1)
     labels = np.repeat(np.arange(10), per)
 
     def sample(prompts):
-        return model.sample(prompts=list(prompts), steps=args.sample_steps,
-                            guidance_scale=args.guidance, seed=args.seed,
+        return model.sample(prompts=list(prompts), steps=sample_steps,
+                            guidance_scale=guidance, seed=run.seed,
                             verbose=False)
 
     images = sample(f"a {DIGIT_WORDS[k]}" for k in labels)
@@ -101,7 +128,7 @@ def text(args, out):
         "min_class_accuracy": Row(report["min_class_accuracy"],
                                   "'a <digit>' prompts: worst digit", "{:.0%}"),
     }
-    x, y, _, _ = digits(args.train_size)
+    x, y, _, _ = digits(train_size)
     real = data.measure_digits(x)
     words = data.digit_attributes(x, y)
     rows = [images[::per][:10]]
@@ -122,7 +149,7 @@ def text(args, out):
         summary[f"{name}_gap"] = Row(measured[high] - measured[low],
                                      f"{name}: '{high}' - '{low}' in the samples",
                                      "{:.3f}")
-    grid = viz.save_image_grid(np.concatenate(rows), os.path.join(out, "prompts.png"),
+    grid = viz.save_image_grid(np.concatenate(rows), os.path.join(run.out, "prompts.png"),
                                value_range=(-1, 1), cols=10,
                                title="rows: 'a <digit>', then thin, thick, narrow, "
                                      "wide, leaning left, leaning right")
@@ -131,12 +158,30 @@ def text(args, out):
 
 @exercise("attention", "Cross-attention maps of prompts: where in the image each "
                        "word is attended to, at 7x7.")
-def attention(args, out):
-    model, _ = trained_text_model(args, out)
+def attention(run: Run, *, epochs: Count = 28, batch_size: Count = 32,
+              train_size: Count | None = None, guidance: float = 3.0,
+              timesteps: Count = 1000, sample_steps: Count = 50,
+              widths: list[Count] = list(WIDTHS)) -> dict:
+    """The cross-attention maps of a few prompts on the model of ``--exercise
+    text`` (trained here if none is saved): for each word, where in the 7x7
+    feature map the image attends to it.
+
+    Args:
+        sample_steps: DDIM steps of the samples, at most T.
+        guidance: classifier-free guidance scale of the samples.
+        epochs: training epochs, when no model of ``--exercise text`` is saved.
+        batch_size: images per training step, likewise.
+        train_size: train on the first N digits (default: all 4,000), likewise.
+        timesteps: diffusion steps T of the model trained here.
+        widths: channels of the U-Net's levels at 28, 14 and 7 pixels, likewise.
+    """
+    model, _ = trained_text_model(
+        run, epochs=epochs, batch_size=batch_size, train_size=train_size,
+        timesteps=timesteps, widths=widths, sample_steps=sample_steps)
     prompts = ["a thick seven", "a thin two leaning right", "a wide zero",
                "a narrow one leaning left"]
-    images = model.sample(prompts=prompts, steps=args.sample_steps,
-                          guidance_scale=args.guidance, seed=args.seed,
+    images = model.sample(prompts=prompts, steps=sample_steps,
+                          guidance_scale=guidance, seed=run.seed,
                           verbose=False)
     network = model.ema_network
     layers = [layer for layer in network.layers if layer.name.endswith("_cross_mha")]
@@ -147,7 +192,7 @@ def attention(args, out):
     # t = 100, 300, 500 of T = 1,000 (the same fractions of a shorter T)
     times = [int(model.schedule.timesteps * f) for f in (0.1, 0.3, 0.5)]
     for t in times:  # average over noise levels, heads and layers
-        noise = tf.random.stateless_normal(images.shape, (args.seed, t))
+        noise = tf.random.stateless_normal(images.shape, (run.seed, t))
         x_t = model.schedule.q_sample(images, tf.fill([len(prompts)], t), noise)
         scores = probe({"image": x_t, "timestep": tf.fill([len(prompts)], t),
                         "context": context})
@@ -172,7 +217,7 @@ def attention(args, out):
                                               if w not in ("a",)]].sum()))
         assert tokens[i, :len(words)].min() > 1  # every word is in the vocabulary
     grid = viz.save_image_grid(np.concatenate(rows)[..., None],
-                               os.path.join(out, "attention.png"), value_range=(-1, 1),
+                               os.path.join(run.out, "attention.png"), value_range=(-1, 1),
                                cols=7, title=f"sample, then the {side}x{side} "
                                              "cross-attention map of each word "
                                              "(bright = attended)")

@@ -12,8 +12,6 @@ from keras_genai import builders
 from keras_genai import data
 from keras_genai import models
 from keras_genai import viz
-from keras_genai.cli import Row
-from keras_genai.cli import exercise
 from keras_genai.data.captions import DIGIT_WORDS
 from keras_genai.data.captions import MAX_CAPTION_WORDS
 from units.common import compile_classifier
@@ -21,6 +19,10 @@ from units.common import digits
 from units.common import export_if_asked
 from units.common import first_test_digits
 from units.common import reseed
+from units.lab import Count
+from units.lab import Row
+from units.lab import Run
+from units.lab import exercise
 
 PROMPTS = [f"a {word}" for word in DIGIT_WORDS]
 
@@ -100,19 +102,31 @@ def zero_shot_accuracy(model, x_test, y_test):
 @exercise("clip", "CLIP trained on captions of the digits, no labels: zero-shot "
                   "accuracy with 'a zero' ... 'a nine', retrieval, the "
                   "prompt-by-class similarities; a supervised LeNet for reference.",
-          epochs=30, batch_size=128, export=os.path.join("saved_models", "unit7_clip"))
-def clip(args, out):
-    x, y, x_test, y_test = digits(args.train_size)
-    x_test, y_test = first_test_digits(args.test_digits, x_test, y_test)
-    captions = data.digit_captions(x, y, seed=args.seed)
-    test_captions = data.digit_captions(x_test, y_test, seed=args.seed + 1)
-    model = build_clip(args.seed)
+          export=os.path.join("saved_models", "unit7_clip"))
+def clip(run: Run, *, epochs: Count = 30, batch_size: Count = 128,
+         train_size: Count | None = None, test_digits: Count | None = None) -> dict:
+    """CLIP trained on captions computed from each digit, no labels: zero-shot
+    accuracy with the prompts 'a zero' ... 'a nine', caption retrieval, the
+    prompt-by-class similarity matrix and a supervised LeNet for reference.
+
+    Args:
+        epochs: training epochs of CLIP and of the LeNet.
+        batch_size: captioned digits per contrastive batch.
+        train_size: train on the first N digits (default: all 4,000).
+        test_digits: evaluate on the first N of the 1,000 test digits, for a
+            quick try (default: all).
+    """
+    x, y, x_test, y_test = digits(train_size)
+    x_test, y_test = first_test_digits(test_digits, x_test, y_test)
+    captions = data.digit_captions(x, y, seed=run.seed)
+    test_captions = data.digit_captions(x_test, y_test, seed=run.seed + 1)
+    model = build_clip(run.seed)
     model.compile(optimizer=keras.optimizers.Adam(1e-3))
-    print(f"Training CLIP on {len(x)} captioned digits for {args.epochs} epochs "
-          f"(batch {args.batch_size}).", flush=True)
-    history = model.fit(caption_dataset(x, captions, args.batch_size, args.seed),
-                        epochs=args.epochs, callbacks=args.backup(),
-                        verbose=args.verbose)
+    print(f"Training CLIP on {len(x)} captioned digits for {epochs} epochs "
+          f"(batch {batch_size}).", flush=True)
+    history = model.fit(caption_dataset(x, captions, batch_size, run.seed),
+                        epochs=epochs, callbacks=run.backup(),
+                        verbose=run.verbose)
     accuracy = zero_shot_accuracy(model, x_test, y_test)
     images, texts = model.encode_images(x_test), model.encode_texts(test_captions)
     similarity = images @ texts.T
@@ -120,16 +134,16 @@ def clip(args, out):
     by_class = np.stack([(images[y_test == c] @ prompts.T).mean(axis=0)
                          for c in range(10)], axis=1)  # (prompt, class)
     matrix = viz.plot_matrices({"mean cosine similarity": by_class},
-                               os.path.join(out, "prompt_by_class.png"),
+                               os.path.join(run.out, "prompt_by_class.png"),
                                row_labels=PROMPTS, col_labels=[str(c) for c in range(10)],
                                title="prompt (rows) against test digits of each class",
                                value_format="{:.2f}")
-    reseed(args.seed)
-    lenet = compile_classifier(builders.lenet((28, 28, 1), seed=args.seed))
-    print(f"Training the supervised LeNet for {args.epochs} epochs.", flush=True)
-    lenet.fit(x, y, epochs=args.epochs, batch_size=args.batch_size,
-              verbose=args.verbose)
-    curves = viz.plot_history(history, os.path.join(out, "loss.png"),
+    reseed(run.seed)
+    lenet = compile_classifier(builders.lenet((28, 28, 1), seed=run.seed))
+    print(f"Training the supervised LeNet for {epochs} epochs.", flush=True)
+    lenet.fit(x, y, epochs=epochs, batch_size=batch_size,
+              verbose=run.verbose)
+    curves = viz.plot_history(history, os.path.join(run.out, "loss.png"),
                               keys=["loss", "accuracy"], title="CLIP training")
     return {
         "zero_shot_accuracy": Row(accuracy, "zero-shot test accuracy", "{:.1%}",
@@ -143,17 +157,31 @@ def clip(args, out):
         "logit_scale": Row(float(model.logit_scale.scale), "learned logit scale",
                            "{:.1f}"),
         "prompt_by_class": matrix, "loss_curves": curves,
-        **export_if_asked(model, args.export, "encode_images(images), "
+        **export_if_asked(model, run.export, "encode_images(images), "
                                        "encode_texts(strings)"),
     }
 
 
 @exercise("clip-batch", "Zero-shot accuracy against the contrastive batch size "
-                        "(16 ... 256) at an equal number of steps.", batch_size=128)
-def clip_batch(args, out):
-    x, y, x_test, y_test = digits(args.train_size)
-    x_test, y_test = first_test_digits(args.test_digits, x_test, y_test)
-    captions = data.digit_captions(x, y, seed=args.seed)
+                        "(16 ... 256) at an equal number of steps.")
+def clip_batch(run: Run, *, train_size: Count | None = None,
+               test_digits: Count | None = None,
+               batch_sizes: list[Count] = [16, 32, 64, 128, 256],
+               steps: Count = 300) -> dict:
+    """Zero-shot accuracy of CLIP against the contrastive batch size at an
+    equal number of steps (every other caption of a batch is a negative), and
+    the smallest batch for as many digits as the largest sees.
+
+    Args:
+        train_size: train on the first N digits (default: all 4,000).
+        test_digits: evaluate on the first N of the 1,000 test digits, for a
+            quick try (default: all).
+        batch_sizes: contrastive batch sizes.
+        steps: training steps per batch size.
+    """
+    x, y, x_test, y_test = digits(train_size)
+    x_test, y_test = first_test_digits(test_digits, x_test, y_test)
+    captions = data.digit_captions(x, y, seed=run.seed)
     # How often another image of the batch has exactly the same caption: a
     # "negative" that is in fact a positive.
     same = float(np.mean([(captions == c).sum() - 1 for c in captions[:500]])
@@ -162,19 +190,19 @@ def clip_batch(args, out):
     # Equal steps also means more images for larger batches: the last run sees
     # the largest batch's images in batches of the smallest size, to tell the
     # negatives from the data.
-    smallest, largest = min(args.batch_sizes), max(args.batch_sizes)
-    runs = [(str(b), b, args.steps) for b in args.batch_sizes]
+    smallest, largest = min(batch_sizes), max(batch_sizes)
+    runs = [(str(b), b, steps) for b in batch_sizes]
     if smallest < largest:
-        steps = round(args.steps * largest / smallest)
+        steps = round(steps * largest / smallest)
         runs.append((f"{smallest} for {steps} steps", smallest, steps))
     for key, batch_size, steps in runs:
-        reseed(args.seed)
-        model = build_clip(args.seed)
+        reseed(run.seed)
+        model = build_clip(run.seed)
         model.compile(optimizer=keras.optimizers.Adam(1e-3))
         print(f"CLIP with batches of {batch_size} for {steps} steps.", flush=True)
-        history = model.fit(caption_dataset(x, captions, batch_size, args.seed,
+        history = model.fit(caption_dataset(x, captions, batch_size, run.seed,
                                             repeat=True),
-                            epochs=1, steps_per_epoch=steps, verbose=args.verbose)
+                            epochs=1, steps_per_epoch=steps, verbose=run.verbose)
         rows[key] = {
             "zero_shot_accuracy": zero_shot_accuracy(model, x_test, y_test),
             "negatives_per_image": batch_size - 1,
@@ -185,6 +213,6 @@ def clip_batch(args, out):
     figure = viz.plot_curves(
         {"zero-shot accuracy": ([int(b) for b in equal_steps],
                                 [r["zero_shot_accuracy"] for r in equal_steps.values()])},
-        os.path.join(out, "batch_size.png"), xlabel="batch size",
-        ylabel="zero-shot test accuracy", title=f"CLIP after {args.steps} steps")
+        os.path.join(run.out, "batch_size.png"), xlabel="batch size",
+        ylabel="zero-shot test accuracy", title=f"CLIP after {steps} steps")
     return {"rows": Row(rows, "by batch size"), "figure": figure}

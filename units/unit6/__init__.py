@@ -1,1 +1,0 @@
-"""Exercises of the diffusion lab, registered by `units.unit6_diffusion`."""

@@ -1,1 +1,0 @@
-"""The exercises of the Unit VII lab (`units.unit7_attention`), by theme."""
