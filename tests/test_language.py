@@ -13,7 +13,7 @@ import tensorflow as tf
 from keras_genai import builders
 from keras_genai import data
 from keras_genai.language import TextSampler
-from units.unit3.text import unigram_bits
+from units.unit3_rnn.text import unigram_bits
 
 VOCABULARY = list("abcd")
 

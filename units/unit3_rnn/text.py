@@ -1,4 +1,4 @@
-"""Unit III's text generation: character-level language models on the Python
+"""Unit III exercise on text generation (``text-generation``): character-level language models on the Python
 reference manual's prose, compared in bits per character."""
 
 import math
@@ -10,12 +10,14 @@ import numpy as np
 from keras_genai import builders
 from keras_genai import data
 from keras_genai import viz
-from keras_genai.cli import Row
-from keras_genai.cli import exercise
-from keras_genai.cli import take
 from keras_genai.language import TextSampler
 from keras_genai.utils import build_for_fit
 from units.common import reseed
+from units.lab import Count
+from units.lab import Row
+from units.lab import Run
+from units.lab import exercise
+from units.lab import take
 
 CONTEXT = 100  # the BPTT length of the compared models, and the test windows
 TEMPERATURES = (0.5, 1.0, 1.5)
@@ -44,29 +46,47 @@ def _network(kind, vocabulary_size):
     return builders.char_rnn(vocabulary_size, cell=kind, units=256)
 
 
-def _train(kind, ids, test, vocabulary, args, length=CONTEXT):
+def _train(kind, ids, test, vocabulary, *, seed, epochs, batch_size, train_size,
+           verbose, callbacks, length=CONTEXT):
     """A model trained on windows of ``length`` characters (truncated BPTT over
     ``length`` steps) with as many characters per update as the others;
     returns it and its test bits per character, per epoch."""
-    reseed(args.seed)
+    reseed(seed)
     x, y = data.text_windows(ids, length)
-    x, y = take(args.train_size and args.train_size * CONTEXT // length, x, y)
+    x, y = take(train_size and train_size * CONTEXT // length, x, y)
     network = _network(kind, len(vocabulary))
     network.compile(keras.optimizers.Adam(3e-3, global_clipnorm=1.0),
                     keras.losses.SparseCategoricalCrossentropy(from_logits=True))
     build_for_fit(network, x, y)
-    history = network.fit(x, y, batch_size=args.batch_size * CONTEXT // length,
-                          epochs=args.epochs, validation_data=test,
-                          callbacks=args.backup(), verbose=args.verbose)
+    history = network.fit(x, y, batch_size=batch_size * CONTEXT // length,
+                          epochs=epochs, validation_data=test,
+                          callbacks=callbacks, verbose=verbose)
     return network, [v / math.log(2) for v in history.history["val_loss"]]
 
 
 @exercise("text-generation", "character LSTM, GRU and transformer on Python's "
                              "reference manual: bits per character, samples at "
                              "three temperatures, the BPTT length",
-          epochs=6, batch_size=32, export=os.path.join("saved_models",
-                                                       "unit3_char_lstm"))
-def text_generation(args, out):
+          export=os.path.join("saved_models", "unit3_char_lstm"))
+def text_generation(run: Run, *, epochs: Count = 6, batch_size: Count = 32,
+                    train_size: Count | None = None,
+                    bptt_lengths: list[Count] = [10, 30, 100],
+                    sample_length: Count = 300) -> dict:
+    """Character LSTM, GRU and causal transformer on the Python reference
+    manual's prose: test bits per character against the unigram floor,
+    samples at three temperatures, and the GRU trained with BPTT over several
+    lengths. The LSTM's sampler is exported.
+
+    Args:
+        epochs: training epochs of each model.
+        batch_size: the batch of the 100-character windows (shorter windows
+            get proportionally more, for as many characters per update).
+        train_size: train on the first N 100-character windows (default: all).
+        bptt_lengths: BPTT lengths of the GRU compared (100 is always one).
+        sample_length: characters generated per sample.
+    """
+    fit = dict(seed=run.seed, epochs=epochs, batch_size=batch_size,
+               train_size=train_size, verbose=run.verbose)
     train, _, test_text, vocabulary = data.text_corpus()
     ids = data.encode_text(train, vocabulary)
     test = data.text_windows(data.encode_text(test_text, vocabulary), CONTEXT)
@@ -80,22 +100,24 @@ def text_generation(args, out):
     }
     curves, networks = {}, {}
     for kind in ("lstm", "gru", "transformer"):
-        networks[kind], curves[kind] = _train(kind, ids, test, vocabulary, args)
+        networks[kind], curves[kind] = _train(
+            kind, ids, test, vocabulary, callbacks=run.backup(), **fit)
         summary[f"{kind}_bpc"] = Row(curves[kind][-1],
                                      f"{kind}: test bits/char", "{:.3f}",
                                      note=f"{networks[kind].count_params():,} weights")
-    lengths = sorted(set(args.bptt_lengths) | {CONTEXT})
+    lengths = sorted(set(bptt_lengths) | {CONTEXT})
     bptt = {}
     for length in lengths:  # the GRU, each evaluated on the same 100-char windows
         bptt[length] = curves["gru"][-1] if length == CONTEXT else _train(
-            "gru", ids, test, vocabulary, args, length)[1][-1]
+            "gru", ids, test, vocabulary, callbacks=run.backup(), length=length,
+            **fit)[1][-1]
         summary[f"gru_bptt_{length}_bpc"] = Row(
             bptt[length], f"GRU trained with BPTT over {length} steps: test "
                           "bits/char", "{:.3f}")
     sampler = TextSampler(networks["lstm"], vocabulary, CONTEXT)
-    samples = {t: sampler.sample(PROMPT, args.sample_length, t, seed=args.seed)[0]
+    samples = {t: sampler.sample(PROMPT, sample_length, t, seed=run.seed)[0]
                for t in TEMPERATURES}
-    path = os.path.join(out, "samples.txt")
+    path = os.path.join(run.out, "samples.txt")
     with open(path, "w") as f:
         for t, text in samples.items():
             f.write(f"--- LSTM, temperature {t} ---\n{text}\n\n")
@@ -104,16 +126,16 @@ def text_generation(args, out):
     for t, text in samples.items():
         summary[f"sample_t{t}"] = Row(text[:80].replace("\n", " "),
                                       f"temperature {t}")
-    epochs = np.arange(1, args.epochs + 1)
+    epochs = np.arange(1, epochs + 1)
     curves = {k: (epochs, v) for k, v in curves.items()}
-    curves["unigram"] = (epochs, [summary["unigram_bpc"].value] * args.epochs)
+    curves["unigram"] = (epochs, [summary["unigram_bpc"].value] * epochs)
     summary["curves"] = viz.plot_curves(
-        curves, os.path.join(out, "bits_per_char.png"), xlabel="epoch",
+        curves, os.path.join(run.out, "bits_per_char.png"), xlabel="epoch",
         ylabel="test bits per character", title="character models, "
                                                 f"{CONTEXT}-character windows")
-    if args.export:
-        sampler.export(args.export)
-        summary["saved_model"] = Row(args.export, "SavedModel",
+    if run.export:
+        sampler.export(run.export)
+        summary["saved_model"] = Row(run.export, "SavedModel",
                                      note="sample(prompt, length, temperature, "
                                           "seed) -> text")
     return summary

@@ -1,1 +1,0 @@
-"""Unit III exercises beyond the single-file lab: text generation."""

@@ -1,0 +1,47 @@
+"""Unit III lab: recurrent networks, back-propagation through time, vanishing and
+exploding gradients.
+
+Run ``python -m units.unit3_rnn --exercise NAME`` (``--help`` lists them):
+
+* ``memory`` (default): the adding problem (add the two marked numbers of a long
+  sequence). Always answering 1 scores an MSE of 1/6 ~ 0.167; LSTM and GRU get far
+  below it, a SimpleRNN does not at this length.
+* ``vanishing``: ``||dL/dh_t||`` against the time step ``t`` for SimpleRNN, LSTM and
+  GRU (computed with ``tf.GradientTape`` by unrolling each cell), at
+  initialisation and after training on the adding problem. At initialisation the
+  gated cells' gradients vanish too (a forget gate near sigmoid(1) ~ 0.73 shrinks
+  them every step); training teaches them to keep their gates open, which a
+  SimpleRNN cannot do.
+* ``clipping``: a ReLU RNN with recurrent weights of gain 1.2, trained with and without
+  gradient clipping: without, the loss explodes; with ``global_clipnorm`` it
+  trains. Checks that the course's clip factor ``threshold / ||g||`` is what Keras
+  applies.
+* ``bidirectional``: per-step labels that depend on the next steps: a
+  bidirectional LSTM (or SimpleRNN: the window is short) beats a unidirectional
+  one, stacked or not, which cannot do better than the exact Bayes ceiling for a
+  left-to-right reader.
+* ``forecast``: an LSTM forecasts the next 10 values of noisy sine waves, against
+  the naive "repeat the last value" forecast; the model is exported.
+* ``text-generation``: character-level language models (an LSTM, a GRU and a
+  small causal transformer) on the prose of Python's own reference manual:
+  test bits per character against the unigram floor, samples at temperatures
+  0.5, 1.0 and 1.5, and the GRU trained with BPTT over 10, 30 and 100 steps.
+  The LSTM's sampler is exported: ``sample(prompt, length, temperature,
+  seed)`` takes and returns strings.
+"""
+
+from units.lab import Lab
+from units.unit3_rnn import memory
+from units.unit3_rnn import sequences
+from units.unit3_rnn import text
+
+LAB = Lab(
+    "unit3_rnn",
+    "Unit III - recurrent networks: memory, back-propagation through time, "
+    "vanishing and exploding gradients, bidirectional RNNs, forecasting, text "
+    "generation.",
+    default_exercise="memory",
+    modules=[memory, sequences, text],
+    page="docs/units/unit3_rnn.md",
+)
+main = LAB.main
