@@ -284,3 +284,62 @@ def test_deterministic_turns_op_determinism_on(tmp_path, op_determinism_off):
     assert is_deterministic()
     lab.main(["--out", str(tmp_path / "a")])
     assert not is_deterministic()
+
+
+UNITS = {
+    "unit1_mlp": ["xor", "backprop", "optimizers", "activations", "digits"],
+    "unit2_cnn": ["cnn", "architectures", "pooling", "feature-maps",
+                  "regularization", "augmentation"],
+    "unit3_rnn": ["memory", "vanishing", "clipping", "bidirectional", "forecast",
+                  "text-generation"],
+    "unit4_gan": ["dcgan", "vanilla", "cgan", "wgan-gp", "losses", "interpolation",
+                  "augmentation", "stylegan", "mode-collapse",
+                  "generative-vs-discriminative", "pix2pix", "cyclegan", "srgan",
+                  "lapgan"],
+    "unit5_autoencoder": ["autoencoder", "compression", "undercomplete-vs-overcomplete",
+                          "sparse", "denoising", "conv", "pca", "anomaly", "vae", "cvae",
+                          "aae", "vaegan", "bigan", "ae-vs-gan"],
+    "unit6_diffusion": ["train", "forward", "samplers", "guidance", "text",
+                        "attention", "inpaint", "edit", "super-resolution"],
+    "unit7_attention": ["clip", "clip-batch", "attention", "long-range", "vit", "mae"],
+    "unit8_likelihood": ["pixelcnn", "flow", "nats", "sampling-cost"],
+}
+
+
+def test_every_unit_is_a_package_whose_help_lists_its_exercises_in_order(capsys):
+    import glob
+    import importlib
+    import os
+
+    packages = sorted(os.path.basename(os.path.dirname(p)) for p in glob.glob(
+        os.path.join(REPO_ROOT, "units", "unit*", "__main__.py")))
+    assert packages == sorted(UNITS)
+    assert not glob.glob(os.path.join(REPO_ROOT, "units", "unit*.py"))
+    for unit, exercises in UNITS.items():
+        module = importlib.import_module(f"units.{unit}")
+        assert list(module.LAB.exercises) == exercises, unit
+        with pytest.raises(SystemExit):
+            module.main(["--help"])
+        text = capsys.readouterr().out
+        assert f"docs/units/{unit}.md" in text
+        positions = [text.index(f"\n  {name} ") for name in exercises]
+        assert positions == sorted(positions), unit
+
+
+@pytest.mark.parametrize("unit, argv", [
+    ("unit3_rnn", ["--exercise", "text-generation", "--bptt-lengths", "0"]),
+    ("unit3_rnn", ["--exercise", "text-generation", "--sample-length", "0"]),
+    ("unit4_gan", ["--exercise", "mode-collapse", "--ring-steps", "0"]),
+    ("unit4_gan", ["--exercise", "augmentation", "--classifier-updates", "0"]),
+    ("unit5_autoencoder", ["--exercise", "bigan", "--probe-epochs", "0"]),
+    ("unit7_attention", ["--exercise", "mae", "--probe-epochs", "0"]),
+])
+def test_unit_lab_counts_below_1_are_usage_errors(unit, argv, capsys):
+    import importlib
+
+    module = importlib.import_module(f"units.{unit}")
+    with pytest.raises(SystemExit) as info:
+        module.main(argv)
+    assert info.value.code == 2
+    assert (f"argument {argv[2]}: expected a positive integer, got '0'"
+            in capsys.readouterr().err)

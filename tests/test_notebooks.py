@@ -19,10 +19,7 @@ from conftest import REPO_ROOT
 NOTEBOOKS = os.path.join(REPO_ROOT, "notebooks")
 LABS = sorted(os.path.basename(os.path.dirname(p))
               for p in glob.glob(os.path.join(REPO_ROOT, "units", "unit*_*",
-                                              "__init__.py"))) or sorted(  # TRANSITION
-    os.path.basename(p)[:-3] for p in glob.glob(os.path.join(REPO_ROOT, "units", "unit*_*.py")))
-LABS = sorted(set(LABS) | {os.path.basename(p)[:-3] for p in glob.glob(  # TRANSITION
-    os.path.join(REPO_ROOT, "units", "unit*_*.py"))})
+                                              "__init__.py")))
 
 
 def _read(lab):
@@ -76,8 +73,7 @@ def test_a_notebook_runs_its_labs_exercises_with_options_the_lab_takes(
         f"{lab}: QUICK must list the exercises the notebook runs, in order")
     for name in called:
         assert name in module.LAB.exercises, (lab, name)
-        (getattr(module.LAB, "check", None) or module.LAB.parse)(
-            name, **namespace["options"](name))
+        module.LAB.check(name, **namespace["options"](name))
     assert namespace["options"](called[0], seed=5)["seed"] == 5
     namespace["PRESET"] = "full"
     assert namespace["options"](called[0]) == dict(verbose=2)

@@ -7,12 +7,14 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from units.unit8.common import bits_per_dim
-from units.unit8.nats import bernoulli_nll
+from units.unit8_likelihood.common import bits_per_dim
+from units.unit8_likelihood.nats import bernoulli_nll
 
 # 600 training digits: the first 500 are held out for early stopping.
 TINY = ("--epochs", "1", "--train-size", "600", "--batch-size", "50",
-        "--samples", "2", "--test-digits", "100")
+        "--test-digits", "100")
+# What the exercises that draw samples draw (nats draws none).
+SAMPLES = ("--samples", "2")
 
 
 def test_bernoulli_nll_by_hand():
@@ -26,7 +28,8 @@ def test_bernoulli_nll_by_hand():
 
 def test_pixelcnn_saves_the_model_that_nats_uses_and_exports(run_lab, tmp_path):
     export = tmp_path / "pixelcnn_export"
-    summary, out = run_lab("unit8_likelihood", *TINY, "--export", str(export))
+    summary, out = run_lab("unit8_likelihood", *TINY, *SAMPLES, "--export",
+                           str(export))
     assert 0 < summary["test_nll"] < 784 * math.log(2) * 1.5
     assert summary["seconds_per_sample"] > 0
     assert (out / "pixelcnn.keras").exists() and (out / "samples.png").exists()
@@ -53,7 +56,7 @@ def test_pixelcnn_saves_the_model_that_nats_uses_and_exports(run_lab, tmp_path):
 
 def test_flow_inverts_exactly_and_reports_bits(run_lab):
     summary, out = run_lab("unit8_likelihood", "--exercise", "flow", *TINY,
-                           "--train-size", "64", "--export", "none")
+                           *SAMPLES, "--train-size", "64", "--export", "none")
     # One epoch of two warm-up steps barely moves the flow from its start.
     bits = summary["test_bits_per_dim"]
     assert np.isfinite(bits) and bits > 0
@@ -91,14 +94,16 @@ def test_default_flow(run_lab):
     assert summary["roundtrip_error"] <= 1.0
 
 
-@pytest.mark.parametrize("option", ["--test-digits", "--samples", "--iwae-samples",
-                                    "--vae-epochs"])
+@pytest.mark.parametrize("exercise, option", [
+    ("flow", "--test-digits"), ("flow", "--samples"), ("nats", "--iwae-samples"),
+    ("nats", "--vae-epochs")])
 @pytest.mark.parametrize("value", ["0", "-3"])
-def test_counts_below_1_are_usage_errors_before_anything_runs(option, value, capsys):
+def test_counts_below_1_are_usage_errors_before_anything_runs(exercise, option,
+                                                              value, capsys):
     from units import unit8_likelihood
 
     with pytest.raises(SystemExit) as info:
-        unit8_likelihood.main(["--exercise", "flow", option, value])
+        unit8_likelihood.main(["--exercise", exercise, option, value])
     assert info.value.code == 2
     assert (f"argument {option}: expected a positive integer, got '{value}'"
             in capsys.readouterr().err)

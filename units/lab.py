@@ -30,7 +30,8 @@ with the same checks. The lab prints each returned value once in the summary
 (``key`` with ``_`` as spaces, or a `Row`'s label and format) and writes the
 raw values to ``summary.json`` in the output folder.
 
-The options every exercise shares are defined once, in `SHARED_OPTIONS`, and
+The summary's pieces (`Row`, `print_summary`, `write_json`) are in
+`units.summary`. The options every exercise shares are defined once, in `SHARED_OPTIONS`, and
 reach the exercise through the `Run`. Supported annotations: ``int``,
 ``float``, ``str``, ``bool`` (a flag for a ``False`` default), `Count` (an
 int >= 1), ``X | None``, ``list[X]`` (``--widths 16 32 64``) and
@@ -53,15 +54,13 @@ import types
 import typing
 
 from keras_genai import distribute
-# The summary's pieces are keras_genai.cli's until the last lab moves here
-# from that framework; then they move here and keras_genai.cli goes.
-from keras_genai.cli import Backups
-from keras_genai.cli import Row
-from keras_genai.cli import _raw
-from keras_genai.cli import print_summary
-from keras_genai.cli import take
-from keras_genai.cli import write_json
+from keras_genai.callbacks import TrainingBackup
 from keras_genai.utils.seed import set_seed
+from units.summary import Row
+from units.summary import _raw
+from units.summary import print_summary
+from units.summary import take
+from units.summary import write_json
 
 
 @dataclasses.dataclass(frozen=True)
@@ -463,6 +462,43 @@ def main_of(package):
     import importlib
 
     raise SystemExit(importlib.import_module(package).LAB.main())
+
+
+class Backups:
+    """``run.backup()`` of an exercise: the `TrainingBackup` callbacks of
+    ``--resume``.
+
+    Each call gives the callbacks for the exercise's next ``fit`` (numbered in
+    order, ``fit_1``, ``fit_2``...: the same command runs the same fits in the
+    same order). A backup is kept after its ``fit`` finishes, so a restarted
+    exercise skips the fits that had finished (they return at once, with their
+    weights and history restored) and resumes the one that was interrupted;
+    `finish` deletes them all when the exercise is done. Without ``--resume``
+    every call returns ``[]``.
+
+    Args:
+        root: folder of the exercise's backups, or ``None`` (no ``--resume``).
+
+    Example:
+
+    >>> model.fit(ds, epochs=epochs, callbacks=[grid, *run.backup()])
+    """
+
+    def __init__(self, root):
+        self.root = root
+        self.count = 0
+
+    def __call__(self):
+        if self.root is None:
+            return []
+        self.count += 1
+        return [TrainingBackup(os.path.join(self.root, f"fit_{self.count}"),
+                               delete_on_finish=False)]
+
+    def finish(self):
+        """Deletes the exercise's backups (it finished)."""
+        if self.root is not None:
+            shutil.rmtree(self.root, ignore_errors=True)
 
 
 # -- options from signatures ----------------------------------------------------

@@ -93,7 +93,7 @@ def vaegan_discriminator(image_shape=(28, 28, 1), filters=(32, 64), kernel_size=
     ``Dis_l`` is the flattened output of convolution number ``feature_layer``
     (the paper takes the third of four); the logit is one linear unit on the
     last convolution. The defaults are the ones that trained on the digits
-    (units/unit5/hybrids.py): a deeper 32-64-128 D with 5x5 kernels won the
+    (units/unit5_autoencoder/hybrids.py): a deeper 32-64-128 D with 5x5 kernels won the
     game within a few epochs and left the generator nothing to learn from.
 
     Args:

@@ -38,13 +38,13 @@ class VAEGAN(VAE):
     The discriminator is not trained on ``L_llike`` and the encoder gets no
     adversarial gradient, as in the paper. Replacing the pixel-wise
     reconstruction by the feature-wise one trades pixel accuracy for sharper
-    samples: on the digits (units/unit5/hybrids.py) samples FID 131 against a
+    samples: on the digits (units/unit5_autoencoder/hybrids.py) samples FID 131 against a
     VAE's 191 with the same networks, reconstructions FID 13.1 against 6.5.
 
     ``pixel_weight > 0`` adds ``pixel_weight`` times the pixel reconstruction
     error (``reconstruction``) to the encoder's and the decoder's losses (not in
     the paper). On the digits it sharpens the reconstructions and costs the
-    samples their advantage over a VAE's (units/unit5/hybrids.py).
+    samples their advantage over a VAE's (units/unit5_autoencoder/hybrids.py).
 
     Logged: ``kl``, ``feature_reconstruction`` (``L_llike``),
     ``reconstruction`` (the pixel error of ``x~`` under ``reconstruction``;

@@ -1,7 +1,6 @@
 """Exercises ``nats`` (every model's negative log-likelihood on the same
 binarized test digits) and ``sampling-cost`` (what drawing 100 images costs)."""
 
-import copy
 import os
 import platform
 
@@ -10,20 +9,22 @@ import numpy as np
 
 from keras_genai import builders
 from keras_genai import models
-from keras_genai.cli import Row
-from keras_genai.cli import exercise
 from units.common import reseed
-from units.unit5.variational import VALIDATION_DIGITS
-from units.unit5.variational import build_vae
-from units.unit5.variational import fit_with_early_stopping
-from units.unit5.variational import mean_elbo
-from units.unit6.common import build_model as build_diffusion
-from units.unit6.common import labels_for
-from units.unit8.common import binary_digits
-from units.unit8.common import bits_per_dim
-from units.unit8.common import build_pixelcnn
-from units.unit8.common import timed
-from units.unit8.common import trained_pixelcnn
+from units.lab import Count
+from units.lab import Row
+from units.lab import Run
+from units.lab import exercise
+from units.unit5_autoencoder.variational import VALIDATION_DIGITS
+from units.unit5_autoencoder.variational import build_vae
+from units.unit5_autoencoder.variational import fit_with_early_stopping
+from units.unit5_autoencoder.variational import mean_elbo
+from units.unit6_diffusion.common import build_model as build_diffusion
+from units.unit6_diffusion.common import labels_for
+from units.unit8_likelihood.common import binary_digits
+from units.unit8_likelihood.common import bits_per_dim
+from units.unit8_likelihood.common import build_pixelcnn
+from units.unit8_likelihood.common import timed
+from units.unit8_likelihood.common import trained_pixelcnn
 
 VAE_BATCH_SIZE = 100  # as in Unit V's vae exercise
 # Published test NLLs on full binarized MNIST (60,000 training digits), nats.
@@ -51,23 +52,41 @@ def bernoulli_nll(train, test):
 
 @exercise("nats", "One table of test NLL in nats: per-pixel Bernoulli, VAE ELBO, "
                   "importance-weighted VAE (k = 1 ... 1,000), PixelCNN (exact).")
-def nats(args, out):
-    x, x_test = binary_digits(args)
+def nats(run: Run, *, epochs: Count = 10, batch_size: Count = 64,
+         latent_dim: Count = 20, train_size: Count | None = None,
+         test_digits: Count | None = None,
+         iwae_samples: list[Count] = [1, 10, 100, 1000],
+         vae_epochs: Count = 150) -> dict:
+    """Every model's test NLL in nats on the same binarized test digits: a
+    per-pixel Bernoulli, a VAE (its ELBO and importance-weighted estimates) and
+    the PixelCNN that ``--exercise pixelcnn`` saved (trained now if none).
+
+    Args:
+        epochs: the most epochs of the PixelCNN, when none was saved.
+        batch_size: its minibatch, when none was saved (the VAE's is 100).
+        latent_dim: the VAE's latent size.
+        train_size: train on the first N training digits (default: all).
+        test_digits: score the first N of the 1,000 test digits, for a quick try
+            (default: all).
+        iwae_samples: importance samples k of the VAE's estimates.
+        vae_epochs: the most epochs of the VAE (early stopping).
+    """
+    x, x_test = binary_digits(train_size, test_digits)
     rows = {"per-pixel Bernoulli": bernoulli_nll(x[VALIDATION_DIGITS:], x_test)}
-    reseed(args.seed)
-    vae = build_vae(args.latent_dim, seed=args.seed)
+    reseed(run.seed)
+    vae = build_vae(latent_dim, seed=run.seed)
     vae.compile(optimizer=keras.optimizers.Adam(1e-3))
-    vae_args = copy.copy(args)
-    vae_args.epochs, vae_args.batch_size = args.vae_epochs, VAE_BATCH_SIZE
-    print(f"Training a {args.latent_dim}-D VAE (up to {args.vae_epochs} epochs, "
+    print(f"Training a {latent_dim}-D VAE (up to {vae_epochs} epochs, "
           "early stopping).", flush=True)
-    history = fit_with_early_stopping(vae, x, None, vae_args)
+    history = fit_with_early_stopping(vae, x, None, vae_epochs, VAE_BATCH_SIZE,
+                                      run.backup(), run.verbose)
     rows["VAE, -ELBO"] = -mean_elbo(vae, x_test)["elbo"]
-    for k in sorted(args.iwae_samples):
+    for k in sorted(iwae_samples):
         print(f"Importance-weighted estimate, k = {k}.", flush=True)
         rows[f"VAE, importance-weighted, k={k}"] = float(
-            -vae.log_likelihood(x_test, num_samples=k, seed=args.seed).mean())
-    pixelcnn = trained_pixelcnn(x, args, out)
+            -vae.log_likelihood(x_test, num_samples=k, seed=run.seed).mean())
+    pixelcnn = trained_pixelcnn(x, run.out, run.seed, epochs, batch_size,
+                                run.backup(), run.verbose)
     rows["PixelCNN, exact"] = float(-pixelcnn.log_prob(x_test).mean())
     table = {name: {"nats": float(v), "bits_per_dim": bits_per_dim(float(v))}
              for name, v in rows.items()}
@@ -111,10 +130,17 @@ def _samplers(n, seed):
 
 @exercise("sampling-cost", "Seconds per 100 samples: VAE, DCGAN, DDIM at 50 "
                            "steps, PixelCNN at 784 steps, on this machine.")
-def sampling_cost(args, out):
-    n = args.samples
+def sampling_cost(run: Run, *, samples: Count = 100) -> dict:
+    """Times each lab's sampler (untrained networks of the labs' sizes: the
+    cost of a sample depends on the architecture, not on the weights).
+
+    Args:
+        samples: images each sampler draws at once (timed after one untimed
+            call that traces it).
+    """
+    n = samples
     rows = {}
-    for name, (draw, passes) in _samplers(n, args.seed).items():
+    for name, (draw, passes) in _samplers(n, run.seed).items():
         _, seconds = timed(draw, warm_up=True)
         rows[name] = {"seconds_per_100": seconds * 100 / n,
                       "network_passes": passes}

@@ -10,12 +10,14 @@ import numpy as np
 from keras_genai import models
 from keras_genai import utils
 from keras_genai import viz
-from keras_genai.cli import Row
-from keras_genai.cli import exercise
 from units.common import export_if_asked
 from units.common import first_test_digits
 from units.common import reseed
-from units.unit6.common import digits
+from units.lab import Count
+from units.lab import Row
+from units.lab import Run
+from units.lab import exercise
+from units.unit6_diffusion.common import digits
 
 TEMPERATURES = (1.0, 0.7)
 # Full MNIST (60,000 digits), Real NVP as reported in Grathwohl et al. (2019),
@@ -23,39 +25,53 @@ TEMPERATURES = (1.0, 0.7)
 PUBLISHED_BITS_PER_DIM = 1.06
 
 
-def _learning_rate(n, args):
+def _learning_rate(n, epochs, batch_size):
     """Adam's step size: a linear warm-up to 1e-3 over the first epoch (as in
     the training code of Glow, Kingma & Dhariwal 2018), then a cosine decay to
     1e-4. At a constant 1e-3 the training bits per dimension rose again
     between epochs (3.04 to 3.41, 2.61 to 2.87 in one 8-epoch run)."""
-    steps = math.ceil(n / args.batch_size)
+    steps = math.ceil(n / batch_size)
     return keras.optimizers.schedules.CosineDecay(
-        0.0, decay_steps=max(1, (args.epochs - 1) * steps), alpha=0.1,
+        0.0, decay_steps=max(1, (epochs - 1) * steps), alpha=0.1,
         warmup_target=1e-3, warmup_steps=steps)
 
 
 @exercise("flow", "RealNVP on the 8-bit digits: test bits per dimension, samples "
                   "at two temperatures, exact inversion, a latent walk.",
-          epochs=7, export=os.path.join("saved_models", "unit8_realnvp"))
-def flow(args, out):
-    x, _, x_test, _ = digits(args.train_size)
+          export=os.path.join("saved_models", "unit8_realnvp"))
+def flow(run: Run, *, epochs: Count = 7, batch_size: Count = 64,
+         train_size: Count | None = None, test_digits: Count | None = None,
+         samples: Count = 100) -> dict:
+    """Trains RealNVP on the 8-bit digits: bits per dimension, samples at the
+    `TEMPERATURES`, the exact inverse and a walk between two digits' latents.
+
+    Args:
+        epochs: training epochs.
+        batch_size: digits per minibatch.
+        train_size: train on the first N training digits (default: all).
+        test_digits: score the first N of the 1,000 test digits, for a quick try
+            (default: all).
+        samples: images drawn for each sample grid.
+    """
+    x, _, x_test, _ = digits(train_size)
     x, x_test = (a[..., None].astype("float32")
-                 for a in (x, first_test_digits(args.test_digits, x_test)))
-    reseed(args.seed)
-    model = models.RealNVP((28, 28, 1), seed=args.seed)
-    model.compile(optimizer=keras.optimizers.Adam(_learning_rate(len(x), args)))
+                 for a in (x, first_test_digits(test_digits, x_test)))
+    reseed(run.seed)
+    model = models.RealNVP((28, 28, 1), seed=run.seed)
+    model.compile(optimizer=keras.optimizers.Adam(
+        _learning_rate(len(x), epochs, batch_size)))
     print(f"Training RealNVP ({model.count_params():,} weights, "
           f"{len(model.couplings)} couplings) on {len(x)} digits for "
-          f"{args.epochs} epochs.", flush=True)
+          f"{epochs} epochs.", flush=True)
     start = time.perf_counter()
-    history = model.fit(x, epochs=args.epochs, batch_size=args.batch_size,
-                        callbacks=args.backup(), verbose=args.verbose)
+    history = model.fit(x, epochs=epochs, batch_size=batch_size,
+                        callbacks=run.backup(), verbose=run.verbose)
     train_seconds = time.perf_counter() - start
     grids = {}
     for t in TEMPERATURES:
         grids[t] = viz.save_image_grid(
-            model.sample(args.samples, seed=args.seed, temperature=t) / 255.0,
-            os.path.join(out, f"samples_t{t:g}.png"), cols=10,
+            model.sample(samples, seed=run.seed, temperature=t) / 255.0,
+            os.path.join(run.out, f"samples_t{t:g}.png"), cols=10,
             title=f"RealNVP samples, latent temperature {t:g}")
     # The inverse is exact: every test digit comes back from its latent.
     z = model.encode(x_test)
@@ -63,26 +79,27 @@ def flow(args, out):
     walks = [model.decode(utils.interpolate(z[a].ravel(), z[b].ravel(), 10)
                           .reshape(10, 28, 28, 1)) for a, b in ((0, 1), (2, 3), (4, 5))]
     interpolation = viz.save_image_grid(
-        np.concatenate(walks) / 255.0, os.path.join(out, "interpolation.png"),
+        np.concatenate(walks) / 255.0, os.path.join(run.out, "interpolation.png"),
         cols=10, title="straight lines between the latents of test digits")
     return {
-        "test_bits_per_dim": Row(model.bits_per_dim(x_test, seed=args.seed),
+        "test_bits_per_dim": Row(model.bits_per_dim(x_test, seed=run.seed),
                                  "test bits per dimension", "{:.3f}",
                                  note="full MNIST, published: "
                                       f"{PUBLISHED_BITS_PER_DIM}"),
-        "train_bits_per_dim": Row(model.bits_per_dim(x, seed=args.seed),
+        "train_bits_per_dim": Row(model.bits_per_dim(x, seed=run.seed),
                                   "training bits per dimension", "{:.3f}"),
         "training_seconds": Row(train_seconds, "training time", "{:.0f} s",
-                                note=f"{args.epochs} epochs"),
+                                note=f"{epochs} epochs"),
         "parameters": Row(model.count_params(), "weights", "{:,}"),
         "roundtrip_error": Row(roundtrip, "largest |decode(encode(x)) - x| on the "
                                           "test digits", "{:g}",
                                note="pixel values 0..255"),
         **{f"samples_t{t:g}": grids[t] for t in TEMPERATURES},
         "interpolation": interpolation,
-        "loss_curves": viz.plot_history(history, os.path.join(out, "bits.png"),
+        "loss_curves": viz.plot_history(history, os.path.join(run.out, "bits.png"),
                                         keys=["bits_per_dim"],
                                         title="training bits per dimension"),
-        **export_if_asked(model, args.export, "log_prob(values) -> nats; encode, decode, "
-                                       "sample(n, seed[2]) -> images 0..255"),
+        **export_if_asked(model, run.export, "log_prob(values) -> nats; encode, "
+                                             "decode, sample(n, seed[2]) -> images "
+                                             "0..255"),
     }

@@ -9,20 +9,25 @@ from keras_genai.utils import build_for_fit
 from units.common import digits
 
 
-def unit_digits(args, flatten=False, binarize=False):
+def unit_digits(train_size=None, flatten=False, binarize=False):
     """Training and test digits in ``[0, 1]`` (or binarized at 1/2: pixels 0 or
     1, the data of the VAE's Bernoulli likelihood).
+
+    Args:
+        train_size: the first N training digits (``None``: all).
+        flatten: vectors of 784 instead of ``(28, 28, 1)`` images.
+        binarize: pixels 0 or 1 (thresholded at 1/2).
 
     Returns:
         ``(x_train, y_train, x_test, y_test)``.
 
     Example:
 
-    >>> x, y, x_test, y_test = unit_digits(args, binarize=True)
+    >>> x, y, x_test, y_test = unit_digits(512, binarize=True)
     >>> sorted(set(x.ravel().tolist()))
     [0.0, 1.0]
     """
-    x, y, x_test, y_test = digits(args.train_size, flatten=flatten, scale="unit")
+    x, y, x_test, y_test = digits(train_size, flatten=flatten, scale="unit")
     if binarize:
         x, x_test = (x > 0.5).astype("float32"), (x_test > 0.5).astype("float32")
     return x, y, x_test, y_test
@@ -40,21 +45,31 @@ def per_image_mse(x, x_hat):
     return (diff ** 2).reshape(len(diff), -1).mean(axis=1)
 
 
-def train_autoencoder(model, x, args, x_val=None):
+def train_autoencoder(model, x, epochs, batch_size, callbacks=(), verbose=0,
+                      x_val=None):
     """Compiles ``model`` (Adam 1e-3, mean squared error, as in the course's
-    listing) and fits it on ``(x, x)`` with the lab's epochs and batch size.
+    listing) and fits it on ``(x, x)``.
+
+    Args:
+        model: the autoencoder.
+        x: the training images (inputs and targets).
+        epochs, batch_size: of the ``fit``.
+        callbacks: its callbacks (``run.backup()``).
+        verbose: Keras' verbosity.
+        x_val: validation images, or ``None``.
 
     Returns:
         The Keras ``History``.
 
     Example:
 
-    >>> history = train_autoencoder(builders.dense_autoencoder((784,)), x, args)
+    >>> history = train_autoencoder(builders.dense_autoencoder((784,)), x, 30, 256,
+    ...                             run.backup(), run.verbose)
     """
     model.compile(keras.optimizers.Adam(1e-3), "mse")
     build_for_fit(model, x, x)
-    return model.fit(x, x, epochs=args.epochs, batch_size=args.batch_size,
-                     shuffle=True, callbacks=args.backup(), verbose=args.verbose,
+    return model.fit(x, x, epochs=epochs, batch_size=batch_size,
+                     shuffle=True, callbacks=list(callbacks), verbose=verbose,
                      validation_data=None if x_val is None else (x_val, x_val))
 
 

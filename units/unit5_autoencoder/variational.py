@@ -13,11 +13,13 @@ from keras_genai import metrics
 from keras_genai import models
 from keras_genai import utils
 from keras_genai import viz
-from keras_genai.cli import Row
-from keras_genai.cli import exercise
 from units.common import export_if_asked
 from units.common import reseed
-from units.unit5.common import unit_digits
+from units.lab import Count
+from units.lab import Row
+from units.lab import Run
+from units.lab import exercise
+from units.unit5_autoencoder.common import unit_digits
 
 # Kingma & Welling (2014), appendix C: one hidden layer of 500 units on MNIST.
 # With early stopping on 500 held-out training digits it gave a test ELBO of
@@ -49,17 +51,29 @@ def build_vae(latent_dim, num_classes=None, seed=0):
     return models.VAE(encoder, decoder, seed=seed)
 
 
-def fit_with_early_stopping(model, x, y, args, monitor="val_elbo", mode="max",
+def fit_with_early_stopping(model, x, y, epochs, batch_size, callbacks=(),
+                            verbose=0, monitor="val_elbo", mode="max",
                             patience=PATIENCE):
     """Fits on all but the first `VALIDATION_DIGITS` training digits and stops
     when their ELBO (or ``monitor``) has not improved for ``patience`` epochs,
     keeping the best weights (4,000 digits are few: the 20-D VAE's training
     ELBO keeps rising long after the held-out one has peaked).
 
+    Args:
+        model: the compiled model (its ``fit`` takes ``x`` or ``(x, y)``).
+        x: the training images; the first `VALIDATION_DIGITS` are held out.
+        y: their labels (a conditional model), or ``None``.
+        epochs: the most epochs.
+        batch_size: images per minibatch.
+        callbacks: more callbacks of the ``fit`` (``run.backup()``).
+        verbose: Keras' verbosity.
+        monitor, mode, patience: of the ``EarlyStopping``.
+
     Example:
 
-    >>> history = fit_with_early_stopping(model, x, None, args)
-    >>> history = fit_with_early_stopping(pixelcnn, x, None, args,
+    >>> history = fit_with_early_stopping(model, x, None, 150, 100,
+    ...                                   run.backup(), run.verbose)
+    >>> history = fit_with_early_stopping(pixelcnn, x, None, 10, 64,
     ...                                   monitor="val_loss", mode="min")
     """
     n = VALIDATION_DIGITS
@@ -67,12 +81,12 @@ def fit_with_early_stopping(model, x, y, args, monitor="val_elbo", mode="max",
                                          patience=patience,
                                          restore_best_weights=True)
     if y is None:
-        return model.fit(x[n:], validation_data=(x[:n],), epochs=args.epochs,
-                         batch_size=args.batch_size, callbacks=[stop, *args.backup()],
-                         verbose=args.verbose)
+        return model.fit(x[n:], validation_data=(x[:n],), epochs=epochs,
+                         batch_size=batch_size, callbacks=[stop, *callbacks],
+                         verbose=verbose)
     return model.fit(x[n:], y[n:], validation_data=(x[:n], y[:n]),
-                     epochs=args.epochs, batch_size=args.batch_size,
-                     callbacks=[stop, *args.backup()], verbose=args.verbose)
+                     epochs=epochs, batch_size=batch_size,
+                     callbacks=[stop, *callbacks], verbose=verbose)
 
 
 def mean_elbo(model, x, y=None, batch_size=500, passes=ELBO_PASSES):
@@ -98,21 +112,32 @@ def mean_elbo(model, x, y=None, batch_size=500, passes=ELBO_PASSES):
 @exercise("vae", "VAE on binarized digits: 2-D latent map by label, decoded "
                  "manifold, samples, interpolation; test ELBO of a 20-D VAE in "
                  "nats.",
-          epochs=150, batch_size=100, latent_dim=20,
           export=os.path.join("saved_models", "unit5_vae"))
-def vae(args, out):
-    x, y, x_test, y_test = unit_digits(args, binarize=True)
-    latent = args.latent_dim
+def vae(run: Run, *, epochs: Count = 150, batch_size: Count = 100,
+        latent_dim: Count = 20, train_size: Count | None = None) -> dict:
+    """A 2-D VAE (its latent map and decoded manifold) and a ``latent_dim``-D
+    one (samples, interpolation, ELBO) on binarized digits, with early
+    stopping on `VALIDATION_DIGITS` held-out training digits.
+
+    Args:
+        epochs: the most epochs of each VAE (early stopping).
+        batch_size: digits per minibatch.
+        latent_dim: latent size of the second VAE (the first has 2).
+        train_size: train on the first N training digits (default: all).
+    """
+    x, y, x_test, y_test = unit_digits(train_size, binarize=True)
+    latent = latent_dim
     results = {}
     trained = {}
     for d in (2, latent):
-        reseed(args.seed)
-        model = build_vae(d, seed=args.seed)
+        reseed(run.seed)
+        model = build_vae(d, seed=run.seed)
         model.compile(optimizer=keras.optimizers.Adam(1e-3))
         print(f"Training a {d}-D VAE on {len(x) - VALIDATION_DIGITS} binarized "
-              f"digits (up to {args.epochs} epochs, early stopping on "
+              f"digits (up to {epochs} epochs, early stopping on "
               f"{VALIDATION_DIGITS} held out).", flush=True)
-        history = fit_with_early_stopping(model, x, None, args)
+        history = fit_with_early_stopping(model, x, None, epochs, batch_size,
+                                          run.backup(), run.verbose)
         train = mean_elbo(model, x[VALIDATION_DIGITS:])
         test = mean_elbo(model, x_test)
         results[d] = {"train ELBO": train["elbo"], "test ELBO": test["elbo"],
@@ -124,26 +149,26 @@ def vae(args, out):
     small, _ = trained[2]
     big, history = trained[latent]
     scatter = viz.plot_latent_scatter(small.encode(x_test), y_test,
-                                      os.path.join(out, "latent_2d.png"),
+                                      os.path.join(run.out, "latent_2d.png"),
                                       title="posterior means of test digits")
     # The manifold: a 15x15 grid of latents at equally spaced quantiles of the
     # prior, decoded (Kingma & Welling 2014, fig. 4).
     q = np.array([NormalDist().inv_cdf(p) for p in np.linspace(0.05, 0.95, 15)])
     grid_z = np.stack(np.meshgrid(q, q[::-1]), axis=-1).reshape(-1, 2)
     manifold = viz.save_image_grid(small.decode(grid_z),
-                                   os.path.join(out, "manifold.png"), cols=15,
+                                   os.path.join(run.out, "manifold.png"), cols=15,
                                    title="decoded 2-D latent grid")
-    samples = viz.save_image_grid(big.sample(100, seed=args.seed),
-                                  os.path.join(out, "samples.png"), cols=10,
+    samples = viz.save_image_grid(big.sample(100, seed=run.seed),
+                                  os.path.join(run.out, "samples.png"), cols=10,
                                   title=f"samples of the {latent}-D VAE")
     pairs = [(0, 1), (2, 3), (4, 5)]
     codes = big.encode(x_test[:6])
     walks = [big.decode(utils.interpolate(codes[a], codes[b], 10))
              for a, b in pairs]
     interpolation = viz.save_image_grid(np.concatenate(walks),
-                                        os.path.join(out, "interpolation.png"),
+                                        os.path.join(run.out, "interpolation.png"),
                                         cols=10, title="straight lines between codes")
-    curves = viz.plot_history(history, os.path.join(out, "elbo.png"),
+    curves = viz.plot_history(history, os.path.join(run.out, "elbo.png"),
                               keys=["elbo", "val_elbo"],
                               title=f"{latent}-D VAE: ELBO of training and "
                                     "held-out digits (nats)")
@@ -162,27 +187,40 @@ def vae(args, out):
         "published_fully_connected_vaes_on_full_mnist": "about -90 to -95 nats",
         "latent_scatter": scatter, "manifold": manifold, "samples": samples,
         "interpolation": interpolation, "elbo_curves": Row(curves, "ELBO curves"),
-        **export_if_asked(big, args.export, f"encode, decode, sample(n, seed) of the "
-                                     f"{latent}-D VAE"),
+        **export_if_asked(big, run.export, f"encode, decode, sample(n, seed) of "
+                                           f"the {latent}-D VAE"),
     }
 
 
 @exercise("cvae", "Conditional VAE: label accuracy of samples and ELBO against the "
                   "latent size, a grid of requested digits, one style drawn as "
-                  "every digit.", epochs=150, batch_size=100, latent_dim=8)
-def cvae(args, out):
-    x, y, x_test, y_test = unit_digits(args, binarize=True)
-    sizes = sorted(set(CVAE_LATENT_SIZES) | {args.latent_dim})
+                  "every digit.")
+def cvae(run: Run, *, epochs: Count = 150, batch_size: Count = 100,
+         latent_dim: Count = 8, train_size: Count | None = None) -> dict:
+    """Conditional VAEs of latent sizes `CVAE_LATENT_SIZES` and ``latent_dim``:
+    how often their samples are the requested digit, and one style drawn as
+    every digit.
+
+    Args:
+        epochs: the most epochs of each conditional VAE (early stopping).
+        batch_size: digits per minibatch.
+        latent_dim: the latent size added to the comparison, whose model draws
+            the style-transfer grid.
+        train_size: train on the first N training digits (default: all).
+    """
+    x, y, x_test, y_test = unit_digits(train_size, binarize=True)
+    sizes = sorted(set(CVAE_LATENT_SIZES) | {latent_dim})
     labels = np.tile(np.arange(10), 100)
     rows, grid_rows, models_by_size = {}, [], {}
     for d in sizes:
-        reseed(args.seed)
-        model = build_vae(d, num_classes=10, seed=args.seed)
+        reseed(run.seed)
+        model = build_vae(d, num_classes=10, seed=run.seed)
         model.compile(optimizer=keras.optimizers.Adam(1e-3))
         print(f"Training a conditional VAE with latent {d} (early stopping).",
               flush=True)
-        fit_with_early_stopping(model, x, y, args)
-        samples = model.sample(labels=labels, seed=args.seed)
+        fit_with_early_stopping(model, x, y, epochs, batch_size, run.backup(),
+                                run.verbose)
+        samples = model.sample(labels=labels, seed=run.seed)
         accuracy = metrics.label_accuracy(
             metrics.classify(samples, value_range=(0.0, 1.0)), labels)
         rows[d] = {"label accuracy": accuracy["accuracy"],
@@ -192,22 +230,22 @@ def cvae(args, out):
         models_by_size[d] = model
         print(f"  latent {d}: {rows[d]}", flush=True)
     grid = viz.save_image_grid(
-        np.concatenate(grid_rows), os.path.join(out, "samples.png"), cols=10,
+        np.concatenate(grid_rows), os.path.join(run.out, "samples.png"), cols=10,
         title="columns: requested digit; two rows per latent size "
               + ", ".join(map(str, sizes)))
     curve = viz.plot_curves(
         {"label accuracy": (sizes, [rows[d]["label accuracy"] for d in sizes])},
-        os.path.join(out, "label_accuracy.png"), xlabel="latent size",
+        os.path.join(run.out, "label_accuracy.png"), xlabel="latent size",
         ylabel="share recognised as the requested digit",
         title="conditional VAE: more latent room, less use of the label")
     # One style, every digit: the codes of 5 test digits, decoded with each
     # label (the latent carries the style, the label the class).
-    model = models_by_size[args.latent_dim]
+    model = models_by_size[latent_dim]
     codes = model.encode(x_test[:5], y_test[:5])
     transfer = model.decode(np.repeat(codes, 10, axis=0), np.tile(np.arange(10), 5))
     transfer_grid = viz.save_image_grid(
-        transfer, os.path.join(out, "style_transfer.png"), cols=10,
-        title=f"latent {args.latent_dim}: each row one test digit's code decoded "
+        transfer, os.path.join(run.out, "style_transfer.png"), cols=10,
+        title=f"latent {latent_dim}: each row one test digit's code decoded "
               "as 0-9")
     return {
         "label_accuracy_by_size": Row(
@@ -220,5 +258,5 @@ def cvae(args, out):
                                  "test ELBO by latent size", "{:.2f}"),
         "samples": grid, "label_accuracy_figure": curve,
         "style_transfer": Row(transfer_grid,
-                              f"style transfer (latent {args.latent_dim})"),
+                              f"style transfer (latent {latent_dim})"),
     }

@@ -11,15 +11,17 @@ import numpy as np
 from keras_genai import builders
 from keras_genai import metrics
 from keras_genai import viz
-from keras_genai.cli import Row
-from keras_genai.cli import exercise
 from keras_genai.layers import Corruption
 from keras_genai.regularizers import KLSparsity
 from units.common import reseed
-from units.unit5.common import per_image_mse
-from units.unit5.common import side_by_side
-from units.unit5.common import train_autoencoder
-from units.unit5.common import unit_digits
+from units.lab import Count
+from units.lab import Row
+from units.lab import Run
+from units.lab import exercise
+from units.unit5_autoencoder.common import per_image_mse
+from units.unit5_autoencoder.common import side_by_side
+from units.unit5_autoencoder.common import train_autoencoder
+from units.unit5_autoencoder.common import unit_digits
 
 COMPRESSION_SIZES = (2, 4, 8, 16, 32, 64, 128)
 # Digits the anomaly detector is trained on; the others are the anomalies.
@@ -27,21 +29,31 @@ NORMAL_DIGITS = (0, 1, 2, 3, 4)
 
 
 @exercise("compression", "Latent size vs reconstruction error: the compression / "
-                         "quality trade-off.", epochs=30)
-def compression(args, out):
-    x, _, x_test, _ = unit_digits(args, flatten=True)
+                         "quality trade-off.")
+def compression(run: Run, *, epochs: Count = 30, batch_size: Count = 256,
+                train_size: Count | None = None) -> dict:
+    """A dense autoencoder with a linear code of each size in
+    `COMPRESSION_SIZES`: test MSE against the compression ratio.
+
+    Args:
+        epochs: training epochs of each autoencoder.
+        batch_size: digits per minibatch.
+        train_size: train on the first N training digits (default: all).
+    """
+    x, _, x_test, _ = unit_digits(train_size, flatten=True)
     mse = {}
     for d in COMPRESSION_SIZES:
-        reseed(args.seed)
+        reseed(run.seed)
         model = builders.dense_autoencoder((784,), latent_dim=d,
                                            latent_activation=None)
-        train_autoencoder(model, x, args)
+        train_autoencoder(model, x, epochs, batch_size, run.backup(),
+                          run.verbose)
         mse[d] = float(per_image_mse(x_test, model.predict(x_test, verbose=0))
                        .mean())
         print(f"  latent {d:4d} (compression {784 / d:6.1f}x): test MSE "
               f"{mse[d]:.5f}", flush=True)
     curve = viz.plot_curves({"test MSE": (list(mse), list(mse.values()))},
-                            os.path.join(out, "compression.png"),
+                            os.path.join(run.out, "compression.png"),
                             xlabel="latent size", ylabel="MSE per pixel",
                             title="reconstruction error vs code size")
     return {
@@ -54,16 +66,26 @@ def compression(args, out):
 
 @exercise("undercomplete-vs-overcomplete",
           "A 32-unit vs a 1,024-unit code: digit error, and how much of a small "
-          "perturbation of the input each passes through.", epochs=30)
-def under_over(args, out):
-    x, _, x_test, _ = unit_digits(args, flatten=True)
-    rng = np.random.default_rng(args.seed)
+          "perturbation of the input each passes through.")
+def under_over(run: Run, *, epochs: Count = 30, batch_size: Count = 256,
+               train_size: Count | None = None) -> dict:
+    """A 32-unit and a 1,024-unit code: how much of a small perturbation of the
+    input each copies to its output.
+
+    Args:
+        epochs: training epochs of each autoencoder.
+        batch_size: digits per minibatch.
+        train_size: train on the first N training digits (default: all).
+    """
+    x, _, x_test, _ = unit_digits(train_size, flatten=True)
+    rng = np.random.default_rng(run.seed)
     eps = rng.normal(0, 0.1, x_test.shape).astype("float32")
     results, panels = {}, [x_test[:10], x_test[:10] + 3 * eps[:10]]
     for name, d in (("undercomplete", 32), ("overcomplete", 1024)):
-        reseed(args.seed)
+        reseed(run.seed)
         model = builders.dense_autoencoder((784,), hidden_units=(), latent_dim=d)
-        train_autoencoder(model, x, args)
+        train_autoencoder(model, x, epochs, batch_size, run.backup(),
+                          run.verbose)
         clean = model.predict(x_test, verbose=0)
         moved = model.predict(x_test + eps, verbose=0)
         # ||f(x + eps) - f(x)||^2 / ||eps||^2: 1 for the identity, about
@@ -77,16 +99,25 @@ def under_over(args, out):
         panels.append(model.predict(x_test[:10] + 3 * eps[:10], verbose=0))
         print(f"  {name}: {results[name]}", flush=True)
     grid = viz.save_image_grid(
-        np.clip(side_by_side(panels), 0, 1), os.path.join(out, "copies.png"),
+        np.clip(side_by_side(panels), 0, 1), os.path.join(run.out, "copies.png"),
         cols=10, title="digits; digits + noise (sd 0.3); the 32-unit and the "
                        "1,024-unit copies of the noisy digits")
     return {**results, "grid": grid}
 
 
 @exercise("sparse", "Overcomplete sigmoid code with no penalty, an L1 penalty and "
-                    "a KL sparsity penalty: average activations.", epochs=30)
-def sparse(args, out):
-    x, _, x_test, _ = unit_digits(args, flatten=True)
+                    "a KL sparsity penalty: average activations.")
+def sparse(run: Run, *, epochs: Count = 30, batch_size: Count = 256,
+           train_size: Count | None = None) -> dict:
+    """A 256-unit sigmoid code without a penalty, with an L1 and with a KL
+    sparsity penalty: how many units each digit uses.
+
+    Args:
+        epochs: training epochs of each autoencoder.
+        batch_size: digits per minibatch.
+        train_size: train on the first N training digits (default: all).
+    """
+    x, _, x_test, _ = unit_digits(train_size, flatten=True)
     settings = {
         "no penalty": None,
         "L1 (1e-3)": keras.regularizers.L1(1e-3),
@@ -94,11 +125,12 @@ def sparse(args, out):
     }
     results, curves = {}, {}
     for name, regularizer in settings.items():
-        reseed(args.seed)
+        reseed(run.seed)
         model = builders.dense_autoencoder(
             (784,), hidden_units=(), latent_dim=256,
             latent_activation="sigmoid", activity_regularizer=regularizer)
-        train_autoencoder(model, x, args)
+        train_autoencoder(model, x, epochs, batch_size, run.backup(),
+                          run.verbose)
         codes = model.encoder.predict(x_test, verbose=0)
         x_hat = model.predict(x_test, verbose=0)
         results[name] = {
@@ -108,7 +140,7 @@ def sparse(args, out):
         }
         curves[name] = np.sort(codes.mean(axis=0))[::-1]
         print(f"  {name}: {results[name]}", flush=True)
-    figure = viz.plot_curves(curves, os.path.join(out, "unit_activations.png"),
+    figure = viz.plot_curves(curves, os.path.join(run.out, "unit_activations.png"),
                              xlabel="hidden unit (sorted)",
                              ylabel="mean activation on test digits",
                              title="256-unit sigmoid code")
@@ -116,26 +148,37 @@ def sparse(args, out):
 
 
 @exercise("denoising", "Denoising autoencoder (Gaussian noise, sd 0.5): noisy / "
-                       "denoised / clean grids and PSNR gain.", epochs=40)
-def denoising(args, out):
-    x, _, x_test, _ = unit_digits(args)
-    corruption = Corruption("gaussian", amount=0.5, seed=args.seed,
+                       "denoised / clean grids and PSNR gain.")
+def denoising(run: Run, *, epochs: Count = 40, batch_size: Count = 256,
+              latent_dim: Count = 32, train_size: Count | None = None) -> dict:
+    """A convolutional autoencoder trained on noisy digits against one trained
+    on clean ones, both given noisy test digits: PSNR.
+
+    Args:
+        epochs: training epochs of each autoencoder.
+        batch_size: digits per minibatch.
+        latent_dim: size of the code.
+        train_size: train on the first N training digits (default: all).
+    """
+    x, _, x_test, _ = unit_digits(train_size)
+    corruption = Corruption("gaussian", amount=0.5, seed=run.seed,
                             name="corruption")
     noisy = np.asarray(corruption(x_test, training=True))
     models = {}
     for name, layer in (("denoising", corruption), ("plain", None)):
-        reseed(args.seed)
+        reseed(run.seed)
         models[name] = builders.conv_autoencoder((28, 28, 1),
-                                                 latent_dim=args.latent_dim,
+                                                 latent_dim=latent_dim,
                                                  corruption=layer)
-        train_autoencoder(models[name], x, args)
+        train_autoencoder(models[name], x, epochs, batch_size, run.backup(),
+                          run.verbose)
     denoised = models["denoising"].predict(noisy, verbose=0)
     plain = models["plain"].predict(noisy, verbose=0)
     psnr_noisy = metrics.psnr(x_test, noisy)
     psnr_denoised = metrics.psnr(x_test, denoised)
     grid = viz.save_image_grid(
         side_by_side([noisy, denoised, plain, x_test]),
-        os.path.join(out, "denoising.png"), cols=10,
+        os.path.join(run.out, "denoising.png"), cols=10,
         title="noisy; denoising AE; plain AE; clean")
     return {
         "psnr_noisy": Row(psnr_noisy, "PSNR noisy input (dB)", "{:.2f}"),
@@ -149,19 +192,30 @@ def denoising(args, out):
 
 
 @exercise("conv", "Dense vs convolutional autoencoder at the same latent size: "
-                  "error, parameters, time.", epochs=30)
-def conv(args, out):
-    x, _, x_test, _ = unit_digits(args)
+                  "error, parameters, time.")
+def conv(run: Run, *, epochs: Count = 30, batch_size: Count = 256,
+         latent_dim: Count = 32, train_size: Count | None = None) -> dict:
+    """A dense and a convolutional autoencoder with codes of the same size:
+    test MSE, weights and training time.
+
+    Args:
+        epochs: training epochs of each autoencoder.
+        batch_size: digits per minibatch.
+        latent_dim: size of the code of both.
+        train_size: train on the first N training digits (default: all).
+    """
+    x, _, x_test, _ = unit_digits(train_size)
     results, panels = {}, [x_test]
     for name, build in (
             ("dense", lambda: builders.dense_autoencoder(
-                (28, 28, 1), latent_dim=args.latent_dim, latent_activation=None)),
+                (28, 28, 1), latent_dim=latent_dim, latent_activation=None)),
             ("convolutional", lambda: builders.conv_autoencoder(
-                (28, 28, 1), latent_dim=args.latent_dim))):
-        reseed(args.seed)
+                (28, 28, 1), latent_dim=latent_dim))):
+        reseed(run.seed)
         model = build()
         start = time.perf_counter()
-        train_autoencoder(model, x, args)
+        train_autoencoder(model, x, epochs, batch_size, run.backup(),
+                          run.verbose)
         seconds = time.perf_counter() - start
         x_hat = model.predict(x_test, verbose=0)
         panels.append(x_hat)
@@ -170,17 +224,26 @@ def conv(args, out):
                          "training seconds": seconds}
         print(f"  {name}: {results[name]}", flush=True)
     grid = viz.save_image_grid(side_by_side(panels),
-                               os.path.join(out, "reconstructions.png"), cols=10,
+                               os.path.join(run.out, "reconstructions.png"), cols=10,
                                title="test digits; dense; convolutional")
-    return {**results, "latent_size": args.latent_dim, "grid": grid}
+    return {**results, "latent_size": latent_dim, "grid": grid}
 
 
 @exercise("pca", "A linear one-hidden-layer autoencoder vs PCA by SVD: principal "
-                 "angles between the subspaces, and the basis is not orthonormal.",
-          epochs=50, batch_size=64, latent_dim=16)
-def pca(args, out):
-    x, _, x_test, _ = unit_digits(args, flatten=True)
-    d = args.latent_dim
+                 "angles between the subspaces, and the basis is not orthonormal.")
+def pca(run: Run, *, epochs: Count = 50, batch_size: Count = 64,
+        latent_dim: Count = 16, train_size: Count | None = None) -> dict:
+    """A linear one-hidden-layer autoencoder on centred digits against PCA
+    (by SVD): principal angles between the subspaces, and W^T W.
+
+    Args:
+        epochs: training epochs.
+        batch_size: digits per minibatch.
+        latent_dim: size of the code (and number of principal components).
+        train_size: train on the first N training digits (default: all).
+    """
+    x, _, x_test, _ = unit_digits(train_size, flatten=True)
+    d = latent_dim
     mean = x.mean(axis=0)
     xc, xtc = x - mean, x_test - mean
     _, singular, vt = np.linalg.svd(xc, full_matrices=False)
@@ -191,14 +254,14 @@ def pca(args, out):
     image = keras.Input((784,), name="image")
     linear = builders.Autoencoder(image, decoder(encoder(image)),
                                   name="linear_autoencoder")
-    train_autoencoder(linear, xc, args)
+    train_autoencoder(linear, xc, epochs, batch_size, run.backup(), run.verbose)
     w_dec = decoder.get_layer("output").kernel.numpy().T  # 784 x d
     w_enc = encoder.get_layer("code").kernel.numpy()  # 784 x d
     angles = metrics.principal_angles(w_dec, components)
     enc_angles = metrics.principal_angles(w_enc, components)
     gram = w_dec.T @ w_dec
     figure = viz.plot_curves({"decoder": angles, "encoder": enc_angles},
-                             os.path.join(out, "principal_angles.png"),
+                             os.path.join(run.out, "principal_angles.png"),
                              xlabel="angle index", ylabel="degrees",
                              title=f"linear AE vs top-{d} PCA subspace")
     return {
@@ -233,12 +296,23 @@ def pca(args, out):
 
 
 @exercise("anomaly", "Train on digits 0-4, score test digits by reconstruction "
-                     "error: ROC AUC per held-out digit.", epochs=40)
-def anomaly(args, out):
-    x, y, x_test, y_test = unit_digits(args)
+                     "error: ROC AUC per held-out digit.")
+def anomaly(run: Run, *, epochs: Count = 40, batch_size: Count = 256,
+            latent_dim: Count = 32, train_size: Count | None = None) -> dict:
+    """A convolutional autoencoder trained on digits `NORMAL_DIGITS` scores the
+    test digits by reconstruction error: ROC AUC of each other digit.
+
+    Args:
+        epochs: training epochs.
+        batch_size: digits per minibatch.
+        latent_dim: size of the code.
+        train_size: train on the first N training digits (default: all).
+    """
+    x, y, x_test, y_test = unit_digits(train_size)
     normal = np.isin(y, NORMAL_DIGITS)
-    model = builders.conv_autoencoder((28, 28, 1), latent_dim=args.latent_dim)
-    train_autoencoder(model, x[normal], args)
+    model = builders.conv_autoencoder((28, 28, 1), latent_dim=latent_dim)
+    train_autoencoder(model, x[normal], epochs, batch_size, run.backup(),
+                      run.verbose)
     scores = per_image_mse(x_test, model.predict(x_test, verbose=0))
     test_normal = np.isin(y_test, NORMAL_DIGITS)
     auc = {int(c): metrics.roc_auc(scores[test_normal], scores[y_test == c])
@@ -247,11 +321,11 @@ def anomaly(args, out):
     worst = np.argsort(-scores)[:10]
     grid = viz.save_image_grid(
         side_by_side([x_test[worst], model.predict(x_test[worst], verbose=0)]),
-        os.path.join(out, "most_anomalous.png"), cols=10,
+        os.path.join(run.out, "most_anomalous.png"), cols=10,
         title="highest reconstruction errors (top) and reconstructions")
     bars = viz.plot_curves({"mean error": (list(range(10)),
                                            list(mean_error.values()))},
-                           os.path.join(out, "error_by_digit.png"),
+                           os.path.join(run.out, "error_by_digit.png"),
                            xlabel="digit", ylabel="reconstruction MSE",
                            title=f"trained on {NORMAL_DIGITS}")
     return {

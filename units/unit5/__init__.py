@@ -1,1 +1,0 @@
-"""The exercises of the Unit V lab (`units.unit5_autoencoder`), by theme."""

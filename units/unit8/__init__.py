@@ -1,1 +1,0 @@
-"""The exercises of the likelihood lab, `units.unit8_likelihood`."""
