@@ -17,57 +17,9 @@ et al. 2018) and a moving average of G's weights for sampling (Karras et al.
   ten digits (no mode collapse);
 * the trained generator exported as a SavedModel that plain TensorFlow serves.
 
-On a CPU with bfloat16 matrix units (AMX / AVX-512 BF16) the lab trains under
-``mixed_bfloat16`` (``--precision auto``; the summary says which): there the
-DCGAN's step is 1.74x faster than in float32 (49 vs 86 ms on a 2-core Sapphire
-Rapids Xeon, ``benchmarks/gan_overhead.py``) with samples as good (R1 gamma 1,
-Adam 4e-4, samples of G at epoch 20: 66.6% / FID 75 in float32, 70.5% / FID 64
-in bfloat16). Elsewhere bfloat16 is emulated, and the lab stays in float32.
-
-How the defaults were chosen. First the networks (seed 0, float32, 1,000
-samples, share labelled with confidence >= 0.9 by the digit classifier, which
-gives 97.2% on real test digits):
-
-==========================================================  ======  ==========
-set-up (G 128-64, Adam 2e-4, beta_1 0.5, batch 64)          epochs  confident
-==========================================================  ======  ==========
-D 64-128 with dropout 0.3 (the TensorFlow tutorial's D)     60      63%
-D 64-128, no dropout                                        60      69%
-D 64-128, no dropout, G 256-128 (2x slower)                 55      71%
-D 64-128-256, no dropout                                    60      73%
-D 64-128-256, no dropout, label smoothing 0.1               80      76%
-... the same, cosine learning-rate decay                    80      69%
-... the same, 100 epochs                                    100     76%
-==========================================================  ======  ==========
-
-Then the training levers of issue #18, one at a time on that DCGAN (seed 0,
-bfloat16, confident share / classifier FID of 1,000 samples of the weight
-average of G, except the first row; 62 steps an epoch):
-
-===========================================  ============  ============  ============
-lever                                        epoch 40      epoch 60      epoch 80
-===========================================  ============  ============  ============
-none (the previous default), samples of G    71.2% / 66.3  72.5% / 51.2  75.0% / 44.1
-weight average of G (decay 0.999)            71.3% / 70.1  75.6% / 50.8  75.5% / 44.0
-R1, gamma 1                                  71.9% / 57.0  77.1% / 32.9  80.8% / 24.0
-R1, gamma 5                                  71.6% / 45.4  76.8% / 27.4
-hinge loss + spectral norm in D              (epoch 20: 49.0% / 184; stopped)
-R1 gamma 1, Adam 4e-4                        79.6% / 30.8  79.7% / 21.5
-**R1 gamma 5, Adam 4e-4 (default)**          78.0% / 24.7  81.2% / 15.7
-===========================================  ============  ============  ============
-
-R1 is the lever that counts: it keeps D's gradient small on the data, so G gets
-a smooth signal; with it, twice the learning rate learns faster (Adam 4e-4
-without R1 was not tried), and 60 epochs reach an FID that 80 epochs of the old
-default were far from. The weight average adds
-little once R1 is on (within 2 points either way). Spectral normalization slows
-D so much that with the hinge loss nothing was learned in 20 epochs at this
-learning rate. An exponential moving average of G's weights without R1, XLA
-(slower on this CPU), 5x5 kernels and a two-timescale learning rate (D 4e-4) did
-not help within the time budget in earlier sessions. Differentiable augmentation
-of D's inputs (random translation, Zhao et al. 2020) stops D from slowly
-memorising the 4,000 digits but learns slower: 68% at epoch 60 against 74%
-without it.
+On a CPU with bfloat16 matrix units (AMX / AVX-512 BF16) it trains under
+``mixed_bfloat16`` (``--precision auto``; the summary says which), elsewhere in
+float32. How the defaults were chosen is in ``docs/units/unit4_gan.md``.
 """
 
 import os
