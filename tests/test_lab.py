@@ -326,20 +326,41 @@ def test_every_unit_is_a_package_whose_help_lists_its_exercises_in_order(capsys)
         assert positions == sorted(positions), unit
 
 
-@pytest.mark.parametrize("unit, argv", [
-    ("unit3_rnn", ["--exercise", "text-generation", "--bptt-lengths", "0"]),
-    ("unit3_rnn", ["--exercise", "text-generation", "--sample-length", "0"]),
-    ("unit4_gan", ["--exercise", "mode-collapse", "--ring-steps", "0"]),
-    ("unit4_gan", ["--exercise", "augmentation", "--classifier-updates", "0"]),
-    ("unit5_autoencoder", ["--exercise", "bigan", "--probe-epochs", "0"]),
-    ("unit7_attention", ["--exercise", "mae", "--probe-epochs", "0"]),
-])
-def test_unit_lab_counts_below_1_are_usage_errors(unit, argv, capsys):
+# Every count option of the units' exercises, below 1, is a usage error before
+# anything runs (the exercise that takes the option named).
+COUNTS = [
+    ("unit3_rnn", "text-generation", "--bptt-lengths"),
+    ("unit3_rnn", "text-generation", "--sample-length"),
+    ("unit4_gan", "mode-collapse", "--ring-steps"),
+    ("unit4_gan", "augmentation", "--classifier-updates"),
+    ("unit5_autoencoder", "bigan", "--probe-epochs"),
+    ("unit6_diffusion", "inpaint", "--test-digits"),
+    ("unit6_diffusion", "train", "--samples"),
+    ("unit6_diffusion", "train", "--timesteps"),
+    ("unit6_diffusion", "train", "--sample-steps"),
+    ("unit6_diffusion", "train", "--widths"),
+    ("unit6_diffusion", "inpaint", "--resamplings"),
+    ("unit6_diffusion", "inpaint", "--jump-length"),
+    ("unit7_attention", "clip", "--test-digits"),
+    ("unit7_attention", "long-range", "--lengths"),
+    ("unit7_attention", "clip-batch", "--batch-sizes"),
+    ("unit7_attention", "clip-batch", "--steps"),
+    ("unit7_attention", "mae", "--probe-epochs"),
+    ("unit8_likelihood", "flow", "--test-digits"),
+    ("unit8_likelihood", "flow", "--samples"),
+    ("unit8_likelihood", "nats", "--iwae-samples"),
+    ("unit8_likelihood", "nats", "--vae-epochs"),
+]
+
+
+@pytest.mark.parametrize("unit, name, option", COUNTS)
+@pytest.mark.parametrize("value", ["0", "-3"])
+def test_unit_lab_counts_below_1_are_usage_errors(unit, name, option, value, capsys):
     import importlib
 
     module = importlib.import_module(f"units.{unit}")
     with pytest.raises(SystemExit) as info:
-        module.main(argv)
+        module.main(["--exercise", name, option, value])
     assert info.value.code == 2
-    assert (f"argument {argv[2]}: expected a positive integer, got '0'"
+    assert (f"argument {option}: expected a positive integer, got '{value}'"
             in capsys.readouterr().err)

@@ -102,21 +102,6 @@ def test_sample_steps_and_widths_the_u_net_cannot_take_are_refused_before_traini
                 "--widths", "8", "18")
 
 
-@pytest.mark.parametrize("exercise, option", [
-    ("inpaint", "--test-digits"), ("train", "--samples"), ("train", "--timesteps"),
-    ("train", "--sample-steps"), ("train", "--widths"), ("inpaint", "--resamplings"),
-    ("inpaint", "--jump-length")])
-def test_counts_below_1_are_usage_errors_before_anything_runs(exercise, option,
-                                                               capsys):
-    from units import unit6_diffusion
-
-    with pytest.raises(SystemExit) as info:
-        unit6_diffusion.main(["--exercise", exercise, option, "0"])
-    assert info.value.code == 2
-    assert (f"argument {option}: expected a positive integer, got '0'"
-            in capsys.readouterr().err)
-
-
 @pytest.mark.slow
 def test_samplers_time_every_setting(run_lab):
     summary, out = run_lab("unit6_diffusion", "--exercise", "samplers", *TINY,

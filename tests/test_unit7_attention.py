@@ -22,21 +22,6 @@ def test_attention_matches_keras_and_reports_both_lookups(run_lab):
     assert (out / "attention_maps.png").exists()
 
 
-@pytest.mark.parametrize("exercise, option", [
-    ("clip", "--test-digits"), ("long-range", "--lengths"),
-    ("clip-batch", "--batch-sizes"), ("clip-batch", "--steps"),
-    ("mae", "--probe-epochs")])
-def test_counts_below_1_are_usage_errors_before_anything_runs(exercise, option,
-                                                               capsys):
-    from units import unit7_attention
-
-    with pytest.raises(SystemExit) as info:
-        unit7_attention.main(["--exercise", exercise, option, "0"])
-    assert info.value.code == 2
-    assert (f"argument {option}: expected a positive integer, got '0'"
-            in capsys.readouterr().err)
-
-
 def test_long_range_times_both_networks(run_lab):
     summary, out = run_lab("unit7_attention", "--exercise", "long-range", *TINY,
                            "--epochs", "2", "--lengths", "12")
