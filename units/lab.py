@@ -273,16 +273,6 @@ class Lab:
                                  f"Received: {_where(fn)}")
             self.exercises[name] = fn
 
-    def options(self, name):
-        """``{option: default}`` of exercise ``name``, its own options only.
-
-        Example:
-
-        >>> LAB.options("vanilla")["epochs"]  # doctest: +SKIP
-        200
-        """
-        return {o.name: o.default for o in self.exercises[name].exercise_spec.options}
-
     def default_out(self, exercise):
         """``outputs/<lab>`` for the default exercise, ``outputs/<lab>/<exercise>``
         for the others."""

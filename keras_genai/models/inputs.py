@@ -14,6 +14,7 @@ import warnings
 import numpy as np
 import tensorflow as tf
 
+from keras_genai.callbacks import TrainingBackup
 from keras_genai.utils.checks import check_labels
 
 # Where each kind of batch element gets its expected shape from: an attribute of
@@ -306,8 +307,6 @@ def prepare_fit(model, x, y, callbacks, kwargs):
 
     >>> x, y, kwargs = prepare_fit(gan, x_train, None, [], {"epochs": 5})
     """
-    from keras_genai.callbacks import TrainingBackup
-
     x, y = check_data(model, x, y)
     kwargs = dict(kwargs)
     validation = kwargs.get("validation_data")
