@@ -247,13 +247,22 @@ def test_sampling_is_reproducible_and_clipped():
     x, y = data(16)
     model.fit(x, y, batch_size=8, epochs=1, verbose=0)
     labels = [0, 1, 2, 1, 0]
-    a = model.sample(labels=labels, steps=5, seed=1, batch_size=2, verbose=False)
     b = model.sample(labels=labels, steps=5, seed=1, batch_size=3, verbose=False)
+    # Every batch runs at one shape, the last one padded: five images in
+    # batches of 3 trace the noise prediction once, not twice (3 and 2).
+    eps_fn = model._compiled_eps_fn()
+    assert eps_fn.experimental_get_tracing_count() == 1
+    a = model.sample(labels=labels, steps=5, seed=1, batch_size=2, verbose=False)
     assert a.shape == (5,) + SHAPE
     # The same first chunk, computed in batches of 2 and of 3: oneDNN may pick
     # other kernels for another batch size (atol 1e-6 failed once in the
     # suite on an AMX Xeon), while another seed is O(1) away.
     np.testing.assert_allclose(a[:2], b[:2], rtol=1e-5, atol=1e-5)
+    # The padding changes no image: the fourth of four (padded with two
+    # copies) is the fourth of five (padded with one).
+    four = model.sample(labels=labels[:4], steps=5, seed=1, batch_size=3,
+                        verbose=False)
+    np.testing.assert_allclose(four, b[:4], rtol=1e-5, atol=1e-5)
     assert not np.allclose(a, model.sample(labels=labels, steps=5, seed=2,
                                            verbose=False))
     ddpm = model.sample(labels=labels, steps=T, sampler="ddpm", seed=1, verbose=False)
@@ -296,6 +305,8 @@ def test_inpaint_keeps_the_known_pixels_and_edit_stays_close_when_weak():
         model.edit(x, 0.0, labels=[1, 1, 1, 1], verbose=False)
     with pytest.raises(ValueError, match="resamplings"):
         model.inpaint(x, known, resamplings=0, verbose=False)
+    with pytest.raises(ValueError, match="at least one image.*Received: 0"):
+        model.edit(x[:0], 0.5, verbose=False)
 
 
 def test_progress_bar_counts_every_step(capsys):

@@ -18,6 +18,8 @@ from keras_genai.diffusion.schedule import NoiseSchedule
 from keras_genai.models.averaging import WeightAverage
 from keras_genai.models.base import GenerativeModel
 from keras_genai.models.inputs import check_images
+from keras_genai.utils.batching import cached_function
+from keras_genai.utils.batching import pad_to_batches
 from keras_genai.utils.checks import check_choice
 from keras_genai.utils.checks import check_fraction
 from keras_genai.utils.checks import check_network
@@ -321,14 +323,14 @@ class DiffusionModel(GenerativeModel):
         w = self._guidance(guidance_scale)
         condition, n = self._condition_and_count(n, labels, prompts, conditions)
 
-        def run(eps_fn, k, start, stop, seed, callback):
-            noise = tf.random.stateless_normal((stop - start,) + self.image_shape,
+        def run(eps_fn, k, size, batch, seed, callback):
+            noise = tf.random.stateless_normal((size,) + self.image_shape,
                                                seed=(seed, k))
             return sample_loop(eps_fn, self.schedule, noise, steps=steps,
                                sampler=sampler, eta=eta, seed=(seed, k + 1_000_000),
                                clip=self.clip, callback=callback)
 
-        return self._in_batches(run, n, condition, w, steps, check_seed(seed),
+        return self._in_batches(run, n, [], condition, w, steps, check_seed(seed),
                                 batch_size, verbose)
 
     def inpaint(self, images, known, labels=None, prompts=None, steps=50,
@@ -372,14 +374,14 @@ class DiffusionModel(GenerativeModel):
         condition, w = self._optional_condition(len(images), labels, prompts,
                                                 conditions, guidance_scale)
 
-        def run(eps_fn, k, start, stop, seed, callback):
-            return repaint_loop(eps_fn, self.schedule, images[start:stop],
-                                known[start:stop], steps=steps,
+        def run(eps_fn, k, size, batch, seed, callback):
+            return repaint_loop(eps_fn, self.schedule, *batch, steps=steps,
                                 jump_length=jump_length, resamplings=resamplings,
                                 seed=(seed, k), clip=self.clip, callback=callback)
 
-        return self._in_batches(run, len(images), condition, w, len(levels) - 1,
-                                check_seed(seed), batch_size, verbose)
+        return self._in_batches(run, len(images), [images, known], condition, w,
+                                len(levels) - 1, check_seed(seed), batch_size,
+                                verbose)
 
     def edit(self, images, strength, labels=None, prompts=None, steps=50,
              sampler="ddim", eta=0.0, guidance_scale=None, seed=None,
@@ -413,12 +415,12 @@ class DiffusionModel(GenerativeModel):
         condition, w = self._optional_condition(len(images), labels, prompts,
                                                 conditions, guidance_scale)
 
-        def run(eps_fn, k, start, stop, seed, callback):
-            return sdedit_loop(eps_fn, self.schedule, images[start:stop], strength,
+        def run(eps_fn, k, size, batch, seed, callback):
+            return sdedit_loop(eps_fn, self.schedule, batch[0], strength,
                                steps=steps, sampler=sampler, eta=eta,
                                seed=(seed, k), clip=self.clip, callback=callback)
 
-        return self._in_batches(run, len(images), condition, w, taken,
+        return self._in_batches(run, len(images), [images], condition, w, taken,
                                 check_seed(seed), batch_size, verbose)
 
     def _check_steps(self, steps):
@@ -454,41 +456,53 @@ class DiffusionModel(GenerativeModel):
                              f"({n}). Received: {count}")
         return condition, self._guidance(guidance_scale)
 
-    def _in_batches(self, run, n, condition, w, steps, seed, batch_size, verbose):
-        """Runs ``run(eps_fn, k, start, stop, seed, callback)`` on batch ``k``
-        (images ``start:stop``) and concatenates the results as NumPy; ``steps``
-        is the progress bar's length per batch. ``seed=None`` draws one from
-        the model's seed generator."""
-        batch_size = check_positive_int("batch_size", batch_size)
+    def _in_batches(self, run, n, arrays, condition, w, steps, seed, batch_size,
+                    verbose):
+        """Runs ``run(eps_fn, k, size, batch, seed, callback)`` on batch ``k``
+        of ``size = min(batch_size, n)`` examples, where ``batch`` holds that
+        batch of each of ``arrays`` (NumPy), and returns the results for the
+        ``n`` examples as one NumPy array.
+
+        The last batch is padded to ``size`` (`pad_to_batches`), so every batch
+        runs at one shape and the noise prediction traces once per call;
+        because stateless noise of ``size`` rows starts with the rows of a
+        smaller draw, the padding changes no image. ``steps`` is the progress
+        bar's length per batch; ``seed=None`` draws one from the model's seed
+        generator."""
+        if n < 1:
+            raise ValueError(f"There must be at least one image to make. Received: "
+                             f"{n} images")
+        size = min(check_positive_int("batch_size", batch_size), n)
         if seed is None:
             seed = int(keras.random.randint((), 0, 2 ** 30, seed=self.seed_generator))
         eps_fn = self._compiled_eps_fn()
         if condition is not None and w != 1.0:
             w = tf.constant(w, tf.float32)  # one trace for every scale but 1
-        chunks = range(0, n, batch_size)
-        bar = keras.utils.Progbar(steps * len(chunks), verbose=1) if verbose else None
+        arrays = list(arrays) + ([] if condition is None else [condition])
+        padded = pad_to_batches(arrays, size) if arrays else []
+        count = -(-n // size)
+        bar = keras.utils.Progbar(steps * count, verbose=1) if verbose else None
         out = []
-        for k, start in enumerate(chunks):
-            stop = min(start + batch_size, n)
-            cond = None if condition is None else tf.constant(condition[start:stop])
-            images = run(lambda x, t, cond=cond: eps_fn(x, t, cond, w), k, start,
-                         stop, seed,
+        for k in range(count):
+            batch = [a[k * size:(k + 1) * size] for a in padded]
+            cond = None if condition is None else tf.constant(batch.pop())
+            images = run(lambda x, t, cond=cond: eps_fn(x, t, cond, w), k, size,
+                         batch, seed,
                          None if bar is None else (
                              lambda i, _, k=k: bar.update(k * steps + i)))
             out.append(np.asarray(images))
-        return np.concatenate(out)
+        return np.concatenate(out)[:n]
 
     def _compiled_eps_fn(self):
         """`guided_noise` as one graph. `_in_batches` passes ``w = 1`` as a
         Python float, whose trace skips the unconditional pass, and any other
         scale as a tensor, so a sweep over scales traces twice, not once per
-        scale. Batches of a new size reuse a trace of unknown batch size
-        (``reduce_retracing``)."""
-        if getattr(self, "_eps_fn", None) is None:
-            def eps_fn(x, t, condition, w):
-                return self.guided_noise(x, t, condition, w)
-            self._eps_fn = tf.function(eps_fn, reduce_retracing=True)
-        return self._eps_fn
+        scale. Calls with another batch size reuse a trace of unknown batch
+        size (``reduce_retracing``)."""
+        return cached_function(
+            self, "guided_noise",
+            lambda x, t, condition, w: self.guided_noise(x, t, condition, w),
+            reduce_retracing=True)
 
     # -- export --------------------------------------------------------------------
 
