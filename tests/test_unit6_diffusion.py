@@ -134,16 +134,18 @@ def test_default_training_meets_the_label_accuracy_target_and_its_model_edits(
         run_lab):
     summary, _ = run_lab("unit6_diffusion", "--export", "none")
     assert summary["label_accuracy"] >= 0.8
-    # README (500 test digits): holed 53.6%, replacement only 64.8%, RePaint
-    # 74.6% (error in the hole 0.68 / 0.61 / 0.48).
+    # docs/units/unit6_diffusion.md (500 test digits): holed 55.8%,
+    # replacement only 65.2%, RePaint 76.0% (error in the hole 0.68 / 0.61 /
+    # 0.48).
     rows, _ = run_lab("unit6_diffusion", "--exercise", "inpaint", folder="out/inpaint")
     rows = rows["rows"]
     holed, plain, repaint = (rows[k] for k in ("holed input", "replacement only (r = 1)",
                                                "RePaint (r = 5)"))
     assert repaint["accuracy"] > plain["accuracy"] + 0.04 > holed["accuracy"] + 0.08
     assert repaint["hole_error"] < plain["hole_error"] - 0.05
-    # README: the new label's accuracy 1% / 44% / 97% / 97% at t0 = 0.2 ... 0.8 T,
-    # at mean distances 0.05 / 0.17 / 0.32 / 0.37 from the input.
+    # docs/units/unit6_diffusion.md: the new label's accuracy 1% / 43-44% /
+    # 97-98% / 97-98% at t0 = 0.2 ... 0.8 T, at mean distances 0.05 / 0.17 /
+    # 0.32 / 0.37 from the input.
     rows, _ = run_lab("unit6_diffusion", "--exercise", "edit", folder="out/edit")
     rows = rows["rows"]
     assert rows["0.2"]["still_the_source"] > 0.85 and rows["0.6"]["label_accuracy"] > 0.85
