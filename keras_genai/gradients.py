@@ -6,21 +6,32 @@ These are teaching tools: each one is checked in the tests against what
 TensorFlow computes (`tf.GradientTape`, the Keras optimizers' ``clipnorm``).
 """
 
+import keras
 import numpy as np
 import tensorflow as tf
 
 from keras_genai.utils.checks import check_choice
 
-_ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu")
+_ACTIVATIONS = ("sigmoid", "tanh", "relu", "leaky_relu", "elu", "selu", "prelu")
 LEAKY_SLOPE = 0.2  # keras.activations.leaky_relu's default negative slope
+PRELU_SLOPE = 0.25  # PReLU's initial slope (He et al. 2015, section 2.1)
+# SELU's constants (Klambauer et al. 2017, eq. 14), as in keras.activations.selu.
+SELU_ALPHA = 1.6732632423543772
+SELU_SCALE = 1.0507009873554805
 
 
 def activation(name, z):
     """``f(z)`` for the activations of the notes (NumPy).
 
+    ELU (Clevert et al. 2016) is ``z`` for ``z > 0`` and ``e^z - 1`` below;
+    SELU (Klambauer et al. 2017, eq. 2) is ELU with ``alpha ~ 1.673`` scaled
+    by ``lambda ~ 1.051``, the fixed point that keeps unit-variance
+    activations at unit variance; PReLU (He et al. 2015) is a leaky ReLU whose
+    slope is learned, drawn at its initial slope 0.25.
+
     Args:
-        name: ``"sigmoid"``, ``"tanh"``, ``"relu"`` or ``"leaky_relu"`` (slope 0.2,
-            Keras' default).
+        name: ``"sigmoid"``, ``"tanh"``, ``"relu"``, ``"leaky_relu"`` (slope
+            0.2, Keras' default), ``"elu"``, ``"selu"`` or ``"prelu"``.
         z: array of pre-activations.
 
     Returns:
@@ -38,15 +49,19 @@ def activation(name, z):
         return np.tanh(z)
     if name == "relu":
         return np.maximum(z, 0.0)
-    return np.where(z > 0, z, LEAKY_SLOPE * z)
+    if name in ("elu", "selu"):
+        alpha, scale = (1.0, 1.0) if name == "elu" else (SELU_ALPHA, SELU_SCALE)
+        return scale * np.where(z > 0, z, alpha * np.expm1(np.minimum(z, 0.0)))
+    return np.where(z > 0, z, _slope(name) * z)
 
 
 def activation_derivative(name, z):
     """``f'(z)`` for the activations of `activation` (NumPy).
 
     ``sigmoid' = s (1 - s)`` (at most 1/4, the root of the vanishing gradient in
-    deep sigmoid networks), ``tanh' = 1 - tanh^2`` (at most 1), ``relu' = 1[z > 0]``,
-    ``leaky_relu' = 1`` or the slope.
+    deep sigmoid networks), ``tanh' = 1 - tanh^2`` (at most 1), ``relu' = 1[z > 0]``
+    (0 for every input of a unit that never fires: a "dead" unit never
+    learns again), ``leaky_relu' = 1`` or the slope, ``elu' = e^z`` below 0.
 
     Example:
 
@@ -61,7 +76,46 @@ def activation_derivative(name, z):
         return 1.0 - np.tanh(z) ** 2
     if name == "relu":
         return (z > 0).astype(z.dtype)
-    return np.where(z > 0, 1.0, LEAKY_SLOPE).astype(z.dtype)
+    if name in ("elu", "selu"):
+        alpha, scale = (1.0, 1.0) if name == "elu" else (SELU_ALPHA, SELU_SCALE)
+        return (scale * np.where(z > 0, 1.0, alpha * np.exp(np.minimum(z, 0.0)))
+                ).astype(z.dtype)
+    return np.where(z > 0, 1.0, _slope(name)).astype(z.dtype)
+
+
+def _slope(name):
+    return LEAKY_SLOPE if name == "leaky_relu" else PRELU_SLOPE
+
+
+def dead_units(model, x, layer_names, batch_size=256):
+    """The share of each layer's units that output zero or less for every
+    example of ``x``: "dead" ReLUs, whose gradient ``relu'(z) = 1[z > 0]`` is
+    zero for every input, so no update can bring them back (the "dying ReLU"
+    of a high learning rate; Lu et al. 2019).
+
+    Args:
+        model: a Keras model built from its ``Input``.
+        x: the examples (a NumPy array the model takes).
+        layer_names: names of the layers whose outputs to check, e.g.
+            ``["hidden1_act", "hidden2_act"]`` for `builders.mlp`.
+        batch_size: examples per forward pass.
+
+    Returns:
+        dict ``layer name -> share of its units that never fire`` (floats).
+
+    Example:
+
+    >>> dead_units(net, x_train, ["hidden1_act"])  # doctest: +SKIP
+    {'hidden1_act': 0.0}
+    """
+    layer_names = list(layer_names)
+    probe = keras.Model(model.inputs,
+                        [model.get_layer(name).output for name in layer_names])
+    outputs = probe.predict(x, batch_size=batch_size, verbose=0)
+    if len(layer_names) == 1:
+        outputs = [outputs]
+    return {name: float(np.mean(np.all(np.asarray(out) <= 0, axis=0)))
+            for name, out in zip(layer_names, outputs)}
 
 
 def mlp_forward(params, x, activation_name="sigmoid"):

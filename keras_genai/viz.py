@@ -149,7 +149,7 @@ def plot_class_histogram(counts, path, title=None):
 
 
 def plot_curves(curves, path, xlabel="epoch", ylabel="loss", title=None,
-                logy=False, x=None):
+                logy=False, x=None, logx=False):
     """Plots several named curves on one axis and saves a PNG.
 
     Args:
@@ -161,6 +161,7 @@ def plot_curves(curves, path, xlabel="epoch", ylabel="loss", title=None,
         title: optional title.
         logy: logarithmic y axis.
         x: shared x values (default ``1, 2, ...``).
+        logx: logarithmic x axis (base 2).
 
     Returns:
         ``path``.
@@ -182,6 +183,8 @@ def plot_curves(curves, path, xlabel="epoch", ylabel="loss", title=None,
     ax.set_ylabel(ylabel)
     if logy:
         ax.set_yscale("log")
+    if logx:
+        ax.set_xscale("log", base=2)
     return _finish_axes(fig, ax, path, title)
 
 

@@ -70,6 +70,35 @@ def test_mlp_shapes_and_options():
     assert builders.mlp((4,), hidden_units=(), num_classes=3).count_params() == 15
 
 
+def test_mlp_prelu_and_maxout():
+    # PReLU adds one learned slope per unit, starting at 0.25.
+    prelu = builders.mlp((3,), (4,), num_classes=2, activation="prelu", seed=0)
+    assert prelu.count_params() == (3 + 1) * 4 + 4 + (4 + 1) * 2
+    np.testing.assert_allclose(prelu.get_layer("hidden1_act").get_weights()[0], 0.25)
+    # Maxout: the Dense layer computes 3 pieces per unit.
+    maxout = builders.mlp((3,), (4, 2), num_classes=2, activation="maxout",
+                          maxout_pieces=3, seed=0)
+    assert maxout.get_layer("hidden1").units == 12
+    assert maxout.get_layer("hidden2_act").output.shape == (None, 2)
+    x = np.random.default_rng(0).normal(size=(5, 3)).astype("float32")
+    dense = maxout.get_layer("hidden1")
+    pieces = np.asarray(dense(x)).reshape(5, 4, 3)
+    probe = keras.Model(maxout.inputs, maxout.get_layer("hidden1_act").output)
+    np.testing.assert_allclose(probe(x), pieces.max(axis=-1), atol=1e-6)
+
+
+@pytest.mark.parametrize("depth", [1, 2, 4, 8])
+def test_width_for_parameters_matches_the_built_network(depth):
+    budget = builders.mlp((784,), (128,), num_classes=10).count_params()
+    width = builders.width_for_parameters(784, depth, 10, budget)
+    count = builders.mlp((784,), (width,) * depth, num_classes=10).count_params()
+    # Within one unit's worth of weights of the budget.
+    assert abs(count - budget) <= 784 + 2 * depth * width
+    assert builders.width_for_parameters(784, 1, 10, budget) == 128
+    with pytest.raises(ValueError, match="depth"):
+        builders.width_for_parameters(784, 0, 10, budget)
+
+
 def test_mlp_initializer_names_with_and_without_seeds():
     zeros = builders.mlp((3,), (4,), num_classes=2, kernel_initializer="zeros",
                          seed=1)
@@ -96,6 +125,8 @@ def test_mlp_seed_reproduces_weights():
     (dict(input_shape=(0,), num_classes=2), "input_shape"),
     (dict(input_shape=(2,), num_classes=2, kernel_initializer="nope"),
      "kernel_initializer"),
+    (dict(input_shape=(2,), num_classes=2, activation="maxout", maxout_pieces=1),
+     "maxout_pieces"),
 ])
 def test_mlp_bad_arguments(kwargs, argument):
     with pytest.raises((ValueError, TypeError), match=argument):

@@ -18,7 +18,8 @@ def _keras_twin(params, activation):
     return model
 
 
-@pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu", "leaky_relu"])
+@pytest.mark.parametrize("activation", ["sigmoid", "tanh", "relu", "leaky_relu",
+                                        "elu", "selu"])
 def test_numpy_backprop_matches_gradient_tape(activation):
     rng = np.random.default_rng(0)
     params = [(rng.normal(size=(5, 4)) * 0.5, rng.normal(size=4) * 0.1),
@@ -61,11 +62,41 @@ def test_hand_sgd_step_equals_the_optimizers():
 
 def test_activation_derivatives_by_finite_differences():
     z = np.linspace(-3, 3, 13) + 0.05  # avoid the kinks at 0
-    for name in ("sigmoid", "tanh", "relu", "leaky_relu"):
+    for name in ("sigmoid", "tanh", "relu", "leaky_relu", "elu", "selu", "prelu"):
         numeric = (gradients.activation(name, z + 1e-6)
                    - gradients.activation(name, z - 1e-6)) / 2e-6
         np.testing.assert_allclose(gradients.activation_derivative(name, z), numeric,
                                    atol=1e-6)
+
+
+def test_activations_match_keras_and_their_definitions():
+    z = np.array([-3.0, -0.5, 0.0, 0.5, 3.0])
+    for name in ("elu", "selu", "leaky_relu"):
+        np.testing.assert_allclose(gradients.activation(name, z),
+                                   keras.activations.get(name)(z), atol=1e-6)
+    # ELU: e^z - 1 below zero; SELU: lambda * alpha * (e^z - 1); PReLU at its
+    # initial slope 0.25 (He et al. 2015).
+    assert gradients.activation("elu", np.array([-1.0]))[0] == pytest.approx(
+        np.exp(-1) - 1)
+    assert gradients.activation("selu", np.array([-1.0]))[0] == pytest.approx(
+        1.0507009873554805 * 1.6732632423543772 * (np.exp(-1) - 1))
+    assert gradients.activation("prelu", np.array([-2.0, 2.0])).tolist() == [-0.5, 2.0]
+    prelu = keras.layers.PReLU(
+        alpha_initializer=keras.initializers.Constant(gradients.PRELU_SLOPE))
+    np.testing.assert_allclose(prelu(z[None].astype("float32"))[0],
+                               gradients.activation("prelu", z), atol=1e-6)
+
+
+def test_dead_units_counts_units_that_never_fire():
+    # Unit 0 fires for x > 0, unit 1 never (its bias is -10 on inputs in
+    # [0, 1]), unit 2 always: one of three is dead.
+    model = keras.Sequential([keras.Input((1,)),
+                              keras.layers.Dense(3, activation="relu", name="h")])
+    model.get_layer("h").set_weights([np.array([[1.0, 1.0, 1.0]]),
+                                      np.array([0.0, -10.0, 5.0])])
+    x = np.linspace(0, 1, 9)[:, None].astype("float32")
+    assert gradients.dead_units(model, x, ["h"]) == {"h": pytest.approx(1 / 3)}
+    assert gradients.dead_units(model, -x, ["h"]) == {"h": pytest.approx(2 / 3)}
 
 
 def test_clip_factor_is_what_keras_applies():

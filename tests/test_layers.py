@@ -1,14 +1,14 @@
-"""keras_genai.layers: Step and RandomErasing behaviour and serialization."""
+"""keras_genai.layers: Step, Maxout and RandomErasing behaviour and serialization."""
 
 import keras
 import numpy as np
 import pytest
+import tensorflow as tf
 
 from keras_genai import layers
 
 
 def test_step_forward_and_straight_through_gradient():
-    import tensorflow as tf
 
     x = tf.constant([-2.0, -0.0, 0.5, 3.0])
     with tf.GradientTape() as tape:
@@ -17,6 +17,30 @@ def test_step_forward_and_straight_through_gradient():
         loss = tf.reduce_sum(y * tf.constant([1.0, 2.0, 3.0, 4.0]))
     np.testing.assert_array_equal(y.numpy(), [0.0, 1.0, 1.0, 1.0])
     np.testing.assert_array_equal(tape.gradient(loss, x).numpy(), [1, 2, 3, 4])
+
+
+def test_maxout_is_the_maximum_of_each_group_of_pieces():
+    # Goodfellow et al. 2013, eq. 1: h_i = max_j z_ij, piece j of unit i being
+    # feature i * k + j. Checked by brute force on a (2, 3, 6) input.
+    z = np.random.default_rng(0).normal(size=(2, 3, 6)).astype("float32")
+    out = np.asarray(layers.Maxout(2)(z))
+    expected = np.empty((2, 3, 2), "float32")
+    for index in np.ndindex(2, 3):
+        for i in range(2):
+            expected[index + (i,)] = max(z[index + (i * 3 + j,)] for j in range(3))
+    np.testing.assert_array_equal(out, expected)
+    # The gradient reaches only the winning piece of each unit.
+    x = tf.constant(z)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        total = tf.reduce_sum(layers.Maxout(2)(x))
+    grad = tape.gradient(total, x).numpy().reshape(2, 3, 2, 3)
+    np.testing.assert_array_equal(grad.sum(-1), np.ones((2, 3, 2)))
+    assert set(np.unique(grad)) == {0.0, 1.0}
+    with pytest.raises(ValueError, match="multiple of `units`.*Received"):
+        layers.Maxout(4)(z)
+    with pytest.raises(ValueError, match="units"):
+        layers.Maxout(0)
 
 
 def test_random_erasing_is_identity_at_inference_and_erases_in_training():
@@ -56,6 +80,8 @@ def test_layers_round_trip_through_keras_files(tmp_path):
         keras.layers.Flatten(name="flat"),
         keras.layers.Dense(1, name="dense"),
         layers.Step(name="step"),
+        keras.layers.Dense(4, name="pieces"),
+        layers.Maxout(2, name="maxout"),
     ])
     path = str(tmp_path / "m.keras")
     model.save(path)

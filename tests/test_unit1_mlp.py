@@ -37,10 +37,26 @@ def test_optimizers_writes_one_plot_with_four_curves(run_lab):
 
 def test_activations(run_lab):
     summary, out = run_lab("unit1_mlp", "--exercise", "activations", "--epochs",
-                           "1", "--train-size", "256")
+                           "1", "--train-size", "256", "--dying-learning-rates",
+                           "0.05", "2")
     for name in ("activations", "derivatives", "deep_mlp_losses"):
         assert (out / f"{name}.png").exists()
-    assert set(summary["test_accuracy"]) == {"sigmoid", "tanh", "relu", "leaky_relu"}
+    assert set(summary["test_accuracy"]) == {"sigmoid", "tanh", "relu", "leaky_relu",
+                                             "elu", "selu", "prelu", "maxout"}
+    assert set(summary["dead_relu_share"]) == {"lr 0.05", "lr 2"}
+    assert all(0.0 <= v <= 1.0 for v in summary["dead_relu_share"].values())
+
+
+def test_capacity_compares_widths_and_equal_size_depths(run_lab):
+    summary, out = run_lab("unit1_mlp", "--exercise", "capacity", "--epochs", "2",
+                           "--train-size", "64", "--widths", "2", "128",
+                           "--depths", "1", "4")
+    assert set(summary["width_test_accuracy"]) == {"2", "128"}
+    # Depth 1 at the parameters of one layer of 128 is that layer; depth 4
+    # spreads them over narrower layers.
+    assert summary["depth_widths"]["1"] == 128 > summary["depth_widths"]["4"]
+    for name in ("capacity_width", "capacity_test_loss", "capacity_depth"):
+        assert (out / f"{name}.png").exists()
 
 
 def test_digits_exports_a_servable_model(run_lab, tmp_path):

@@ -64,24 +64,29 @@ def optimizers(run: Run, *, epochs: Count = 20, batch_size: Count = 32,
     }
 
 
-@exercise("activations", "sigmoid / tanh / ReLU / leaky ReLU: curves, and "
-                         "training a deep MLP with each")
+@exercise("activations", "sigmoid / tanh / ReLU / leaky ReLU / ELU / SELU / "
+                         "PReLU / maxout: curves, a deep MLP with each, and "
+                         "dead ReLUs at a high learning rate")
 def activations(run: Run, *, epochs: Count = 10, batch_size: Count = 32,
-                train_size: Count | None = None) -> dict:
-    """The activations, their derivatives, and an 8-hidden-layer MLP trained
-    with plain SGD under each.
+                train_size: Count | None = None,
+                dying_learning_rates: list[float] = [0.05, 0.5, 1.0]) -> dict:
+    """The activations, their derivatives, an 8-hidden-layer MLP trained
+    with plain SGD under each, and the share of a ReLU MLP's units that are
+    dead (zero for every training digit) after training at each of a few
+    learning rates.
 
     Args:
-        epochs: training epochs of each deep MLP.
+        epochs: training epochs of each MLP.
         batch_size: their batch.
         train_size: train on the first N training digits (default: all).
+        dying_learning_rates: SGD learning rates of the dead-ReLU count.
     """
     z = np.linspace(-5, 5, 201)
-    names = ("sigmoid", "tanh", "relu", "leaky_relu")
+    names = ("sigmoid", "tanh", "relu", "leaky_relu", "elu", "selu", "prelu")
     curves_png = viz.plot_curves(
         {n: (z, gradients.activation(n, z)) for n in names},
         os.path.join(run.out, "activations.png"), xlabel="z", ylabel="f(z)",
-        title="activation functions")
+        title="activation functions (PReLU at its initial slope)")
     derivatives_png = viz.plot_curves(
         {n: (z, gradients.activation_derivative(n, z)) for n in names},
         os.path.join(run.out, "derivatives.png"), xlabel="z", ylabel="f'(z)",
@@ -91,14 +96,15 @@ def activations(run: Run, *, epochs: Count = 10, batch_size: Count = 32,
     depth = 8
     curves, accuracy, first, last = {}, {}, {}, {}
     loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-    for name in names:
+    for name in names + ("maxout",):
         reseed(run.seed)
         model = builders.mlp((28, 28, 1), (64,) * depth, num_classes=10,
                              activation=name, seed=run.seed, name=f"deep_{name}")
         with tf.GradientTape() as tape:
             loss = loss_fn(y[:256], model(x[:256]))
-        grads = tape.gradient(loss, model.trainable_variables)
-        first[name], last[name] = float(tf.norm(grads[0])), float(tf.norm(grads[-4]))
+        grads = tape.gradient(loss, [model.get_layer(f"hidden{i}").kernel
+                                     for i in (1, depth)])
+        first[name], last[name] = (float(tf.norm(g)) for g in grads)
         common.compile_classifier(model, keras.optimizers.SGD(0.05))
         history = model.fit(x, y, batch_size=batch_size, epochs=epochs,
                             callbacks=run.backup(), verbose=0)
@@ -106,13 +112,31 @@ def activations(run: Run, *, epochs: Count = 10, batch_size: Count = 32,
         accuracy[name] = model.evaluate(x_test, y_test, verbose=0)[1]
     losses_png = viz.plot_curves(
         curves, os.path.join(run.out, "deep_mlp_losses.png"), ylabel="training loss",
-        title=f"{depth} hidden layers of 64, plain SGD")
+        title=f"{depth} hidden layers of 64, plain SGD", logy=True)
+
+    dead, dead_accuracy = {}, {}
+    hidden = ("hidden1_act", "hidden2_act", "hidden3_act")
+    for rate in dying_learning_rates:
+        reseed(run.seed)
+        model = common.compile_classifier(
+            builders.mlp((28, 28, 1), (128,) * len(hidden), num_classes=10,
+                         seed=run.seed, name="relu_mlp"),
+            keras.optimizers.SGD(rate))
+        model.fit(x, y, batch_size=batch_size, epochs=epochs,
+                  callbacks=run.backup(), verbose=0)
+        shares = gradients.dead_units(model, x, hidden)
+        dead[f"lr {rate:g}"] = float(np.mean(list(shares.values())))
+        dead_accuracy[f"lr {rate:g}"] = model.evaluate(x_test, y_test, verbose=0)[1]
     return {
         "test_accuracy": Row(accuracy, fmt="{:.1%}"),
         "first_layer_grad_norm": Row(first, "|grad| of the first hidden layer at "
                                             "init", "{:.2e}"),
         "last_layer_grad_norm": Row(last, "|grad| of the last hidden layer at "
                                           "init", "{:.2e}"),
+        "dead_relu_share": Row(dead, "dead ReLUs of a 3x128 MLP after SGD "
+                                     "(never fire on a training digit)", "{:.1%}"),
+        "dead_relu_test_accuracy": Row(dead_accuracy, "its test accuracy",
+                                       "{:.1%}"),
         "figures": [curves_png, derivatives_png, losses_png],
     }
 
