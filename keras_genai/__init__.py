@@ -2,13 +2,15 @@
 
 The package follows the course unit by unit: data loaders (`keras_genai.data`),
 network builders (`keras_genai.builders`), custom layers (`keras_genai.layers`),
-hand-written gradients for teaching (`keras_genai.gradients`), models that own a
+hand-written gradients for teaching (`keras_genai.gradients`), the recurrent
+cells' equations in NumPy (`keras_genai.cells`), models that own a
 training algorithm (`keras_genai.models`), pure loss functions
 (`keras_genai.losses`), sparsity regularizers (`keras_genai.regularizers`),
 diffusion noise schedules, samplers (DDPM, DDIM, RePaint inpainting, SDEdit
 editing) and conditions (`keras_genai.diffusion`), entropy and information
 helpers (`keras_genai.information`), sample-quality metrics
-(`keras_genai.metrics`), NumPy generative classifiers (`keras_genai.classical`),
+(`keras_genai.metrics`), encoder-decoder decoding (`keras_genai.seq2seq`),
+NumPy generative classifiers (`keras_genai.classical`),
 callbacks and figures, and distribution strategies (`keras_genai.distribute`).
 
 Importing the package has no side effects: nothing is downloaded, trained or
@@ -30,6 +32,7 @@ __version__ = "0.1.0"
 
 from keras_genai import builders
 from keras_genai import callbacks
+from keras_genai import cells
 from keras_genai import classical
 from keras_genai import data
 from keras_genai import diffusion
@@ -42,6 +45,7 @@ from keras_genai import losses
 from keras_genai import metrics
 from keras_genai import models
 from keras_genai import regularizers
+from keras_genai import seq2seq
 from keras_genai import utils
 from keras_genai import viz
 
@@ -49,6 +53,7 @@ __all__ = [
     "__version__",
     "builders",
     "callbacks",
+    "cells",
     "classical",
     "data",
     "diffusion",
@@ -61,6 +66,7 @@ __all__ = [
     "metrics",
     "models",
     "regularizers",
+    "seq2seq",
     "utils",
     "viz",
 ]

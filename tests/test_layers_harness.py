@@ -55,6 +55,9 @@ CASES = {
         input_shape=(2, 3), expected_output_shape=(2, 3),
         expected_output_dtype="float32",  # logits, float32 under every policy
         **_counts(trainable=1)),  # log_scale
+    layers.Maxout: dict(
+        init_kwargs=dict(units=2),
+        input_shape=(2, 3, 6), expected_output_shape=(2, 3, 2), **_counts()),
     layers.MaskTokens: dict(
         init_kwargs=dict(num_patches=4),
         input_shape=dict(tokens_shape=(2, 2, 3), positions_shape=(2, 2)),
@@ -101,6 +104,23 @@ CASES = {
         init_kwargs=dict(probability=1.0, seed=0),
         input_shape=(2, 6, 6, 1), expected_output_shape=(2, 6, 6, 1),
         **_counts(seed_generators=1)),
+    layers.RecurrentDecoder: dict(
+        init_kwargs=dict(vocabulary_size=5, embedding_dim=3, units=4, seed=0),
+        # Target ids and a 0/1/2 mask (0: padding) drawn as integers.
+        input_shape=dict(targets_shape=(2, 3), encoder_outputs_shape=(2, 5, 4),
+                         state_h_shape=(2, 4), state_c_shape=(2, 4),
+                         source_mask_shape=(2, 5)),
+        input_dtype=dict(targets_shape="int32", encoder_outputs_shape="float32",
+                         state_h_shape="float32", state_c_shape="float32",
+                         source_mask_shape="int32"),
+        expected_output_shape=(2, 3, 5),
+        # The harness' training model passes a dict input as one argument
+        # (test_seq2seq trains it through builders.seq2seq).
+        run_training_check=False,
+        # embedding; LSTM kernel, recurrent kernel, bias; output kernel, bias;
+        # the attention's query kernel, key kernel and bias, and score vector.
+        # The LSTM cell owns a seed generator (for its dropout).
+        **_counts(trainable=10, seed_generators=1)),
     layers.Sampling: dict(
         init_kwargs=dict(seed=0),
         input_shape=((2, 3), (2, 3)), expected_output_shape=(2, 3),

@@ -1,9 +1,17 @@
 """The Unit III lab: every exercise runs with tiny settings and writes what it
 promises; (slow) the memory and bidirectional claims."""
 
+import json
+import subprocess
+import sys
+import textwrap
+
+import conformance
 import numpy as np
 import pytest
 import tensorflow as tf
+
+from keras_genai.data import dates
 
 
 def test_clipping_diverges_without_and_trains_with(run_lab):
@@ -56,6 +64,77 @@ def test_bidirectional_and_forecast(run_lab, tmp_path):
     assert (out / "forecast.png").exists()
     served = tf.saved_model.load(export)
     assert served.serve(tf.zeros([2, 50, 1])).shape == (2, 10)
+
+
+def test_gates_equations_match_keras_and_clippings_differ(run_lab):
+    summary, out = run_lab("unit3_rnn", "--exercise", "gates", "--epochs", "1",
+                           "--train-size", "256")
+    gaps = summary["equation_gaps"]
+    for name in ("SimpleRNN", "LSTM", "GRU reset_after=True",
+                 "GRU reset_after=False",
+                 "GRU reset_after=True, notes' update, z negated"):
+        assert gaps[name] < 1e-5, name
+    assert gaps["GRU reset_after=True, notes' update"] > 1e-2
+    # The GRU has three gates' weights where the LSTM has four.
+    params = summary["parameters"]
+    assert params["gru"] < params["lstm"]
+    cos = summary["clipped_gradient_cosine"]
+    assert cos["global_clipnorm"] == pytest.approx(1.0, abs=1e-5)
+    assert cos["clipvalue"] < 0.999
+    assert (out / "clipping_value_vs_norm.png").exists()
+
+
+def test_seq2seq_small_trains_both_models_and_serves_strings(run_lab, tmp_path):
+    export = str(tmp_path / "translator")
+    summary, out = run_lab("unit3_rnn", "--exercise", "seq2seq", "--epochs", "1",
+                           "--train-pairs", "128", "--test-pairs", "32",
+                           "--units", "16", "--beam-width", "2", "--export", export)
+    assert 0.0 <= summary["attention_exact_match"] <= 1.0
+    assert set(summary["parameters"]) == {"no attention", "attention"}
+    assert summary["parameters"]["attention"] > summary["parameters"]["no attention"]
+    for name in ("training_loss", "accuracy_by_length", "alignment_1"):
+        assert (out / f"{name}.png").exists()
+    loaded = tf.saved_model.load(export)
+    served = loaded.translate(tf.constant(["3 march 2021"]))
+    assert served.shape == (1,) and served.dtype == tf.string
+
+
+# Serves the translator in a process where importing keras_genai fails.
+_SERVE_DATES = textwrap.dedent("""
+    import json, sys
+    sys.modules["keras_genai"] = None
+    import tensorflow as tf
+    path, pairs = sys.argv[1], sys.argv[2]
+    sources, targets = json.load(open(pairs))
+    loaded = tf.saved_model.load(path)
+    served = loaded.translate(tf.constant(sources))
+    got = [s.decode() for s in served.numpy()]
+    print(json.dumps({
+        "exact_match": sum(g == t for g, t in zip(got, targets)) / len(targets),
+        "keras_genai_imported": bool(sys.modules.get("keras_genai"))}))
+""")
+
+
+@pytest.mark.slow
+def test_seq2seq_attention_translates_fresh_dates(run_lab, tmp_path):
+    """The attention model's export, served in a process that cannot import
+    keras_genai, translates fresh dates in every format at >= 98%."""
+
+    export = tmp_path / "translator"
+    summary, _ = run_lab("unit3_rnn", "--exercise", "seq2seq", "--export",
+                         str(export))
+    assert summary["attention_exact_match"] >= 0.98
+    assert summary["attention_exact_match"] > \
+        summary["no_attention_exact_match"]["greedy"]
+    sources, targets, _ = dates.date_pairs(2000, seed=12345, split="test")
+    pairs = tmp_path / "pairs.json"
+    pairs.write_text(json.dumps([sources, targets]))
+    done = subprocess.run([sys.executable, "-c", _SERVE_DATES, str(export),
+                           str(pairs)], env=conformance.python_env(),
+                          capture_output=True, text=True, check=True)
+    report = json.loads(done.stdout.strip().splitlines()[-1])
+    assert not report["keras_genai_imported"]
+    assert report["exact_match"] >= 0.98, report
 
 
 @pytest.mark.slow

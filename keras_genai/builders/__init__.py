@@ -33,6 +33,8 @@ from keras_genai.builders.likelihood import coupling_network
 from keras_genai.builders.likelihood import pixelcnn
 from keras_genai.builders.mlp import mlp
 from keras_genai.builders.mlp import perceptron
+from keras_genai.builders.seq2seq import seq2seq
+from keras_genai.builders.mlp import width_for_parameters
 from keras_genai.builders.rnn import sequence_model
 from keras_genai.builders.style import stylegan_generator
 from keras_genai.builders.style import stylegan_mapping
@@ -80,6 +82,8 @@ __all__ = [
     "lapgan_generator",
     "lenet",
     "mlp",
+    "seq2seq",
+    "width_for_parameters",
     "mlp_discriminator",
     "mlp_generator",
     "normalization_layer",

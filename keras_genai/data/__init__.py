@@ -1,5 +1,5 @@
 """Where data comes from: the embedded digits, tfds datasets, synthetic sets
-(truth tables, Gaussian mixtures, sequence tasks), the prose of Python's
+(truth tables, Gaussian mixtures, sequence tasks, dates to translate), the prose of Python's
 reference manual, `tf.data` pipelines and
 augmentation."""
 
@@ -10,6 +10,7 @@ from keras_genai.data.captions import caption_vocabulary
 from keras_genai.data.captions import digit_attributes
 from keras_genai.data.captions import digit_captions
 from keras_genai.data.captions import measure_digits
+from keras_genai.data.dates import date_pairs
 from keras_genai.data.digits import load_digits
 from keras_genai.data.pipeline import image_dataset
 from keras_genai.data.sequences import adding_problem
@@ -35,6 +36,7 @@ __all__ = [
     "caption_vocabulary",
     "causal_ceiling",
     "cutmix",
+    "date_pairs",
     "digit_attributes",
     "digit_captions",
     "downsample",

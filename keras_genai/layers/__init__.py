@@ -7,6 +7,7 @@ from keras_genai.layers.attention import scaled_dot_product_attention
 from keras_genai.layers.autoregressive import MaskedConv2D
 from keras_genai.layers.contrastive import LogitScale
 from keras_genai.layers.flow import ChannelScale
+from keras_genai.layers.maxout import Maxout
 from keras_genai.layers.corruption import Corruption
 from keras_genai.layers.patches import MaskTokens
 from keras_genai.layers.patches import PatchEmbedding
@@ -14,6 +15,7 @@ from keras_genai.layers.patches import patchify
 from keras_genai.layers.patches import unpatchify
 from keras_genai.layers.random_erasing import RandomErasing
 from keras_genai.layers.sampling import Sampling
+from keras_genai.layers.seq2seq import RecurrentDecoder
 from keras_genai.layers.sampling import reparameterize
 from keras_genai.layers.step import Step
 from keras_genai.layers.style import LearnedConstant
@@ -28,9 +30,9 @@ from keras_genai.layers.tokens import MaskedMeanPooling
 from keras_genai.layers.tokens import PaddingMask
 
 __all__ = ["ChannelScale", "Corruption", "LearnedConstant", "MaskedConv2D", "LogitScale",
-           "MaskTokens", "MaskedMeanPooling", "ModulatedConv2D", "MultiHeadAttention",
+           "MaskTokens", "MaskedMeanPooling", "Maxout", "ModulatedConv2D", "MultiHeadAttention",
            "NoiseInjection", "PaddingMask", "PatchEmbedding", "PixelNorm",
-           "PositionEmbedding", "RandomErasing", "Sampling", "SelectStyle",
+           "PositionEmbedding", "RandomErasing", "RecurrentDecoder", "Sampling", "SelectStyle",
            "SubsampleNoise",
            "SinusoidalEmbedding", "Step", "TransformerBlock", "causal_mask",
            "patchify", "reparameterize", "scaled_dot_product_attention",

@@ -16,10 +16,22 @@ Run ``python -m units.unit3_rnn --exercise NAME`` (``--help`` lists them):
   gradient clipping: without, the loss explodes; with ``global_clipnorm`` it
   trains. Checks that the course's clip factor ``threshold / ||g||`` is what Keras
   applies.
+* ``gates``: the notes' SimpleRNN, LSTM and GRU equations written out in
+  NumPy and run with the weights of Keras' cells (both GRU variants: Keras'
+  update keeps the old state with weight z, the notes' with 1 - z); an LSTM
+  against a GRU on the adding problem (parameters, time per update, MSE); and
+  clipping each gradient value against clipping the gradient's norm.
 * ``bidirectional``: per-step labels that depend on the next steps: a
   bidirectional LSTM (or SimpleRNN: the window is short) beats a unidirectional
   one, stacked or not, which cannot do better than the exact Bayes ceiling for a
   left-to-right reader.
+* ``seq2seq``: translation with an LSTM encoder-decoder (many-to-many of
+  different lengths), on dates written seven ways ("3 March 2021",
+  "wednesday, 03 march 2021", "03.03.21"...) to translate into ISO dates:
+  without attention, then with Bahdanau attention over the encoder's states;
+  exact match on held-out dates, greedy and with beam search, by source
+  length, and the attention's alignment maps. The attention model is
+  exported: ``translate(strings)`` takes and returns strings.
 * ``forecast``: an LSTM forecasts the next 10 values of noisy sine waves, against
   the naive "repeat the last value" forecast; the model is exported.
 * ``text-generation``: character-level language models (an LSTM, a GRU and a
@@ -31,6 +43,8 @@ Run ``python -m units.unit3_rnn --exercise NAME`` (``--help`` lists them):
 """
 
 from units.lab import Lab
+from units.unit3_rnn import encoder_decoder
+from units.unit3_rnn import gates
 from units.unit3_rnn import memory
 from units.unit3_rnn import sequences
 from units.unit3_rnn import text
@@ -38,10 +52,10 @@ from units.unit3_rnn import text
 LAB = Lab(
     "unit3_rnn",
     "Unit III - recurrent networks: memory, back-propagation through time, "
-    "vanishing and exploding gradients, bidirectional RNNs, forecasting, text "
-    "generation.",
+    "vanishing and exploding gradients, bidirectional RNNs, translation with an "
+    "encoder-decoder and attention, forecasting, text generation.",
     default_exercise="memory",
-    modules=[memory, sequences, text],
+    modules=[memory, gates, sequences, encoder_decoder, text],
     page="docs/units/unit3_rnn.md",
 )
 main = LAB.main

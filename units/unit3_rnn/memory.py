@@ -25,14 +25,14 @@ CELLS = ("simple", "lstm", "gru")
 RECURRENT_GAIN = 1.2  # the clipping exercise's exploding set-up
 
 
-def _adding_data(seed, train_size, n_train=10000):
+def adding_data(seed, train_size, n_train=10000):
     x, y = data.adding_problem(n_train, ADDING_LENGTH, seed=seed)
     x, y = take(train_size, x, y)
     x_test, y_test = data.adding_problem(2000, ADDING_LENGTH, seed=seed + 1)
     return x, y, x_test, y_test
 
 
-def _train_adding(cell, x, y, x_test, y_test, *, seed, epochs, batch_size,
+def train_adding(cell, x, y, x_test, y_test, *, seed, epochs, batch_size,
                   verbose, callbacks):
     """One recurrent network trained on the adding problem, from the same seed
     as the other cells; returns it and its history."""
@@ -59,6 +59,38 @@ def _state_gradients(model, x, y=None):
     return gradients.hidden_state_gradient_norms(model.layers[0].cell, x, loss_fn)
 
 
+def exploding_rnn(seed):
+    """The clipping exercises' network, from the same weights for every
+    ``seed``: ReLU units and a recurrent matrix whose singular values are all
+    1.2, so the gradient through T steps can grow like 1.2^T."""
+    reseed(seed)
+    return builders.sequence_model((ADDING_LENGTH, 2), cell="simple", units=32,
+                                   activation="relu", recurrent_gain=RECURRENT_GAIN,
+                                   seed=seed)
+
+
+def train_with_clipping(model, clipping, x, y, x_test, y_test, *, epochs,
+                        batch_size, verbose, callbacks):
+    """``model`` trained with SGD 1e-2 and the optimizer arguments
+    ``clipping`` (``{}``, ``{"global_clipnorm": 1.0}``...), stopped at a
+    non-finite loss. Returns the loss after each update (NaN once
+    non-finite) and the last epoch's mean training loss."""
+    model.compile(keras.optimizers.SGD(1e-2, **clipping), "mse")
+    build_for_fit(model, x, y)
+    batch_losses = []
+    record = keras.callbacks.LambdaCallback(
+        on_train_batch_end=lambda batch, logs: batch_losses.append(
+            float(logs["loss"])))
+    history = model.fit(x, y, batch_size=batch_size, epochs=epochs,
+                        validation_data=(x_test, y_test), verbose=verbose,
+                        callbacks=[record, keras.callbacks.TerminateOnNaN(),
+                                   *callbacks])
+    # Keras logs the running mean of the epoch after each batch; a value
+    # that is NaN or inf ends the curve.
+    return ([v if np.isfinite(v) else np.nan for v in batch_losses],
+            float(history.history["loss"][-1]))
+
+
 def _plot_state_gradients(norms, path, title):
     steps = np.arange(1, len(next(iter(norms.values()))) + 1)
     return viz.plot_curves({k: (steps, v / v[-1]) for k, v in norms.items()}, path,
@@ -79,13 +111,13 @@ def memory(run: Run, *, epochs: Count = 15, batch_size: Count = 64,
         batch_size: their batch.
         train_size: train on the first N training sequences (default: all).
     """
-    x, y, x_test, y_test = _adding_data(run.seed, train_size)
+    x, y, x_test, y_test = adding_data(run.seed, train_size)
     curves, norms = {}, {}
     summary = {"sequence_length": ADDING_LENGTH,
                "baseline_mse": Row(ADDING_BASELINE, "always answering 1: test MSE",
                                    "{:.4f}")}
     for cell in CELLS:
-        model, history = _train_adding(
+        model, history = train_adding(
             cell, x, y, x_test, y_test, seed=run.seed, epochs=epochs,
             batch_size=batch_size, verbose=run.verbose, callbacks=run.backup())
         curves[cell] = history.history["val_loss"]
@@ -116,14 +148,14 @@ def vanishing(run: Run, *, epochs: Count = 15, batch_size: Count = 64,
         batch_size: their batch.
         train_size: train on the first N training sequences (default: all).
     """
-    x, y, x_test, y_test = _adding_data(run.seed, train_size)
+    x, y, x_test, y_test = adding_data(run.seed, train_size)
     probe = x_test[:256]
     summary, at_init, trained = {}, {}, {}
     for cell in CELLS:
         fresh = builders.sequence_model((ADDING_LENGTH, 2), cell=cell, units=32,
                                         seed=run.seed)
         at_init[cell] = _state_gradients(fresh, probe)
-        model, history = _train_adding(
+        model, history = train_adding(
             cell, x, y, x_test, y_test, seed=run.seed, epochs=epochs,
             batch_size=batch_size, verbose=run.verbose, callbacks=run.backup())
         trained[cell] = _state_gradients(model, probe, y_test[:256])
@@ -155,19 +187,11 @@ def clipping(run: Run, *, epochs: Count = 5, batch_size: Count = 64,
         batch_size: their batch (and the batch of the clip-factor check).
         train_size: train on the first N training sequences (default: all).
     """
-    x, y, x_test, y_test = _adding_data(run.seed, train_size, n_train=4000)
+    x, y, x_test, y_test = adding_data(run.seed, train_size, n_train=4000)
     threshold = 1.0
 
-    def build():
-        reseed(run.seed)  # every network starts from the same weights
-        # ReLU units and a recurrent matrix whose singular values are all 1.2:
-        # the gradient through T steps can grow like 1.2^T.
-        return builders.sequence_model((ADDING_LENGTH, 2), cell="simple",
-                                       units=32, activation="relu",
-                                       recurrent_gain=RECURRENT_GAIN, seed=run.seed)
-
     # The course's clip factor, against what Keras applies.
-    model = build()
+    model = exploding_rnn(run.seed)
     loss_fn = keras.losses.MeanSquaredError()
     with tf.GradientTape() as tape:
         loss = loss_fn(y[:batch_size], model(x[:batch_size]))
@@ -204,27 +228,15 @@ def clipping(run: Run, *, epochs: Count = 5, batch_size: Count = 64,
     for label, kwargs in (("no clipping", {}),
                           (f"global_clipnorm={threshold}",
                            {"global_clipnorm": threshold})):
-        model = build()
-        model.compile(keras.optimizers.SGD(1e-2, **kwargs), "mse")
-        build_for_fit(model, x, y)
-        batch_losses = []
-        record = keras.callbacks.LambdaCallback(
-            on_train_batch_end=lambda batch, logs: batch_losses.append(
-                float(logs["loss"])))
-        history = model.fit(x, y, batch_size=batch_size, epochs=epochs,
-                            validation_data=(x_test, y_test), verbose=run.verbose,
-                            callbacks=[record, keras.callbacks.TerminateOnNaN(),
-                                       *run.backup()])
-        # Keras logs the running mean of the epoch after each batch; a value
-        # that is NaN or inf ends the curve.
-        curves[label] = [v if np.isfinite(v) else np.nan for v in batch_losses]
-        last = float(history.history["loss"][-1])
+        curves[label], last = train_with_clipping(
+            exploding_rnn(run.seed), kwargs, x, y, x_test, y_test, epochs=epochs,
+            batch_size=batch_size, verbose=run.verbose, callbacks=run.backup())
         key = label.split("=")[0].replace(" ", "_")
         summary[f"{key}_final_loss"] = Row(
             last, f"{label}: final training loss", "{:.4g}",
             note=None if np.isfinite(last) else "diverged: NaN/inf, training "
                                                 "stopped")
-        summary[f"{key}_updates"] = Row(len(batch_losses), f"{label}: updates run")
+        summary[f"{key}_updates"] = Row(len(curves[label]), f"{label}: updates run")
     summary["loss_curves"] = viz.plot_curves(
         curves, os.path.join(run.out, "clipping.png"), xlabel="update",
         ylabel="training loss (running epoch mean)", logy=True,

@@ -1,0 +1,143 @@
+"""Unit III exercise on sequence-to-sequence translation (``seq2seq``): dates
+written the ways people write them, translated into ISO dates by an LSTM
+encoder-decoder without and with attention."""
+
+import collections
+import os
+
+import keras
+import numpy as np
+
+from keras_genai import builders
+from keras_genai import viz
+from keras_genai.data import dates
+from keras_genai.seq2seq import Translator
+from keras_genai.seq2seq import Vocabulary
+from keras_genai.utils import build_for_fit
+from units.common import reseed
+from units.lab import Count
+from units.lab import Row
+from units.lab import Run
+from units.lab import exercise
+
+TARGET_STEPS = dates.ISO_LENGTH + 1  # the characters, then the end token
+ATTENTION_TARGET = 0.98
+ALIGNMENT_EXAMPLES = ("Wednesday, 03 March 2021", "march 03, 2021", "03.03.21")
+
+
+def _exact_match(predicted, targets):
+    return float(np.mean([p == t for p, t in zip(predicted, targets)]))
+
+
+def _length_bin(text):
+    """Source lengths in bins of 5 characters: ``"5-9"``, ``"10-14"``..."""
+    low = len(text) // 5 * 5
+    return f"{low}-{low + 4}"
+
+
+@exercise("seq2seq", "translation with an LSTM encoder-decoder, without and "
+                     "with Bahdanau attention: dates in mixed formats -> ISO",
+          export=os.path.join("saved_models", "unit3_date_translator"))
+def seq2seq(run: Run, *, epochs: Count = 12, batch_size: Count = 64,
+            train_pairs: Count = 20_000, test_pairs: Count = 2_000,
+            units: Count = 128, beam_width: Count = 4) -> dict:
+    """Two character LSTM encoder-decoders, trained with teacher forcing on
+    the same generated pairs: one whose decoder starts from the encoder's
+    final state alone, one that also attends over every encoder state. Each
+    translates held-out dates (dates never seen in training) greedily and
+    with beam search; the attention model is exported.
+
+    Args:
+        epochs: training epochs of each model.
+        batch_size: training batch.
+        train_pairs: generated training pairs.
+        test_pairs: generated pairs of held-out dates.
+        units: LSTM width of the encoder and decoder.
+        beam_width: beams of the beam search.
+    """
+    sources, targets, _ = dates.date_pairs(train_pairs, seed=run.seed, split="train")
+    test_sources, test_targets, test_formats = dates.date_pairs(
+        test_pairs, seed=run.seed + 1, split="test")
+    source_vocab = Vocabulary(dates.SOURCE_CHARACTERS)
+    target_vocab = Vocabulary(dates.TARGET_CHARACTERS)
+    x = {"source": source_vocab.encode(sources, dates.MAX_SOURCE_LENGTH),
+         "target_in": target_vocab.encode(targets, TARGET_STEPS, start=True)}
+    y = target_vocab.encode(targets, TARGET_STEPS, end=True)
+
+    results, curves, by_length = {}, {}, {}
+    translators = {}
+    for attention in (False, True):
+        label = "attention" if attention else "no attention"
+        reseed(run.seed)
+        network = builders.seq2seq(source_vocab.size, target_vocab.size,
+                                   dates.MAX_SOURCE_LENGTH, TARGET_STEPS,
+                                   units=units, attention=attention, seed=run.seed,
+                                   name="date_translator")
+        network.compile(keras.optimizers.Adam(3e-3, global_clipnorm=1.0),
+                        keras.losses.SparseCategoricalCrossentropy(from_logits=True),
+                        metrics=["accuracy"])
+        build_for_fit(network, x, y)
+        history = network.fit(x, y, batch_size=batch_size, epochs=epochs,
+                              callbacks=run.backup(), verbose=run.verbose)
+        curves[label] = history.history["loss"]
+        translator = translators[label] = Translator(network, source_vocab,
+                                                     target_vocab)
+        greedy = translator.translate(test_sources)
+        beam = translator.translate(test_sources, beam_width=beam_width)
+        results[label] = {"greedy": _exact_match(greedy, test_targets),
+                          "beam": _exact_match(beam, test_targets)}
+        right = collections.defaultdict(list)
+        for source, guess, truth in zip(test_sources, greedy, test_targets):
+            right[_length_bin(source)].append(guess == truth)
+        by_length[label] = {k: float(np.mean(v)) for k, v in
+                            sorted(right.items(), key=lambda kv: int(kv[0].split("-")[0]))}
+        if attention:
+            by_format = collections.defaultdict(list)
+            for fmt, guess, truth in zip(test_formats, greedy, test_targets):
+                by_format[fmt].append(guess == truth)
+
+    bins = list(by_length["attention"])
+    length_png = viz.plot_curves(
+        {label: (list(range(len(bins))), [acc.get(b, np.nan) for b in bins])
+         for label, acc in by_length.items()},
+        os.path.join(run.out, "accuracy_by_length.png"),
+        xlabel=f"source length (bins: {', '.join(bins)})",
+        ylabel="exact match (greedy)", title="held-out dates")
+    loss_png = viz.plot_curves(curves, os.path.join(run.out, "training_loss.png"),
+                               ylabel="training loss (per character)", logy=True)
+    weights = translators["attention"].attention(list(ALIGNMENT_EXAMPLES))
+    outputs = translators["attention"].translate(list(ALIGNMENT_EXAMPLES))
+    alignment_pngs = []
+    for k, (source, output) in enumerate(zip(ALIGNMENT_EXAMPLES, outputs)):
+        alignment_pngs.append(viz.plot_matrices(
+            {f"{source} -> {output}": weights[k, :len(output) + 1, :len(source)]},
+            os.path.join(run.out, f"alignment_{k + 1}.png"),
+            row_labels=list(output) + ["<end>"], col_labels=list(source),
+            title="attention weights (rows: output characters)"))
+
+    summary = {
+        "no_attention_exact_match": Row(
+            {"greedy": results["no attention"]["greedy"],
+             f"beam search ({beam_width})": results["no attention"]["beam"]},
+            "exact match on held-out dates, no attention", "{:.2%}"),
+        "attention_exact_match": Row(results["attention"]["greedy"],
+                                     "exact match with attention, greedy",
+                                     "{:.2%}", at_least=ATTENTION_TARGET),
+        "attention_beam_exact_match": Row(
+            results["attention"]["beam"],
+            f"exact match with attention, beam search ({beam_width})", "{:.2%}"),
+        "exact_match_by_length": Row(
+            {b: {k: by_length[k].get(b, float("nan")) for k in by_length}
+             for b in bins}, "greedy exact match by source length", "{:.1%}"),
+        "attention_by_format": Row({k: float(np.mean(v)) for k, v in
+                                    by_format.items()},
+                                   "attention model by source format", "{:.1%}"),
+        "parameters": {k: t.network.count_params() for k, t in translators.items()},
+        "figures": [loss_png, length_png] + alignment_pngs,
+    }
+    if run.export:
+        translators["attention"].export(run.export)
+        summary["saved_model"] = Row(run.export, "SavedModel",
+                                     note="translate(strings[None]) -> ISO "
+                                          "strings, greedy decoding")
+    return summary
