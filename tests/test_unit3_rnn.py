@@ -92,7 +92,8 @@ def test_seq2seq_small_trains_both_models_and_serves_strings(run_lab, tmp_path):
     assert 0.0 <= summary["attention_exact_match"] <= 1.0
     assert set(summary["parameters"]) == {"no attention", "attention"}
     assert summary["parameters"]["attention"] > summary["parameters"]["no attention"]
-    for name in ("training_loss", "accuracy_by_length", "alignment_1"):
+    assert [len(v) for v in summary["exact_match_by_epoch"].values()] == [1, 1]
+    for name in ("exact_match_by_epoch", "accuracy_by_length", "alignment_1"):
         assert (out / f"{name}.png").exists()
     loaded = tf.saved_model.load(export)
     served = loaded.translate(tf.constant(["3 march 2021"]))
@@ -124,8 +125,10 @@ def test_seq2seq_attention_translates_fresh_dates(run_lab, tmp_path):
     summary, _ = run_lab("unit3_rnn", "--exercise", "seq2seq", "--export",
                          str(export))
     assert summary["attention_exact_match"] >= 0.98
-    assert summary["attention_exact_match"] > \
-        summary["no_attention_exact_match"]["greedy"]
+    # Both models end near 100% on dates this short; attention gets there in
+    # one epoch (measured: 96.2% against 2.8% after the first).
+    first = {k: v[0] for k, v in summary["exact_match_by_epoch"].items()}
+    assert first["attention"] > 0.8 and first["attention"] > first["no attention"] + 0.3
     sources, targets, _ = dates.date_pairs(2000, seed=12345, split="test")
     pairs = tmp_path / "pairs.json"
     pairs.write_text(json.dumps([sources, targets]))

@@ -29,6 +29,19 @@ def _exact_match(predicted, targets):
     return float(np.mean([p == t for p, t in zip(predicted, targets)]))
 
 
+class _ExactMatchPerEpoch(keras.callbacks.Callback):
+    """Greedy exact match on held-out pairs after every epoch."""
+
+    def __init__(self, translator, sources, targets):
+        super().__init__()
+        self.translator, self.sources, self.targets = translator, sources, targets
+        self.scores = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.scores.append(_exact_match(self.translator.translate(self.sources),
+                                        self.targets))
+
+
 def _length_bin(text):
     """Source lengths in bins of 5 characters: ``"5-9"``, ``"10-14"``..."""
     low = len(text) // 5 * 5
@@ -38,14 +51,15 @@ def _length_bin(text):
 @exercise("seq2seq", "translation with an LSTM encoder-decoder, without and "
                      "with Bahdanau attention: dates in mixed formats -> ISO",
           export=os.path.join("saved_models", "unit3_date_translator"))
-def seq2seq(run: Run, *, epochs: Count = 12, batch_size: Count = 64,
+def seq2seq(run: Run, *, epochs: Count = 8, batch_size: Count = 64,
             train_pairs: Count = 20_000, test_pairs: Count = 2_000,
             units: Count = 128, beam_width: Count = 4) -> dict:
     """Two character LSTM encoder-decoders, trained with teacher forcing on
     the same generated pairs: one whose decoder starts from the encoder's
     final state alone, one that also attends over every encoder state. Each
     translates held-out dates (dates never seen in training) greedily and
-    with beam search; the attention model is exported.
+    with beam search, after training and (the first 500) after every epoch;
+    the attention model is exported.
 
     Args:
         epochs: training epochs of each model.
@@ -77,11 +91,13 @@ def seq2seq(run: Run, *, epochs: Count = 12, batch_size: Count = 64,
                         keras.losses.SparseCategoricalCrossentropy(from_logits=True),
                         metrics=["accuracy"])
         build_for_fit(network, x, y)
-        history = network.fit(x, y, batch_size=batch_size, epochs=epochs,
-                              callbacks=run.backup(), verbose=run.verbose)
-        curves[label] = history.history["loss"]
         translator = translators[label] = Translator(network, source_vocab,
                                                      target_vocab)
+        per_epoch = _ExactMatchPerEpoch(translator, test_sources[:500],
+                                        test_targets[:500])
+        network.fit(x, y, batch_size=batch_size, epochs=epochs,
+                    callbacks=[per_epoch, *run.backup()], verbose=run.verbose)
+        curves[label] = per_epoch.scores
         greedy = translator.translate(test_sources)
         beam = translator.translate(test_sources, beam_width=beam_width)
         results[label] = {"greedy": _exact_match(greedy, test_targets),
@@ -103,8 +119,9 @@ def seq2seq(run: Run, *, epochs: Count = 12, batch_size: Count = 64,
         os.path.join(run.out, "accuracy_by_length.png"),
         xlabel=f"source length (bins: {', '.join(bins)})",
         ylabel="exact match (greedy)", title="held-out dates")
-    loss_png = viz.plot_curves(curves, os.path.join(run.out, "training_loss.png"),
-                               ylabel="training loss (per character)", logy=True)
+    epochs_png = viz.plot_curves(
+        curves, os.path.join(run.out, "exact_match_by_epoch.png"),
+        ylabel="exact match, greedy", title="500 held-out dates after each epoch")
     weights = translators["attention"].attention(list(ALIGNMENT_EXAMPLES))
     outputs = translators["attention"].translate(list(ALIGNMENT_EXAMPLES))
     alignment_pngs = []
@@ -132,8 +149,10 @@ def seq2seq(run: Run, *, epochs: Count = 12, batch_size: Count = 64,
         "attention_by_format": Row({k: float(np.mean(v)) for k, v in
                                     by_format.items()},
                                    "attention model by source format", "{:.1%}"),
+        "exact_match_by_epoch": Row(curves, "exact match on 500 held-out dates "
+                                            "after each epoch", "{:.1%}"),
         "parameters": {k: t.network.count_params() for k, t in translators.items()},
-        "figures": [loss_png, length_png] + alignment_pngs,
+        "figures": [epochs_png, length_png] + alignment_pngs,
     }
     if run.export:
         translators["attention"].export(run.export)
