@@ -143,31 +143,52 @@ class SampleGrid(keras.callbacks.Callback):
 
 
 class EpochTimer(keras.callbacks.Callback):
-    """Records the wall-clock seconds of every epoch.
+    """Records the wall-clock seconds of every epoch, and the mean seconds of
+    its training updates alone (validation and callbacks left out).
 
     Attributes:
         times: seconds of each epoch so far, in order.
+        update_times: mean seconds per training update of each epoch.
 
     Example:
 
     >>> timer = EpochTimer()
     >>> model.fit(x, y, epochs=3, callbacks=[timer])
-    >>> timer.typical_epoch_seconds()
+    >>> timer.typical_epoch_seconds(), timer.typical_update_seconds()
     """
 
     def __init__(self):
         super().__init__()
-        self.times = []
-        self._start = None
+        self.times, self.update_times = [], []
+        self._start = self._batch_start = None
+        self._training, self._updates = 0.0, 0
 
     def on_train_begin(self, logs=None):
-        self.times = []
+        self.times, self.update_times = [], []
 
     def on_epoch_begin(self, epoch, logs=None):
         self._start = time.perf_counter()
+        self._training, self._updates = 0.0, 0
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self._batch_start = time.perf_counter()
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._training += time.perf_counter() - self._batch_start
+        self._updates += 1
 
     def on_epoch_end(self, epoch, logs=None):
         self.times.append(time.perf_counter() - self._start)
+        self.update_times.append(self._training / max(self._updates, 1))
+
+    def typical_update_seconds(self):
+        """The median over epochs of the mean seconds per training update,
+        leaving out the first epoch (which traces the step) when there are
+        others."""
+        times = self.update_times[1:] or self.update_times
+        if not times:
+            raise ValueError("No epoch has finished yet. Received: update_times=[]")
+        return float(np.median(times))
 
     def typical_epoch_seconds(self):
         """The median epoch time, leaving out the first epoch (which includes

@@ -107,7 +107,7 @@ def lstm_step(w, x, state):
     return o * np.tanh(c), c
 
 
-def gru_step(w, x, h, reset_after=True, convention="keras"):
+def gru_step(w, x, h, reset_after=None, convention="keras"):
     """One GRU step (Cho et al. 2014)::
 
         z  = sigmoid(x W_z + h U_z + b_z)              update gate
@@ -120,23 +120,25 @@ def gru_step(w, x, h, reset_after=True, convention="keras"):
     ``reset_after=False`` is Cho et al.'s candidate (the reset gate scales the
     state before the recurrent weights); ``True`` (Keras' default, and
     cuDNN's) applies it after them, with its own recurrent bias (``br_*``
-    added to each gate). Keras and Cho et al. keep the old state with weight
-    ``z``; the course's notes (and PyTorch's ``nn.GRU`` docs, with their
-    ``1 - z`` on the candidate) write the mirror image, which is the same
-    family of cells with the update gate's weights negated, since
-    ``1 - sigmoid(a) = sigmoid(-a)``.
+    added to each gate). Keras, Cho et al. and PyTorch's ``nn.GRU`` keep the
+    old state with weight ``z``; the course's notes write the mirror image,
+    which is the same family of cells with the update gate's weights negated,
+    since ``1 - sigmoid(a) = sigmoid(-a)``.
 
     Args:
         w: `cell_weights` of a ``GRUCell``.
         x: inputs ``(batch, features)``.
         h: previous state ``(batch, units)``.
-        reset_after: where the reset gate acts (as the cell was built).
+        reset_after: where the reset gate acts; ``None`` reads it from ``w``
+            (recurrent biases ``br_*`` are there only for ``True``).
         convention: ``"keras"`` or ``"notes"``, the update rule above.
 
     Returns:
         The new state ``h_t``.
     """
     check_choice("convention", convention, ("keras", "notes"))
+    if reset_after is None:
+        reset_after = "br_h" in w
     recurrent_bias = {g: w.get(f"br_{g}", 0.0) for g in "zrh"}
     z = _sigmoid(x @ w["W_z"] + w["b_z"] + h @ w["U_z"] + recurrent_bias["z"])
     r = _sigmoid(x @ w["W_r"] + w["b_r"] + h @ w["U_r"] + recurrent_bias["r"])

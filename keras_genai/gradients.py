@@ -25,8 +25,8 @@ def activation(name, z):
 
     ELU (Clevert et al. 2016) is ``z`` for ``z > 0`` and ``e^z - 1`` below;
     SELU (Klambauer et al. 2017, eq. 2) is ELU with ``alpha ~ 1.673`` scaled
-    by ``lambda ~ 1.051``, the fixed point that keeps unit-variance
-    activations at unit variance; PReLU (He et al. 2015) is a leaky ReLU whose
+    by ``lambda ~ 1.051``, chosen so that activations of zero mean and unit
+    variance keep zero mean and unit variance from layer to layer; PReLU (He et al. 2015) is a leaky ReLU whose
     slope is learned, drawn at its initial slope 0.25.
 
     Args:
@@ -61,7 +61,9 @@ def activation_derivative(name, z):
     ``sigmoid' = s (1 - s)`` (at most 1/4, the root of the vanishing gradient in
     deep sigmoid networks), ``tanh' = 1 - tanh^2`` (at most 1), ``relu' = 1[z > 0]``
     (0 for every input of a unit that never fires: a "dead" unit never
-    learns again), ``leaky_relu' = 1`` or the slope, ``elu' = e^z`` below 0.
+    learns again), ``leaky_relu' = 1`` or the slope (PReLU's at its initial
+    0.25), ``elu' = e^z`` below 0, SELU's ``lambda`` above 0 and
+    ``lambda alpha e^z`` below.
 
     Example:
 
@@ -88,10 +90,12 @@ def _slope(name):
 
 
 def dead_units(model, x, layer_names, batch_size=256):
-    """The share of each layer's units that output zero or less for every
-    example of ``x``: "dead" ReLUs, whose gradient ``relu'(z) = 1[z > 0]`` is
-    zero for every input, so no update can bring them back (the "dying ReLU"
-    of a high learning rate; Lu et al. 2019).
+    """The share of each layer's units that output exactly zero for every
+    example of ``x``: for ReLU layers, the "dead" units, whose gradient
+    ``relu'(z) = 1[z > 0]`` is zero for every input, so no update can bring
+    them back (the "dying ReLU" of a high learning rate; Lu et al. 2019). A
+    leaky ReLU, ELU or PReLU unit outputs zero only at ``z = 0`` and is never
+    dead.
 
     Args:
         model: a Keras model built from its ``Input``.
@@ -114,7 +118,7 @@ def dead_units(model, x, layer_names, batch_size=256):
     outputs = probe.predict(x, batch_size=batch_size, verbose=0)
     if len(layer_names) == 1:
         outputs = [outputs]
-    return {name: float(np.mean(np.all(np.asarray(out) <= 0, axis=0)))
+    return {name: float(np.mean(np.all(np.asarray(out) == 0, axis=0)))
             for name, out in zip(layer_names, outputs)}
 
 

@@ -62,7 +62,12 @@ def test_layers_have_explicit_names():
                                width=0.125, dense_units=16, normalization="batch"),
                   builders.googlenet(), builders.resnet(50, input_shape=(32, 32, 3),
                                                         num_classes=10, width=8),
-                  builders.sequence_model(bidirectional=True, num_layers=2)):
+                  builders.sequence_model(bidirectional=True, num_layers=2),
+                  builders.first_cnn((16, 16, 3)),
+                  builders.mlp((4,), (3,), num_classes=2, activation="maxout"),
+                  builders.mlp((4,), (3,), num_classes=2, activation="prelu"),
+                  builders.seq2seq(8, 6, source_length=5, target_length=3,
+                                   units=4)):
         for layer in model.layers:
             # Keras' automatic names are the snake-case class name: "conv2d_3".
             auto = re.sub(r"(?<!^)(?=[A-Z])", "_", type(layer).__name__).lower()
@@ -119,6 +124,12 @@ def _tiny_builders():
                        (2,), "binary"),
         "mlp": (lambda: builders.mlp((2,), (8,), num_classes=2, seed=0), (2,),
                 "classes"),
+        "first_cnn": (lambda: builders.first_cnn(image, num_classes=2,
+                                                 output="logits", seed=0), image,
+                      "classes"),
+        "mlp_maxout": (lambda: builders.mlp((2,), (8,), num_classes=2,
+                                            activation="maxout", seed=0), (2,),
+                       "classes"),
         "simple_cnn": (lambda: builders.simple_cnn((18, 18, 1), num_classes=2,
                                                    filters=(4, 4, 4), dense_units=8,
                                                    seed=0), (18, 18, 1), "classes"),

@@ -60,6 +60,43 @@ def test_simple_cnn_is_the_course_listing():
     assert "BatchNormalization" not in [type(layer).__name__ for layer in avg.layers]
 
 
+def test_first_cnn_is_the_course_listing_with_its_parameter_count():
+    model = builders.first_cnn()
+    # By hand at 64x64x3: conv 3*3*3*32 + 32 = 896; 64 -> 62 -> 31, so the
+    # dense layer sees 31*31*32 = 30,752 inputs: 30,752*128 + 128 = 3,936,384;
+    # output 128*10 + 10 = 1,290.
+    assert model.count_params() == 896 + 3_936_384 + 1_290 == 3_938_570
+    probabilities = model(np.zeros((2, 64, 64, 3), "float32"))
+    np.testing.assert_allclose(np.sum(probabilities, axis=-1), 1.0, atol=1e-6)
+    logits = builders.first_cnn((28, 28, 1), output="logits")
+    assert logits.layers[-1].name == "logits"
+    with pytest.raises(ValueError, match="output"):
+        builders.first_cnn(output="sigmoid")
+
+
+@pytest.mark.parametrize("n, k, s, p", [
+    (64, 3, 1, "valid"), (62, 2, 2, "valid"), (28, 5, 1, "same"),
+    (28, 3, 2, "same"), (28, 3, 2, "valid"), (27, 4, 3, "same"), (32, 5, 1, 2),
+    (7, 3, 3, "valid"), (5, 5, 1, "valid")])
+def test_conv_output_size_is_what_keras_builds(n, k, s, p):
+    layers = [keras.Input((n, n, 1))]
+    if isinstance(p, int):
+        layers.append(keras.layers.ZeroPadding2D(p))
+    layers.append(keras.layers.Conv2D(1, k, strides=s,
+                                      padding="valid" if isinstance(p, int) else p))
+    assert builders.conv_output_size(n, k, s, p) == \
+        keras.Sequential(layers).output_shape[1]
+
+
+def test_conv_output_size_bad_arguments():
+    with pytest.raises(ValueError, match="padding"):
+        builders.conv_output_size(8, 3, padding="full")
+    with pytest.raises(ValueError, match="larger"):
+        builders.conv_output_size(2, 3)
+    with pytest.raises(ValueError, match="strides"):
+        builders.conv_output_size(8, 3, strides=0)
+
+
 def test_inception_block_branches():
     inputs = keras.Input((12, 12, 8))
     out = builders.inception_block(inputs, 4, 2, 6, 1, 3, 5, name="inc")

@@ -132,6 +132,15 @@ def test_epoch_timer_records_every_epoch():
               callbacks=[timer])
     assert len(timer.times) == 3 and all(t > 0 for t in timer.times)
     assert timer.typical_epoch_seconds() == pytest.approx(np.median(timer.times[1:]))
+    # Updates alone: a part of each epoch, which also validates.
+    timer = EpochTimer()
+    model.fit(np.zeros((8, 2)), np.zeros((8, 1)), epochs=2, batch_size=4,
+              validation_data=(np.zeros((8, 2)), np.zeros((8, 1))), verbose=0,
+              callbacks=[timer])
+    assert len(timer.update_times) == 2
+    for epoch, per_update in zip(timer.times, timer.update_times):
+        assert 0 < 2 * per_update < epoch
+    assert timer.typical_update_seconds() == timer.update_times[1]
 
 
 def test_time_limit_stops_after_the_epoch_that_runs_out_of_time(monkeypatch):

@@ -24,11 +24,37 @@ def test_pipeline_layers_and_training_only():
         == ["random_translation"]
 
 
+def test_the_later_families_on_colour_images():
+    pipeline = data.augmentation(rotation=0, zoom=0, translation=0, shear=0.2,
+                                 hue=0.1, saturation=0.5, sharpness=0.5,
+                                 noise=0.05, seed=0)
+    assert [layer.name for layer in pipeline.layers] == [
+        "random_shear", "random_hue", "random_saturation", "random_sharpness",
+        "gaussian_noise"]
+    images = np.random.default_rng(0).uniform(size=(4, 16, 16, 3)).astype("float32")
+    np.testing.assert_allclose(pipeline(images, training=False), images, atol=1e-6)
+    out = np.asarray(pipeline(images, training=True))
+    assert out.shape == images.shape and not np.allclose(out, images)
+    # Saturation and sharpness move both ways around Keras' "no change", 0.5.
+    assert pipeline.get_layer("random_saturation").factor == (0.25, 0.75)
+    assert pipeline.get_layer("random_sharpness").factor == (0.25, 0.75)
+    # The noise is a fraction of the value range: 0.05 of [-1, 1] is 0.1.
+    noisy = data.augmentation(rotation=0, zoom=0, translation=0, noise=0.05,
+                              value_range=(-1.0, 1.0), seed=0)
+    assert noisy.layers[0].stddev == pytest.approx(0.1)
+    # The families before them keep their seeds when these are added.
+    before = data.augmentation(rotation=0.1, seed=3)
+    after = data.augmentation(rotation=0.1, shear=0.1, seed=3)
+    assert before.layers[0].seed == after.layers[0].seed
+
+
 def test_pipeline_bad_arguments():
     with pytest.raises(ValueError, match="flip"):
         data.augmentation(flip="diagonal")
     with pytest.raises(ValueError, match="rotation"):
         data.augmentation(rotation=2.0)
+    with pytest.raises(ValueError, match="shear"):
+        data.augmentation(shear=-0.1)
 
 
 def _dataset(n=16, batch=8):

@@ -289,8 +289,8 @@ def test_deterministic_turns_op_determinism_on(tmp_path, op_determinism_off):
 UNITS = {
     "unit1_mlp": ["xor", "backprop", "optimizers", "activations", "digits",
                   "capacity"],
-    "unit2_cnn": ["cnn", "architectures", "pooling", "feature-maps",
-                  "regularization", "augmentation"],
+    "unit2_cnn": ["cnn", "architectures", "listing", "datagen", "pooling",
+                  "feature-maps", "regularization", "augmentation"],
     "unit3_rnn": ["memory", "vanishing", "clipping", "gates", "bidirectional",
                   "forecast", "seq2seq", "text-generation"],
     "unit4_gan": ["dcgan", "vanilla", "cgan", "wgan-gp", "losses", "interpolation",

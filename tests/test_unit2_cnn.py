@@ -29,6 +29,28 @@ def test_architectures_table(run_lab):
         assert row["parameters"] > 0 and row["seconds_per_epoch"] > 0
 
 
+def test_listing_as_written(run_lab):
+    summary, out = run_lab("unit2_cnn", "--exercise", "listing", "--epochs", "1",
+                           "--train-size", "128")
+    assert summary["parameters"] == 3_938_570
+    for case, sizes in summary["output_sizes"].items():
+        assert sizes["formula"] == sizes["keras"], case
+    sharing = summary["weight_sharing"]
+    assert sharing["convolution"] == 896
+    assert sharing["dense, same maps"] == (64 * 64 * 3 + 1) * 62 * 62 * 32
+    assert 0.0 <= summary["test_accuracy"] <= 1.0
+
+
+def test_datagen_listing_against_layers(run_lab):
+    summary, out = run_lab("unit2_cnn", "--exercise", "datagen", "--epochs", "1",
+                           "--train-size", "64")
+    assert set(summary["test_accuracy"]) == {
+        "no augmentation", "ImageDataGenerator (listing)", "layers, as the listing",
+        "layers, without the flip"}
+    assert "horizontal_flip=True" in summary["equivalents"]
+    assert (out / "datagen.png").exists()
+
+
 def test_pooling_and_feature_maps(run_lab):
     summary, out = run_lab("unit2_cnn", "--exercise", "pooling", "--epochs", "1",
                            "--train-size", "128")

@@ -9,6 +9,8 @@ from keras_genai.builders.autoencoder import dense_autoencoder
 from keras_genai.builders.autoencoder import dense_decoder
 from keras_genai.builders.autoencoder import dense_encoder
 from keras_genai.builders.classifier import lenet
+from keras_genai.builders.cnn import conv_output_size
+from keras_genai.builders.cnn import first_cnn
 from keras_genai.builders.cnn import googlenet
 from keras_genai.builders.cnn import inception_block
 from keras_genai.builders.cnn import residual_block
@@ -33,9 +35,9 @@ from keras_genai.builders.likelihood import coupling_network
 from keras_genai.builders.likelihood import pixelcnn
 from keras_genai.builders.mlp import mlp
 from keras_genai.builders.mlp import perceptron
-from keras_genai.builders.seq2seq import seq2seq
 from keras_genai.builders.mlp import width_for_parameters
 from keras_genai.builders.rnn import sequence_model
+from keras_genai.builders.seq2seq import seq2seq
 from keras_genai.builders.style import stylegan_generator
 from keras_genai.builders.style import stylegan_mapping
 from keras_genai.builders.style import stylegan_synthesis
@@ -76,6 +78,8 @@ __all__ = [
     "stylegan_generator",
     "stylegan_mapping",
     "stylegan_synthesis",
+    "conv_output_size",
+    "first_cnn",
     "googlenet",
     "inception_block",
     "lapgan_discriminator",

@@ -64,6 +64,98 @@ def _pooled_head(x, num_classes, dropout, seeds):
     return _logits(num_classes, seeds)(x)
 
 
+def first_cnn(input_shape=(64, 64, 3), num_classes=10, output="softmax", seed=None,
+              name="first_cnn"):
+    """The course's first CNN listing, as written: one convolution, one pooling,
+    two dense layers.
+
+    ``Conv2D(32, (3, 3), relu) -> MaxPooling2D(2, 2) -> Flatten ->
+    Dense(128, relu) -> Dense(num_classes, softmax)``, compiled in the listing
+    with ``categorical_crossentropy`` on one-hot labels. At 64x64x3 it has
+    3,938,570 weights, 3,936,384 of them in the first dense layer (the
+    31x31x32 pooled map times 128, plus biases): the convolution shares its
+    896 weights across the image, the dense layer shares none.
+
+    Args:
+        input_shape: ``(height, width, channels)``.
+        num_classes: number of classes.
+        output: ``"softmax"`` (the listing: probabilities, for
+            ``categorical_crossentropy``) or ``"logits"`` (for a loss with
+            ``from_logits=True``).
+        seed: int seed of the initial weights.
+        name: model name.
+
+    Returns:
+        A `keras.Sequential` model.
+
+    Example:
+
+    >>> first_cnn().count_params()
+    3938570
+    """
+    input_shape = check_image_shape("input_shape", input_shape)
+    num_classes = check_num_classes(num_classes)
+    check_choice("output", output, ("softmax", "logits"))
+    if min(input_shape[:2]) < 4:
+        raise ValueError("`input_shape` must be at least 4x4 for a valid 3x3 "
+                         f"convolution and a 2x2 pooling. Received: "
+                         f"input_shape={input_shape!r}")
+    seeds = seed_counter(seed)
+    layers = [
+        keras.Input(shape=input_shape, name="image"),
+        keras.layers.Conv2D(32, (3, 3), activation="relu",
+                            kernel_initializer=keras.initializers.GlorotUniform(
+                                seed=next(seeds)), name="conv"),
+        keras.layers.MaxPooling2D(2, 2, name="pool"),
+        keras.layers.Flatten(name="flatten_features"),
+        keras.layers.Dense(128, activation="relu",
+                           kernel_initializer=keras.initializers.GlorotUniform(
+                               seed=next(seeds)), name="hidden_dense"),
+        _logits(num_classes, seeds),
+    ]
+    if output == "softmax":
+        layers.append(keras.layers.Softmax(name="probabilities", dtype="float32"))
+        return keras.Sequential(layers, name=name)
+    return keras.Sequential(layers + float32_output_layers(), name=name)
+
+
+def conv_output_size(size, kernel_size, strides=1, padding="valid"):
+    """The output length of a convolution or pooling along one axis.
+
+    ``floor((n + 2p - k) / s) + 1`` for an input of ``n``, a kernel of ``k``,
+    stride ``s`` and ``p`` zeros of padding on each side (Dumoulin & Visin
+    2016, relationship 6): ``padding="valid"`` is ``p = 0``; Keras'
+    ``"same"`` pads so that the output is ``ceil(n / s)``.
+
+    Args:
+        size: input length ``n``.
+        kernel_size: kernel length ``k``.
+        strides: stride ``s``.
+        padding: ``"valid"``, ``"same"`` or an int ``p``.
+
+    Returns:
+        The output length, an int.
+
+    Example:
+
+    >>> conv_output_size(64, 3), conv_output_size(62, 2, strides=2)
+    (62, 31)
+    """
+    size = check_positive_int("size", size)
+    kernel_size = check_positive_int("kernel_size", kernel_size)
+    strides = check_positive_int("strides", strides)
+    if padding == "same":
+        return -(-size // strides)
+    pad = 0 if padding == "valid" else padding
+    if isinstance(pad, bool) or not isinstance(pad, int) or pad < 0:
+        raise ValueError("`padding` must be 'valid', 'same' or an int >= 0. "
+                         f"Received: padding={padding!r}")
+    if size + 2 * pad < kernel_size:
+        raise ValueError(f"The kernel ({kernel_size}) is larger than the padded "
+                         f"input ({size} + 2 * {pad}). Received: size={size}")
+    return (size + 2 * pad - kernel_size) // strides + 1
+
+
 def simple_cnn(input_shape=(32, 32, 3), num_classes=10, filters=(32, 64, 64),
                dense_units=64, normalization="batch", pooling="max", dropout=0.0,
                seed=None, name="simple_cnn"):

@@ -11,13 +11,16 @@ from keras_genai.utils.checks import check_positive_int
 
 
 def augmentation(flip=None, rotation=0.05, zoom=0.1, translation=0.1, contrast=0.0,
-                 brightness=0.0, blur=0.0, erasing=0.0, value_range=(0.0, 1.0),
+                 brightness=0.0, blur=0.0, erasing=0.0, shear=0.0, hue=0.0,
+                 saturation=0.0, sharpness=0.0, noise=0.0, value_range=(0.0, 1.0),
                  seed=None, name="augmentation"):
     """Builds a random augmentation pipeline of Keras preprocessing layers.
 
     The usual families (Shorten & Khoshgoftaar 2019): geometric (flip, rotation,
-    zoom, translation), colour (contrast, brightness), kernel filters (Gaussian
-    blur) and random erasing. Each is left out when its argument is 0 or ``None``.
+    zoom, translation, shear), colour (contrast, brightness, and for colour
+    images hue and saturation), kernel filters (Gaussian blur, sharpening),
+    noise injection and random erasing. Each is left out when its argument is
+    0 or ``None``.
     As the first block of a model the pipeline augments in ``fit`` and is the
     identity in ``predict`` / ``evaluate`` (which pass ``training=False``); a bare
     call ``pipeline(x)`` augments, as Keras' preprocessing layers do. It also works
@@ -36,6 +39,19 @@ def augmentation(flip=None, rotation=0.05, zoom=0.1, translation=0.1, contrast=0
         blur: maximum Gaussian-blur strength (``keras.layers.RandomGaussianBlur``
             factor; 0: none).
         erasing: probability of random erasing (`keras_genai.layers.RandomErasing`).
+        shear: maximum shear along each axis (``keras.layers.RandomShear``
+            factor).
+        hue: maximum hue shift (``keras.layers.RandomHue`` factor; images with
+            3 channels).
+        saturation: how far the saturation may move either way: Keras'
+            ``RandomSaturation`` factors in ``0.5 -/+ saturation / 2`` (0.5
+            keeps it; images with 3 channels).
+        sharpness: how far the image may be sharpened or softened:
+            ``RandomSharpness`` factors in ``0.5 -/+ sharpness / 2`` (0.5
+            keeps it).
+        noise: standard deviation of additive Gaussian noise, as a fraction of
+            ``value_range``'s width (``keras.layers.GaussianNoise``, only in
+            training; values may leave the range).
         value_range: ``(low, high)`` of the pixel values.
         seed: int seed (each layer gets its own seed from it).
         name: name of the returned `keras.Sequential`.
@@ -55,13 +71,15 @@ def augmentation(flip=None, rotation=0.05, zoom=0.1, translation=0.1, contrast=0
     for arg, value in (("rotation", rotation), ("zoom", zoom),
                        ("translation", translation), ("contrast", contrast),
                        ("brightness", brightness), ("blur", blur),
-                       ("erasing", erasing)):
+                       ("erasing", erasing), ("shear", shear), ("hue", hue),
+                       ("saturation", saturation), ("sharpness", sharpness),
+                       ("noise", noise)):
         if isinstance(value, bool) or not isinstance(value, (int, float)) \
                 or not 0.0 <= value <= 1.0:
             raise ValueError(f"`{arg}` must be a number in [0, 1]. "
                              f"Received: {arg}={value!r}")
     value_range = tuple(value_range)
-    seeds = iter(range(seed, seed + 8)) if seed is not None else iter([None] * 8)
+    seeds = iter(range(seed, seed + 13)) if seed is not None else iter([None] * 13)
     layers = []
     if flip:
         layers.append(keras.layers.RandomFlip(flip, seed=next(seeds),
@@ -96,6 +114,27 @@ def augmentation(flip=None, rotation=0.05, zoom=0.1, translation=0.1, contrast=0
     if erasing:
         layers.append(RandomErasing(probability=erasing, value_range=value_range,
                                     seed=next(seeds), name="random_erasing"))
+    # The later families, after the earlier ones so that those keep their seeds.
+    if shear:
+        layers.append(keras.layers.RandomShear(
+            shear, shear, fill_mode="constant", fill_value=value_range[0],
+            seed=next(seeds), name="random_shear"))
+    for factor, layer, label in ((hue, keras.layers.RandomHue, "random_hue"),
+                                 (saturation, keras.layers.RandomSaturation,
+                                  "random_saturation"),
+                                 (sharpness, keras.layers.RandomSharpness,
+                                  "random_sharpness")):
+        if factor:
+            # Hue takes a maximum shift; saturation and sharpness a range of
+            # factors around 0.5, Keras' "no change", so they go both ways.
+            if layer is not keras.layers.RandomHue:
+                factor = (0.5 - factor / 2, 0.5 + factor / 2)
+            layers.append(layer(factor, value_range=value_range, seed=next(seeds),
+                                name=label))
+    if noise:
+        layers.append(keras.layers.GaussianNoise(
+            noise * (value_range[1] - value_range[0]), seed=next(seeds),
+            name="gaussian_noise"))
     return keras.Sequential(layers, name=name)
 
 

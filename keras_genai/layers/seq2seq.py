@@ -14,10 +14,10 @@ class RecurrentDecoder(keras.layers.Layer):
 
     Without attention (Sutskever et al. 2014; Cho et al. 2014) the encoder's
     final state is the decoder's initial state and all it knows of the
-    source. With attention (Bahdanau et al. 2015, section 3.1 and appendix
-    A.1.2) step ``i`` also reads a context ``c_i``, a weighted mean of the
-    encoder's states ``h_j``, weighted by how well each matches the
-    decoder's previous state ``s_{i-1}``:
+    source. With attention (the additive attention of Bahdanau et al. 2015,
+    section 3.1 and appendix A.1.2) step ``i`` also reads a context ``c_i``,
+    a weighted mean of the encoder's states ``h_j``, weighted by how well each
+    matches the decoder's previous state ``s_{i-1}``:
 
         e_ij = v . tanh(W s_{i-1} + U h_j)        (additive score)
         a_ij = softmax_j(e_ij)                     (over the source's tokens)
@@ -26,7 +26,10 @@ class RecurrentDecoder(keras.layers.Layer):
         p(y_i | ...) = softmax(W_o [s_i; c_i] + b_o)
 
     so the decoder can look back at the source at every step instead of
-    carrying it in one vector. Padding tokens of the source (``source_mask``
+    carrying it in one vector. The rest is simpler than the paper's: an LSTM
+    instead of its GRU, and a linear read-out of ``[s_i; c_i]`` instead of its
+    maxout layer over ``s_{i-1}``, ``y_{i-1}`` and ``c_i`` (the read-out of
+    Luong et al. 2015). Padding tokens of the source (``source_mask``
     False) get no weight.
 
     ``call(targets, encoder_outputs, state_h, state_c, source_mask)`` runs

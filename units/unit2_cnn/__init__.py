@@ -9,6 +9,15 @@ Run ``python -m units.unit2_cnn --exercise NAME`` (``--help`` lists them):
 * ``architectures``: VGG, GoogLeNet (inception blocks) and ResNet (residual blocks)
   sized for 28x28, with the course CNN for reference: parameters, seconds per
   epoch and test accuracy in one table.
+* ``listing``: the course's first CNN exactly as written (``Conv2D(32, (3, 3),
+  input_shape=(64, 64, 3))`` ... ``Dense(10, activation='softmax')``,
+  ``categorical_crossentropy`` on one-hot labels; 3,938,570 weights) on the
+  digits at 64x64x3, and the output-size formula and weight sharing checked
+  against Keras.
+* ``datagen``: the course's ``ImageDataGenerator`` listing as written against
+  the same augmentation as Keras 3 preprocessing layers, with and without its
+  horizontal flip (a flipped digit is another shape), each training the course
+  CNN on 500 digits.
 * ``pooling``: what 2x2 and 4x4 max and average pooling keep of a digit, and the
   course CNN trained with each.
 * ``feature-maps``: the first-layer filters and the feature maps of each
@@ -22,6 +31,7 @@ Run ``python -m units.unit2_cnn --exercise NAME`` (``--help`` lists them):
 
 from units.lab import Lab
 from units.unit2_cnn import features
+from units.unit2_cnn import listing
 from units.unit2_cnn import networks
 from units.unit2_cnn import regularization
 
@@ -30,7 +40,7 @@ LAB = Lab(
     "Unit II - convolutional networks: the course CNN with Keras callbacks, VGG / "
     "GoogLeNet / ResNet, pooling, feature maps, regularisation and augmentation.",
     default_exercise="cnn",
-    modules=[networks, features, regularization],
+    modules=[networks, listing, features, regularization],
     page="docs/units/unit2_cnn.md",
 )
 main = LAB.main

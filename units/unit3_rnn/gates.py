@@ -3,7 +3,6 @@ equations against Keras' cells, LSTM against GRU, and clipping by value
 against clipping by norm."""
 
 import os
-import time
 
 import keras
 import numpy as np
@@ -11,6 +10,7 @@ import tensorflow as tf
 
 from keras_genai import cells
 from keras_genai import viz
+from keras_genai.callbacks import EpochTimer
 from units.lab import Count
 from units.lab import Row
 from units.lab import Run
@@ -67,20 +67,6 @@ def equation_gaps(seed):
     return gaps
 
 
-class _EpochTimes(keras.callbacks.Callback):
-    """Seconds of each training epoch."""
-
-    def __init__(self):
-        super().__init__()
-        self.seconds = []
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self._start = time.perf_counter()
-
-    def on_epoch_end(self, epoch, logs=None):
-        self.seconds.append(time.perf_counter() - self._start)
-
-
 def _cosine(a, b):
     a, b = (np.concatenate([g.ravel() for g in gs]) for gs in (a, b))
     return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
@@ -106,16 +92,13 @@ def gates(run: Run, *, epochs: Count = 8, batch_size: Count = 64,
     x, y, x_test, y_test = adding_data(run.seed, train_size)
     compared = {}
     for cell in ("lstm", "gru"):
-        timer = _EpochTimes()
+        timer = EpochTimer()
         model, history = train_adding(
             cell, x, y, x_test, y_test, seed=run.seed, epochs=epochs,
             batch_size=batch_size, verbose=run.verbose,
             callbacks=[timer, *run.backup()])
-        updates = -(-len(x) // batch_size)
-        # The first epoch traces the step; the others time it.
-        steady = timer.seconds[1:] or timer.seconds
         compared[cell] = {"parameters": model.count_params(),
-                          "ms_per_update": 1000 * float(np.median(steady)) / updates,
+                          "ms_per_update": 1000 * timer.typical_update_seconds(),
                           "test_mse": float(history.history["val_loss"][-1])}
 
     # Clipping by value bends the gradient; clipping by norm only shortens it.
