@@ -97,6 +97,23 @@ def test_conv_output_size_bad_arguments():
         builders.conv_output_size(8, 3, strides=0)
 
 
+def test_simple_cnn_pooling_kinds_and_heads():
+    def types(model):
+        return [type(layer).__name__ for layer in model.layers]
+
+    assert types(builders.simple_cnn((28, 28, 1), pooling="min")).count(
+        "MinPooling2D") == 2
+    plain = builders.simple_cnn((28, 28, 1), pooling=None, normalization=None)
+    # Without pooling: 28 -> 26 -> 24 -> 22, so Dense(64) sees 22*22*64 inputs.
+    assert "MaxPooling2D" not in types(plain)
+    assert plain.get_layer("hidden_dense").kernel.shape == (22 * 22 * 64, 64)
+    for head, kind in (("global_max", "GlobalMaxPooling2D"),
+                       ("global_average", "GlobalAveragePooling2D")):
+        model = builders.simple_cnn((28, 28, 1), head=head)
+        assert kind in types(model)
+        assert model.get_layer("hidden_dense").kernel.shape == (64, 64)
+
+
 def test_inception_block_branches():
     inputs = keras.Input((12, 12, 8))
     out = builders.inception_block(inputs, 4, 2, 6, 1, 3, 5, name="inc")
@@ -154,7 +171,8 @@ def test_normalization_choices(kind):
     (builders.resnet, dict(depth=[2, 2], kind="wide"), "kind"),
     (builders.resnet, dict(normalization="weight"), "normalization"),
     (builders.simple_cnn, dict(input_shape=(8, 8, 1)), "input_shape"),
-    (builders.simple_cnn, dict(pooling="min"), "pooling"),
+    (builders.simple_cnn, dict(pooling="median"), "pooling"),
+    (builders.simple_cnn, dict(head="attention"), "head"),
     (builders.simple_cnn, dict(num_classes=1), "num_classes"),
     (builders.googlenet, dict(blocks=[(1, 2, 3)]), "blocks"),
 ])

@@ -43,6 +43,16 @@ def test_maxout_is_the_maximum_of_each_group_of_pieces():
         layers.Maxout(0)
 
 
+def test_min_pooling_is_the_minimum_of_each_window():
+    x = np.random.default_rng(0).normal(size=(2, 6, 6, 3)).astype("float32")
+    out = np.asarray(layers.MinPooling2D(2)(x))
+    expected = x.reshape(2, 3, 2, 3, 2, 3).min(axis=(2, 4))
+    np.testing.assert_array_equal(out, expected)
+    strided = np.asarray(layers.MinPooling2D(3, strides=1)(x))
+    assert strided.shape == (2, 4, 4, 3)
+    assert strided[0, 1, 2, 0] == x[0, 1:4, 2:5, 0].min()
+
+
 def test_random_erasing_is_identity_at_inference_and_erases_in_training():
     """Inference (training=False) is the identity; a bare call augments, like
     Keras' preprocessing layers, so an `augmentation()` pipeline acts as one."""
@@ -83,6 +93,12 @@ def test_layers_round_trip_through_keras_files(tmp_path):
         keras.layers.Dense(4, name="pieces"),
         layers.Maxout(2, name="maxout"),
     ])
+    # MinPooling2D keeps its pool size through a .keras file.
+    pooled = keras.Sequential([keras.Input((4, 4, 1)),
+                               layers.MinPooling2D(2, name="min_pool")])
+    pooled.save(str(tmp_path / "pool.keras"))
+    again = keras.saving.load_model(str(tmp_path / "pool.keras"))
+    assert again.get_layer("min_pool").pool_size == (2, 2)
     path = str(tmp_path / "m.keras")
     model.save(path)
     loaded = keras.saving.load_model(path)

@@ -58,6 +58,9 @@ CASES = {
     layers.Maxout: dict(
         init_kwargs=dict(units=2),
         input_shape=(2, 3, 6), expected_output_shape=(2, 3, 2), **_counts()),
+    layers.MinPooling2D: dict(
+        init_kwargs=dict(pool_size=2),
+        input_shape=(2, 4, 4, 3), expected_output_shape=(2, 2, 2, 3), **_counts()),
     layers.MaskTokens: dict(
         init_kwargs=dict(num_patches=4),
         input_shape=dict(tokens_shape=(2, 2, 3), positions_shape=(2, 2)),

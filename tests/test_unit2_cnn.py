@@ -54,7 +54,10 @@ def test_datagen_listing_against_layers(run_lab):
 def test_pooling_and_feature_maps(run_lab):
     summary, out = run_lab("unit2_cnn", "--exercise", "pooling", "--epochs", "1",
                            "--train-size", "128")
-    assert (out / "pooling.png").exists() and "max_accuracy" in summary
+    assert (out / "pooling.png").exists() and (out / "accuracy_by_shift.png").exists()
+    assert len(summary["test_accuracy"]) == 6
+    for label, changes in summary["logit_change"].items():
+        assert len(changes) == 4 and all(c >= 0 for c in changes), label
     summary, out = run_lab("unit2_cnn", "--exercise", "feature-maps", "--epochs",
                            "1", "--train-size", "128")
     assert (out / "feature_maps.png").exists() and (out / "filters.png").exists()

@@ -8,6 +8,7 @@ from keras_genai.builders.common import float32_outputs
 from keras_genai.builders.common import normalization_layer
 from keras_genai.builders.common import NORMALIZATIONS
 from keras_genai.builders.common import seed_counter
+from keras_genai.layers.extrema import MinPooling2D
 from keras_genai.utils.checks import check_choice
 from keras_genai.utils.checks import check_fraction
 from keras_genai.utils.checks import check_image_shape
@@ -158,14 +159,14 @@ def conv_output_size(size, kernel_size, strides=1, padding="valid"):
 
 def simple_cnn(input_shape=(32, 32, 3), num_classes=10, filters=(32, 64, 64),
                dense_units=64, normalization="batch", pooling="max", dropout=0.0,
-               seed=None, name="simple_cnn"):
+               head="flatten", seed=None, name="simple_cnn"):
     """The course's CIFAR-10 CNN listing: Conv-BN-Pool x2, Conv, Dense, logits.
 
     ``Conv2D(32, 3, relu) -> BatchNorm -> MaxPool(2) -> Conv2D(64, 3, relu) ->
     BatchNorm -> MaxPool(2) -> Conv2D(64, 3, relu) -> Flatten -> Dense(64, relu) ->
     Dense(num_classes)`` ("valid" convolutions, as in the listing). The
-    normalisation, the pooling kind and a dropout before the last layer are
-    arguments, for the ablation exercises.
+    normalisation, the pooling kind (or none), the head and a dropout before
+    the last layer are arguments, for the ablation exercises.
 
     Args:
         input_shape: ``(height, width, channels)``.
@@ -174,7 +175,11 @@ def simple_cnn(input_shape=(32, 32, 3), num_classes=10, filters=(32, 64, 64),
         dense_units: width of the hidden dense layer.
         normalization: ``"batch"``, ``"layer"``, ``"group"``, ``"instance"`` or
             ``None`` after the first two convolutions.
-        pooling: ``"max"`` or ``"average"``.
+        pooling: ``"max"``, ``"average"``, ``"min"`` (`layers.MinPooling2D`)
+            or ``None`` (no pooling: the dense layer sees the full-size map).
+        head: what turns the last feature map into a vector: ``"flatten"``
+            (the listing), ``"global_average"`` or ``"global_max"`` (one number
+            per channel, wherever it fired).
         dropout: dropout rate before the logits (0: none).
         seed: int seed of the initial weights and dropout.
         name: model name.
@@ -195,15 +200,17 @@ def simple_cnn(input_shape=(32, 32, 3), num_classes=10, filters=(32, 64, 64),
                          f"Received: filters={filters!r}")
     dense_units = check_positive_int("dense_units", dense_units)
     check_choice("normalization", normalization, NORMALIZATIONS)
-    check_choice("pooling", pooling, ("max", "average"))
+    check_choice("pooling", pooling, ("max", "average", "min", None))
+    check_choice("head", head, ("flatten", "global_average", "global_max"))
     dropout = check_fraction("dropout", dropout)
-    if ((min(input_shape[:2]) - 2) // 2 - 2) // 2 - 2 < 1:
+    shrink = 1 if pooling is None else 2
+    if ((min(input_shape[:2]) - 2) // shrink - 2) // shrink - 2 < 1:
         raise ValueError("`input_shape` must be at least 18x18 for three valid "
                          f"3x3 convolutions and two poolings. Received: "
                          f"input_shape={input_shape!r}")
     seeds = seed_counter(seed)
-    pool = keras.layers.MaxPooling2D if pooling == "max" else \
-        keras.layers.AveragePooling2D
+    pool = {"max": keras.layers.MaxPooling2D, "average": keras.layers.AveragePooling2D,
+            "min": MinPooling2D}.get(pooling)
     layers = [keras.Input(shape=input_shape, name="image")]
     for i, f in enumerate(filters[:2], start=1):
         layers.append(keras.layers.Conv2D(f, 3, activation="relu",
@@ -213,11 +220,15 @@ def simple_cnn(input_shape=(32, 32, 3), num_classes=10, filters=(32, 64, 64),
                                    channels=f)
         if norm is not None:
             layers.append(norm)
-        layers.append(pool(2, name=f"pool{i}"))
+        if pool is not None:
+            layers.append(pool(2, name=f"pool{i}"))
     layers += [
         keras.layers.Conv2D(filters[2], 3, activation="relu",
                             kernel_initializer=_conv_init(seeds), name="conv3"),
-        keras.layers.Flatten(name="flatten_features"),
+        {"flatten": keras.layers.Flatten,
+         "global_average": keras.layers.GlobalAveragePooling2D,
+         "global_max": keras.layers.GlobalMaxPooling2D}[head](
+            name="flatten_features" if head == "flatten" else head),
         keras.layers.Dense(dense_units, activation="relu",
                            kernel_initializer=_conv_init(seeds), name="hidden_dense"),
     ]

@@ -6,7 +6,7 @@ from keras_genai.builders.common import float32_output_layers
 from keras_genai.builders.common import normalization_layer
 from keras_genai.builders.common import seed_counter
 from keras_genai.gradients import PRELU_SLOPE
-from keras_genai.layers.maxout import Maxout
+from keras_genai.layers.extrema import Maxout
 from keras_genai.layers.step import Step
 from keras_genai.utils.checks import check_choice
 from keras_genai.utils.checks import check_fraction

@@ -7,7 +7,8 @@ from keras_genai.layers.attention import scaled_dot_product_attention
 from keras_genai.layers.autoregressive import MaskedConv2D
 from keras_genai.layers.contrastive import LogitScale
 from keras_genai.layers.flow import ChannelScale
-from keras_genai.layers.maxout import Maxout
+from keras_genai.layers.extrema import Maxout
+from keras_genai.layers.extrema import MinPooling2D
 from keras_genai.layers.corruption import Corruption
 from keras_genai.layers.patches import MaskTokens
 from keras_genai.layers.patches import PatchEmbedding
@@ -30,7 +31,7 @@ from keras_genai.layers.tokens import MaskedMeanPooling
 from keras_genai.layers.tokens import PaddingMask
 
 __all__ = ["ChannelScale", "Corruption", "LearnedConstant", "MaskedConv2D", "LogitScale",
-           "MaskTokens", "MaskedMeanPooling", "Maxout", "ModulatedConv2D", "MultiHeadAttention",
+           "MaskTokens", "MaskedMeanPooling", "Maxout", "MinPooling2D", "ModulatedConv2D", "MultiHeadAttention",
            "NoiseInjection", "PaddingMask", "PatchEmbedding", "PixelNorm",
            "PositionEmbedding", "RandomErasing", "RecurrentDecoder", "Sampling", "SelectStyle",
            "SubsampleNoise",

@@ -18,8 +18,10 @@ Run ``python -m units.unit2_cnn --exercise NAME`` (``--help`` lists them):
   the same augmentation as Keras 3 preprocessing layers, with and without its
   horizontal flip (a flipped digit is another shape), each training the course
   CNN on 500 digits.
-* ``pooling``: what 2x2 and 4x4 max and average pooling keep of a digit, and the
-  course CNN trained with each.
+* ``pooling``: what 2x2 and 4x4 max, average and min pooling keep of a digit;
+  the course CNN with each, with no pooling, and with a global max or global
+  average head: test accuracy, and how much accuracy and logits change when
+  the test digits move 1-4 pixels (translation invariance).
 * ``feature-maps``: the first-layer filters and the feature maps of each
   convolution for one digit.
 * ``regularization``: dropout and batch normalisation switched on and off: train

@@ -1,4 +1,5 @@
-"""Maxout: the maximum over groups of linear pieces (Goodfellow et al. 2013)."""
+"""Maxout, the maximum over groups of linear pieces (Goodfellow et al. 2013),
+and min pooling: the layers that take a minimum or maximum the Keras set lacks."""
 
 import keras
 from keras import ops
@@ -52,3 +53,28 @@ class Maxout(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "units": self.units}
+
+
+@keras.saving.register_keras_serializable(package="keras_genai")
+class MinPooling2D(keras.layers.MaxPooling2D):
+    """Min pooling: the smallest value of each window, ``-maxpool(-x)``.
+
+    Keras has max and average pooling only. After a ReLU most windows hold a
+    zero, so min pooling keeps little but where a whole window fires (the
+    inside of thick strokes); it is here for the comparison the notes make
+    between pooling kinds.
+
+    Args:
+        pool_size, strides, padding, data_format: as
+            `keras.layers.MaxPooling2D`.
+        **kwargs: `keras.layers.Layer` arguments.
+
+    Example:
+
+    >>> x = keras.ops.reshape(keras.ops.arange(16.0), (1, 4, 4, 1))
+    >>> keras.ops.convert_to_numpy(MinPooling2D(2)(x))[0, :, :, 0].tolist()
+    [[0.0, 2.0], [8.0, 10.0]]
+    """
+
+    def call(self, inputs):
+        return -super().call(-inputs)
