@@ -72,6 +72,18 @@ def test_regularization_reports_four_settings(run_lab):
     assert (out / "regularization.png").exists()
 
 
+def test_normalization_compares_kinds_batches_and_modes(run_lab):
+    summary, _ = run_lab("unit2_cnn", "--exercise", "normalization", "--epochs", "1",
+                         "--train-size", "64", "--batches", "4", "32")
+    for key in ("inference_accuracy", "training_mode_accuracy"):
+        assert set(summary[key]) == {"batch", "group", "layer"}
+        assert set(summary[key]["batch"]) == {"batch 4", "batch 32"}
+    # Group and layer norm do not depend on the mode.
+    for kind in ("group", "layer"):
+        assert summary["inference_accuracy"][kind] == pytest.approx(
+            summary["training_mode_accuracy"][kind], abs=1e-6)
+
+
 def test_augmentation_grid(run_lab):
     summary, out = run_lab("unit2_cnn", "--exercise", "augmentation", "--epochs",
                            "1", "--train-size", "64")

@@ -26,6 +26,9 @@ Run ``python -m units.unit2_cnn --exercise NAME`` (``--help`` lists them):
   convolution for one digit.
 * ``regularization``: dropout and batch normalisation switched on and off: train
   and test accuracy and the gap between them.
+* ``normalization``: batch norm trained with batches of 2, 8 and 64 against
+  group and layer norm, each scored with batch norm's running averages
+  (inference mode) and with each test batch's own statistics (training mode).
 * ``augmentation``: a grid of augmented digits (geometric, colour, blur, random
   erasing, mixup, cutmix), and the CNN trained with and without augmentation on
   500 digits.

@@ -1,5 +1,6 @@
 """Unit II exercises on generalising from few digits: ``regularization``
-(dropout, batch normalisation) and ``augmentation``."""
+(dropout, batch normalisation), ``normalization`` (batch norm against batch
+size and mode) and ``augmentation``."""
 
 import os
 
@@ -56,6 +57,60 @@ def regularization(run: Run, *, epochs: Count = 30, batch_size: Count = 32,
         "test_accuracy_curves": viz.plot_curves(
             curves, os.path.join(run.out, "regularization.png"),
             ylabel="test accuracy", title=f"course CNN on {len(x)} digits"),
+    }
+
+
+NORMALIZATION_BATCHES = (2, 8, 64)
+
+
+def batch_statistics_accuracy(model, x, y, batch_size):
+    """Accuracy of ``model`` called in training mode on batches of
+    ``batch_size`` test digits: each batch normalised with its own mean and
+    variance, as during training (for batch norm; group and layer norm do not
+    depend on the mode). It runs after the inference-mode evaluation: a call
+    in training mode also moves batch norm's running averages."""
+    right = 0
+    for start in range(0, len(x), batch_size):
+        logits = model(x[start:start + batch_size], training=True)
+        right += int(np.sum(np.argmax(logits, -1) == y[start:start + batch_size]))
+    return right / len(x)
+
+
+@exercise("normalization", "batch norm with batches of 2 / 8 / 64 against group and "
+                           "layer norm; batch statistics against running averages")
+def normalization(run: Run, *, epochs: Count = 3, train_size: Count = 2000,
+                  batches: list[Count] = list(NORMALIZATION_BATCHES)) -> dict:
+    """The course CNN with batch, group and layer normalisation, each trained
+    with batches of 2, 8 and 64 for the same number of epochs, and scored in
+    inference mode (batch norm uses its running averages) and in training mode
+    (each test batch normalised with its own statistics).
+
+    Args:
+        epochs: training epochs of each network.
+        train_size: train on the first N training digits.
+        batches: the batch sizes compared.
+    """
+    x, y, x_test, y_test = common.digits(train_size)
+    inference, training_mode = {}, {}
+    for kind in ("batch", "group", "layer"):
+        inference[kind], training_mode[kind] = {}, {}
+        for batch in batches:
+            reseed(run.seed)
+            model = common.compile_classifier(builders.simple_cnn(
+                INPUT_SHAPE, normalization=kind, seed=run.seed))
+            model.fit(x, y, batch_size=batch, epochs=epochs,
+                      callbacks=run.backup(), verbose=run.verbose)
+            inference[kind][f"batch {batch}"] = model.evaluate(
+                x_test, y_test, verbose=0)[1]
+            training_mode[kind][f"batch {batch}"] = batch_statistics_accuracy(
+                model, x_test, y_test, batch)
+    return {
+        "training_digits": len(x),
+        "inference_accuracy": Row(inference, "test accuracy, inference mode "
+                                             "(running averages)", "{:.1%}"),
+        "training_mode_accuracy": Row(training_mode, "test accuracy, training mode "
+                                                     "(each batch's statistics)",
+                                      "{:.1%}"),
     }
 
 
