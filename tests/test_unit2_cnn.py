@@ -53,7 +53,7 @@ def test_datagen_listing_against_layers(run_lab):
 
 def test_pooling_and_feature_maps(run_lab):
     summary, out = run_lab("unit2_cnn", "--exercise", "pooling", "--epochs", "1",
-                           "--train-size", "128")
+                           "--train-size", "64", "--test-digits", "64")
     assert (out / "pooling.png").exists() and (out / "accuracy_by_shift.png").exists()
     assert len(summary["test_accuracy"]) == 6
     for label, changes in summary["logit_change"].items():
@@ -74,7 +74,8 @@ def test_regularization_reports_four_settings(run_lab):
 
 def test_normalization_compares_kinds_batches_and_modes(run_lab):
     summary, _ = run_lab("unit2_cnn", "--exercise", "normalization", "--epochs", "1",
-                         "--train-size", "64", "--batches", "4", "32")
+                         "--train-size", "32", "--batches", "4", "32",
+                         "--test-digits", "32")
     for key in ("inference_accuracy", "training_mode_accuracy"):
         assert set(summary[key]) == {"batch", "group", "layer"}
         assert set(summary[key]["batch"]) == {"batch 4", "batch 32"}

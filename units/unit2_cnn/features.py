@@ -42,7 +42,8 @@ def shift_right(images, pixels):
                      "average: what each keeps, accuracy, and how much each "
                      "network's answer moves when the digit moves")
 def pooling(run: Run, *, epochs: Count = 5, batch_size: Count = 64,
-            train_size: Count | None = None) -> dict:
+            train_size: Count | None = None,
+            test_digits: Count | None = None) -> dict:
     """What 2x2 and 4x4 max, average and min pooling keep of 8 digits; the
     course CNN trained with each kind of pooling, with none, and with a
     global max or global average head; and, for each, the test accuracy and
@@ -53,9 +54,11 @@ def pooling(run: Run, *, epochs: Count = 5, batch_size: Count = 64,
         epochs: training epochs of each CNN.
         batch_size: their batch.
         train_size: train on the first N training digits (default: all).
+        test_digits: score the first N test digits (default: all).
     """
     x, y, x_test, y_test = common.digits(train_size)
     digits = x_test[[int(np.argmax(y_test == d)) for d in range(8)]]
+    x_test, y_test = common.first_test_digits(test_digits, x_test, y_test)
     panels = {"input 28x28": digits[..., 0].transpose(1, 2, 0)}
     for size in (2, 4):
         for kind, layer in (("max", keras.layers.MaxPooling2D),

@@ -79,7 +79,8 @@ def batch_statistics_accuracy(model, x, y, batch_size):
 @exercise("normalization", "batch norm with batches of 2 / 8 / 64 against group and "
                            "layer norm; batch statistics against running averages")
 def normalization(run: Run, *, epochs: Count = 3, train_size: Count = 2000,
-                  batches: list[Count] = list(NORMALIZATION_BATCHES)) -> dict:
+                  batches: list[Count] = list(NORMALIZATION_BATCHES),
+                  test_digits: Count | None = None) -> dict:
     """The course CNN with batch, group and layer normalisation, each trained
     with batches of 2, 8 and 64 for the same number of epochs, and scored in
     inference mode (batch norm uses its running averages) and in training mode
@@ -89,8 +90,10 @@ def normalization(run: Run, *, epochs: Count = 3, train_size: Count = 2000,
         epochs: training epochs of each network.
         train_size: train on the first N training digits.
         batches: the batch sizes compared.
+        test_digits: score the first N test digits (default: all).
     """
     x, y, x_test, y_test = common.digits(train_size)
+    x_test, y_test = common.first_test_digits(test_digits, x_test, y_test)
     inference, training_mode = {}, {}
     for kind in ("batch", "group", "layer"):
         inference[kind], training_mode[kind] = {}, {}
