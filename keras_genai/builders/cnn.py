@@ -14,7 +14,6 @@ from keras_genai.utils.checks import check_fraction
 from keras_genai.utils.checks import check_image_shape
 from keras_genai.utils.checks import check_num_classes
 from keras_genai.utils.checks import check_positive_int
-from keras_genai.utils.checks import check_shape
 from keras_genai.utils.checks import check_units
 
 # Simonyan & Zisserman (2015), Table 1, configurations A, B, D and E: the number
