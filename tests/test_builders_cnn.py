@@ -107,6 +107,9 @@ def test_simple_cnn_pooling_kinds_and_heads():
     # Without pooling: 28 -> 26 -> 24 -> 22, so Dense(64) sees 22*22*64 inputs.
     assert "MaxPooling2D" not in types(plain)
     assert plain.get_layer("hidden_dense").kernel.shape == (22 * 22 * 64, 64)
+    spatial = builders.simple_cnn((28, 28, 1), spatial_dropout=0.2)
+    assert types(spatial).count("SpatialDropout2D") == 2
+    assert spatial.count_params() == builders.simple_cnn((28, 28, 1)).count_params()
     for head, kind in (("global_max", "GlobalMaxPooling2D"),
                        ("global_average", "GlobalAveragePooling2D")):
         model = builders.simple_cnn((28, 28, 1), head=head)
@@ -173,6 +176,7 @@ def test_normalization_choices(kind):
     (builders.simple_cnn, dict(input_shape=(8, 8, 1)), "input_shape"),
     (builders.simple_cnn, dict(pooling="median"), "pooling"),
     (builders.simple_cnn, dict(head="attention"), "head"),
+    (builders.simple_cnn, dict(spatial_dropout=1.0), "spatial_dropout"),
     (builders.simple_cnn, dict(num_classes=1), "num_classes"),
     (builders.googlenet, dict(blocks=[(1, 2, 3)]), "blocks"),
 ])

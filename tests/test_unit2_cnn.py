@@ -66,7 +66,8 @@ def test_pooling_and_feature_maps(run_lab):
 def test_regularization_reports_four_settings(run_lab):
     summary, out = run_lab("unit2_cnn", "--exercise", "regularization", "--epochs",
                            "1", "--train-size", "128")
-    assert len(summary["results"]) == 4
+    assert len(summary["results"]) == 5
+    assert "no norm, spatial dropout 0.2" in summary["results"]
     for row in summary["results"].values():
         assert 0.0 <= row["test"] <= 1.0
     assert (out / "regularization.png").exists()

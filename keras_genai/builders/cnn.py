@@ -158,7 +158,7 @@ def conv_output_size(size, kernel_size, strides=1, padding="valid"):
 
 def simple_cnn(input_shape=(32, 32, 3), num_classes=10, filters=(32, 64, 64),
                dense_units=64, normalization="batch", pooling="max", dropout=0.0,
-               head="flatten", seed=None, name="simple_cnn"):
+               head="flatten", spatial_dropout=0.0, seed=None, name="simple_cnn"):
     """The course's CIFAR-10 CNN listing: Conv-BN-Pool x2, Conv, Dense, logits.
 
     ``Conv2D(32, 3, relu) -> BatchNorm -> MaxPool(2) -> Conv2D(64, 3, relu) ->
@@ -176,10 +176,14 @@ def simple_cnn(input_shape=(32, 32, 3), num_classes=10, filters=(32, 64, 64),
             ``None`` after the first two convolutions.
         pooling: ``"max"``, ``"average"``, ``"min"`` (`layers.MinPooling2D`)
             or ``None`` (no pooling: the dense layer sees the full-size map).
+        dropout: dropout rate before the logits (0: none).
         head: what turns the last feature map into a vector: ``"flatten"``
             (the listing), ``"global_average"`` or ``"global_max"`` (one number
             per channel, wherever it fired).
-        dropout: dropout rate before the logits (0: none).
+        spatial_dropout: rate of ``SpatialDropout2D`` after each of the first
+            two blocks (0: none): whole feature maps dropped, since
+            neighbouring pixels of one map are too alike for dropping single
+            ones to regularise (Tompson et al. 2015).
         seed: int seed of the initial weights and dropout.
         name: model name.
 
@@ -202,6 +206,7 @@ def simple_cnn(input_shape=(32, 32, 3), num_classes=10, filters=(32, 64, 64),
     check_choice("pooling", pooling, ("max", "average", "min", None))
     check_choice("head", head, ("flatten", "global_average", "global_max"))
     dropout = check_fraction("dropout", dropout)
+    spatial_dropout = check_fraction("spatial_dropout", spatial_dropout)
     shrink = 1 if pooling is None else 2
     if ((min(input_shape[:2]) - 2) // shrink - 2) // shrink - 2 < 1:
         raise ValueError("`input_shape` must be at least 18x18 for three valid "
@@ -221,6 +226,9 @@ def simple_cnn(input_shape=(32, 32, 3), num_classes=10, filters=(32, 64, 64),
             layers.append(norm)
         if pool is not None:
             layers.append(pool(2, name=f"pool{i}"))
+        if spatial_dropout:
+            layers.append(keras.layers.SpatialDropout2D(
+                spatial_dropout, seed=next(seeds), name=f"block{i}_dropout"))
     layers += [
         keras.layers.Conv2D(filters[2], 3, activation="relu",
                             kernel_initializer=_conv_init(seeds), name="conv3"),

@@ -24,8 +24,9 @@ Run ``python -m units.unit2_cnn --exercise NAME`` (``--help`` lists them):
   the test digits move 1-4 pixels (translation invariance).
 * ``feature-maps``: the first-layer filters and the feature maps of each
   convolution for one digit.
-* ``regularization``: dropout and batch normalisation switched on and off: train
-  and test accuracy and the gap between them.
+* ``regularization``: dropout and batch normalisation switched on and off, and
+  spatial dropout (whole feature maps): train and test accuracy and the gap
+  between them.
 * ``normalization``: batch norm trained with batches of 2, 8 and 64 against
   group and layer norm, each scored with batch norm's running averages
   (inference mode) and with each test batch's own statistics (training mode).

@@ -20,12 +20,16 @@ from units.lab import exercise
 from units.unit2_cnn.networks import INPUT_SHAPE
 
 
-@exercise("regularization", "dropout and batch-norm ablation: train/test accuracy "
-                            "gap")
+SPATIAL_DROPOUT = 0.2  # the share of feature maps SpatialDropout2D drops
+
+
+@exercise("regularization", "dropout, spatial dropout and batch-norm ablation: "
+                            "train/test accuracy gap")
 def regularization(run: Run, *, epochs: Count = 30, batch_size: Count = 32,
                    train_size: Count = 1000) -> dict:
-    """The course CNN with and without dropout and batch normalisation: train
-    and test accuracy and the gap between them.
+    """The course CNN with and without dropout and batch normalisation, and
+    with spatial dropout (whole feature maps dropped after each of the first
+    two blocks) instead: train and test accuracy and the gap between them.
 
     Args:
         epochs: training epochs of each setting.
@@ -35,22 +39,24 @@ def regularization(run: Run, *, epochs: Count = 30, batch_size: Count = 32,
     """
     x, y, x_test, y_test = common.digits(train_size)
     curves, results = {}, {}
-    for normalization in (None, "batch"):
-        for dropout in (0.0, 0.5):
-            label = (f"{'batch norm' if normalization else 'no norm'}, "
-                     f"dropout {dropout}")
-            reseed(run.seed)
-            model = common.compile_classifier(builders.simple_cnn(
-                INPUT_SHAPE, normalization=normalization, dropout=dropout,
-                seed=run.seed))
-            history = model.fit(x, y, batch_size=batch_size,
-                                epochs=epochs, validation_data=(x_test, y_test),
-                                callbacks=run.backup(), verbose=run.verbose)
-            _, train_accuracy = model.evaluate(x, y, verbose=0)
-            _, test_accuracy = model.evaluate(x_test, y_test, verbose=0)
-            curves[label] = history.history["val_accuracy"]
-            results[label] = {"train": train_accuracy, "test": test_accuracy,
-                              "gap": train_accuracy - test_accuracy}
+    settings = [(normalization, dropout, 0.0) for normalization in (None, "batch")
+                for dropout in (0.0, 0.5)]
+    settings.append((None, 0.0, SPATIAL_DROPOUT))
+    for normalization, dropout, spatial in settings:
+        label = (f"{'batch norm' if normalization else 'no norm'}, "
+                 + (f"spatial dropout {spatial}" if spatial else f"dropout {dropout}"))
+        reseed(run.seed)
+        model = common.compile_classifier(builders.simple_cnn(
+            INPUT_SHAPE, normalization=normalization, dropout=dropout,
+            spatial_dropout=spatial, seed=run.seed))
+        history = model.fit(x, y, batch_size=batch_size,
+                            epochs=epochs, validation_data=(x_test, y_test),
+                            callbacks=run.backup(), verbose=run.verbose)
+        _, train_accuracy = model.evaluate(x, y, verbose=0)
+        _, test_accuracy = model.evaluate(x_test, y_test, verbose=0)
+        curves[label] = history.history["val_accuracy"]
+        results[label] = {"train": train_accuracy, "test": test_accuracy,
+                          "gap": train_accuracy - test_accuracy}
     return {
         "training_digits": len(x),
         "results": Row(results, "accuracy (train, test, gap)", "{:.1%}"),
