@@ -5,6 +5,7 @@ weights, and a SavedModel that translates raw strings."""
 import numpy as np
 import tensorflow as tf
 
+from keras_genai.utils.batching import cached_function
 from keras_genai.utils.checks import check_positive_int
 from keras_genai.utils.io import export_endpoints
 
@@ -143,8 +144,8 @@ class Translator:
         self.network = network
         self.source_vocabulary = source_vocabulary
         self.target_vocabulary = target_vocabulary
-        self._greedy = tf.function(self._greedy_loop, reduce_retracing=True)
-        self._beams = {}
+        self._greedy = cached_function(self, "greedy", self._greedy_loop,
+                                       reduce_retracing=True)
 
     def _encode(self, source):
         embedded = self.network.get_layer("source_embedding")(source)
@@ -226,15 +227,13 @@ class Translator:
         ids = self._source_ids(strings)
         beam_width = check_positive_int("beam_width", beam_width)
         batch_size = check_positive_int("batch_size", batch_size)
-        if beam_width > 1 and beam_width not in self._beams:
-            self._beams[beam_width] = tf.function(
-                lambda s, w=beam_width: self._beam_loop(s, w),
-                reduce_retracing=True)
+        decode = (lambda batch: self._greedy(batch)[0]) if beam_width == 1 else \
+            cached_function(self, f"beam_{beam_width}",
+                            lambda batch: self._beam_loop(batch, beam_width),
+                            reduce_retracing=True)
         out = []
         for start in range(0, len(ids), batch_size):
-            batch = tf.constant(ids[start:start + batch_size])
-            tokens = (self._greedy(batch)[0] if beam_width == 1
-                      else self._beams[beam_width](batch))
+            tokens = decode(tf.constant(ids[start:start + batch_size]))
             out.extend(self.target_vocabulary.decode(tokens.numpy()))
         return out
 

@@ -49,12 +49,11 @@ def capacity(run: Run, *, epochs: Count = 150, batch_size: Count = 32,
         return {"train": history["accuracy"][-1],
                 "test": history["val_accuracy"][-1],
                 "best_test": max(history["val_accuracy"]),
-                "test_loss": history["val_loss"],
-                "parameters": model.count_params()}
+                "test_loss": history["val_loss"]}
 
     by_width = {w: train((w,), f"width_{w}") for w in widths}
-    budget = by_width.get(REFERENCE_WIDTH, {}).get("parameters") or (
-        (784 + 1) * REFERENCE_WIDTH + (REFERENCE_WIDTH + 1) * 10)
+    budget = builders.mlp((28, 28, 1), (REFERENCE_WIDTH,),
+                          num_classes=10).count_params()
     depth_widths = {d: builders.width_for_parameters(784, d, 10, budget)
                     for d in depths}
     by_depth = {d: train((depth_widths[d],) * d, f"depth_{d}") for d in depths}
