@@ -150,6 +150,91 @@ def test_residual_block_shortcuts():
     np.testing.assert_allclose(same(x), np.maximum(x, 0), atol=1e-6)
 
 
+def test_residual_block_zero_padding_shortcut_and_plain_block():
+    inputs = keras.Input((8, 8, 4))
+    padded = keras.Model(inputs, builders.residual_block(
+        inputs, 8, stride=2, shortcut="A", name="a"))
+    plain = keras.Model(inputs, builders.residual_block(
+        inputs, 8, stride=2, shortcut=None, name="p"))
+    assert padded.output_shape == plain.output_shape == (None, 4, 4, 8)
+    # Option A adds no weights: the same count as the plain block.
+    assert padded.count_params() == plain.count_params()
+    assert not any(isinstance(layer, keras.layers.Add) for layer in plain.layers)
+    # With F's last norm zeroed the block is ReLU(shortcut(x)): every other
+    # pixel, the input's 4 channels then 4 zero channels.
+    for name in ("a_2_norm",):
+        for weight in (padded.get_layer(name).gamma, padded.get_layer(name).beta):
+            weight.assign(np.zeros(weight.shape))
+    x = np.random.default_rng(0).normal(size=(2, 8, 8, 4)).astype("float32")
+    expected = np.concatenate([np.maximum(x[:, ::2, ::2], 0),
+                               np.zeros((2, 4, 4, 4), "float32")], axis=-1)
+    np.testing.assert_allclose(padded(x), expected, atol=1e-6)
+
+
+def test_resnet_plain_and_residual_cifar_networks():
+    # He et al. (2016), Sec. 4.2: 6n + 2 weighted layers; n = 3 is ResNet-20
+    # (0.27M parameters); the plain net of the same depth has the same weights
+    # as option A.
+    def build(shortcut):
+        return builders.resnet([3, 3, 3], input_shape=(32, 32, 3), num_classes=10,
+                               width=16, stem="small", shortcut=shortcut)
+    padded, projected, plain = build("A"), build("B"), build(None)
+    weighted = [layer for layer in plain.layers
+                if isinstance(layer, (keras.layers.Conv2D, keras.layers.Dense))]
+    assert len(weighted) == 20
+    # Convolutions (no bias) 3*3*(3*16 + 6*16*16 + 16*32 + 5*32*32 + 32*64 +
+    # 5*64*64), the classifier 64*10 + 10, four variables per channel of the
+    # 19 batch norms (16 + 6*16 + 6*32 + 6*64 channels).
+    expected = 9 * (48 + 1536 + 512 + 5120 + 2048 + 20480) + 650 + 4 * 688
+    assert padded.count_params() == plain.count_params() == expected == 271_098
+    assert projected.count_params() > padded.count_params()
+    assert sum(isinstance(layer, keras.layers.Add) for layer in padded.layers) == 9
+
+
+def test_transfer_classifier_freezes_shares_and_fine_tunes():
+    base = builders.simple_cnn((28, 28, 1), num_classes=5, seed=0)
+    model = builders.transfer_classifier(base, 3, features="flatten_features",
+                                         seed=1)
+    assert model.output_shape == (None, 3)
+    # The features are the base's own variables, not a copy.
+    assert model.get_layer("features").get_layer("conv1").kernel is \
+        base.get_layer("conv1").kernel
+    rng = np.random.default_rng(0)
+    x = rng.uniform(size=(16, 28, 28, 1)).astype("float32")
+    y = rng.integers(0, 3, size=16)
+
+    def fit():
+        model.compile(keras.optimizers.Adam(1e-2),
+                      keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+        before = [w.numpy().copy() for w in (base.get_layer("conv1").kernel,
+                                             model.get_layer("head").kernel)]
+        model.fit(x, y, batch_size=8, epochs=1, verbose=0)
+        return [not np.array_equal(b, w.numpy()) for b, w in zip(
+            before, (base.get_layer("conv1").kernel, model.get_layer("head").kernel))]
+
+    model.get_layer("features").trainable = False
+    assert len(model.trainable_weights) == 2  # the head's kernel and bias
+    assert fit() == [False, True]  # only the head moves
+    norm = base.get_layer("conv1_norm")
+    mean = norm.moving_mean.numpy().copy()
+    builders.unfreeze(model.get_layer("features"))
+    assert fit() == [True, True]  # fine-tuning moves the features too
+    # ... but not the batch norms' running averages (nor gamma and beta).
+    assert not norm.trainable
+    np.testing.assert_array_equal(norm.moving_mean.numpy(), mean)
+    # What unfreeze prevents: a trainable batch norm moves its averages in
+    # fit, whatever `training` the features were called with.
+    norm.trainable = True
+    fit()
+    assert not np.array_equal(norm.moving_mean.numpy(), mean)
+    with pytest.raises(ValueError, match="features.*Received: features='nope'"):
+        builders.transfer_classifier(base, 3, features="nope")
+    with pytest.raises(TypeError, match="base"):
+        builders.transfer_classifier("cnn", 3)
+    with pytest.raises(TypeError, match="model"):
+        builders.unfreeze("cnn")
+
+
 @pytest.mark.parametrize("kind", ["batch", "layer", "group", "instance", None])
 def test_normalization_choices(kind):
     model = builders.resnet([1], input_shape=(8, 8, 1), num_classes=2, width=8,
@@ -173,6 +258,7 @@ def test_normalization_choices(kind):
     (builders.resnet, dict(depth=50, kind="basic"), "kind"),
     (builders.resnet, dict(depth=[2, 2], kind="wide"), "kind"),
     (builders.resnet, dict(normalization="weight"), "normalization"),
+    (builders.resnet, dict(shortcut="C"), "shortcut"),
     (builders.simple_cnn, dict(input_shape=(8, 8, 1)), "input_shape"),
     (builders.simple_cnn, dict(pooling="median"), "pooling"),
     (builders.simple_cnn, dict(head="attention"), "head"),

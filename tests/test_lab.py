@@ -289,9 +289,9 @@ def test_deterministic_turns_op_determinism_on(tmp_path, op_determinism_off):
 UNITS = {
     "unit1_mlp": ["xor", "backprop", "optimizers", "activations", "digits",
                   "capacity"],
-    "unit2_cnn": ["cnn", "architectures", "listing", "datagen", "pooling",
-                  "feature-maps", "regularization", "normalization",
-                  "augmentation"],
+    "unit2_cnn": ["cnn", "architectures", "degradation", "listing", "datagen",
+                  "pooling", "feature-maps", "regularization", "normalization",
+                  "augmentation", "transfer-learning"],
     "unit3_rnn": ["memory", "vanishing", "clipping", "gates", "bidirectional",
                   "forecast", "seq2seq", "text-generation"],
     "unit4_gan": ["dcgan", "vanilla", "cgan", "wgan-gp", "losses", "interpolation",

@@ -53,6 +53,18 @@ def test_min_pooling_is_the_minimum_of_each_window():
     assert strided[0, 1, 2, 0] == x[0, 1:4, 2:5, 0].min()
 
 
+def test_padded_shortcut_subsamples_and_pads_with_zeros():
+    x = np.random.default_rng(0).normal(size=(2, 5, 5, 3)).astype("float32")
+    out = np.asarray(layers.PaddedShortcut(channels=5, strides=2)(x))
+    assert out.shape == (2, 3, 3, 5)
+    np.testing.assert_array_equal(out[..., :3], x[:, ::2, ::2])
+    np.testing.assert_array_equal(out[..., 3:], 0.0)
+    with pytest.raises(ValueError, match="at most `channels`.*Received"):
+        layers.PaddedShortcut(channels=2)(x)
+    with pytest.raises(ValueError, match="strides"):
+        layers.PaddedShortcut(channels=4, strides=0)
+
+
 def test_random_erasing_is_identity_at_inference_and_erases_in_training():
     """Inference (training=False) is the identity; a bare call augments, like
     Keras' preprocessing layers, so an `augmentation()` pipeline acts as one."""

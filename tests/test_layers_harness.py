@@ -61,6 +61,9 @@ CASES = {
     layers.MinPooling2D: dict(
         init_kwargs=dict(pool_size=2),
         input_shape=(2, 4, 4, 3), expected_output_shape=(2, 2, 2, 3), **_counts()),
+    layers.PaddedShortcut: dict(
+        init_kwargs=dict(channels=5, strides=2),
+        input_shape=(2, 5, 5, 3), expected_output_shape=(2, 3, 3, 5), **_counts()),
     layers.MaskTokens: dict(
         init_kwargs=dict(num_patches=4),
         input_shape=dict(tokens_shape=(2, 2, 3), positions_shape=(2, 2)),

@@ -29,6 +29,35 @@ def test_architectures_table(run_lab):
         assert row["parameters"] > 0 and row["seconds_per_epoch"] > 0
 
 
+def test_degradation_plain_against_residual(run_lab):
+    summary, out = run_lab("unit2_cnn", "--exercise", "degradation", "--blocks",
+                           "1", "--width", "2", "--epochs", "1", "--train-size",
+                           "64")
+    assert set(summary["errors"]) == {"plain-8", "residual-8"}
+    for row in summary["errors"].values():
+        assert 0.0 <= row["train_error"] <= 1.0 and 0.0 <= row["test_error"] <= 1.0
+    assert (out / "degradation.png").exists()
+
+
+def test_transfer_learning_three_ways(run_lab):
+    summary, out = run_lab("unit2_cnn", "--exercise", "transfer-learning",
+                           "--labels", "10", "20", "--source-epochs", "1",
+                           "--source-digits", "64", "--head-updates", "2",
+                           "--fine-tune-updates", "2")
+    assert summary["source_digits"] == 64
+    assert set(summary["accuracy"]) == {"10 labels", "20 labels"}
+    for row in summary["accuracy"].values():
+        assert set(row) == {"scratch", "frozen", "fine_tuned"}
+        assert all(0.0 <= value <= 1.0 for value in row.values())
+    assert (out / "transfer.png").exists()
+
+
+def test_transfer_learning_rejects_more_labels_than_digits(run_lab):
+    with pytest.raises(ValueError, match="--labels.*Received"):
+        run_lab("unit2_cnn", "--exercise", "transfer-learning", "--labels",
+                "100000", "--source-epochs", "1")
+
+
 def test_listing_as_written(run_lab):
     summary, out = run_lab("unit2_cnn", "--exercise", "listing", "--epochs", "1",
                            "--train-size", "128")

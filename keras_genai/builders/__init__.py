@@ -9,6 +9,8 @@ from keras_genai.builders.autoencoder import dense_autoencoder
 from keras_genai.builders.autoencoder import dense_decoder
 from keras_genai.builders.autoencoder import dense_encoder
 from keras_genai.builders.classifier import lenet
+from keras_genai.builders.classifier import transfer_classifier
+from keras_genai.builders.classifier import unfreeze
 from keras_genai.builders.cnn import conv_output_size
 from keras_genai.builders.cnn import first_cnn
 from keras_genai.builders.cnn import googlenet
@@ -53,6 +55,8 @@ from keras_genai.builders.translation import sr_generator
 from keras_genai.builders.translation import unet_generator
 
 __all__ = [
+    "transfer_classifier",
+    "unfreeze",
     "vit",
     "sequence_transformer",
     "mae_encoder",

@@ -5,6 +5,7 @@ import keras
 from keras_genai.builders.common import float32_output_layers
 from keras_genai.builders.common import seed_counter
 from keras_genai.utils.checks import check_positive_int
+from keras_genai.utils.compat import flatten_layers
 from keras_genai.utils.checks import check_shape
 
 
@@ -60,3 +61,82 @@ def lenet(input_shape=(28, 28, 1), num_classes=10, filters=(32, 64), dense_units
         keras.layers.Dense(num_classes, kernel_initializer=init(), name="logits"),
     ]
     return keras.Sequential(layers + float32_output_layers(), name=name)
+
+
+def transfer_classifier(base, num_classes, features="flatten_features", seed=None,
+                        name="transfer"):
+    """A new classifier on the features of a trained network ``base``.
+
+    The layers of ``base`` up to ``features`` become one sub-model named
+    ``"features"`` (sharing ``base``'s weight variables); a new ``Dense``
+    layer named ``"head"`` returns ``num_classes`` logits. The usual recipe
+    (Yosinski et al. 2014, "How transferable are features in deep neural
+    networks?"): freeze the features (``model.get_layer("features").trainable
+    = False``), compile and train the head, then `unfreeze` them, compile
+    again with a lower learning rate and fine-tune.
+
+    Args:
+        base: a functional or Sequential `keras.Model` built from its
+            ``Input``.
+        num_classes: classes of the new task.
+        features: the name of the layer of ``base`` whose output the head
+            reads (default: `simple_cnn`'s flattened convolutional features,
+            the network without its dense layers).
+        seed: int seed of the head's initial weights.
+        name: model name.
+
+    Returns:
+        A functional `keras.Model` returning logits.
+
+    Example:
+
+    >>> base = simple_cnn((28, 28, 1), num_classes=5)
+    >>> model = transfer_classifier(base, 5)
+    >>> model.get_layer("features").trainable = False
+    >>> len(model.trainable_weights)  # the head's kernel and bias
+    2
+    """
+    if not isinstance(base, keras.Model) or not base.inputs:
+        raise TypeError("`base` must be a keras.Model built from its Input. "
+                        f"Received: base={base!r}")
+    num_classes = check_positive_int("num_classes", num_classes)
+    names = [layer.name for layer in base.layers]
+    if features not in names:
+        raise ValueError(f"`features` must name a layer of `base` (it has "
+                         f"{names}). Received: features={features!r}")
+    extractor = keras.Model(base.inputs, base.get_layer(features).output,
+                            name="features")
+    inputs = keras.Input(base.inputs[0].shape[1:], name="image")
+    outputs = keras.layers.Dense(
+        num_classes, name="head",
+        kernel_initializer=keras.initializers.GlorotUniform(seed=seed))(
+            extractor(inputs))
+    for layer in float32_output_layers():
+        outputs = layer(outputs)
+    return keras.Model(inputs, outputs, name=name)
+
+
+def unfreeze(model):
+    """Makes every layer of ``model`` trainable except its batch norms, for
+    fine-tuning; returns ``model``. Compile again afterwards.
+
+    A frozen ``BatchNormalization`` runs in inference mode in Keras 3 (its
+    running averages, which fine-tuning on a few examples would overwrite,
+    stay as trained). Keras' transfer-learning guide calls the base with
+    ``training=False`` for the same purpose, but inside a model that ``fit``
+    trains the outer ``training=True`` replaces it (keras-team/keras#20285):
+    only ``trainable`` holds.
+
+    Example:
+
+    >>> features = model.get_layer("features")  # doctest: +SKIP
+    >>> unfreeze(features)  # doctest: +SKIP
+    """
+    if not isinstance(model, keras.layers.Layer):
+        raise TypeError(f"`model` must be a Keras model or layer. "
+                        f"Received: model={model!r}")
+    model.trainable = True
+    for layer in flatten_layers(model):
+        if isinstance(layer, keras.layers.BatchNormalization):
+            layer.trainable = False
+    return model

@@ -9,6 +9,7 @@ from keras_genai.builders.common import normalization_layer
 from keras_genai.builders.common import NORMALIZATIONS
 from keras_genai.builders.common import seed_counter
 from keras_genai.layers.extrema import MinPooling2D
+from keras_genai.layers.shortcut import PaddedShortcut
 from keras_genai.utils.checks import check_choice
 from keras_genai.utils.checks import check_fraction
 from keras_genai.utils.checks import check_image_shape
@@ -36,6 +37,10 @@ RESNET_DEPTHS = {
     101: ("bottleneck", (3, 4, 23, 3)),
     152: ("bottleneck", (3, 8, 36, 3)),
 }
+
+# Where a residual block changes shape (He et al. 2016, Sec. 3.3): "A" pads
+# with zero channels, "B" projects; None removes the shortcuts (a plain net).
+SHORTCUTS = ("A", "B", None)
 
 # A GoogLeNet sized for 28x28 inputs: inception blocks given as (1x1, 3x3 reduce,
 # 3x3, 5x5 reduce, 5x5, pool projection) filters, "M" for 3x3/2 max pooling
@@ -464,7 +469,7 @@ def googlenet(input_shape=(28, 28, 1), num_classes=10, stem_filters=32,
 
 
 def residual_block(x, filters, stride=1, kind="basic", normalization="batch",
-                   name="residual", seed=None):
+                   shortcut="B", name="residual", seed=None):
     """A ResNet residual block (He et al. 2016): ``y = ReLU(F(x) + shortcut(x))``.
 
     * ``kind="basic"``: ``F`` is two 3x3 convolutions with ``filters`` channels
@@ -474,10 +479,14 @@ def residual_block(x, filters, stride=1, kind="basic", normalization="batch",
       ``4 * filters`` channels. The stride sits on the 3x3 convolution ("ResNet
       v1.5"; the parameter count is the same as the paper's).
 
-    The shortcut is the identity when shapes match, otherwise a strided 1x1
-    convolution with normalisation (the paper's projection shortcut, option B).
-    Convolutions followed by a normalisation carry no bias (it would be cancelled
-    by the normalisation's mean subtraction).
+    The shortcut is the identity when shapes match. Where they do not, option
+    ``"B"`` (the default) is a strided 1x1 convolution with normalisation (the
+    paper's projection shortcut) and option ``"A"`` subsamples and pads with
+    zero channels (`layers.PaddedShortcut`, no parameters; the paper's CIFAR
+    networks). ``shortcut=None`` drops the shortcut: ``y = ReLU(F(x))``, a
+    block of the paper's plain networks. Convolutions followed by a
+    normalisation carry no bias (it would be cancelled by the normalisation's
+    mean subtraction).
 
     Args:
         x: input tensor ``(batch, H, W, C)`` of a functional model.
@@ -486,6 +495,7 @@ def residual_block(x, filters, stride=1, kind="basic", normalization="batch",
         kind: ``"basic"`` or ``"bottleneck"``.
         normalization: normalisation after each convolution (default batch norm,
             as the paper).
+        shortcut: ``"A"``, ``"B"`` or ``None`` (plain), as above.
         name: prefix of the block's layer names.
         seed: int seed of the block's initial weights.
 
@@ -502,6 +512,7 @@ def residual_block(x, filters, stride=1, kind="basic", normalization="batch",
     stride = check_positive_int("stride", stride)
     check_choice("kind", kind, ("basic", "bottleneck"))
     check_choice("normalization", normalization, NORMALIZATIONS)
+    check_choice("shortcut", shortcut, SHORTCUTS)
     seeds = seed if hasattr(seed, "__next__") else seed_counter(seed)
     out_filters = filters if kind == "basic" else 4 * filters
     if kind == "basic":
@@ -513,17 +524,22 @@ def residual_block(x, filters, stride=1, kind="basic", normalization="batch",
         y = _conv_norm_act(y, filters, 3, stride, normalization, f"{name}_2", seeds)
         y = _conv_norm_act(y, out_filters, 1, 1, normalization, f"{name}_3", seeds,
                            activation=False)
-    shortcut = x
-    if stride != 1 or x.shape[-1] != out_filters:
-        shortcut = _conv_norm_act(x, out_filters, 1, stride, normalization,
-                                  f"{name}_shortcut", seeds, activation=False)
-    y = keras.layers.Add(name=f"{name}_add")([shortcut, y])
+    if shortcut is not None:
+        skip = x
+        if stride != 1 or x.shape[-1] != out_filters:
+            if shortcut == "B":
+                skip = _conv_norm_act(x, out_filters, 1, stride, normalization,
+                                      f"{name}_shortcut", seeds, activation=False)
+            else:
+                skip = PaddedShortcut(out_filters, stride,
+                                      name=f"{name}_shortcut")(x)
+        y = keras.layers.Add(name=f"{name}_add")([skip, y])
     return keras.layers.ReLU(name=f"{name}_out")(y)
 
 
 def resnet(depth=50, input_shape=(224, 224, 3), num_classes=1000, width=64,
-           kind=None, stem="imagenet", normalization="batch", dropout=0.0,
-           seed=None, name=None):
+           kind=None, stem="imagenet", normalization="batch", shortcut="B",
+           dropout=0.0, seed=None, name=None):
     """ResNet (He et al. 2016): a stem, four stages of residual blocks, global
     average pooling and a linear classifier.
 
@@ -544,6 +560,10 @@ def resnet(depth=50, input_shape=(224, 224, 3), num_classes=1000, width=64,
             224x224) or ``"small"`` (one 3x3 convolution, for 28x28 or 32x32 inputs,
             as the paper's CIFAR-10 networks).
         normalization: normalisation after each convolution.
+        shortcut: where a block changes shape, ``"B"`` projects with a 1x1
+            convolution, ``"A"`` pads with zero channels (the paper's CIFAR
+            networks); ``None`` removes every shortcut, the paper's plain
+            network of the same depth (see `residual_block`).
         dropout: dropout before the classifier (paper: none).
         seed: int seed of the initial weights and dropout.
         name: model name (default ``"resnet<depth>"``).
@@ -576,6 +596,7 @@ def resnet(depth=50, input_shape=(224, 224, 3), num_classes=1000, width=64,
     width = check_positive_int("width", width)
     check_choice("stem", stem, ("imagenet", "small"))
     check_choice("normalization", normalization, NORMALIZATIONS)
+    check_choice("shortcut", shortcut, SHORTCUTS)
     dropout = check_fraction("dropout", dropout)
     seeds = seed_counter(seed)
     inputs = keras.Input(shape=input_shape, name="image")
@@ -589,7 +610,7 @@ def resnet(depth=50, input_shape=(224, 224, 3), num_classes=1000, width=64,
         for b in range(blocks):
             stride = 2 if (s > 0 and b == 0) else 1
             x = residual_block(x, width * 2 ** s, stride=stride, kind=kind,
-                               normalization=normalization,
+                               normalization=normalization, shortcut=shortcut,
                                name=f"stage{s + 1}_block{b + 1}", seed=seeds)
     outputs = _pooled_head(x, num_classes, dropout, seeds)
     return keras.Model(inputs, float32_outputs(outputs), name=name or default_name)

@@ -17,6 +17,7 @@ from keras_genai.layers.patches import unpatchify
 from keras_genai.layers.random_erasing import RandomErasing
 from keras_genai.layers.sampling import Sampling
 from keras_genai.layers.seq2seq import RecurrentDecoder
+from keras_genai.layers.shortcut import PaddedShortcut
 from keras_genai.layers.sampling import reparameterize
 from keras_genai.layers.step import Step
 from keras_genai.layers.style import LearnedConstant
@@ -32,7 +33,7 @@ from keras_genai.layers.tokens import PaddingMask
 
 __all__ = ["ChannelScale", "Corruption", "LearnedConstant", "MaskedConv2D", "LogitScale",
            "MaskTokens", "MaskedMeanPooling", "Maxout", "MinPooling2D", "ModulatedConv2D", "MultiHeadAttention",
-           "NoiseInjection", "PaddingMask", "PatchEmbedding", "PixelNorm",
+           "NoiseInjection", "PaddedShortcut", "PaddingMask", "PatchEmbedding", "PixelNorm",
            "PositionEmbedding", "RandomErasing", "RecurrentDecoder", "Sampling", "SelectStyle",
            "SubsampleNoise",
            "SinusoidalEmbedding", "Step", "TransformerBlock", "causal_mask",

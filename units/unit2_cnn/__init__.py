@@ -9,6 +9,10 @@ Run ``python -m units.unit2_cnn --exercise NAME`` (``--help`` lists them):
 * ``architectures``: VGG, GoogLeNet (inception blocks) and ResNet (residual blocks)
   sized for 28x28, with the course CNN for reference: parameters, seconds per
   epoch and test accuracy in one table.
+* ``degradation``: He et al.'s Figure 1 on the digits: plain networks of 20
+  and 56 layers against residual networks of the same depth (zero-padding
+  shortcuts), training error against epochs; the deeper plain network trains
+  worse.
 * ``listing``: the course's first CNN exactly as written (``Conv2D(32, (3, 3),
   input_shape=(64, 64, 3))`` ... ``Dense(10, activation='softmax')``,
   ``categorical_crossentropy`` on one-hot labels; 3,938,570 weights) on the
@@ -33,6 +37,9 @@ Run ``python -m units.unit2_cnn --exercise NAME`` (``--help`` lists them):
 * ``augmentation``: a grid of augmented digits (geometric, colour, blur, random
   erasing, mixup, cutmix), and the CNN trained with and without augmentation on
   500 digits.
+* ``transfer-learning``: the course CNN trained on digits 0-4, reused for
+  digits 5-9 with 50, 100 and 500 labels: trained from scratch, frozen
+  features under a new head, then fine-tuned with a lower learning rate.
 """
 
 from units.lab import Lab
@@ -40,13 +47,14 @@ from units.unit2_cnn import features
 from units.unit2_cnn import listing
 from units.unit2_cnn import networks
 from units.unit2_cnn import regularization
+from units.unit2_cnn import transfer
 
 LAB = Lab(
     "unit2_cnn",
     "Unit II - convolutional networks: the course CNN with Keras callbacks, VGG / "
     "GoogLeNet / ResNet, pooling, feature maps, regularisation and augmentation.",
     default_exercise="cnn",
-    modules=[networks, listing, features, regularization],
+    modules=[networks, listing, features, regularization, transfer],
     page="docs/units/unit2_cnn.md",
 )
 main = LAB.main

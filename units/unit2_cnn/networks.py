@@ -1,5 +1,6 @@
 """Unit II exercises on whole networks: the course CNN with Keras callbacks
-(``cnn``) and VGG / GoogLeNet / ResNet against it (``architectures``)."""
+(``cnn``), VGG / GoogLeNet / ResNet against it (``architectures``) and the
+degradation problem that motivates ResNet (``degradation``)."""
 
 import os
 
@@ -126,3 +127,51 @@ def architectures(run: Run, *, epochs: Count = 5, batch_size: Count = 64,
                     f"batch {batch_size}, Adam 1e-3.\n\n")
             f.write("\n".join(table) + "\n")
     return {"results": results, "table": path}
+
+
+@exercise("degradation", "He et al.'s Figure 1: plain nets of 20 and 56 layers "
+                         "against residual nets of the same depth")
+def degradation(run: Run, *, blocks: list[Count] = [3, 9], width: Count = 8,
+                epochs: Count = 6, batch_size: Count = 128,
+                train_size: Count = 2000) -> dict:
+    """Plain and residual CIFAR-style networks (He et al. 2016, Sec. 4.2:
+    three stages of ``n`` blocks of two 3x3 convolutions, ``6n + 2`` weighted
+    layers; zero-padding shortcuts, option A) trained alike: training error
+    against epochs, and the final training and test errors. A deeper plain
+    network trains worse, not only tests worse: the degradation problem.
+
+    Args:
+        blocks: blocks per stage ``n`` of each depth compared (3 and 9 are
+            the paper's 20 and 56 layers).
+        width: channels of the first stage (16 in the paper; 2x and 4x in
+            the next two).
+        epochs: training epochs of each network.
+        batch_size: their batch.
+        train_size: train on the first N training digits.
+    """
+    x, y, x_test, y_test = common.digits(train_size)
+    curves, results = {}, {}
+    for n in blocks:
+        for shortcut, kind in ((None, "plain"), ("A", "residual")):
+            label = f"{kind}-{6 * n + 2}"
+            reseed(run.seed)
+            model = common.compile_classifier(builders.resnet(
+                [n] * 3, input_shape=INPUT_SHAPE, num_classes=10, width=width,
+                stem="small", shortcut=shortcut, seed=run.seed,
+                name=label.replace("-", "")))
+            history = model.fit(x, y, batch_size=batch_size, epochs=epochs,
+                                callbacks=run.backup(), verbose=run.verbose)
+            _, test_accuracy = model.evaluate(x_test, y_test, verbose=0)
+            errors = [1.0 - a for a in history.history["accuracy"]]
+            curves[label] = errors
+            results[label] = {"train_error": errors[-1],
+                              "test_error": 1.0 - test_accuracy}
+    return {
+        "training_digits": len(x),
+        "errors": Row(results, "error after the last epoch (train, test)",
+                      "{:.1%}"),
+        "training_error_curves": viz.plot_curves(
+            curves, os.path.join(run.out, "degradation.png"),
+            ylabel="training error",
+            title=f"plain vs residual, width {width}, {len(x)} digits"),
+    }
