@@ -124,3 +124,31 @@ def test_pipeline_inside_a_model_is_identity_in_predict_and_active_in_fit():
     np.testing.assert_allclose(model.predict(x, verbose=0), x.reshape(4, -1),
                                atol=1e-6)
     assert not np.allclose(model(x, training=True), x.reshape(4, -1))
+
+
+def test_filter_images_kernels_by_hand():
+    # A vertical step edge: zeros in columns 0-2, ones in columns 3-5.
+    step = np.zeros((1, 6, 6, 1), "float32")
+    step[..., 3:, 0] = 1.0
+    sobel = np.asarray(data.filter_images(step, "sobel_x"))[0, :, :, 0]
+    # Away from the top and bottom rows: 1 + 2 + 1 = 4 on both sides of the
+    # edge, 0 in flat regions (and -1 - 2 - 1 = -4 at the zero padding).
+    np.testing.assert_allclose(sobel[1:5], [[0, 0, 4, 4, 0, -4]] * 4)
+    laplacian = np.asarray(data.filter_images(step, "laplacian"))[0, 1:5, :, 0]
+    np.testing.assert_allclose(laplacian, [[0, 0, 1, -1, 0, -1]] * 4)
+    # The identity keeps an image; sharpening = image - Laplacian.
+    images = np.random.default_rng(0).uniform(size=(2, 5, 5, 3)).astype("float32")
+    np.testing.assert_allclose(data.filter_images(images, "identity"), images)
+    np.testing.assert_allclose(
+        data.filter_images(images, "sharpen"),
+        images - np.asarray(data.filter_images(images, "laplacian")), atol=1e-5)
+    # Each channel alone, not mixed (a depthwise convolution).
+    blurred = np.asarray(data.filter_images(images, "box_blur"))
+    np.testing.assert_allclose(blurred[:, 2, 2], images[:, 1:4, 1:4].mean((1, 2)),
+                               atol=1e-6)
+    with pytest.raises(ValueError, match="kernel.*Received: kernel='emboss'"):
+        data.filter_images(images, "emboss")
+    with pytest.raises(ValueError, match="odd sides"):
+        data.filter_images(images, np.ones((2, 2)))
+    with pytest.raises(ValueError, match="images"):
+        data.filter_images(images[0], "sharpen")

@@ -118,7 +118,7 @@ def test_normalization_compares_kinds_batches_and_modes(run_lab):
 def test_augmentation_grid(run_lab):
     summary, out = run_lab("unit2_cnn", "--exercise", "augmentation", "--epochs",
                            "1", "--train-size", "64")
-    assert (out / "augmented.png").exists()
+    assert (out / "augmented.png").exists() and (out / "kernels.png").exists()
     assert summary["training_digits"] == 64
 
 

@@ -4,7 +4,9 @@ reference manual, `tf.data` pipelines and
 augmentation."""
 
 from keras_genai.data.augmentation import augmentation
+from keras_genai.data.augmentation import KERNELS
 from keras_genai.data.augmentation import cutmix
+from keras_genai.data.augmentation import filter_images
 from keras_genai.data.augmentation import mixup
 from keras_genai.data.captions import caption_vocabulary
 from keras_genai.data.captions import digit_attributes
@@ -31,6 +33,7 @@ from keras_genai.data.translation import thicken
 
 __all__ = [
     "DatasetUnavailableError",
+    "KERNELS",
     "adding_problem",
     "augmentation",
     "caption_vocabulary",
@@ -41,6 +44,7 @@ __all__ = [
     "digit_captions",
     "downsample",
     "encode_text",
+    "filter_images",
     "future_context",
     "gaussian_mixture",
     "image_dataset",

@@ -1,13 +1,60 @@
-"""Data augmentation: a Keras preprocessing-layer pipeline, random erasing, and
-mixup / cutmix on batched datasets."""
+"""Data augmentation: a Keras preprocessing-layer pipeline, random erasing,
+mixup / cutmix on batched datasets, and the classic 3x3 image kernels."""
 
 import keras
+import numpy as np
 import tensorflow as tf
 
 from keras_genai.layers.random_erasing import RandomErasing
 from keras_genai.layers.random_erasing import box_masks
 from keras_genai.utils.checks import check_choice
 from keras_genai.utils.checks import check_positive_int
+
+
+# Classic 3x3 image kernels (Gonzalez & Woods, "Digital Image Processing",
+# Ch. 3.5-3.6): smoothing, sharpening (the image minus its Laplacian) and
+# edge detection (the Laplacian; Sobel's derivatives along x and y).
+KERNELS = {
+    "identity": [[0, 0, 0], [0, 1, 0], [0, 0, 0]],
+    "box_blur": [[1 / 9] * 3] * 3,
+    "sharpen": [[0, -1, 0], [-1, 5, -1], [0, -1, 0]],
+    "laplacian": [[0, 1, 0], [1, -4, 1], [0, 1, 0]],
+    "sobel_x": [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]],
+    "sobel_y": [[-1, -2, -1], [0, 0, 0], [1, 2, 1]],
+}
+
+
+def filter_images(images, kernel):
+    """Convolves each channel of ``images`` with a 2-D ``kernel`` (zero
+    padding, "same" size): the fixed filters that a convolution layer
+    learns its own versions of.
+
+    Args:
+        images: ``(N, H, W, C)`` images.
+        kernel: a name from `KERNELS` or a 2-D array of odd sides. Applied as
+            Keras applies a learned kernel (cross-correlation: not flipped).
+
+    Returns:
+        float32 ``(N, H, W, C)``; edge kernels give negative values too.
+
+    Example:
+
+    >>> edges = filter_images(images, "laplacian")  # doctest: +SKIP
+    """
+    if isinstance(kernel, str):
+        check_choice("kernel", kernel, tuple(KERNELS))
+        kernel = KERNELS[kernel]
+    kernel = np.asarray(kernel, "float32")
+    if kernel.ndim != 2 or kernel.shape[0] % 2 == 0 or kernel.shape[1] % 2 == 0:
+        raise ValueError("`kernel` must be a 2-D array with odd sides. "
+                         f"Received: kernel with shape {kernel.shape}")
+    images = keras.ops.convert_to_tensor(images, "float32")
+    if len(images.shape) != 4:
+        raise ValueError("`images` must be (N, H, W, C). Received: images with "
+                         f"shape {tuple(images.shape)}")
+    channels = images.shape[-1]
+    depthwise = np.tile(kernel[:, :, None, None], (1, 1, channels, 1))
+    return keras.ops.depthwise_conv(images, depthwise, padding="same")
 
 
 def augmentation(flip=None, rotation=0.05, zoom=0.1, translation=0.1, contrast=0.0,

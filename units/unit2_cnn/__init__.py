@@ -35,7 +35,8 @@ Run ``python -m units.unit2_cnn --exercise NAME`` (``--help`` lists them):
   group and layer norm, each scored with batch norm's running averages
   (inference mode) and with each test batch's own statistics (training mode).
 * ``augmentation``: a grid of augmented digits (geometric, colour, blur, random
-  erasing, mixup, cutmix), and the CNN trained with and without augmentation on
+  erasing, mixup, cutmix), the digits through sharpening and edge-detection
+  kernels, and the CNN trained with and without augmentation on
   500 digits.
 * ``transfer-learning``: the course CNN trained on digits 0-4, reused for
   digits 5-9 with 50, 100 and 500 labels: trained from scratch, frozen

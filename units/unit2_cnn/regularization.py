@@ -128,7 +128,8 @@ def normalization(run: Run, *, epochs: Count = 3, train_size: Count = 2000,
 def augmentation(run: Run, *, epochs: Count = 80, batch_size: Count = 64,
                  train_size: Count = 500) -> dict:
     """A grid of augmented digits (geometric, colour, blur, random erasing,
-    mixup, cutmix), and the course CNN trained with and without augmentation.
+    mixup, cutmix), the digits through sharpening and edge kernels, and the
+    course CNN trained with and without augmentation.
 
     Args:
         epochs: training epochs of each CNN.
@@ -151,7 +152,17 @@ def augmentation(run: Run, *, epochs: Count = 80, batch_size: Count = 64,
     grid = viz.save_image_grid(np.concatenate(rows), os.path.join(
         run.out, "augmented.png"), cols=8, title="row 1: originals; rows 2-6: "
                                              "augmented; row 7: mixup; row 8: cutmix")
-    summary = {"samples": grid, "training_digits": len(x)}
+    # The fixed kernels the notes list with augmentation: sharpening, and
+    # edges (|Laplacian| and the Sobel gradient's length), clipped to [0, 1].
+    sobel = np.hypot(data.filter_images(originals, "sobel_x"),
+                     data.filter_images(originals, "sobel_y"))
+    filtered = [originals, np.asarray(data.filter_images(originals, "sharpen")),
+                np.abs(data.filter_images(originals, "laplacian")), sobel / 4.0]
+    kernels = viz.save_image_grid(
+        np.clip(np.concatenate(filtered), 0.0, 1.0),
+        os.path.join(run.out, "kernels.png"), cols=8,
+        title="originals; sharpened; |Laplacian| edges; Sobel gradient / 4")
+    summary = {"samples": grid, "kernels": kernels, "training_digits": len(x)}
     for label, augment in (("without augmentation", False),
                            ("with augmentation", True)):
         reseed(run.seed)
