@@ -39,11 +39,34 @@ def test_future_context_labels_and_causal_ceiling():
     assert np.mean(guess == y[:, t, 0]) == pytest.approx(0.8125, abs=0.02)
 
 
+def test_sine_anomalies_offsets_exactly_the_labelled_steps():
+    clean, none = data.sine_anomalies(n=200, length=80, rate=0.0, seed=3)
+    assert clean.shape == (200, 80, 1) and not none.any()
+    x, labels = data.sine_anomalies(n=200, length=80, rate=0.03,
+                                    magnitude=(0.5, 1.0), seed=3)
+    # The same waves and noise, moved only where labelled, by 0.5 to 1.0.
+    moved = np.abs(x[..., 0] - clean[..., 0])
+    np.testing.assert_allclose(moved[labels == 0], 0.0, atol=1e-6)
+    assert moved[labels > 0].min() >= 0.5 - 1e-6
+    assert moved[labels > 0].max() <= 1.0 + 1e-6
+    assert not labels[:, :10].any()
+    # Runs of 1 (spikes) and 5 (shifts; shorter only where the series ends),
+    # about 3% of the steps starting one.
+    texts = ["".join(map(str, row)) for row in labels]
+    runs = [r for text in texts for r in text.split("0") if r]
+    inside = {r for text in texts for r in text.rstrip("2").split("0") if r}
+    assert inside == {"1", "22222"}
+    assert 0.02 < len(runs) / (200 * 70) < 0.04
+
+
 @pytest.mark.parametrize("fn, kwargs, argument", [
     (data.adding_problem, dict(length=1), "length"),
     (data.sine_waves, dict(noise=-1.0), "noise"),
     (data.sine_waves, dict(horizon=0), "horizon"),
     (data.future_context, dict(window=0), "window"),
+    (data.sine_anomalies, dict(rate=1.5), "rate"),
+    (data.sine_anomalies, dict(magnitude=(1.0, 0.5)), "magnitude"),
+    (data.sine_anomalies, dict(length=5), "length"),
 ])
 def test_bad_arguments(fn, kwargs, argument):
     with pytest.raises((ValueError, TypeError), match=argument):

@@ -293,7 +293,7 @@ UNITS = {
                   "pooling", "feature-maps", "regularization", "normalization",
                   "augmentation", "transfer-learning"],
     "unit3_rnn": ["memory", "vanishing", "clipping", "gates", "bidirectional",
-                  "forecast", "seq2seq", "text-generation"],
+                  "forecast", "anomaly", "seq2seq", "text-generation"],
     "unit4_gan": ["dcgan", "vanilla", "cgan", "wgan-gp", "losses", "interpolation",
                   "augmentation", "stylegan", "mode-collapse",
                   "generative-vs-discriminative", "pix2pix", "cyclegan", "srgan",

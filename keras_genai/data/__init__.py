@@ -15,9 +15,11 @@ from keras_genai.data.captions import measure_digits
 from keras_genai.data.dates import date_pairs
 from keras_genai.data.digits import load_digits
 from keras_genai.data.pipeline import image_dataset
+from keras_genai.data.sequences import ANOMALY_KINDS
 from keras_genai.data.sequences import adding_problem
 from keras_genai.data.sequences import causal_ceiling
 from keras_genai.data.sequences import future_context
+from keras_genai.data.sequences import sine_anomalies
 from keras_genai.data.sequences import sine_waves
 from keras_genai.data.synthetic import gaussian_mixture
 from keras_genai.data.synthetic import xnor
@@ -32,6 +34,7 @@ from keras_genai.data.translation import occlude
 from keras_genai.data.translation import thicken
 
 __all__ = [
+    "ANOMALY_KINDS",
     "DatasetUnavailableError",
     "KERNELS",
     "adding_problem",
@@ -53,6 +56,7 @@ __all__ = [
     "measure_digits",
     "mixup",
     "occlude",
+    "sine_anomalies",
     "sine_waves",
     "text_corpus",
     "text_windows",

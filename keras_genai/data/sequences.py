@@ -3,6 +3,8 @@
 * `adding_problem`: a long-range memory task (Hochreiter & Schmidhuber 1997,
   experiment 4; in the form of Le, Jaitly & Hinton 2015).
 * `sine_waves`: next-values forecasting of noisy sine waves.
+* `sine_anomalies`: noisy sine waves with injected spikes and level shifts,
+  labelled step by step, for anomaly detection by forecast error.
 * `future_context`: per-step labels that depend on the inputs *after* the step,
   so only a bidirectional network can get them all right.
 """
@@ -87,6 +89,67 @@ def sine_waves(n=1000, length=50, horizon=1, noise=0.05, seed=0):
     clean = np.sin(2.0 * np.pi * freq * t + phase)
     x = clean[:, :length] + noise * rng.standard_normal((n, length))
     return x[..., None].astype(np.float32), clean[:, length:].astype(np.float32)
+
+
+ANOMALY_KINDS = ("spike", "shift")
+
+
+def sine_anomalies(n=1000, length=100, rate=0.0, magnitude=(0.5, 1.0),
+                   shift_length=5, noise=0.05, seed=0):
+    """Noisy sine waves (as `sine_waves`) with anomalies injected, and a label
+    for every step: 0 normal, 1 a spike, 2 a level shift.
+
+    Each step starts an anomaly with probability ``rate`` (none in the first
+    10 steps, which a forecaster needs as context; none where one is under
+    way), half of them of each kind: a **spike**, one value moved by ``+/- m``,
+    or a **level shift**, ``shift_length`` values moved by ``+/- m``, with
+    ``m`` uniform in ``magnitude``. ``rate=0`` gives clean training series.
+
+    Args:
+        n: number of series.
+        length: steps per series.
+        rate: probability that a step starts an anomaly.
+        magnitude: ``(low, high)`` of the offset (the waves have amplitude 1).
+        shift_length: steps of a level shift.
+        noise: standard deviation of the Gaussian noise on every value.
+        seed: integer seed.
+
+    Returns:
+        ``(x, labels)``: float32 ``(n, length, 1)`` and int32 ``(n, length)``
+        (``ANOMALY_KINDS[label - 1]`` on the anomalous steps, 0 elsewhere).
+
+    Example:
+
+    >>> x, labels = sine_anomalies(n=2, length=60, rate=0.02)
+    >>> x.shape, labels.shape
+    ((2, 60, 1), (2, 60))
+    """
+    n = check_positive_int("n", n)
+    length = check_positive_int("length", length, minimum=11)
+    shift_length = check_positive_int("shift_length", shift_length)
+    if not 0.0 <= rate <= 1.0:
+        raise ValueError(f"`rate` must be in [0, 1]. Received: rate={rate!r}")
+    low, high = magnitude
+    if not 0.0 <= low <= high:
+        raise ValueError("`magnitude` must be (low, high) with 0 <= low <= high. "
+                         f"Received: magnitude={magnitude!r}")
+    x, _ = sine_waves(n, length, 1, noise=noise, seed=seed)
+    x = x[..., 0].astype(np.float64)
+    rng = np.random.default_rng([seed, 1])
+    labels = np.zeros((n, length), np.int32)
+    for i in range(n):
+        t = 10
+        while t < length:
+            if rng.random() >= rate:
+                t += 1
+                continue
+            kind = 1 if rng.random() < 0.5 else 2
+            span = 1 if kind == 1 else shift_length
+            offset = rng.choice([-1.0, 1.0]) * rng.uniform(low, high)
+            x[i, t:t + span] += offset
+            labels[i, t:t + span] = kind
+            t += span + 1  # anomalies never touch
+    return x[..., None].astype(np.float32), labels
 
 
 def future_context(n=1000, length=20, window=2, seed=0):

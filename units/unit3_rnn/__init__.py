@@ -34,6 +34,9 @@ Run ``python -m units.unit3_rnn --exercise NAME`` (``--help`` lists them):
   exported: ``translate(strings)`` takes and returns strings.
 * ``forecast``: an LSTM forecasts the next 10 values of noisy sine waves, against
   the naive "repeat the last value" forecast; the model is exported.
+* ``anomaly``: an LSTM trained to forecast the next value of clean sine waves
+  flags injected spikes and level shifts by its forecast error: ROC AUC of
+  each kind against the naive forecast's, and what a threshold flags.
 * ``text-generation``: character-level language models (an LSTM, a GRU and a
   small causal transformer) on the prose of Python's own reference manual:
   test bits per character against the unigram floor, samples at temperatures

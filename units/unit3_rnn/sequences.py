@@ -1,5 +1,6 @@
 """Unit III exercises on sequence tasks: ``bidirectional`` (labels that need
-the future) and ``forecast`` (noisy sine waves)."""
+the future), ``forecast`` (noisy sine waves) and ``anomaly`` (flagging
+anomalies by forecast error)."""
 
 import os
 
@@ -9,6 +10,7 @@ import numpy as np
 from keras_genai import builders
 from keras_genai import data
 from keras_genai import viz
+from keras_genai.metrics import roc_auc
 from keras_genai.utils import build_for_fit
 from units import common
 from units.common import reseed
@@ -115,4 +117,83 @@ def forecast(run: Run, *, epochs: Count = 20, batch_size: Count = 64,
                                        keys=["loss", "val_loss"]),
         **common.export_if_asked(model, run.export, f"serve: series[None, {length}, 1] "
                                               f"-> next {horizon} values"),
+    }
+
+
+ANOMALY_LENGTH = 100
+
+
+@exercise("anomaly", "an LSTM forecaster flags spikes and level shifts in sine "
+                     "waves by its forecast error (ROC AUC)")
+def anomaly(run: Run, *, epochs: Count = 10, batch_size: Count = 64,
+            train_size: Count = 2000, test_size: Count = 500,
+            rate: float = 0.01) -> dict:
+    """An LSTM learns to forecast the next value of clean noisy sine waves;
+    on test waves with injected spikes and level shifts, each step's
+    absolute forecast error is its anomaly score. ROC AUC of the score
+    (anomalous steps against normal ones) for each kind, against the naive
+    forecast's (the previous value), and what a threshold at the 99th
+    percentile of the errors on clean waves flags.
+
+    Args:
+        epochs: training epochs.
+        batch_size: the training batch.
+        train_size: clean training series.
+        test_size: test series with anomalies.
+        rate: probability that a test step starts an anomaly.
+    """
+    if not 0.0 < rate <= 0.5:
+        raise ValueError(f"--rate must be in (0, 0.5]. Received: --rate={rate}")
+    x, _ = data.sine_anomalies(train_size, ANOMALY_LENGTH, seed=run.seed)
+    clean, _ = data.sine_anomalies(test_size, ANOMALY_LENGTH, seed=run.seed + 1)
+    x_test, labels = data.sine_anomalies(test_size, ANOMALY_LENGTH, rate=rate,
+                                         seed=run.seed + 2)
+    model = builders.sequence_model((None, 1), cell="lstm", units=32,
+                                    return_sequences=True, seed=run.seed,
+                                    name="next_step_forecaster")
+    model.compile(keras.optimizers.Adam(3e-3), "mse")
+    # Each step's output forecasts the next value.
+    build_for_fit(model, x[:, :-1], x[:, 1:])
+    history = model.fit(x[:, :-1], x[:, 1:], batch_size=batch_size, epochs=epochs,
+                        callbacks=run.backup(), verbose=run.verbose)
+
+    def errors(series):
+        """|value - forecast| of steps 10, 11, ... (the first 10 are context
+        and never anomalous) for the LSTM and the naive forecast."""
+        forecast = model.predict(series[:, :-1], verbose=0)[..., 0]
+        lstm = np.abs(series[:, 1:, 0] - forecast)[:, 9:]
+        naive = np.abs(np.diff(series[..., 0], axis=1))[:, 9:]
+        return lstm, naive
+
+    kinds = labels[:, 10:]
+    scores = dict(zip(("LSTM", "naive"), errors(x_test)))
+    auc = {name: {kind: roc_auc(score[kinds == 0], score[kinds == k])
+                  for k, kind in enumerate(data.ANOMALY_KINDS, 1)}
+           for name, score in scores.items()}
+    for name, score in scores.items():
+        auc[name]["all"] = roc_auc(score[kinds == 0], score[kinds > 0])
+    threshold = float(np.quantile(errors(clean)[0], 0.99))
+    flagged = scores["LSTM"] > threshold
+    shown = int(np.argmax((kinds == 1).any(1) & (kinds == 2).any(1)))
+    t = np.arange(10, ANOMALY_LENGTH)
+    marked = np.where(kinds[shown] > 0, x_test[shown, 10:, 0], np.nan)
+    return {
+        "anomalous_steps": Row(float(np.mean(kinds > 0)), "anomalous test steps",
+                               "{:.1%}"),
+        "roc_auc": Row(auc, "ROC AUC of the forecast error", "{:.3f}"),
+        "threshold": Row(threshold, "threshold (99th percentile on clean waves)",
+                         "{:.3f}"),
+        "recall": Row({kind: float(np.mean(flagged[kinds == k])) for k, kind in
+                       enumerate(data.ANOMALY_KINDS, 1)},
+                      "anomalous steps flagged", "{:.1%}"),
+        "false_alarms": Row(float(np.mean(flagged[kinds == 0])),
+                            "normal steps flagged", "{:.1%}"),
+        "series": viz.plot_curves(
+            {"series": (t, x_test[shown, 10:, 0]), "anomalies": (t, marked),
+             "|error| of the LSTM": (t, scores["LSTM"][shown]),
+             "threshold": (t, np.full(len(t), threshold))},
+            os.path.join(run.out, "anomaly.png"), xlabel="t", ylabel="value",
+            title="a test series, its anomalies and the forecast error"),
+        "loss_curve": viz.plot_history(history, os.path.join(run.out, "loss.png"),
+                                       keys=["loss"]),
     }
