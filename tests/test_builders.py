@@ -67,7 +67,12 @@ def test_layers_have_explicit_names():
                   builders.mlp((4,), (3,), num_classes=2, activation="maxout"),
                   builders.mlp((4,), (3,), num_classes=2, activation="prelu"),
                   builders.seq2seq(8, 6, source_length=5, target_length=3,
-                                   units=4)):
+                                   units=4),
+                  builders.text_classifier(20, 3, units=4, bidirectional=True,
+                                           dropout=0.1),
+                  builders.text_classifier(20, 3, kind="bag_of_words"),
+                  builders.resnet([1, 1], input_shape=(8, 8, 1), num_classes=2,
+                                  width=4, stem="small", shortcut="A")):
         for layer in model.layers:
             # Keras' automatic names are the snake-case class name: "conv2d_3".
             auto = re.sub(r"(?<!^)(?=[A-Z])", "_", type(layer).__name__).lower()
@@ -148,6 +153,14 @@ def _tiny_builders():
         "resnet_bottleneck": (lambda: builders.resnet(
             [1], input_shape=image, num_classes=2, width=4, kind="bottleneck",
             stem="small", seed=0), image, "classes"),
+        "resnet_plain": (lambda: builders.resnet([1, 1], input_shape=image,
+                                                 num_classes=2, width=4,
+                                                 stem="small", shortcut=None,
+                                                 seed=0), image, "classes"),
+        "resnet_padded": (lambda: builders.resnet([1, 1], input_shape=image,
+                                                  num_classes=2, width=4,
+                                                  stem="small", shortcut="A",
+                                                  seed=0), image, "classes"),
         "sequence_model": (lambda: builders.sequence_model(
             (6, 2), cell="gru", units=4, bidirectional=True, output_units=2,
             seed=0), (6, 2), "classes"),

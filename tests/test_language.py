@@ -13,6 +13,7 @@ import tensorflow as tf
 from keras_genai import builders
 from keras_genai import data
 from keras_genai.language import TextSampler
+from units.unit3_rnn.text import shuffle_words
 from units.unit3_rnn.text import unigram_bits
 
 VOCABULARY = list("abcd")
@@ -127,3 +128,57 @@ def test_sampler_checks_its_arguments():
                          ({"prompt": "a", "temperature": 0.0}, "temperature")):
         with pytest.raises(ValueError, match=name):
             sampler.sample(**kwargs)
+
+
+def test_topic_sentences_split_by_class_without_repeats():
+    x, y, x_test, y_test, names = data.topic_sentences(test_fraction=0.2, seed=0)
+    assert names == list(data.TOPIC_CLASSES)
+    assert len(x) == len(y) and len(x_test) == len(y_test)
+    counts, test_counts = np.bincount(y), np.bincount(y_test)
+    assert len(counts) == len(test_counts) == 5 and counts.min() > 50
+    np.testing.assert_allclose(test_counts / (counts + test_counts), 0.2, atol=0.01)
+    assert not set(x) & set(x_test) and len(set(x)) == len(x)
+    assert all(5 <= len(sentence.split()) <= 40 for sentence in x)
+    again = data.topic_sentences(test_fraction=0.2, seed=0)
+    np.testing.assert_array_equal(again[0], x)
+    assert not np.array_equal(data.topic_sentences(seed=1)[0], x)
+
+
+def test_text_classifier_bag_of_words_ignores_order_recurrent_does_not():
+    rng = np.random.default_rng(0)
+    ids = np.zeros((4, 8), "int32")
+    ids[:, :6] = rng.integers(2, 30, size=(4, 6))
+    reversed_ids = ids.copy()
+    reversed_ids[:, :6] = ids[:, 5::-1]
+    bag = builders.text_classifier(30, 3, kind="bag_of_words", seed=0)
+    np.testing.assert_allclose(bag(ids), bag(reversed_ids), atol=1e-6)
+    assert bag.count_params() == 30 * 3 + 3  # logistic regression on words
+    lstm = builders.text_classifier(30, 3, units=4, seed=0)
+    assert not np.allclose(lstm(ids), lstm(reversed_ids), atol=1e-4)
+    # Padding (id 0) is masked: more of it changes nothing.
+    np.testing.assert_allclose(lstm(ids), lstm(np.pad(ids, [(0, 0), (0, 5)])),
+                               atol=1e-6)
+    bi = builders.text_classifier(30, 3, units=4, bidirectional=True, seed=0)
+    assert bi.get_layer("bilstm_reader").output.shape == (None, 8)
+
+
+@pytest.mark.parametrize("kwargs, argument", [
+    (dict(kind="cnn"), "kind"),
+    (dict(kind="bag_of_words", bidirectional=True), "bidirectional"),
+    (dict(num_classes=1), "num_classes"),
+    (dict(dropout=1.0), "dropout"),
+])
+def test_text_classifier_bad_arguments(kwargs, argument):
+    with pytest.raises(ValueError, match=argument):
+        builders.text_classifier(**{"vocabulary_size": 10, "num_classes": 3,
+                                    **kwargs})
+
+
+def test_shuffle_words_keeps_the_bag_and_the_padding():
+    ids = np.array([[4, 5, 6, 7, 8, 9, 10, 11, 0, 0], [3, 9, 2, 0, 0, 0, 0, 0, 0, 0]])
+    shuffled = shuffle_words(ids, seed=0)
+    for row, new in zip(ids, shuffled):
+        assert sorted(row) == sorted(new)
+        np.testing.assert_array_equal(new == 0, row == 0)
+    assert not np.array_equal(shuffled, ids)
+    assert np.array_equal(ids[0], [4, 5, 6, 7, 8, 9, 10, 11, 0, 0])  # kept

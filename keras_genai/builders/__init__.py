@@ -33,6 +33,7 @@ from keras_genai.builders.lapgan import lapgan_discriminator
 from keras_genai.builders.lapgan import lapgan_generator
 from keras_genai.builders.language import char_rnn
 from keras_genai.builders.language import char_transformer
+from keras_genai.builders.language import text_classifier
 from keras_genai.builders.likelihood import coupling_network
 from keras_genai.builders.likelihood import pixelcnn
 from keras_genai.builders.mlp import mlp
@@ -55,6 +56,7 @@ from keras_genai.builders.translation import sr_generator
 from keras_genai.builders.translation import unet_generator
 
 __all__ = [
+    "text_classifier",
     "transfer_classifier",
     "unfreeze",
     "vit",

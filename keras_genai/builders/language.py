@@ -1,10 +1,12 @@
-"""Character-level language models: each maps a sequence of character ids
-to the logits of every next character (the chain rule of a text, one factor
-per position)."""
+"""Language networks: character-level language models, each mapping a
+sequence of character ids to the logits of every next character (the chain
+rule of a text, one factor per position), and a text classifier (many to
+one)."""
 
 import keras
 
 from keras_genai.builders.common import float32_outputs
+from keras_genai.builders.common import seed_counter
 from keras_genai.builders.rnn import RNN_LAYERS
 from keras_genai.builders.transformer import apply_transformer
 from keras_genai.builders.transformer import check_transformer
@@ -96,3 +98,74 @@ def char_transformer(vocabulary_size, context=128, dim=128, depth=2, heads=4,
     x = apply_transformer(x, depth, heads, mlp_dim, dropout, causal=True)
     logits = keras.layers.Dense(vocabulary_size, name="logits")(x)
     return keras.Model(tokens, float32_outputs(logits), name=name)
+
+
+TEXT_CLASSIFIERS = (*RNN_LAYERS, "bag_of_words")
+
+
+def text_classifier(vocabulary_size, num_classes, kind="lstm", units=64,
+                    embedding_dim=64, bidirectional=False, dropout=0.0, seed=None,
+                    name=None):
+    """A text classifier on token ids (id 0 is padding): many to one.
+
+    A recurrent ``kind`` (``"lstm"``, ``"gru"``, ``"simple"``) embeds the
+    tokens, reads them in order (padding masked) and classifies its last
+    state (Sutskever-style many-to-one; in both directions with
+    ``bidirectional``). ``"bag_of_words"`` is the baseline that ignores the
+    order: which words the text holds (``CategoryEncoding``, multi-hot) and
+    a linear classifier, logistic regression on word presence.
+
+    Args:
+        vocabulary_size: token ids are ``0 .. vocabulary_size - 1``.
+        num_classes: classes (the output is logits).
+        kind: ``"lstm"``, ``"gru"``, ``"simple"`` or ``"bag_of_words"``.
+        units: hidden units of the recurrent layer (per direction).
+        embedding_dim: width of the token embedding.
+        bidirectional: read in both directions (recurrent kinds only).
+        dropout: dropout before the classifier.
+        seed: int seed of the initial weights and dropout.
+        name: model name (default ``"<kind>_classifier"``).
+
+    Returns:
+        A functional `keras.Model` ``(batch, time) int32 -> (batch,
+        num_classes)`` logits, float32.
+
+    Example:
+
+    >>> text_classifier(1000, 5, kind="gru", units=16).output_shape
+    (None, 5)
+    """
+    vocabulary_size = check_positive_int("vocabulary_size", vocabulary_size,
+                                         minimum=2)
+    num_classes = check_positive_int("num_classes", num_classes, minimum=2)
+    check_choice("kind", kind, TEXT_CLASSIFIERS)
+    units = check_positive_int("units", units)
+    embedding_dim = check_positive_int("embedding_dim", embedding_dim)
+    dropout = check_fraction("dropout", dropout)
+    if bidirectional and kind == "bag_of_words":
+        raise ValueError("`bidirectional` needs a recurrent `kind`. Received: "
+                         f"kind={kind!r}, bidirectional={bidirectional!r}")
+    seeds = seed_counter(seed)
+    tokens = keras.Input((None,), dtype="int32", name="tokens")
+    if kind == "bag_of_words":
+        x = keras.layers.CategoryEncoding(vocabulary_size, output_mode="multi_hot",
+                                          name="bag_of_words")(tokens)
+    else:
+        x = keras.layers.Embedding(
+            vocabulary_size, embedding_dim, mask_zero=True, name="token_embedding",
+            embeddings_initializer=keras.initializers.RandomUniform(
+                -0.05, 0.05, seed=next(seeds)))(tokens)
+        layer = RNN_LAYERS[kind](
+            units, name=f"{kind}_reader",
+            kernel_initializer=keras.initializers.GlorotUniform(seed=next(seeds)),
+            recurrent_initializer=keras.initializers.Orthogonal(seed=next(seeds)))
+        if bidirectional:
+            layer = keras.layers.Bidirectional(layer, name=f"bi{kind}_reader")
+        x = layer(x)
+    if dropout:
+        x = keras.layers.Dropout(dropout, seed=next(seeds), name="head_dropout")(x)
+    logits = keras.layers.Dense(
+        num_classes, name="logits",
+        kernel_initializer=keras.initializers.GlorotUniform(seed=next(seeds)))(x)
+    default = f"{'bi' if bidirectional else ''}{kind}_classifier"
+    return keras.Model(tokens, float32_outputs(logits), name=name or default)

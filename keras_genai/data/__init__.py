@@ -25,7 +25,9 @@ from keras_genai.data.synthetic import gaussian_mixture
 from keras_genai.data.synthetic import xnor
 from keras_genai.data.synthetic import xor
 from keras_genai.data.text import encode_text
+from keras_genai.data.text import TOPIC_CLASSES
 from keras_genai.data.text import text_corpus
+from keras_genai.data.text import topic_sentences
 from keras_genai.data.text import text_windows
 from keras_genai.data.tfds_loader import DatasetUnavailableError
 from keras_genai.data.tfds_loader import load
@@ -36,6 +38,7 @@ from keras_genai.data.translation import thicken
 __all__ = [
     "ANOMALY_KINDS",
     "DatasetUnavailableError",
+    "TOPIC_CLASSES",
     "KERNELS",
     "adding_problem",
     "augmentation",
@@ -59,6 +62,7 @@ __all__ = [
     "sine_anomalies",
     "sine_waves",
     "text_corpus",
+    "topic_sentences",
     "text_windows",
     "thicken",
     "xnor",

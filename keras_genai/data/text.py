@@ -1,4 +1,5 @@
-"""English prose that ships with Python, for character-level language models."""
+"""English prose that ships with Python: the text of character-level language
+models, and its sentences labelled by the part of the manual they come from."""
 
 import re
 
@@ -129,3 +130,75 @@ def text_windows(ids, length, step=None):
     starts = np.arange(0, len(ids) - length, step)
     windows = ids[starts[:, None] + np.arange(length + 1)]
     return windows[:, :-1], windows[:, 1:]
+
+
+# Parts of the Python manual among the reference topics of `pydoc_data`,
+# with the topics (disjoint texts) that make each one.
+TOPIC_CLASSES = {
+    "data model": ("specialnames",),
+    "statements": ("compound",),
+    "strings": ("formatstrings", "string-methods"),
+    "containers": ("typesseq", "typesmapping"),
+    "debugger": ("debugger",),
+}
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
+
+
+def topic_sentences(test_fraction=0.2, min_words=5, max_words=40, seed=0):
+    """Sentences of the Python manual labelled with the part they come from
+    (`TOPIC_CLASSES`: data model, statements, strings, containers, debugger),
+    a text classification task that needs no download.
+
+    Each part's topics are cleaned as in `text_corpus`, split into paragraphs
+    and sentences (a full stop, question or exclamation mark, then a capital);
+    a sentence is kept with ``min_words`` to ``max_words`` words, mostly
+    letters (code lines and tables are dropped), once. The sentences are
+    shuffled with ``seed`` and the last ``test_fraction`` of each class is the
+    test set. About 1,400 sentences (Python 3.11); a little different in
+    other Python versions, as their manuals differ.
+
+    Args:
+        test_fraction: share of each class for the test.
+        min_words: fewest words of a kept sentence.
+        max_words: most words of a kept sentence.
+        seed: seed of the shuffle.
+
+    Returns:
+        ``(train_texts, train_labels, test_texts, test_labels, class_names)``:
+        str arrays, int32 label arrays, and the names in label order.
+
+    Example:
+
+    >>> x, y, x_test, y_test, names = topic_sentences()
+    >>> names[y[0]] in TOPIC_CLASSES
+    True
+    """
+    test_fraction = check_fraction("test_fraction", test_fraction)
+    min_words = check_positive_int("min_words", min_words)
+    max_words = check_positive_int("max_words", max_words, minimum=min_words)
+    from pydoc_data.topics import topics
+
+    rng = np.random.default_rng(seed)
+    seen, splits = set(), ([], [], [], [])
+    for label, names in enumerate(TOPIC_CLASSES.values()):
+        text = _clean("\n\n".join(topics[name] for name in names if name in topics))
+        sentences = []
+        for paragraph in re.split(r"\n\s*\n", text):
+            for sentence in _SENTENCE_END.split(paragraph.replace("\n", " ")):
+                sentence = sentence.strip()
+                letters = sum(c.isalpha() for c in sentence)
+                if (min_words <= len(sentence.split()) <= max_words
+                        and letters > 0.7 * len(sentence.replace(" ", ""))
+                        and sentence not in seen):
+                    seen.add(sentence)
+                    sentences.append(sentence)
+        sentences = [sentences[i] for i in rng.permutation(len(sentences))]
+        test = int(round(test_fraction * len(sentences)))
+        cut = len(sentences) - test
+        splits[0].extend(sentences[:cut])
+        splits[1].extend([label] * cut)
+        splits[2].extend(sentences[cut:])
+        splits[3].extend([label] * test)
+    return (np.array(splits[0]), np.array(splits[1], np.int32),
+            np.array(splits[2]), np.array(splits[3], np.int32),
+            list(TOPIC_CLASSES))

@@ -43,6 +43,9 @@ Run ``python -m units.unit3_rnn --exercise NAME`` (``--help`` lists them):
   0.5, 1.0 and 1.5, and the GRU trained with BPTT over 10, 30 and 100 steps.
   The LSTM's sampler is exported: ``sample(prompt, length, temperature,
   seed)`` takes and returns strings.
+* ``text-classification``: which part of the Python manual a sentence comes
+  from (many-to-one): an LSTM and a bidirectional LSTM against a bag of
+  words, on the sentences as written and with their words shuffled.
 """
 
 from units.lab import Lab

@@ -1,5 +1,7 @@
-"""Unit III exercise on text generation (``text-generation``): character-level language models on the Python
-reference manual's prose, compared in bits per character."""
+"""Unit III exercises on text: ``text-generation`` (character-level language
+models on the Python reference manual's prose, compared in bits per
+character) and ``text-classification`` (which part of the manual a sentence
+comes from: recurrent classifiers against a bag of words)."""
 
 import math
 import os
@@ -12,6 +14,7 @@ from keras_genai import data
 from keras_genai import viz
 from keras_genai.language import TextSampler
 from keras_genai.utils import build_for_fit
+from units import common
 from units.common import reseed
 from units.lab import Count
 from units.lab import Row
@@ -139,3 +142,75 @@ def text_generation(run: Run, *, epochs: Count = 6, batch_size: Count = 32,
                                      note="sample(prompt, length, temperature, "
                                           "seed) -> text")
     return summary
+
+
+CLASSIFIERS = {"bag of words": dict(kind="bag_of_words"),
+               "LSTM": dict(kind="lstm"),
+               "bidirectional LSTM": dict(kind="lstm", bidirectional=True)}
+SENTENCE_TOKENS = 48  # longer sentences are cut; every kept one has <= 40 words
+
+
+def shuffle_words(ids, seed):
+    """Each row of ``ids`` (0-padded at the end) with its tokens in a random
+    order and the padding left at the end: the same bag of words, another
+    sentence.
+
+    Example:
+
+    >>> shuffle_words(np.array([[5, 6, 7, 0]]), seed=0)[0, 3]
+    0
+    """
+    rng = np.random.default_rng(seed)
+    shuffled = ids.copy()
+    for row in shuffled:
+        n = int(np.count_nonzero(row))
+        row[:n] = row[:n][rng.permutation(n)]
+    return shuffled
+
+
+@exercise("text-classification", "which part of the Python manual a sentence "
+                                  "comes from: LSTMs (many-to-one) vs a bag of words")
+def text_classification(run: Run, *, epochs: Count = 15, batch_size: Count = 32,
+                        units: Count = 64, max_tokens: Count = 5000) -> dict:
+    """Sentences of the Python manual labelled with the part they come from
+    (data model, statements, strings, containers, debugger), classified by
+    an LSTM reading the words in order, a bidirectional LSTM, and a bag of
+    words (logistic regression on which words occur). Test accuracy, and
+    again with the words of each test sentence shuffled: the bag of words
+    cannot tell, a recurrent network can.
+
+    Args:
+        epochs: training epochs of each classifier.
+        batch_size: their batch.
+        units: hidden units of the LSTMs (per direction).
+        max_tokens: the vocabulary's size (the most frequent training words).
+    """
+    x, y, x_test, y_test, names = data.topic_sentences(seed=run.seed)
+    vectorize = keras.layers.TextVectorization(
+        max_tokens=max_tokens, output_sequence_length=SENTENCE_TOKENS)
+    vectorize.adapt(x)
+    ids, test_ids = (np.asarray(vectorize(texts)) for texts in (x, x_test))
+    shuffled = shuffle_words(test_ids, run.seed)
+    results = {}
+    for label, options in CLASSIFIERS.items():
+        reseed(run.seed)
+        model = common.compile_classifier(builders.text_classifier(
+            vectorize.vocabulary_size(), len(names), units=units, seed=run.seed,
+            **options))
+        model.fit(ids, y, batch_size=batch_size, epochs=epochs,
+                  callbacks=run.backup(), verbose=run.verbose)
+        results[label] = {
+            "test": model.evaluate(test_ids, y_test, verbose=0)[1],
+            "shuffled_words": model.evaluate(shuffled, y_test, verbose=0)[1],
+            "parameters": model.count_params()}
+    majority = float(np.max(np.bincount(y_test)) / len(y_test))
+    return {
+        "sentences": Row({"train": len(x), "test": len(x_test)}, "sentences"),
+        "classes": Row(", ".join(names), "classes"),
+        "vocabulary": Row(vectorize.vocabulary_size(), "vocabulary (words)"),
+        "majority": Row(majority, "majority class: test accuracy", "{:.1%}"),
+        "accuracy": Row({label: {k: v for k, v in r.items() if k != "parameters"}
+                         for label, r in results.items()},
+                        "test accuracy (as written, words shuffled)", "{:.1%}"),
+        "parameters": {label: r["parameters"] for label, r in results.items()},
+    }
