@@ -66,6 +66,21 @@ def test_bidirectional_and_forecast(run_lab, tmp_path):
     assert served.serve(tf.zeros([2, 50, 1])).shape == (2, 10)
 
 
+def test_bptt_cost_small(run_lab):
+    summary, out = run_lab("unit3_rnn", "--exercise", "bptt-cost", "--lengths",
+                           "20", "--truncation", "10", "--batch-size", "4",
+                           "--units", "4", "--repeats", "1", "--epochs", "1",
+                           "--train-size", "8", "--truncations", "25")
+    assert set(summary["seconds"]) == {"full", "truncated 10"}
+    for mode in ("full", "truncated 10"):
+        assert summary["seconds"][mode]["20"] > 0
+        assert summary["peak_mb"][mode]["20"] >= 0
+        assert summary["ratios"][mode]["20"]["time"] == 1.0
+        assert summary["ratios"][mode]["20"]["memory"] in (1.0, None)
+    assert set(summary["echo_mse"]) == {"truncated 25", "full BPTT"}
+    assert (out / "time.png").exists() and (out / "memory.png").exists()
+
+
 def test_anomaly_small(run_lab):
     summary, out = run_lab("unit3_rnn", "--exercise", "anomaly", "--epochs", "1",
                            "--train-size", "32", "--test-size", "64", "--rate",
@@ -190,6 +205,20 @@ def test_text_classifiers_beat_the_majority_class(run_lab):
     # majority 27.4%.
     for label, row in summary["accuracy"].items():
         assert row["test"] >= summary["majority"] + 0.35, (label, summary)
+
+
+@pytest.mark.slow
+def test_bptt_memory_grows_with_length_unless_truncated(run_lab):
+    summary, _ = run_lab("unit3_rnn", "--exercise", "bptt-cost")
+    ratios, echo = summary["ratios"], summary["echo_mse"]
+    # Measured: memory x5.7 and time x22.9 from 50 to 2,000 steps with full
+    # BPTT; memory x1.0 truncated. Echo of 5 steps back: truncations of 1
+    # and 3 stay near 1, 10 and full BPTT learn it.
+    assert ratios["full"]["2000"]["memory"] > 3.0, ratios
+    assert ratios["truncated 50"]["2000"]["memory"] < 1.5, ratios
+    assert ratios["full"]["2000"]["time"] > 10.0, ratios
+    assert echo["truncated 1"] > 0.6 and echo["truncated 3"] > 0.6, echo
+    assert echo["truncated 10"] < 0.1 and echo["full BPTT"] < 0.1, echo
 
 
 @pytest.mark.slow

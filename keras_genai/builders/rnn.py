@@ -21,7 +21,8 @@ RNN_LAYERS = {
 def sequence_model(input_shape=(None, 1), cell="lstm", units=32, num_layers=1,
                    bidirectional=False, return_sequences=False, output_units=1,
                    output_activation=None, dropout=0.0, merge_mode="concat",
-                   activation="tanh", recurrent_gain=1.0, seed=None, name=None):
+                   activation="tanh", recurrent_gain=1.0, stateful_batch=None,
+                   seed=None, name=None):
     """Builds a stack of recurrent layers with a dense read-out.
 
     ``cell`` picks the recurrence: ``"simple"`` is Elman's RNN ``h_t = tanh(W x_t +
@@ -50,6 +51,10 @@ def sequence_model(input_shape=(None, 1), cell="lstm", units=32, num_layers=1,
             lesson).
         recurrent_gain: gain of the orthogonal recurrent initializer (1.0: every
             singular value of the recurrent matrix is 1).
+        stateful_batch: an int makes every recurrent layer stateful (the
+            last state of a batch is the first of the next: truncated BPTT,
+            `keras_genai.bptt.truncated_bptt`) for batches of exactly that
+            many sequences; ``None``: each batch starts from zeros.
         seed: int seed of the initial weights (``None``: Keras' global state).
         name: model name (default ``"<cell>_rnn"``, prefixed ``"bi"``).
 
@@ -74,9 +79,12 @@ def sequence_model(input_shape=(None, 1), cell="lstm", units=32, num_layers=1,
             or not isinstance(recurrent_gain, (int, float)) or not recurrent_gain > 0:
         raise ValueError("`recurrent_gain` must be a number > 0. "
                          f"Received: recurrent_gain={recurrent_gain!r}")
+    if stateful_batch is not None:
+        stateful_batch = check_positive_int("stateful_batch", stateful_batch)
     seeds = seed_counter(seed)
     prefix = "bi" if bidirectional else ""
-    layers = [keras.Input(shape=input_shape, name="sequence")]
+    layers = [keras.Input(shape=input_shape, batch_size=stateful_batch,
+                          name="sequence")]
     for i in range(1, num_layers + 1):
         rnn = RNN_LAYERS[cell](
             units,
@@ -87,6 +95,7 @@ def sequence_model(input_shape=(None, 1), cell="lstm", units=32, num_layers=1,
             recurrent_initializer=keras.initializers.Orthogonal(
                 gain=recurrent_gain, seed=next(seeds)),
             seed=next(seeds),
+            stateful=stateful_batch is not None,
             name=f"{cell}{i}",
         )
         if bidirectional:

@@ -18,6 +18,7 @@ from keras_genai.data.pipeline import image_dataset
 from keras_genai.data.sequences import ANOMALY_KINDS
 from keras_genai.data.sequences import adding_problem
 from keras_genai.data.sequences import causal_ceiling
+from keras_genai.data.sequences import echo_sequences
 from keras_genai.data.sequences import future_context
 from keras_genai.data.sequences import sine_anomalies
 from keras_genai.data.sequences import sine_waves
@@ -49,6 +50,7 @@ __all__ = [
     "digit_attributes",
     "digit_captions",
     "downsample",
+    "echo_sequences",
     "encode_text",
     "filter_images",
     "future_context",

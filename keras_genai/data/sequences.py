@@ -5,6 +5,8 @@
 * `sine_waves`: next-values forecasting of noisy sine waves.
 * `sine_anomalies`: noisy sine waves with injected spikes and level shifts,
   labelled step by step, for anomaly detection by forecast error.
+* `echo_sequences`: repeat the input of ``delay`` steps ago, a memory task
+  with a target at every step (for truncated back-propagation through time).
 * `future_context`: per-step labels that depend on the inputs *after* the step,
   so only a bidirectional network can get them all right.
 """
@@ -89,6 +91,39 @@ def sine_waves(n=1000, length=50, horizon=1, noise=0.05, seed=0):
     clean = np.sin(2.0 * np.pi * freq * t + phase)
     x = clean[:, :length] + noise * rng.standard_normal((n, length))
     return x[..., None].astype(np.float32), clean[:, length:].astype(np.float32)
+
+
+def echo_sequences(n=1000, length=50, delay=5, seed=0):
+    """Standard normal inputs, and as the target at each step the input of
+    ``delay`` steps before (0 for the first ``delay`` steps): a network
+    must keep the last ``delay`` inputs in its state, and a gradient must
+    reach back ``delay`` steps to teach it to.
+
+    Args:
+        n: number of sequences.
+        length: steps per sequence.
+        delay: how many steps back the target looks.
+        seed: integer seed.
+
+    Returns:
+        ``(x, y)``: float32 ``(n, length, 1)`` each.
+
+    Example:
+
+    >>> x, y = echo_sequences(n=1, length=4, delay=1)
+    >>> bool((y[0, 1:] == x[0, :-1]).all()), float(y[0, 0, 0])
+    (True, 0.0)
+    """
+    n = check_positive_int("n", n)
+    length = check_positive_int("length", length)
+    delay = check_positive_int("delay", delay)
+    if delay >= length:
+        raise ValueError(f"`delay` must be below `length` ({length}). "
+                         f"Received: delay={delay}")
+    x = np.random.default_rng(seed).standard_normal((n, length, 1))
+    y = np.zeros_like(x)
+    y[:, delay:] = x[:, :-delay]
+    return x.astype(np.float32), y.astype(np.float32)
 
 
 ANOMALY_KINDS = ("spike", "shift")

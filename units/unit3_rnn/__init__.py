@@ -21,6 +21,11 @@ Run ``python -m units.unit3_rnn --exercise NAME`` (``--help`` lists them):
   update keeps the old state with weight z, the notes' with 1 - z); an LSTM
   against a GRU on the adding problem (parameters, time per update, MSE); and
   clipping each gradient value against clipping the gradient's norm.
+* ``bptt-cost``: seconds and peak memory of one pass of back-propagation
+  through time against the sequence length (50 ... 2,000), full and
+  truncated, each measured in a fresh process; then an LSTM trained to
+  repeat the input of 5 steps before, with truncations of 1 (an update after
+  every step), 3 and 10 steps and with full BPTT.
 * ``bidirectional``: per-step labels that depend on the next steps: a
   bidirectional LSTM (or SimpleRNN: the window is short) beats a unidirectional
   one, stacked or not, which cannot do better than the exact Bayes ceiling for a
@@ -49,6 +54,7 @@ Run ``python -m units.unit3_rnn --exercise NAME`` (``--help`` lists them):
 """
 
 from units.lab import Lab
+from units.unit3_rnn import bptt
 from units.unit3_rnn import encoder_decoder
 from units.unit3_rnn import gates
 from units.unit3_rnn import memory
@@ -61,7 +67,7 @@ LAB = Lab(
     "vanishing and exploding gradients, bidirectional RNNs, translation with an "
     "encoder-decoder and attention, forecasting, text generation.",
     default_exercise="memory",
-    modules=[memory, gates, sequences, encoder_decoder, text],
+    modules=[memory, gates, bptt, sequences, encoder_decoder, text],
     page="docs/units/unit3_rnn.md",
 )
 main = LAB.main
