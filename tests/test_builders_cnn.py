@@ -223,7 +223,7 @@ def test_transfer_classifier_freezes_shares_and_fine_tunes():
     assert not norm.trainable
     np.testing.assert_array_equal(norm.moving_mean.numpy(), mean)
     # What unfreeze prevents: a trainable batch norm moves its averages in
-    # fit, whatever `training` the features were called with.
+    # fit.
     norm.trainable = True
     fit()
     assert not np.array_equal(norm.moving_mean.numpy(), mean)
@@ -233,6 +233,23 @@ def test_transfer_classifier_freezes_shares_and_fine_tunes():
         builders.transfer_classifier("cnn", 3)
     with pytest.raises(TypeError, match="model"):
         builders.unfreeze("cnn")
+
+
+def test_keras_fit_overrides_a_nested_training_false():
+    """The trap `builders.unfreeze` avoids (keras-team/keras#20285): a model
+    called with ``training=False`` inside one that ``fit`` trains runs in
+    training mode, so its batch norm moves its running averages; this test
+    fails, and the docs' warning is stale, once Keras keeps the flag."""
+    inner = keras.Sequential([keras.Input((3,)),
+                              keras.layers.BatchNormalization(name="norm")])
+    inputs = keras.Input((3,))
+    outer = keras.Model(inputs, keras.layers.Dense(1)(inner(inputs, training=False)))
+    outer.compile(keras.optimizers.SGD(0.01), "mse")
+    x = np.random.default_rng(0).normal(5.0, 1.0, size=(16, 3)).astype("float32")
+    outer.fit(x, np.zeros((16, 1)), batch_size=16, epochs=1, verbose=0)
+    # One step of momentum 0.99 towards a batch mean of 5: 0.05, not 0.
+    np.testing.assert_allclose(inner.get_layer("norm").moving_mean.numpy(), 0.05,
+                               atol=0.01)
 
 
 @pytest.mark.parametrize("kind", ["batch", "layer", "group", "instance", None])
