@@ -1,6 +1,7 @@
-"""Character vocabularies and decoding for the recurrent encoder-decoder
-(`builders.seq2seq`): greedy and beam-search translation, the attention
-weights, and a SavedModel that translates raw strings."""
+"""Decoding for the recurrent encoder-decoders: character vocabularies,
+greedy and beam-search translation with `builders.seq2seq`, the attention
+weights, a SavedModel that translates raw strings; and greedy captions from
+`builders.image_captioner`."""
 
 import numpy as np
 import tensorflow as tf
@@ -265,3 +266,44 @@ class Translator:
 
         return export_endpoints(path, [self.network], [(
             "translate", serve, [tf.TensorSpec((None,), tf.string, name="strings")])])
+
+
+def greedy_captions(network, images, batch_size=256):
+    """Greedy decoding of an `builders.image_captioner`: starting from the
+    start token, each step feeds the words chosen so far and keeps the most
+    likely next word, until every caption has ended or the decoder's steps
+    run out.
+
+    Args:
+        network: the captioner (inputs ``"image"`` and ``"caption_in"``).
+        images: ``(N, H, W, C)`` images as the network was trained on.
+        batch_size: images per forward pass.
+
+    Returns:
+        int32 ``(N, steps)``: the chosen word ids (the end token, then
+        padding, after each caption); `data.decode_captions` reads them.
+
+    Example:
+
+    >>> ids = greedy_captions(captioner, x_test[:8])  # doctest: +SKIP
+    >>> data.decode_captions(ids)  # doctest: +SKIP
+    """
+    from keras_genai.data.captions import CAPTION_END
+    from keras_genai.data.captions import CAPTION_START
+
+    images = np.asarray(images, np.float32)
+    steps = network.get_layer("word_embedding").output.shape[1]
+    tokens = np.zeros((len(images), steps + 1), np.int32)
+    tokens[:, 0] = CAPTION_START
+    ended = np.zeros(len(images), bool)
+    for t in range(steps):
+        # Padding after step t is masked and the LSTM is causal: the logits
+        # at step t depend on the words up to t only.
+        logits = network.predict({"image": images, "caption_in": tokens[:, :steps]},
+                                 batch_size=batch_size, verbose=0)
+        chosen = np.where(ended, 0, np.argmax(logits[:, t], axis=-1))
+        tokens[:, t + 1] = chosen
+        ended |= chosen == CAPTION_END
+        if ended.all():
+            break
+    return tokens[:, 1:]

@@ -70,3 +70,26 @@ def test_caption_by_hand_and_bad_arguments():
         data.digit_attributes(np.zeros((2, 28, 28)), [0, 1, 2])
     with pytest.raises(ValueError, match="images"):
         data.measure_digits(np.zeros((28, 28)))
+
+
+def test_encode_decode_and_read_captions():
+    texts = ["a thick seven leaning right", "a one", "a thin narrow two leaning left"]
+    caption_in, caption_out = data.encode_captions(texts, length=7)
+    words = captions.caption_vocabulary()
+    assert caption_in[0, 0] == captions.CAPTION_START
+    assert caption_in[0, 1:].tolist() == [3 + words.index(w) for w in
+                                          "a thick seven leaning right".split()] + [0]
+    # The target is the input moved one step: the words, then the end token.
+    np.testing.assert_array_equal(caption_out[:, :-1][caption_in[:, 1:] > 0],
+                                  caption_in[:, 1:][caption_in[:, 1:] > 0])
+    assert caption_out[1].tolist() == [3, 5, captions.CAPTION_END, 0, 0, 0, 0]
+    assert data.decode_captions(caption_out) == texts
+    said = data.caption_words(texts + ["a wide"])
+    assert said["digit"] == [7, 1, 2, -1]
+    assert said["thickness"] == ["thick", "", "thin", ""]
+    assert said["width"] == ["", "", "narrow", "wide"]
+    assert said["slant"] == ["leaning right", "", "leaning left", ""]
+    with pytest.raises(ValueError, match="vocabulary.*'a purple one'"):
+        data.encode_captions(["a purple one"])
+    with pytest.raises(ValueError, match="length"):
+        data.encode_captions(texts, length=3)

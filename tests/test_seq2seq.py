@@ -178,3 +178,34 @@ def test_translator_bad_arguments():
         translator.translate(["ab"], beam_width=0)
     with pytest.raises(ValueError, match="network"):
         Translator(builders.mlp((2,), (2,), num_classes=2), SOURCE, TARGET)
+
+
+def test_image_captioner_is_causal_and_greedy_decoding_recalls_what_it_learned():
+    from keras_genai import data
+    from keras_genai.seq2seq import greedy_captions
+
+    texts = ["a thick seven leaning right", "a one", "a narrow two", "a wide zero"]
+    caption_in, caption_out = data.encode_captions(texts, length=7)
+    network = builders.image_captioner(len(data.caption_vocabulary()) + 3, 7,
+                                       image_shape=(8, 8, 1), filters=(4,),
+                                       embedding_dim=8, units=16, seed=0)
+    # Four images told apart by where a bright quadrant is.
+    images = np.zeros((4, 8, 8, 1), "float32")
+    for i, (r, c) in enumerate([(0, 0), (0, 4), (4, 0), (4, 4)]):
+        images[i, r:r + 4, c:c + 4] = 1.0
+    # The logits at step t see the words up to t only.
+    logits = network({"image": images, "caption_in": caption_in})
+    changed = caption_in.copy()
+    changed[:, 3:] = 5
+    np.testing.assert_allclose(
+        network({"image": images, "caption_in": changed})[:, :3], logits[:, :3],
+        atol=1e-5)
+    network.compile(keras.optimizers.Adam(1e-2),
+                    keras.losses.SparseCategoricalCrossentropy(from_logits=True,
+                                                               ignore_class=0))
+    history = network.fit({"image": images, "caption_in": caption_in}, caption_out,
+                          batch_size=4, epochs=150, verbose=0)
+    assert history.history["loss"][-1] < 0.05 * history.history["loss"][0]
+    ids = greedy_captions(network, images)
+    assert ids.shape == (4, 7)
+    assert data.decode_captions(ids) == texts

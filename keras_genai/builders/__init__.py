@@ -40,6 +40,7 @@ from keras_genai.builders.mlp import mlp
 from keras_genai.builders.mlp import perceptron
 from keras_genai.builders.mlp import width_for_parameters
 from keras_genai.builders.rnn import sequence_model
+from keras_genai.builders.seq2seq import image_captioner
 from keras_genai.builders.seq2seq import seq2seq
 from keras_genai.builders.style import stylegan_generator
 from keras_genai.builders.style import stylegan_mapping
@@ -56,6 +57,7 @@ from keras_genai.builders.translation import sr_generator
 from keras_genai.builders.translation import unet_generator
 
 __all__ = [
+    "image_captioner",
     "text_classifier",
     "transfer_classifier",
     "unfreeze",

@@ -9,8 +9,11 @@ from keras_genai.data.augmentation import cutmix
 from keras_genai.data.augmentation import filter_images
 from keras_genai.data.augmentation import mixup
 from keras_genai.data.captions import caption_vocabulary
+from keras_genai.data.captions import caption_words
+from keras_genai.data.captions import decode_captions
 from keras_genai.data.captions import digit_attributes
 from keras_genai.data.captions import digit_captions
+from keras_genai.data.captions import encode_captions
 from keras_genai.data.captions import measure_digits
 from keras_genai.data.dates import date_pairs
 from keras_genai.data.digits import load_digits
@@ -44,13 +47,16 @@ __all__ = [
     "adding_problem",
     "augmentation",
     "caption_vocabulary",
+    "caption_words",
     "causal_ceiling",
     "cutmix",
     "date_pairs",
+    "decode_captions",
     "digit_attributes",
     "digit_captions",
     "downsample",
     "echo_sequences",
+    "encode_captions",
     "encode_text",
     "filter_images",
     "future_context",

@@ -165,6 +165,88 @@ def caption_vocabulary():
     return words
 
 
-__all__ = ["ATTRIBUTE_WORDS", "DIGIT_WORDS", "MAX_CAPTION_WORDS", "caption",
-           "caption_vocabulary", "digit_attributes", "digit_captions",
-           "measure_digits"]
+# Token ids of `encode_captions`: padding, start and end, then the words.
+CAPTION_PAD, CAPTION_START, CAPTION_END = 0, 1, 2
+
+
+def encode_captions(captions, length=MAX_CAPTION_WORDS + 1):
+    """Captions as word ids for a decoder trained with teacher forcing: 0
+    padding, 1 start, 2 end, then `caption_vocabulary` in order from 3.
+
+    Args:
+        captions: strings of vocabulary words.
+        length: decoder steps (the words and the end token must fit).
+
+    Returns:
+        ``(caption_in, caption_out)``, int32 ``(N, length)``: the start
+        token then the words, and the words then the end token, padded.
+
+    Example:
+
+    >>> encode_captions(["a one"], length=4)[0].tolist()
+    [[1, 3, 5, 0]]
+    """
+    words = {w: i + 3 for i, w in enumerate(caption_vocabulary())}
+    length = int(length)
+    caption_in = np.zeros((len(captions), length), np.int32)
+    caption_out = np.zeros((len(captions), length), np.int32)
+    for row, text in enumerate(captions):
+        unknown = [w for w in str(text).split() if w not in words]
+        if unknown:
+            raise ValueError(f"`captions` must use the caption vocabulary. "
+                             f"Received: {text!r} (unknown: {unknown})")
+        ids = [words[w] for w in str(text).split()]
+        if len(ids) + 1 > length:
+            raise ValueError(f"`length` ({length}) must fit each caption's words "
+                             f"and the end token. Received: {text!r}")
+        caption_in[row, :len(ids) + 1] = [CAPTION_START, *ids]
+        caption_out[row, :len(ids) + 1] = [*ids, CAPTION_END]
+    return caption_in, caption_out
+
+
+def decode_captions(ids):
+    """Word ids back to captions, up to the first end (or padding) token.
+
+    Example:
+
+    >>> decode_captions([[3, 5, 2, 0]])
+    ['a one']
+    """
+    words = ["", "", "", *caption_vocabulary()]
+    captions = []
+    for row in np.asarray(ids):
+        kept = []
+        for i in row:
+            if i in (CAPTION_PAD, CAPTION_END):
+                break
+            if i != CAPTION_START:
+                kept.append(words[int(i)])
+        captions.append(" ".join(kept))
+    return captions
+
+
+def caption_words(captions):
+    """What a caption says: its digit (-1 for none) and its word for each
+    attribute (``""`` for none), the inverse of `caption`.
+
+    Example:
+
+    >>> caption_words(["a thick seven leaning right"])["slant"]
+    ['leaning right']
+    """
+    found = {"digit": [], **{name: [] for name in ATTRIBUTE_WORDS}}
+    for text in captions:
+        words = str(text).split()
+        digits = [DIGIT_WORDS.index(w) for w in words if w in DIGIT_WORDS]
+        found["digit"].append(digits[0] if len(digits) == 1 else -1)
+        padded = f" {text} "
+        for name, pair in ATTRIBUTE_WORDS.items():
+            said = [phrase for phrase in pair if f" {phrase} " in padded]
+            found[name].append(said[0] if len(said) == 1 else "")
+    return found
+
+
+__all__ = ["ATTRIBUTE_WORDS", "CAPTION_END", "CAPTION_PAD", "CAPTION_START",
+           "DIGIT_WORDS", "MAX_CAPTION_WORDS", "caption", "caption_vocabulary",
+           "caption_words", "decode_captions", "digit_attributes",
+           "digit_captions", "encode_captions", "measure_digits"]

@@ -37,6 +37,9 @@ Run ``python -m units.unit3_rnn --exercise NAME`` (``--help`` lists them):
   exact match on held-out dates, greedy and with beam search, by source
   length, and the attention's alignment maps. The attention model is
   exported: ``translate(strings)`` takes and returns strings.
+* ``captioning``: one to many: a CNN encoder sets the state of an LSTM
+  decoder that writes each digit's caption ("a thick seven leaning right"):
+  accuracy of the digit word and of each attribute word, decoded greedily.
 * ``forecast``: an LSTM forecasts the next 10 values of noisy sine waves, against
   the naive "repeat the last value" forecast; the model is exported.
 * ``anomaly``: an LSTM trained to forecast the next value of clean sine waves

@@ -48,7 +48,7 @@ def train_echo(truncation, *, delay, epochs, batch_size, train_size, seed):
                        "truncation cannot learn")
 def bptt_cost(run: Run, *, lengths: list[Count] = [50, 100, 200, 500, 1000, 2000],
               truncation: Count = 50, batch_size: Count = 32, units: Count = 64,
-              repeats: Count = 3, delay: Count = 5, epochs: Count = 10,
+              repeats: Count = 5, delay: Count = 5, epochs: Count = 10,
               train_size: Count = 1024,
               truncations: list[Count] = [1, 3, 10]) -> dict:
     """An LSTM with a read-out at every step: seconds and peak memory of one

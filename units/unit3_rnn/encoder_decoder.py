@@ -1,6 +1,7 @@
-"""Unit III exercise on sequence-to-sequence translation (``seq2seq``): dates
+"""Unit III exercises on encoder-decoders: translation (``seq2seq``, dates
 written the ways people write them, translated into ISO dates by an LSTM
-encoder-decoder without and with attention."""
+encoder-decoder without and with attention) and captioning (``captioning``,
+one to many: a CNN encoder and an LSTM decoder describe each digit)."""
 
 import collections
 import os
@@ -9,11 +10,16 @@ import keras
 import numpy as np
 
 from keras_genai import builders
+from keras_genai import data
 from keras_genai import viz
 from keras_genai.data import dates
+from keras_genai.data.captions import ATTRIBUTE_WORDS
+from keras_genai.data.captions import MAX_CAPTION_WORDS
 from keras_genai.seq2seq import Translator
 from keras_genai.seq2seq import Vocabulary
+from keras_genai.seq2seq import greedy_captions
 from keras_genai.utils import build_for_fit
+from units import common
 from units.common import reseed
 from units.lab import Count
 from units.lab import Row
@@ -160,3 +166,67 @@ def seq2seq(run: Run, *, epochs: Count = 8, batch_size: Count = 64,
                                      note="translate(strings[None]) -> ISO "
                                           "strings, greedy decoding")
     return summary
+
+
+CAPTION_STEPS = MAX_CAPTION_WORDS + 1  # the words, then the end token
+
+
+@exercise("captioning", "one to many: a CNN encoder and an LSTM decoder write "
+                        "each digit's caption (digit word and attributes)")
+def captioning(run: Run, *, epochs: Count = 15, batch_size: Count = 64,
+               units: Count = 128, train_size: Count | None = None,
+               test_digits: Count | None = None) -> dict:
+    """A CNN encoder sets the initial state of an LSTM decoder, trained with
+    teacher forcing to write each digit's caption ("a thick seven leaning
+    right": `data.digit_captions`, every attribute word kept); captions of
+    the test digits decoded greedily. Accuracy of the digit word and of
+    each attribute word (or its absence) against the test digits' own
+    measured attributes, exact caption match, and sample captions.
+
+    Args:
+        epochs: training epochs.
+        batch_size: the training batch.
+        units: width of the LSTM's state.
+        train_size: train on the first N training digits (default: all).
+        test_digits: caption the first N test digits (default: all).
+    """
+    x, y, x_test, y_test = common.digits(train_size)
+    x_test, y_test = common.first_test_digits(test_digits, x_test, y_test)
+    caption_in, caption_out = data.encode_captions(
+        data.digit_captions(x, y, keep=1.0), CAPTION_STEPS)
+    truth = data.digit_captions(x_test, y_test, keep=1.0)
+    reseed(run.seed)
+    network = builders.image_captioner(len(data.caption_vocabulary()) + 3,
+                                       CAPTION_STEPS, units=units, seed=run.seed)
+    network.compile(keras.optimizers.Adam(3e-3),
+                    keras.losses.SparseCategoricalCrossentropy(from_logits=True,
+                                                               ignore_class=0))
+    inputs = {"image": x, "caption_in": caption_in}
+    build_for_fit(network, inputs, caption_out)
+    history = network.fit(inputs, caption_out, batch_size=batch_size, epochs=epochs,
+                          callbacks=run.backup(), verbose=run.verbose)
+    written = data.decode_captions(greedy_captions(network, x_test))
+    said, meant = data.caption_words(written), data.caption_words(truth)
+    accuracy = {name: float(np.mean(np.asarray(said[name]) == np.asarray(meant[name])))
+                for name in said}
+    # The guess that knows nothing of the image: the most common word (or no
+    # word) of each attribute in the test captions.
+    guess = {name: collections.Counter(meant[name]).most_common(1)[0][1] / len(truth)
+             for name in ATTRIBUTE_WORDS}
+    samples = {f"{i}": written[i] for i in range(8)}
+    grid = viz.save_image_grid(x_test[:8], os.path.join(run.out, "captions.png"),
+                               cols=8, title=" | ".join(written[:4]))
+    return {
+        "digit_word": Row(accuracy.pop("digit"), "digit word right", "{:.1%}"),
+        "attributes": Row(accuracy, "attribute word right (or rightly absent)",
+                          "{:.1%}"),
+        "attribute_guess": Row(guess, "the most common word, image unseen",
+                               "{:.1%}"),
+        "exact_match": Row(float(np.mean([w == t for w, t in zip(written, truth)])),
+                           "whole caption right", "{:.1%}"),
+        "samples": Row(samples, "captions of the first test digits"),
+        "truth": Row({f"{i}": truth[i] for i in range(8)}, "their true captions"),
+        "digits": grid,
+        "loss_curve": viz.plot_history(history, os.path.join(run.out, "loss.png"),
+                                       keys=["loss"]),
+    }
