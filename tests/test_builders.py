@@ -71,6 +71,9 @@ def test_layers_have_explicit_names():
                   builders.text_classifier(20, 3, units=4, bidirectional=True,
                                            dropout=0.1),
                   builders.text_classifier(20, 3, kind="bag_of_words"),
+                  builders.late_fusion_birnn((5, 1), units=2),
+                  builders.image_captioner(8, 3, image_shape=(8, 8, 1),
+                                           filters=(2,), units=4),
                   builders.resnet([1, 1], input_shape=(8, 8, 1), num_classes=2,
                                   width=4, stem="small", shortcut="A")):
         for layer in model.layers:

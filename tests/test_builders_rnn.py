@@ -69,3 +69,21 @@ def test_fit_refuses_another_number_of_features_and_stays_usable(tmp_path):
     again = keras.models.load_model(tmp_path / "rnn.keras")
     with pytest.raises(ValueError, match=r"\(None, 1\)"):
         again.predict(x2, verbose=0)
+
+
+def test_late_fusion_averages_each_directions_own_prediction():
+    model = builders.late_fusion_birnn((6, 2), cell="gru", units=3, seed=0)
+    x = np.random.default_rng(0).normal(size=(4, 6, 2)).astype("float32")
+    bi = model.get_layer("bigru")
+    # Each direction alone, by hand: the forward GRU on x; the backward GRU
+    # (go_backwards: it reads x from the end, and returns its steps in that
+    # order) reversed back into time order.
+    assert bi.backward_layer.go_backwards
+    forward = bi.forward_layer(x)
+    backward = np.flip(np.asarray(bi.backward_layer(x)), axis=1)
+    votes = [np.asarray(model.get_layer(f"{d}_readout")(h))
+             for d, h in (("forward", forward), ("backward", backward))]
+    np.testing.assert_allclose(model(x), (votes[0] + votes[1]) / 2, atol=1e-5)
+    assert model.output_shape == (None, 6, 1)
+    with pytest.raises(ValueError, match="output_activation"):
+        builders.late_fusion_birnn(output_activation="relu")

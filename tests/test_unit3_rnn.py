@@ -190,9 +190,12 @@ def test_seq2seq_attention_translates_fresh_dates(run_lab, tmp_path):
 @pytest.mark.slow
 def test_bidirectional_beats_the_causal_ceiling(run_lab):
     summary, _ = run_lab("unit3_rnn", "--exercise", "bidirectional")
-    # Measured: bidirectional 100.0%, unidirectional 82.4%; ceiling 81.9%.
+    # Measured: bidirectional 100.0%, unidirectional 82.4%; ceiling 81.9%;
+    # the directions' probabilities averaged 91.5%.
     assert summary["bi_accuracy"] >= 0.97, summary
     assert summary["bi_simple_accuracy"] >= 0.97, summary
+    assert summary["causal_ceiling"] + 0.03 < summary["bi_late_accuracy"] \
+        < summary["bi_accuracy"] - 0.03, summary
     for key in ("uni_accuracy", "stacked_accuracy"):
         assert summary[key] <= summary["causal_ceiling"] + 0.015, summary
 

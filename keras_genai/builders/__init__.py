@@ -39,6 +39,7 @@ from keras_genai.builders.likelihood import pixelcnn
 from keras_genai.builders.mlp import mlp
 from keras_genai.builders.mlp import perceptron
 from keras_genai.builders.mlp import width_for_parameters
+from keras_genai.builders.rnn import late_fusion_birnn
 from keras_genai.builders.rnn import sequence_model
 from keras_genai.builders.seq2seq import image_captioner
 from keras_genai.builders.seq2seq import seq2seq
@@ -57,6 +58,7 @@ from keras_genai.builders.translation import sr_generator
 from keras_genai.builders.translation import unet_generator
 
 __all__ = [
+    "late_fusion_birnn",
     "image_captioner",
     "text_classifier",
     "transfer_classifier",

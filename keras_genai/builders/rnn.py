@@ -108,3 +108,60 @@ def sequence_model(input_shape=(None, 1), cell="lstm", units=32, num_layers=1,
         name="readout"))
     return CheckedSequential(layers + float32_output_layers(),
                              name=name or f"{prefix}{cell}_rnn")
+
+
+def late_fusion_birnn(input_shape=(None, 1), cell="lstm", units=32, output_units=1,
+                      output_activation="sigmoid", seed=None,
+                      name="late_fusion_birnn"):
+    """A bidirectional RNN that averages the two directions' predictions
+    instead of merging their states: ``p_t = (p_t^f + p_t^b) / 2``, where
+    each direction has its own read-out (late fusion; the course notes'
+    ``p_t = p_tf + p_tb``, halved so that it stays a probability).
+    `sequence_model` with ``bidirectional=True`` is Schuster & Paliwal's
+    network, one read-out of both directions' states (concatenated), which
+    can weigh the past against the future at each step; here each direction
+    decides alone and only their votes are averaged.
+
+    Args:
+        input_shape: ``(time_steps, features)``; ``time_steps`` may be ``None``.
+        cell: ``"simple"``, ``"lstm"`` or ``"gru"``.
+        units: hidden units per direction.
+        output_units: width of each read-out.
+        output_activation: the read-outs' activation (``"sigmoid"`` or
+            ``"softmax"``: probabilities, which the average keeps).
+        seed: int seed of the initial weights.
+        name: model name.
+
+    Returns:
+        A functional `keras.Model` ``(batch, time, features) -> (batch,
+        time, output_units)`` float32 probabilities.
+
+    Example:
+
+    >>> late_fusion_birnn((20, 1), units=8).output_shape
+    (None, 20, 1)
+    """
+    check_choice("cell", cell, tuple(RNN_LAYERS))
+    input_shape = check_shape("input_shape", input_shape, rank=2, allow_none=True)
+    units = check_positive_int("units", units)
+    output_units = check_positive_int("output_units", output_units)
+    check_choice("output_activation", output_activation, ("sigmoid", "softmax"))
+    seeds = seed_counter(seed)
+    inputs = keras.Input(input_shape, name="sequence")
+    rnn = RNN_LAYERS[cell](
+        units, return_sequences=True,
+        kernel_initializer=keras.initializers.GlorotUniform(seed=next(seeds)),
+        recurrent_initializer=keras.initializers.Orthogonal(seed=next(seeds)),
+        name=f"{cell}_direction")
+    # merge_mode=None: the two directions' sequences, both in time order.
+    forward, backward = keras.layers.Bidirectional(
+        rnn, merge_mode=None, name=f"bi{cell}")(inputs)
+    votes = [keras.layers.Dense(
+        output_units, activation=output_activation,
+        kernel_initializer=keras.initializers.GlorotUniform(seed=next(seeds)),
+        name=f"{direction}_readout")(states)
+        for direction, states in (("forward", forward), ("backward", backward))]
+    outputs = keras.layers.Average(name="average_of_directions")(votes)
+    for layer in float32_output_layers():
+        outputs = layer(outputs)
+    return keras.Model(inputs, outputs, name=name)

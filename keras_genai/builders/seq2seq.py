@@ -145,7 +145,7 @@ def image_captioner(vocabulary_size, caption_length, image_shape=(28, 28, 1),
         x = keras.layers.Conv2D(f, 3, padding="same", activation="relu",
                                 kernel_initializer=glorot(), name=f"conv{i}")(x)
         x = keras.layers.MaxPooling2D(2, name=f"pool{i}")(x)
-    x = keras.layers.Flatten(name="flatten")(x)
+    x = keras.layers.Flatten(name="image_flatten")(x)
     features = keras.layers.Dense(units, activation="relu", kernel_initializer=glorot(),
                                   name="image_features")(x)
     state_h = keras.layers.Dense(units, activation="tanh", kernel_initializer=glorot(),

@@ -29,7 +29,8 @@ Run ``python -m units.unit3_rnn --exercise NAME`` (``--help`` lists them):
 * ``bidirectional``: per-step labels that depend on the next steps: a
   bidirectional LSTM (or SimpleRNN: the window is short) beats a unidirectional
   one, stacked or not, which cannot do better than the exact Bayes ceiling for a
-  left-to-right reader.
+  left-to-right reader; averaging the two directions' own predictions (the
+  notes' sum of probability vectors) falls between them.
 * ``seq2seq``: translation with an LSTM encoder-decoder (many-to-many of
   different lengths), on dates written seven ways ("3 March 2021",
   "wednesday, 03 march 2021", "03.03.21"...) to translate into ISO dates:

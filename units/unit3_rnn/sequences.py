@@ -27,7 +27,9 @@ def bidirectional(run: Run, *, epochs: Count = 8, batch_size: Count = 64,
                   train_size: Count | None = None) -> dict:
     """Per-step labels that depend on the next steps: bidirectional SimpleRNN
     and LSTM against unidirectional LSTMs (one or two layers) and the best any
-    left-to-right reader can do.
+    left-to-right reader can do; and a bidirectional LSTM whose directions
+    each predict and have their probabilities averaged (the notes'
+    ``p_t = p_tf + p_tb``) instead of one read-out of both states.
 
     Args:
         epochs: training epochs of each network.
@@ -46,13 +48,19 @@ def bidirectional(run: Run, *, epochs: Count = 8, batch_size: Count = 64,
         "bidirectional SimpleRNN": ("simple", True, 1, "bi_simple"),
         "bidirectional LSTM": ("lstm", True, 1, "bi"),
     }
+    setups["bidirectional LSTM, the directions' probabilities averaged"] = (
+        "lstm", "late", 1, "bi_late")
     for label, (cell, bi, layers, key) in setups.items():
         reseed(run.seed)
-        model = builders.sequence_model((None, 1), cell=cell, units=16,
-                                        num_layers=layers, bidirectional=bi,
-                                        return_sequences=True,
-                                        output_activation="sigmoid",
-                                        seed=run.seed)
+        if bi == "late":
+            model = builders.late_fusion_birnn((None, 1), cell=cell, units=16,
+                                               seed=run.seed)
+        else:
+            model = builders.sequence_model((None, 1), cell=cell, units=16,
+                                            num_layers=layers, bidirectional=bi,
+                                            return_sequences=True,
+                                            output_activation="sigmoid",
+                                            seed=run.seed)
         model.compile(keras.optimizers.Adam(3e-3), "binary_crossentropy",
                       metrics=["accuracy"])
         build_for_fit(model, x, y)
