@@ -123,6 +123,29 @@ def test_augmentation_grid(run_lab):
 
 
 @pytest.mark.slow
+def test_plain_56_trains_worse_than_plain_20_and_residual_56(run_lab):
+    summary, _ = run_lab("unit2_cnn", "--exercise", "degradation")
+    errors = {k: v["train_error"] for k, v in summary["errors"].items()}
+    # Measured: plain-20 7.5%, plain-56 75.4%, residual-20 7.3%,
+    # residual-56 1.4% training error after 6 epochs.
+    assert errors["plain-56"] > errors["plain-20"] + 0.3, errors
+    assert errors["residual-56"] < errors["plain-56"] - 0.5, errors
+    assert errors["residual-56"] < 0.1, errors
+
+
+@pytest.mark.slow
+def test_transfer_learning_reuses_the_features(run_lab):
+    summary, _ = run_lab("unit2_cnn", "--exercise", "transfer-learning")
+    accuracy = summary["accuracy"]
+    # Measured (seeds 0 / 1 / 2): fine-tuned 88.6 / 92.4 / 85.4% with 50
+    # labels, 95.4 / 96.4 / 96.2% with 500; frozen 93.2-95.0% with 500.
+    assert accuracy["50 labels"]["fine_tuned"] >= 0.8, accuracy
+    assert accuracy["500 labels"]["fine_tuned"] >= 0.93, accuracy
+    assert accuracy["500 labels"]["frozen"] >= 0.9, accuracy
+    assert accuracy["50 labels"]["frozen"] >= 0.75, accuracy
+
+
+@pytest.mark.slow
 def test_cnn_meets_the_target(run_lab):
     summary, _ = run_lab("unit2_cnn", "--exercise", "cnn", "--export", "none")
     # Measured: 98.0% (target 97%).

@@ -224,12 +224,12 @@ def test_text_classifiers_beat_the_majority_class(run_lab):
 def test_bptt_memory_grows_with_length_unless_truncated(run_lab):
     summary, _ = run_lab("unit3_rnn", "--exercise", "bptt-cost")
     ratios, echo = summary["ratios"], summary["echo_mse"]
-    # Measured: memory x5.7 and time x22.9 from 50 to 2,000 steps with full
-    # BPTT; memory x1.0 truncated. Echo of 5 steps back: truncations of 1
-    # and 3 stay near 1, 10 and full BPTT learn it.
+    # Measured: memory x5.3-6.0 from 50 to 2,000 steps with full BPTT, x1.0
+    # truncated (the times are documented, not asserted: their ratios move
+    # by a third between runs). Echo of 5 steps back: truncations of 1 and 3
+    # stay near 1, 10 and full BPTT learn it.
     assert ratios["full"]["2000"]["memory"] > 3.0, ratios
     assert ratios["truncated 50"]["2000"]["memory"] < 1.5, ratios
-    assert ratios["full"]["2000"]["time"] > 10.0, ratios
     assert echo["truncated 1"] > 0.6 and echo["truncated 3"] > 0.6, echo
     assert echo["truncated 10"] < 0.1 and echo["full BPTT"] < 0.1, echo
 
