@@ -64,6 +64,10 @@ def truncated_bptt(model, x, y, truncation=None):
         raise ValueError("`x` and `y` must be (batch, time, ...) with the same "
                          f"batch and time. Received: x with shape {x.shape}, "
                          f"y with shape {y.shape}")
+    batch = model.inputs[0].shape[0] if model.inputs else None
+    if batch is not None and len(x) != batch:
+        raise ValueError(f"`x` must hold the {batch} sequences the stateful "
+                         f"model was built for. Received: x with shape {x.shape}")
     steps = x.shape[1]
     truncation = steps if truncation is None else check_positive_int(
         "truncation", truncation)
@@ -128,8 +132,9 @@ def bptt_cost(length, truncation=None, batch_size=32, units=64, repeats=3,
 
     Example:
 
-    >>> bptt_cost(200, truncation=50)  # doctest: +SKIP
-    {'seconds': 0.05, 'peak_mb': 12.0}
+    >>> cost = bptt_cost(2000)  # doctest: +SKIP
+    >>> cost["peak_mb"] > bptt_cost(2000, truncation=50)["peak_mb"]  # doctest: +SKIP
+    True
     """
     options = dict(length=check_positive_int("length", length),
                    truncation=None if truncation is None
@@ -139,7 +144,11 @@ def bptt_cost(length, truncation=None, batch_size=32, units=64, repeats=3,
                    repeats=check_positive_int("repeats", repeats), seed=int(seed))
     code = ("import json, sys; from keras_genai.bptt import _measure; "
             "print('RESULT ' + json.dumps(_measure(**json.loads(sys.argv[1]))))")
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
+    # The child imports this package from where this process found it
+    # (a checkout on sys.path, not an installed copy, in a notebook).
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    path = os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONPATH": path}
     done = subprocess.run([sys.executable, "-c", code, json.dumps(options)],
                           capture_output=True, text=True, env=env, check=False)
     lines = [line for line in done.stdout.splitlines() if line.startswith("RESULT ")]

@@ -291,7 +291,15 @@ def greedy_captions(network, images, batch_size=256):
     from keras_genai.data.captions import CAPTION_END
     from keras_genai.data.captions import CAPTION_START
 
+    names = [layer.name for layer in getattr(network, "layers", [])]
+    if "word_embedding" not in names or "caption_in" not in names:
+        raise TypeError("`network` must be a builders.image_captioner model. "
+                        f"Received: network={getattr(network, 'name', network)!r}")
     images = np.asarray(images, np.float32)
+    if images.ndim != 4:
+        raise ValueError("`images` must be (N, H, W, C). Received: images with "
+                         f"shape {images.shape}")
+    batch_size = check_positive_int("batch_size", batch_size)
     steps = network.get_layer("word_embedding").output.shape[1]
     tokens = np.zeros((len(images), steps + 1), np.int32)
     tokens[:, 0] = CAPTION_START
@@ -301,7 +309,10 @@ def greedy_captions(network, images, batch_size=256):
         # at step t depend on the words up to t only.
         logits = network.predict({"image": images, "caption_in": tokens[:, :steps]},
                                  batch_size=batch_size, verbose=0)
-        chosen = np.where(ended, 0, np.argmax(logits[:, t], axis=-1))
+        # Padding and the start token are never a next word.
+        scores = logits[:, t].copy()
+        scores[:, :CAPTION_END] = -np.inf
+        chosen = np.where(ended, 0, np.argmax(scores, axis=-1))
         tokens[:, t + 1] = chosen
         ended |= chosen == CAPTION_END
         if ended.all():

@@ -56,10 +56,12 @@ def test_chunks_carry_the_state_and_start_from_zeros():
     assert len(first) == math.ceil(12 / 5)
     np.testing.assert_allclose(truncated_bptt(stateful, x, y, truncation=5), first,
                                rtol=1e-6)
-    # The first chunk's loss is the whole network's loss on those steps.
+    # Each chunk's loss is the whole network's loss on those steps: the
+    # state was carried from chunk to chunk, not reset.
     out = plain.predict_on_batch(x)
-    assert first[0] == pytest.approx(float(np.mean((out[:, :5] - y[:, :5]) ** 2)),
-                                     rel=1e-5)
+    for chunk, (start, stop) in enumerate([(0, 5), (5, 10), (10, 12)]):
+        expected = float(np.mean((out[:, start:stop] - y[:, start:stop]) ** 2))
+        assert first[chunk] == pytest.approx(expected, rel=1e-5), chunk
 
 
 def test_truncated_bptt_checks_its_inputs():
@@ -71,6 +73,8 @@ def test_truncated_bptt_checks_its_inputs():
         truncated_bptt(stateful, x, y[:, :5], truncation=3)
     with pytest.raises(ValueError, match="truncation"):
         truncated_bptt(stateful, x, y, truncation=0)
+    with pytest.raises(ValueError, match="4 sequences.*Received: x with shape"):
+        truncated_bptt(stateful, x[:2], y[:2], truncation=3)
     with pytest.raises(ValueError, match="stateful_batch"):
         builders.sequence_model(stateful_batch=0)
 

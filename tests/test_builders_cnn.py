@@ -233,6 +233,8 @@ def test_transfer_classifier_freezes_shares_and_fine_tunes():
         builders.transfer_classifier("cnn", 3)
     with pytest.raises(TypeError, match="model"):
         builders.unfreeze("cnn")
+    with pytest.raises(TypeError, match="built from its Input"):
+        builders.transfer_classifier(keras.Sequential([keras.layers.Dense(2)]), 3)
 
 
 def test_keras_fit_overrides_a_nested_training_false():

@@ -85,5 +85,8 @@ def test_late_fusion_averages_each_directions_own_prediction():
              for d, h in (("forward", forward), ("backward", backward))]
     np.testing.assert_allclose(model(x), (votes[0] + votes[1]) / 2, atol=1e-5)
     assert model.output_shape == (None, 6, 1)
+    # The two directions start from different weights.
+    assert not np.allclose(bi.forward_layer.get_weights()[0],
+                           bi.backward_layer.get_weights()[0])
     with pytest.raises(ValueError, match="output_activation"):
         builders.late_fusion_birnn(output_activation="relu")

@@ -93,3 +93,7 @@ def test_encode_decode_and_read_captions():
         data.encode_captions(["a purple one"])
     with pytest.raises(ValueError, match="length"):
         data.encode_captions(texts, length=3)
+    with pytest.raises(ValueError, match="length"):
+        data.encode_captions(texts, length=0)
+    with pytest.raises(TypeError, match="not one string"):
+        data.encode_captions("a one")

@@ -66,6 +66,10 @@ def test_sine_anomalies_offsets_exactly_the_labelled_steps():
     (data.future_context, dict(window=0), "window"),
     (data.sine_anomalies, dict(rate=1.5), "rate"),
     (data.sine_anomalies, dict(magnitude=(1.0, 0.5)), "magnitude"),
+    (data.sine_anomalies, dict(magnitude=0.5), "magnitude"),
+    (data.sine_anomalies, dict(rate="often"), "rate"),
+    (data.echo_sequences, dict(delay=50, length=50), "delay"),
+    (data.echo_sequences, dict(seed=1.5), "seed"),
     (data.sine_anomalies, dict(length=5), "length"),
 ])
 def test_bad_arguments(fn, kwargs, argument):

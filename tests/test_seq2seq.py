@@ -209,3 +209,7 @@ def test_image_captioner_is_causal_and_greedy_decoding_recalls_what_it_learned()
     ids = greedy_captions(network, images)
     assert ids.shape == (4, 7)
     assert data.decode_captions(ids) == texts
+    with pytest.raises(ValueError, match="images"):
+        greedy_captions(network, images[0])
+    with pytest.raises(TypeError, match="image_captioner"):
+        greedy_captions(_network(), images)

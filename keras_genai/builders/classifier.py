@@ -3,8 +3,10 @@
 import keras
 
 from keras_genai.builders.common import float32_output_layers
+from keras_genai.builders.common import float32_outputs
 from keras_genai.builders.common import seed_counter
 from keras_genai.utils.checks import check_positive_int
+from keras_genai.utils.checks import check_seed
 from keras_genai.utils.compat import flatten_layers
 from keras_genai.utils.checks import check_shape
 
@@ -96,10 +98,15 @@ def transfer_classifier(base, num_classes, features="flatten_features", seed=Non
     >>> len(model.trainable_weights)  # the head's kernel and bias
     2
     """
-    if not isinstance(base, keras.Model) or not base.inputs:
+    try:  # an unbuilt Sequential has no inputs at all
+        built_inputs = base.inputs if isinstance(base, keras.Model) else None
+    except AttributeError:
+        built_inputs = None
+    if not built_inputs:
         raise TypeError("`base` must be a keras.Model built from its Input. "
                         f"Received: base={base!r}")
     num_classes = check_positive_int("num_classes", num_classes)
+    seed = check_seed(seed)
     names = [layer.name for layer in base.layers]
     if features not in names:
         raise ValueError(f"`features` must name a layer of `base` (it has "
@@ -111,14 +118,12 @@ def transfer_classifier(base, num_classes, features="flatten_features", seed=Non
         num_classes, name="head",
         kernel_initializer=keras.initializers.GlorotUniform(seed=seed))(
             extractor(inputs))
-    for layer in float32_output_layers():
-        outputs = layer(outputs)
-    return keras.Model(inputs, outputs, name=name)
+    return keras.Model(inputs, float32_outputs(outputs), name=name)
 
 
 def unfreeze(model):
     """Makes every layer of ``model`` trainable except its batch norms, for
-    fine-tuning; returns ``model``. Compile again afterwards.
+    fine-tuning. Compile again afterwards.
 
     A frozen ``BatchNormalization`` runs in inference mode in Keras 3 (its
     running averages, which fine-tuning on a few examples would overwrite,
@@ -126,6 +131,13 @@ def unfreeze(model):
     ``training=False`` for the same purpose, but inside a model that ``fit``
     trains the outer ``training=True`` replaces it (keras-team/keras#20285):
     only ``trainable`` holds.
+
+    Args:
+        model: a Keras model or layer (e.g. ``transfer_classifier(...)
+            .get_layer("features")``).
+
+    Returns:
+        ``model``, changed in place.
 
     Example:
 

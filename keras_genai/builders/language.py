@@ -8,12 +8,14 @@ import keras
 from keras_genai.builders.common import float32_outputs
 from keras_genai.builders.common import seed_counter
 from keras_genai.builders.rnn import RNN_LAYERS
+from keras_genai.builders.rnn import bidirectional_layer
 from keras_genai.builders.transformer import apply_transformer
 from keras_genai.builders.transformer import check_transformer
 from keras_genai.layers.time_embedding import PositionEmbedding
 from keras_genai.utils.checks import check_choice
 from keras_genai.utils.checks import check_fraction
 from keras_genai.utils.checks import check_positive_int
+from keras_genai.utils.checks import check_seed
 
 
 def _tokens_and_embedding(vocabulary_size, embedding_dim):
@@ -113,7 +115,9 @@ def text_classifier(vocabulary_size, num_classes, kind="lstm", units=64,
     state (Sutskever-style many-to-one; in both directions with
     ``bidirectional``). ``"bag_of_words"`` is the baseline that ignores the
     order: which words the text holds (``CategoryEncoding``, multi-hot) and
-    a linear classifier, logistic regression on word presence.
+    a linear classifier, logistic regression on word presence (the padding
+    id sets a bin too: one more feature, whether the text is shorter than
+    the batch's length).
 
     Args:
         vocabulary_size: token ids are ``0 .. vocabulary_size - 1``.
@@ -145,7 +149,7 @@ def text_classifier(vocabulary_size, num_classes, kind="lstm", units=64,
     if bidirectional and kind == "bag_of_words":
         raise ValueError("`bidirectional` needs a recurrent `kind`. Received: "
                          f"kind={kind!r}, bidirectional={bidirectional!r}")
-    seeds = seed_counter(seed)
+    seeds = seed_counter(check_seed(seed))
     tokens = keras.Input((None,), dtype="int32", name="tokens")
     if kind == "bag_of_words":
         x = keras.layers.CategoryEncoding(vocabulary_size, output_mode="multi_hot",
@@ -155,12 +159,13 @@ def text_classifier(vocabulary_size, num_classes, kind="lstm", units=64,
             vocabulary_size, embedding_dim, mask_zero=True, name="token_embedding",
             embeddings_initializer=keras.initializers.RandomUniform(
                 -0.05, 0.05, seed=next(seeds)))(tokens)
-        layer = RNN_LAYERS[kind](
-            units, name=f"{kind}_reader",
-            kernel_initializer=keras.initializers.GlorotUniform(seed=next(seeds)),
-            recurrent_initializer=keras.initializers.Orthogonal(seed=next(seeds)))
         if bidirectional:
-            layer = keras.layers.Bidirectional(layer, name=f"bi{kind}_reader")
+            layer = bidirectional_layer(kind, units, seeds, name=f"bi{kind}_reader")
+        else:
+            layer = RNN_LAYERS[kind](
+                units, name=f"{kind}_reader",
+                kernel_initializer=keras.initializers.GlorotUniform(seed=next(seeds)),
+                recurrent_initializer=keras.initializers.Orthogonal(seed=next(seeds)))
         x = layer(x)
     if dropout:
         x = keras.layers.Dropout(dropout, seed=next(seeds), name="head_dropout")(x)

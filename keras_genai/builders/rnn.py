@@ -5,10 +5,12 @@ import keras
 
 from keras_genai.builders.common import CheckedSequential
 from keras_genai.builders.common import float32_output_layers
+from keras_genai.builders.common import float32_outputs
 from keras_genai.builders.common import seed_counter
 from keras_genai.utils.checks import check_choice
 from keras_genai.utils.checks import check_fraction
 from keras_genai.utils.checks import check_positive_int
+from keras_genai.utils.checks import check_seed
 from keras_genai.utils.checks import check_shape
 
 RNN_LAYERS = {
@@ -146,22 +148,51 @@ def late_fusion_birnn(input_shape=(None, 1), cell="lstm", units=32, output_units
     units = check_positive_int("units", units)
     output_units = check_positive_int("output_units", output_units)
     check_choice("output_activation", output_activation, ("sigmoid", "softmax"))
-    seeds = seed_counter(seed)
+    seeds = seed_counter(check_seed(seed))
     inputs = keras.Input(input_shape, name="sequence")
-    rnn = RNN_LAYERS[cell](
-        units, return_sequences=True,
-        kernel_initializer=keras.initializers.GlorotUniform(seed=next(seeds)),
-        recurrent_initializer=keras.initializers.Orthogonal(seed=next(seeds)),
-        name=f"{cell}_direction")
     # merge_mode=None: the two directions' sequences, both in time order.
-    forward, backward = keras.layers.Bidirectional(
-        rnn, merge_mode=None, name=f"bi{cell}")(inputs)
+    forward, backward = bidirectional_layer(
+        cell, units, seeds, merge_mode=None, name=f"bi{cell}",
+        return_sequences=True)(inputs)
     votes = [keras.layers.Dense(
         output_units, activation=output_activation,
         kernel_initializer=keras.initializers.GlorotUniform(seed=next(seeds)),
         name=f"{direction}_readout")(states)
         for direction, states in (("forward", forward), ("backward", backward))]
     outputs = keras.layers.Average(name="average_of_directions")(votes)
-    for layer in float32_output_layers():
-        outputs = layer(outputs)
-    return keras.Model(inputs, outputs, name=name)
+    return keras.Model(inputs, float32_outputs(outputs), name=name)
+
+
+def bidirectional_layer(cell, units, seeds, name, merge_mode="concat", **kwargs):
+    """`keras.layers.Bidirectional` over a ``cell`` layer of ``units``, each
+    direction with its own seeded initial weights (wrapping one layer would
+    copy its config, seeds included, into the backward one: both
+    directions would start equal).
+
+    Args:
+        cell: ``"simple"``, ``"lstm"`` or ``"gru"``.
+        units: units per direction.
+        seeds: an iterator of int seeds (`builders.common.seed_counter`).
+        name: the wrapper's name; the directions are ``<name>_forward`` and
+            ``<name>_backward``.
+        merge_mode: as `keras.layers.Bidirectional`.
+        **kwargs: more arguments of both recurrent layers
+            (``return_sequences``...).
+
+    Returns:
+        The `keras.layers.Bidirectional` layer.
+
+    Example:
+
+    >>> layer = bidirectional_layer("gru", 4, seed_counter(0), "bigru")
+    """
+    def direction(go_backwards, suffix):
+        return RNN_LAYERS[cell](
+            units, go_backwards=go_backwards,
+            kernel_initializer=keras.initializers.GlorotUniform(seed=next(seeds)),
+            recurrent_initializer=keras.initializers.Orthogonal(seed=next(seeds)),
+            name=f"{name}_{suffix}", **kwargs)
+
+    return keras.layers.Bidirectional(
+        direction(False, "forward"), backward_layer=direction(True, "backward"),
+        merge_mode=merge_mode, name=name)

@@ -11,6 +11,8 @@ fixes at 20 of 28 pixels for most digits) and slant (the shear of the ink,
 
 import numpy as np
 
+from keras_genai.utils.checks import check_positive_int
+
 DIGIT_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven",
                "eight", "nine")
 ATTRIBUTE_WORDS = {"thickness": ("thin", "thick"), "width": ("narrow", "wide"),
@@ -186,8 +188,11 @@ def encode_captions(captions, length=MAX_CAPTION_WORDS + 1):
     >>> encode_captions(["a one"], length=4)[0].tolist()
     [[1, 3, 5, 0]]
     """
+    if isinstance(captions, str):
+        raise TypeError("`captions` must be a sequence of captions, not one "
+                        f"string. Received: captions={captions!r}")
+    length = check_positive_int("length", length, minimum=2)
     words = {w: i + 3 for i, w in enumerate(caption_vocabulary())}
-    length = int(length)
     caption_in = np.zeros((len(captions), length), np.int32)
     caption_out = np.zeros((len(captions), length), np.int32)
     for row, text in enumerate(captions):
@@ -206,6 +211,13 @@ def encode_captions(captions, length=MAX_CAPTION_WORDS + 1):
 
 def decode_captions(ids):
     """Word ids back to captions, up to the first end (or padding) token.
+
+    Args:
+        ids: int ``(N, steps)`` word ids (`encode_captions`' convention),
+            e.g. from `keras_genai.seq2seq.greedy_captions`.
+
+    Returns:
+        A list of ``N`` strings.
 
     Example:
 
@@ -228,6 +240,15 @@ def decode_captions(ids):
 def caption_words(captions):
     """What a caption says: its digit (-1 for none) and its word for each
     attribute (``""`` for none), the inverse of `caption`.
+
+    Args:
+        captions: strings (any words; those outside the vocabulary are
+            ignored).
+
+    Returns:
+        dict: ``"digit"`` -> list of ints (-1 where the caption names no
+        digit or several), and each attribute of `ATTRIBUTE_WORDS` -> list
+        of its word in each caption (``""`` where it has none or both).
 
     Example:
 

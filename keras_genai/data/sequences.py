@@ -14,6 +14,7 @@
 import numpy as np
 
 from keras_genai.utils.checks import check_positive_int
+from keras_genai.utils.checks import check_seed
 
 
 def adding_problem(n=1000, length=50, seed=0):
@@ -117,6 +118,7 @@ def echo_sequences(n=1000, length=50, delay=5, seed=0):
     n = check_positive_int("n", n)
     length = check_positive_int("length", length)
     delay = check_positive_int("delay", delay)
+    seed = check_seed(seed)
     if delay >= length:
         raise ValueError(f"`delay` must be below `length` ({length}). "
                          f"Received: delay={delay}")
@@ -162,12 +164,17 @@ def sine_anomalies(n=1000, length=100, rate=0.0, magnitude=(0.5, 1.0),
     n = check_positive_int("n", n)
     length = check_positive_int("length", length, minimum=11)
     shift_length = check_positive_int("shift_length", shift_length)
-    if not 0.0 <= rate <= 1.0:
-        raise ValueError(f"`rate` must be in [0, 1]. Received: rate={rate!r}")
-    low, high = magnitude
+    if isinstance(rate, bool) or not isinstance(rate, (int, float)) \
+            or not 0.0 <= rate <= 1.0:
+        raise ValueError(f"`rate` must be a number in [0, 1]. Received: rate={rate!r}")
+    try:
+        low, high = (float(m) for m in magnitude)
+    except (TypeError, ValueError):
+        low = high = -1.0
     if not 0.0 <= low <= high:
         raise ValueError("`magnitude` must be (low, high) with 0 <= low <= high. "
                          f"Received: magnitude={magnitude!r}")
+    seed = check_seed(seed)
     x, _ = sine_waves(n, length, 1, noise=noise, seed=seed)
     x = x[..., 0].astype(np.float64)
     rng = np.random.default_rng([seed, 1])

@@ -7,6 +7,7 @@ import numpy as np
 
 from keras_genai.utils.checks import check_fraction
 from keras_genai.utils.checks import check_positive_int
+from keras_genai.utils.checks import check_seed
 
 # Typographic characters of the reference manual, written in ASCII.
 _ASCII = {"\u2019": "'", "\u2018": "'", "\u201c": '"', "\u201d": '"',
@@ -176,6 +177,7 @@ def topic_sentences(test_fraction=0.2, min_words=5, max_words=40, seed=0):
     test_fraction = check_fraction("test_fraction", test_fraction)
     min_words = check_positive_int("min_words", min_words)
     max_words = check_positive_int("max_words", max_words, minimum=min_words)
+    seed = check_seed(seed)
     from pydoc_data.topics import topics
 
     rng = np.random.default_rng(seed)

@@ -22,7 +22,21 @@ SOURCE, TARGET = (0, 1, 2, 3, 4), (5, 6, 7, 8, 9)
 
 def split_classes(x, y, classes):
     """The images of ``classes`` and their labels renumbered ``0, 1, ...``
-    in the order of ``classes``."""
+    in the order of ``classes``.
+
+    Args:
+        x: images.
+        y: their int labels.
+        classes: the labels kept.
+
+    Returns:
+        ``(x_kept, y_renumbered)``.
+
+    Example:
+
+    >>> split_classes(np.zeros((3, 2)), np.array([5, 0, 7]), (5, 7))[1].tolist()
+    [0, 1]
+    """
     keep = np.isin(y, classes)
     relabel = np.full(int(np.max(y)) + 1, -1, "int64")
     relabel[list(classes)] = np.arange(len(classes))

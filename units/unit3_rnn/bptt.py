@@ -23,8 +23,29 @@ ECHO_LENGTH = 50
 
 def train_echo(truncation, *, delay, epochs, batch_size, train_size, seed):
     """A stateful LSTM trained on `data.echo_sequences` with (truncated)
-    BPTT; returns the test MSE on the steps that have a target to recall
-    (predicting 0 scores 1, the inputs' variance)."""
+    BPTT.
+
+    Args:
+        truncation: steps per update (``None``: full BPTT).
+        delay: how far back the echo looks.
+        epochs: passes over the training sequences.
+        batch_size: sequences per batch (a last, smaller batch is left
+            out: a stateful network takes batches of one size).
+        train_size: training sequences, at least ``batch_size``.
+        seed: seed of the weights and the data.
+
+    Returns:
+        The test MSE on the steps that have a target to recall (predicting
+        0 scores 1, the inputs' variance).
+
+    Example:
+
+    >>> train_echo(1, delay=5, epochs=1, batch_size=8, train_size=64,
+    ...            seed=0)  # doctest: +SKIP
+    """
+    if train_size < batch_size:
+        raise ValueError(f"--train-size must be at least --batch-size "
+                         f"({batch_size}). Received: --train-size={train_size}")
     reseed(seed)
     x, y = data.echo_sequences(train_size, ECHO_LENGTH, delay, seed=seed)
     x_test, y_test = data.echo_sequences(512, ECHO_LENGTH, delay, seed=seed + 1)
@@ -71,6 +92,9 @@ def bptt_cost(run: Run, *, lengths: list[Count] = [50, 100, 200, 500, 1000, 2000
         train_size: echo training sequences (50 steps each).
         truncations: truncations trained on the echo task (and full BPTT).
     """
+    if train_size < batch_size:
+        raise ValueError(f"--train-size must be at least --batch-size "
+                         f"({batch_size}). Received: --train-size={train_size}")
     cost = {}
     for mode, k in (("full", None), (f"truncated {truncation}", truncation)):
         cost[mode] = {length: measure(length, k, batch_size=batch_size,

@@ -129,6 +129,32 @@ def forecast(run: Run, *, epochs: Count = 20, batch_size: Count = 64,
 
 
 ANOMALY_LENGTH = 100
+CONTEXT = 10  # steps a forecaster reads before it is scored (never anomalous)
+
+
+def forecast_errors(model, series):
+    """Each step's anomaly score, ``|x_t - forecast_t|`` for ``t = CONTEXT,
+    CONTEXT + 1, ...``: of ``model`` (which reads ``x_0 .. x_{T-2}`` and
+    forecasts the next value at every step) and of the naive forecast
+    ``x_{t-1}``.
+
+    Args:
+        model: a next-step forecaster, ``(N, T - 1, 1) -> (N, T - 1, 1)``.
+        series: ``(N, T, 1)`` series.
+
+    Returns:
+        ``(model_errors, naive_errors)``, each ``(N, T - CONTEXT)``, aligned
+        with ``labels[:, CONTEXT:]`` of `data.sine_anomalies`.
+
+    Example:
+
+    >>> lstm, naive = forecast_errors(model, x_test)  # doctest: +SKIP
+    """
+    forecast = model.predict(series[:, :-1], verbose=0)[..., 0]
+    # The output at step t - 1 forecasts x_t.
+    ours = np.abs(series[:, 1:, 0] - forecast)[:, CONTEXT - 1:]
+    naive = np.abs(np.diff(series[..., 0], axis=1))[:, CONTEXT - 1:]
+    return ours, naive
 
 
 @exercise("anomaly", "an LSTM forecaster flags spikes and level shifts in sine "
@@ -165,39 +191,38 @@ def anomaly(run: Run, *, epochs: Count = 10, batch_size: Count = 64,
     history = model.fit(x[:, :-1], x[:, 1:], batch_size=batch_size, epochs=epochs,
                         callbacks=run.backup(), verbose=run.verbose)
 
-    def errors(series):
-        """|value - forecast| of steps 10, 11, ... (the first 10 are context
-        and never anomalous) for the LSTM and the naive forecast."""
-        forecast = model.predict(series[:, :-1], verbose=0)[..., 0]
-        lstm = np.abs(series[:, 1:, 0] - forecast)[:, 9:]
-        naive = np.abs(np.diff(series[..., 0], axis=1))[:, 9:]
-        return lstm, naive
+    kinds = labels[:, CONTEXT:]
+    scores = dict(zip(("LSTM", "naive"), forecast_errors(model, x_test)))
 
-    kinds = labels[:, 10:]
-    scores = dict(zip(("LSTM", "naive"), errors(x_test)))
-    auc = {name: {kind: roc_auc(score[kinds == 0], score[kinds == k])
+    def auc_of(score, anomalous):
+        # None where the test set holds no step of a kind (a tiny --rate).
+        return roc_auc(score[kinds == 0], score[anomalous]) \
+            if anomalous.any() and (kinds == 0).any() else None
+
+    auc = {name: {kind: auc_of(score, kinds == k)
                   for k, kind in enumerate(data.ANOMALY_KINDS, 1)}
            for name, score in scores.items()}
     for name, score in scores.items():
-        auc[name]["all"] = roc_auc(score[kinds == 0], score[kinds > 0])
-    threshold = float(np.quantile(errors(clean)[0], 0.99))
+        auc[name]["all"] = auc_of(score, kinds > 0)
+    threshold = float(np.quantile(forecast_errors(model, clean)[0], 0.99))
     flagged = scores["LSTM"] > threshold
     shown = int(np.argmax((kinds == 1).any(1) & (kinds == 2).any(1)))
-    t = np.arange(10, ANOMALY_LENGTH)
-    marked = np.where(kinds[shown] > 0, x_test[shown, 10:, 0], np.nan)
+    t = np.arange(CONTEXT, ANOMALY_LENGTH)
+    marked = np.where(kinds[shown] > 0, x_test[shown, CONTEXT:, 0], np.nan)
     return {
         "anomalous_steps": Row(float(np.mean(kinds > 0)), "anomalous test steps",
                                "{:.1%}"),
         "roc_auc": Row(auc, "ROC AUC of the forecast error", "{:.3f}"),
         "threshold": Row(threshold, "threshold (99th percentile on clean waves)",
                          "{:.3f}"),
-        "recall": Row({kind: float(np.mean(flagged[kinds == k])) for k, kind in
-                       enumerate(data.ANOMALY_KINDS, 1)},
+        "recall": Row({kind: float(np.mean(flagged[kinds == k]))
+                       if (kinds == k).any() else None
+                       for k, kind in enumerate(data.ANOMALY_KINDS, 1)},
                       "anomalous steps flagged", "{:.1%}"),
         "false_alarms": Row(float(np.mean(flagged[kinds == 0])),
                             "normal steps flagged", "{:.1%}"),
         "series": viz.plot_curves(
-            {"series": (t, x_test[shown, 10:, 0]), "anomalies": (t, marked),
+            {"series": (t, x_test[shown, CONTEXT:, 0]), "anomalies": (t, marked),
              "|error| of the LSTM": (t, scores["LSTM"][shown]),
              "threshold": (t, np.full(len(t), threshold))},
             os.path.join(run.out, "anomaly.png"), xlabel="t", ylabel="value",

@@ -155,6 +155,13 @@ def shuffle_words(ids, seed):
     order and the padding left at the end: the same bag of words, another
     sentence.
 
+    Args:
+        ids: int ``(N, length)`` token ids, 0 for padding.
+        seed: seed of the shuffles.
+
+    Returns:
+        A shuffled copy of ``ids``.
+
     Example:
 
     >>> shuffle_words(np.array([[5, 6, 7, 0]]), seed=0)[0, 3]
