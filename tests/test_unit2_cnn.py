@@ -126,8 +126,8 @@ def test_augmentation_grid(run_lab):
 def test_plain_56_trains_worse_than_plain_20_and_residual_56(run_lab):
     summary, _ = run_lab("unit2_cnn", "--exercise", "degradation")
     errors = {k: v["train_error"] for k, v in summary["errors"].items()}
-    # Measured: plain-20 7.5%, plain-56 75.4%, residual-20 7.3%,
-    # residual-56 1.4% training error after 6 epochs.
+    # Measured: plain-20 7.3%, plain-56 74.1%, residual-20 6.2%,
+    # residual-56 2.7% error on the training digits after 6 epochs.
     assert errors["plain-56"] > errors["plain-20"] + 0.3, errors
     assert errors["residual-56"] < errors["plain-56"] - 0.5, errors
     assert errors["residual-56"] < 0.1, errors
