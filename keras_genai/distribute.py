@@ -92,6 +92,41 @@ def strategy(kind="auto", devices=None):
     return tf.distribute.MultiWorkerMirroredStrategy()
 
 
+NVIDIA_DRIVER_FILE = "/proc/driver/nvidia/version"
+
+
+def unused_gpu_warning(driver_file=NVIDIA_DRIVER_FILE):
+    """A warning when this machine has an NVIDIA driver but TensorFlow sees
+    no GPU, so that training would run on the CPU in silence (a TensorFlow
+    built for other CUDA libraries than the machine's, or a CPU-only
+    TensorFlow, loads and falls back without an error); ``None`` otherwise.
+
+    Args:
+        driver_file: the file whose presence means an NVIDIA driver is
+            loaded (Linux's ``/proc/driver/nvidia/version``).
+
+    Returns:
+        The warning's text, or ``None``.
+
+    Example:
+
+    >>> message = unused_gpu_warning()
+    >>> message is None or "GPU" in message
+    True
+    """
+    if not os.path.exists(driver_file) or tf.config.list_physical_devices("GPU"):
+        return None
+    build = tf.sysconfig.get_build_info()
+    cuda = build.get("cuda_version")
+    built_for = (f"this TensorFlow {tf.__version__} was built for CUDA {cuda} and "
+                 f"cuDNN {build.get('cudnn_version')}" if cuda else
+                 f"this TensorFlow {tf.__version__} was built without CUDA")
+    return ("WARNING: this machine has an NVIDIA driver, but TensorFlow sees no "
+            f"GPU, so everything runs on the CPU ({built_for}). Install a "
+            "TensorFlow that matches the machine's CUDA (on Colab, keep the "
+            "runtime's own TensorFlow), or check `nvidia-smi`.")
+
+
 def _check_tf_config():
     """Raises a clear error for a ``TF_CONFIG`` that is not valid JSON."""
     text = os.environ.get("TF_CONFIG")

@@ -143,3 +143,26 @@ def test_replicas_keep_their_slices_of_one_global_draw(mirrored_strategy):
     np.testing.assert_array_equal(np.concatenate(slices), one)
     assert [float(s) for s in scaled] == [1.0, 1.0]
     assert [int(i) for i in ids] == [0, 1]
+
+
+def test_unused_gpu_warning_only_with_a_driver_and_no_gpu(tmp_path, monkeypatch):
+    driver = tmp_path / "version"
+    # No driver: nothing to say.
+    assert distribute.unused_gpu_warning(str(driver)) is None
+    driver.write_text("NVRM version: 550.54\n")
+    monkeypatch.setattr(tf.config, "list_physical_devices", lambda kind=None: [])
+    message = distribute.unused_gpu_warning(str(driver))
+    assert "sees no GPU" in message and tf.__version__ in message
+    # A GPU seen: nothing to say.
+    monkeypatch.setattr(tf.config, "list_physical_devices",
+                        lambda kind=None: ["/physical_device:GPU:0"])
+    assert distribute.unused_gpu_warning(str(driver)) is None
+
+
+def test_a_lab_prints_the_warning_at_its_start(monkeypatch, capsys, tmp_path):
+    from units import unit1_mlp
+
+    monkeypatch.setattr(distribute, "unused_gpu_warning",
+                        lambda: "WARNING: no GPU seen")
+    unit1_mlp.LAB.run("xor", out=str(tmp_path), epochs=1, verbose=0)
+    assert "WARNING: no GPU seen" in capsys.readouterr().out

@@ -222,7 +222,12 @@ def test_guidance_combines_conditional_and_null_predictions():
     pattern = keras.layers.Reshape(SHAPE)(keras.layers.Embedding(
         4, int(np.prod(SHAPE)), embeddings_initializer="random_normal",
         name="label_embedding")(label))
-    out = keras.layers.Add()([image, pattern])
+    # The timestep adds zeros: connected, as Keras 3.10 requires of
+    # every input of a Functional model, and of no effect.
+    zeros = keras.layers.Reshape(SHAPE)(keras.layers.Embedding(
+        T, int(np.prod(SHAPE)), embeddings_initializer="zeros",
+        name="timestep_zeros")(timestep))
+    out = keras.layers.Add()([image, pattern, zeros])
     network = keras.Model({"image": image, "timestep": timestep, "label": label}, out)
     model = DiffusionModel(network, NoiseSchedule("cosine", timesteps=T),
                            num_classes=3, seed=0)

@@ -417,6 +417,9 @@ class Lab:
         print(f"== {self.name} / {name} ==  outputs: {out}"
               f"  ({strategy.num_replicas_in_sync} replica(s), "
               f"{type(strategy).__name__})", flush=True)
+        warning = distribute.unused_gpu_warning()
+        if warning:
+            print(warning, flush=True)
         start = time.time()
         with strategy.scope():
             results = fn(run, **kwargs)
