@@ -141,7 +141,8 @@ def bptt_cost(length, truncation=None, batch_size=32, units=64, repeats=3,
                    else check_positive_int("truncation", truncation),
                    batch_size=check_positive_int("batch_size", batch_size),
                    units=check_positive_int("units", units),
-                   repeats=check_positive_int("repeats", repeats), seed=int(seed))
+                   repeats=check_positive_int("repeats", repeats),
+                   seed=check_positive_int("seed", seed, minimum=0))
     code = ("import json, sys; from keras_genai.bptt import _measure; "
             "print('RESULT ' + json.dumps(_measure(**json.loads(sys.argv[1]))))")
     # The child imports this package from where this process found it

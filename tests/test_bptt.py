@@ -84,3 +84,5 @@ def test_bptt_cost_bad_arguments_fail_before_the_child_starts():
         bptt_cost(0)
     with pytest.raises(ValueError, match="truncation"):
         bptt_cost(10, truncation=-1)
+    with pytest.raises((ValueError, TypeError), match="seed"):
+        bptt_cost(10, seed=None)
