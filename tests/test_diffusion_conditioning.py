@@ -44,6 +44,13 @@ def network(extra=None, rows=None):
         inputs["condition"] = keras.Input((4, 4, 2), name="condition")
     elif extra == "context":
         inputs["context"] = keras.Input((None, 8), name="context")
+    # Every input adds zero times its mean to the output: connected, as Keras
+    # 3.10 requires of each input of a Functional model, and of no effect.
+    for tensor in inputs.values():
+        tensor = keras.ops.cast(tensor, "float32")
+        axes = tuple(range(1, len(tensor.shape)))
+        mean = keras.ops.mean(tensor, axis=axes) if axes else tensor
+        out = out + 0.0 * keras.ops.reshape(mean, (-1, 1, 1, 1))
     return keras.Model(inputs, out)
 
 
