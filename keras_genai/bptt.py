@@ -20,11 +20,10 @@ import keras
 import numpy as np
 
 from keras_genai.utils.checks import check_positive_int
+from keras_genai.utils.compat import flatten_layers
 
 
 def _recurrent_layers(model):
-    from keras_genai.utils.compat import flatten_layers
-
     return [layer for layer in flatten_layers(model)
             if isinstance(layer, keras.layers.RNN)]
 

@@ -9,6 +9,7 @@ from keras_genai.builders.common import float32_outputs
 from keras_genai.builders.common import seed_counter
 from keras_genai.builders.rnn import RNN_LAYERS
 from keras_genai.builders.rnn import bidirectional_layer
+from keras_genai.builders.rnn import recurrent_layer
 from keras_genai.builders.transformer import apply_transformer
 from keras_genai.builders.transformer import check_transformer
 from keras_genai.layers.time_embedding import PositionEmbedding
@@ -162,10 +163,7 @@ def text_classifier(vocabulary_size, num_classes, kind="lstm", units=64,
         if bidirectional:
             layer = bidirectional_layer(kind, units, seeds, name=f"bi{kind}_reader")
         else:
-            layer = RNN_LAYERS[kind](
-                units, name=f"{kind}_reader",
-                kernel_initializer=keras.initializers.GlorotUniform(seed=next(seeds)),
-                recurrent_initializer=keras.initializers.Orthogonal(seed=next(seeds)))
+            layer = recurrent_layer(kind, units, seeds, name=f"{kind}_reader")
         x = layer(x)
     if dropout:
         x = keras.layers.Dropout(dropout, seed=next(seeds), name="head_dropout")(x)

@@ -186,13 +186,34 @@ def bidirectional_layer(cell, units, seeds, name, merge_mode="concat", **kwargs)
 
     >>> layer = bidirectional_layer("gru", 4, seed_counter(0), "bigru")
     """
-    def direction(go_backwards, suffix):
-        return RNN_LAYERS[cell](
-            units, go_backwards=go_backwards,
-            kernel_initializer=keras.initializers.GlorotUniform(seed=next(seeds)),
-            recurrent_initializer=keras.initializers.Orthogonal(seed=next(seeds)),
-            name=f"{name}_{suffix}", **kwargs)
+    forward = recurrent_layer(cell, units, seeds, f"{name}_forward", **kwargs)
+    backward = recurrent_layer(cell, units, seeds, f"{name}_backward",
+                               go_backwards=True, **kwargs)
+    return keras.layers.Bidirectional(forward, backward_layer=backward,
+                                      merge_mode=merge_mode, name=name)
 
-    return keras.layers.Bidirectional(
-        direction(False, "forward"), backward_layer=direction(True, "backward"),
-        merge_mode=merge_mode, name=name)
+
+def recurrent_layer(cell, units, seeds, name, **kwargs):
+    """A ``cell`` layer of ``units`` with Glorot input weights and
+    orthogonal recurrent weights, seeded from ``seeds`` (two draws).
+
+    Args:
+        cell: ``"simple"``, ``"lstm"`` or ``"gru"``.
+        units: hidden units.
+        seeds: an iterator of int seeds (`builders.common.seed_counter`).
+        name: the layer's name.
+        **kwargs: more arguments of the layer (``return_sequences``...).
+
+    Returns:
+        The recurrent layer.
+
+    Example:
+
+    >>> recurrent_layer("lstm", 4, seed_counter(0), "reader").units
+    4
+    """
+    return RNN_LAYERS[cell](
+        units,
+        kernel_initializer=keras.initializers.GlorotUniform(seed=next(seeds)),
+        recurrent_initializer=keras.initializers.Orthogonal(seed=next(seeds)),
+        name=name, **kwargs)

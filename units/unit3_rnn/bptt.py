@@ -21,6 +21,14 @@ from units.lab import exercise
 ECHO_LENGTH = 50
 
 
+def _check_echo_sizes(train_size, batch_size):
+    """A stateful network trains on whole batches only: fewer sequences than
+    one batch would train nothing."""
+    if train_size < batch_size:
+        raise ValueError(f"--train-size must be at least --batch-size "
+                         f"({batch_size}). Received: --train-size={train_size}")
+
+
 def train_echo(truncation, *, delay, epochs, batch_size, train_size, seed):
     """A stateful LSTM trained on `data.echo_sequences` with (truncated)
     BPTT.
@@ -43,9 +51,7 @@ def train_echo(truncation, *, delay, epochs, batch_size, train_size, seed):
     >>> train_echo(1, delay=5, epochs=1, batch_size=8, train_size=64,
     ...            seed=0)  # doctest: +SKIP
     """
-    if train_size < batch_size:
-        raise ValueError(f"--train-size must be at least --batch-size "
-                         f"({batch_size}). Received: --train-size={train_size}")
+    _check_echo_sizes(train_size, batch_size)
     reseed(seed)
     x, y = data.echo_sequences(train_size, ECHO_LENGTH, delay, seed=seed)
     x_test, y_test = data.echo_sequences(512, ECHO_LENGTH, delay, seed=seed + 1)
@@ -92,9 +98,7 @@ def bptt_cost(run: Run, *, lengths: list[Count] = [50, 100, 200, 500, 1000, 2000
         train_size: echo training sequences (50 steps each).
         truncations: truncations trained on the echo task (and full BPTT).
     """
-    if train_size < batch_size:
-        raise ValueError(f"--train-size must be at least --batch-size "
-                         f"({batch_size}). Received: --train-size={train_size}")
+    _check_echo_sizes(train_size, batch_size)
     cost = {}
     for mode, k in (("full", None), (f"truncated {truncation}", truncation)):
         cost[mode] = {length: measure(length, k, batch_size=batch_size,
