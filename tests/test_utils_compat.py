@@ -22,6 +22,16 @@ def test_the_private_attributes_exist():
     assert callable(tf_config.disable_op_determinism)
 
 
+def test_the_global_seed_generator_is_where_reset_looks():
+    from keras.src.backend.common import global_state
+
+    keras.random.normal((1,))
+    assert isinstance(global_state.get_global_attribute("global_seed_generator"),
+                      keras.random.SeedGenerator)
+    compat.reset_global_seed_generator()
+    assert global_state.get_global_attribute("global_seed_generator") is None
+
+
 def test_merge_call_without_a_strategy_calls_fn_once():
     calls = []
 

@@ -1,8 +1,9 @@
 """The private TensorFlow and Keras APIs this package relies on, in one place.
 
 Each is used because no public API does the job; each was checked on
-TensorFlow 2.21.0 and Keras 3.15.1 (``setup.cfg`` asks for tensorflow>=2.21 and
-keras>=3.15).
+both ends of the supported range (``setup.cfg``): TensorFlow 2.19.1 with
+Keras 3.10.0, and TensorFlow 2.21.0 with Keras 3.15.1. The behaviours that
+differ between those Keras versions are here too (`KERAS_VERSION`).
 ``tests/test_utils_compat.py`` fails loudly if one of them disappears, so an
 upgrade that breaks them is caught here rather than deep inside a training run.
 """
@@ -10,6 +11,45 @@ upgrade that breaks them is caught here rather than deep inside a training run.
 import keras
 import tensorflow as tf
 from tensorflow.python.framework import config as tf_config
+
+# Keras' (major, minor) version, e.g. (3, 15).
+KERAS_VERSION = tuple(int(part) for part in keras.version().split(".")[:2])
+
+
+def activity_penalty_divided_by_batch():
+    """Whether a layer divides its ``activity_regularizer``'s value by the
+    batch size before adding it to its losses.
+
+    Keras 3.14 and later do; Keras 3.10 to 3.13 add the value as it is
+    (`keras_genai.regularizers` gives the same penalty on both).
+
+    Example:
+
+    >>> activity_penalty_divided_by_batch()  # on Keras 3.15
+    True
+    """
+    return KERAS_VERSION >= (3, 14)
+
+
+def reset_global_seed_generator():
+    """Drops Keras' global ``SeedGenerator``, so that the random ops called
+    without a seed (``keras.random.normal(shape)``) draw from a new one seeded
+    by ``keras.utils.set_random_seed``'s seed.
+
+    ``keras.utils.set_random_seed`` does this itself from Keras 3.13 on; before,
+    the generator made by the first unseeded call lives on and a second
+    ``set_random_seed(s)`` does not repeat its numbers.
+
+    Private API: the ``"global_seed_generator"`` attribute of
+    ``keras.src.backend.common.global_state`` (where both versions keep it).
+
+    Example:
+
+    >>> keras.utils.set_random_seed(0); reset_global_seed_generator()
+    """
+    from keras.src.backend.common import global_state
+
+    global_state.set_global_attribute("global_seed_generator", None)
 
 
 def merge_call(fn, *args):

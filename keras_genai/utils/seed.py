@@ -48,6 +48,7 @@ def set_seed(seed, deterministic=True):
         raise TypeError("`deterministic` must be True or False. Received: "
                         f"deterministic={deterministic!r}")
     keras.utils.set_random_seed(seed)
+    compat.reset_global_seed_generator()  # done by Keras >= 3.13 itself
     if deterministic:
         tf.config.experimental.enable_op_determinism()
     else:

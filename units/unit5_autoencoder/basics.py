@@ -13,6 +13,7 @@ from keras_genai import metrics
 from keras_genai import viz
 from keras_genai.layers import Corruption
 from keras_genai.regularizers import KLSparsity
+from keras_genai.regularizers import L1Sparsity
 from units.common import reseed
 from units.lab import Count
 from units.lab import Row
@@ -120,7 +121,7 @@ def sparse(run: Run, *, epochs: Count = 30, batch_size: Count = 256,
     x, _, x_test, _ = unit_digits(train_size, flatten=True)
     settings = {
         "no penalty": None,
-        "L1 (1e-3)": keras.regularizers.L1(1e-3),
+        "L1 (1e-3)": L1Sparsity(1e-3),
         "KL (rho=0.05, beta=3)": KLSparsity(target=0.05, weight=3.0),
     }
     results, curves = {}, {}
