@@ -49,6 +49,35 @@ def pytest_configure(config):
     speed.configure_tensorflow(config.getoption("markexpr"))
 
 
+def make_picture_folder(root, classes=("red", "green"), per_class=10,
+                        size=(20, 16)):
+    """A folder of RGB pictures, in a subfolder per class (at the top for
+    ``classes=()``): dark noise with a bright disc in the class's colour
+    channel (red, green, blue by the class's position). Returns its path."""
+    import keras
+
+    rng = np.random.default_rng(0)
+    yy, xx = np.mgrid[:size[0], :size[1]]
+    for k, name in enumerate(classes or ("",)):
+        os.makedirs(os.path.join(root, name), exist_ok=True)
+        for i in range(per_class):
+            picture = rng.integers(0, 60, size + (3,))
+            radius = rng.integers(3, min(size) // 3 + 1)
+            cy, cx = (rng.integers(radius, s - radius) for s in size)
+            picture[(yy - cy) ** 2 + (xx - cx) ** 2 < radius ** 2, k % 3] = 230
+            keras.utils.save_img(os.path.join(root, name, f"{i}.png"),
+                                 picture.astype("uint8"))
+    return str(root)
+
+
+@pytest.fixture(scope="session")
+def colour_folder(tmp_path_factory):
+    """A labelled folder of 2 x 40 colour pictures (36 x 32 pixels), made
+    once per session: the labs' ``--dataset <folder>``."""
+    return make_picture_folder(tmp_path_factory.mktemp("pictures"), per_class=40,
+                               size=(36, 32))
+
+
 @pytest.fixture(scope="session")
 def digits():
     """The embedded digits, loaded once per session."""

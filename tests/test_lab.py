@@ -369,3 +369,65 @@ def test_unit_lab_counts_below_1_are_usage_errors(unit, name, option, value, cap
     assert info.value.code == 2
     assert (f"argument {option}: expected a positive integer, got '{value}'"
             in capsys.readouterr().err)
+
+
+def _dataset_lab():
+    seen = {}
+
+    @exercise("any", "takes --dataset", any_dataset=True)
+    def any_(run: Run) -> dict:
+        images = run.images()
+        seen.update(run=run, shape=images.image_shape, name=images.name)
+        return {}
+
+    @exercise("fixed", "the digits only")
+    def fixed(run: Run) -> dict:
+        return {}
+
+    return Lab("demo", "A demo lab.", default_exercise="any",
+               modules=[any_, fixed]), seen
+
+
+def test_the_dataset_options_reach_the_run_and_are_refused_where_not_taken(
+        tmp_path, capsys):
+    lab, seen = _dataset_lab()
+    assert lab.main(["--out", str(tmp_path), "--image-size", "14"]) == 0
+    run = seen["run"]
+    assert (run.dataset, run.image_size, run.download) == ("digits", 14, False)
+    assert seen["shape"] == (14, 14, 1) and seen["name"] == "digits"
+    with pytest.raises(SystemExit):
+        lab.main(["--help"])
+    assert "takes --dataset [any dataset]" in capsys.readouterr().out
+    for argv, words in (
+            (["--exercise", "fixed", "--dataset", "cifar10"],
+             "trains on the embedded digits only (the exercises of this lab that "
+             "take --dataset: ['any']). Received: dataset='cifar10'"),
+            (["--exercise", "fixed", "--image-size", "32"], "image_size=32"),
+            (["--dataset", str(tmp_path / "missing")], "No folder"),
+            (["--dataset", "no_such_dataset_name"], "Unknown dataset"),
+            (["--image-size", "0"], "expected a positive integer")):
+        with pytest.raises(SystemExit) as stop:
+            lab.main(["--out", str(tmp_path), *argv])
+        assert stop.value.code == 2
+        assert words in capsys.readouterr().err, argv
+    with pytest.raises(ValueError, match="digits only"):
+        lab.run("fixed", dataset="cifar10", out=str(tmp_path))
+
+
+def test_a_tfds_name_not_on_disk_is_a_usage_error_without_download(
+        tmp_path, capsys, monkeypatch):
+    """Offline, within seconds: the data folder is empty, nothing downloads."""
+    import tensorflow_datasets as tfds
+
+    def must_not_download(*args, **kwargs):
+        raise AssertionError("nothing may download without --download")
+
+    monkeypatch.setenv("TFDS_DATA_DIR", str(tmp_path / "tfds"))
+    monkeypatch.setattr(tfds.core.DatasetBuilder, "download_and_prepare",
+                        must_not_download)
+    lab, _ = _dataset_lab()
+    with pytest.raises(SystemExit) as stop:
+        lab.main(["--out", str(tmp_path), "--dataset", "cifar10"])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert "is not on disk" in err and "--download" in err

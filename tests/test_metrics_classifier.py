@@ -1,6 +1,8 @@
 """keras_genai.metrics.classifier: class-based measures on known inputs, the digit
 classifier."""
 
+import os
+
 import keras
 import numpy as np
 import pytest
@@ -140,3 +142,42 @@ def test_classifier_features_are_the_named_layer_outputs():
         metrics.classifier_features(images, classifier=clf, layer="nope")
     with pytest.raises(ValueError, match="images"):
         metrics.classifier_features(np.zeros((2, 28)), classifier=clf)
+
+
+def test_a_judge_per_labelled_dataset_trained_once_and_cached(tmp_path, monkeypatch):
+    """Colour pictures whose class is their colour: the judge learns them, is
+    saved under the dataset's key and loaded, not trained, the next time."""
+    from keras_genai.data import load_images
+
+    rng = np.random.default_rng(0)
+    for name, channel in (("red", 0), ("blue", 2)):
+        os.makedirs(tmp_path / "pics" / name)
+        for i in range(12):
+            image = rng.integers(0, 60, (10, 10, 3))
+            image[..., channel] += 180
+            keras.utils.save_img(tmp_path / "pics" / name / f"{i}.png",
+                                 image.astype("uint8"))
+    images = load_images(str(tmp_path / "pics"), image_size=8)
+    model, accuracy = metrics.train_image_classifier(images, epochs=15, batch_size=8)
+    assert model.output_shape == (None, 2) and accuracy == 1.0
+    x, y = images.arrays(None, split="train")
+    probs = metrics.classify(x, classifier=model, value_range=(0, 255))
+    assert (probs.argmax(axis=1) == y).mean() == 1.0
+    assert metrics.classifier_features(x, classifier=model).shape == (len(x), 128)
+
+    monkeypatch.setattr(classifier_module, "train_image_classifier",
+                        lambda images, **kwargs: (model, accuracy))
+    cache = tmp_path / "cache"
+    first = metrics.image_classifier(images, cache_dir=cache)
+    assert os.path.exists(cache / f"classifier_{images.key}_v1.keras")
+
+    def must_not_train(*args, **kwargs):
+        raise AssertionError("the cached judge must be loaded")
+
+    monkeypatch.setattr(classifier_module, "train_image_classifier", must_not_train)
+    again = metrics.image_classifier(images, cache_dir=cache)
+    np.testing.assert_allclose(again.predict(x, verbose=0),
+                               first.predict(x, verbose=0), rtol=1e-6)
+    with pytest.raises(ValueError, match="labelled"):
+        metrics.train_image_classifier(load_images(
+            str(tmp_path / "pics" / "red"), image_size=8))

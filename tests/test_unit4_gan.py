@@ -82,6 +82,52 @@ def test_short_run_writes_pictures_savedmodel_and_summary(tmp_path,
     assert np.abs(images).max() <= 1.0
 
 
+def test_a_folder_of_colour_pictures_trains_judges_and_exports(tmp_path,
+                                                               colour_folder):
+    """``--dataset <folder> --image-size 32``: a 32x32x3 DCGAN, judged by the
+    folder's own classifier (trained on its labelled pictures), exported."""
+    _copy_units(tmp_path)
+    out = run_lab("--dataset", colour_folder, "--image-size", "32", "--epochs", "1",
+                  "--batch-size", "16", "--verbose", "0", cwd=tmp_path)
+    folder = tmp_path / "outputs" / "unit4_gan"
+    summary = json.loads((folder / "summary.json").read_text())
+    assert summary["dataset"] == colour_folder and summary["generator_steps"] == 4
+    assert 0.0 <= summary["confident_fraction"] <= 1.0
+    assert sum(summary["class_counts"]) == 1000 and len(summary["class_counts"]) == 2
+    assert 0.0 <= summary["classifier_accuracy"] <= 1.0
+    assert "judge: classifier test accuracy" in out and "32x32x3" in out
+    for name in ("samples_epoch_001.png", "losses.png", "class_histogram.png"):
+        assert (folder / name).exists(), name
+
+    import tensorflow as tf
+
+    generator = tf.saved_model.load(str(tmp_path / "saved_models" / "unit4_dcgan"))
+    assert generator.serve(tf.random.normal([2, 64])).shape == (2, 32, 32, 3)
+
+
+def test_a_tfds_set_without_labels_is_trained_and_not_judged(
+        tmp_path, monkeypatch, capsys):
+    """Mock CelebA (no supervised key) in-process: the losses and grids, and
+    the summary says why the classifier's numbers are absent."""
+    import tensorflow_datasets as tfds
+
+    from keras_genai.data import tfds_loader
+
+    monkeypatch.syspath_prepend(REPO_ROOT)
+    monkeypatch.setattr(tfds_loader, "_network_reachable", lambda: True)
+    from units import unit4_gan
+
+    with tfds.testing.mock_data(num_examples=40):
+        assert unit4_gan.main(["--dataset", "celeb_a", "--image-size", "16",
+                               "--download", "--epochs", "1", "--batch-size", "8",
+                               "--out", str(tmp_path), "--export", "none",
+                               "--verbose", "0"]) == 0
+    summary = json.loads((tmp_path / "summary.json").read_text())
+    assert summary["dataset"] == "celeb_a" and summary["sample_quality"] is None
+    assert "fid" not in summary and (tmp_path / "samples_epoch_001.png").exists()
+    assert "celeb_a has no labels" in capsys.readouterr().out
+
+
 def test_precision_auto_follows_the_cpu_and_the_policy_is_restored(monkeypatch):
     import keras
 

@@ -26,6 +26,20 @@ def test_default_exercise_is_the_course_listing_and_exports(run_lab, tmp_path,
     assert loaded.serve(tf.constant(x)).numpy().shape == (3, 784)
 
 
+def test_default_exercise_on_a_folder_of_colour_pictures(run_lab, tmp_path,
+                                                        colour_folder):
+    import tensorflow as tf
+
+    export = tmp_path / "ae_colour"
+    summary, out = run_lab("unit5_autoencoder", "--dataset", colour_folder,
+                           "--image-size", "32", "--epochs", "2", "--batch-size", "16",
+                           "--export", str(export))
+    assert summary["dataset"] == colour_folder and 0 < summary["test_mse"] < 0.25
+    assert (out / "reconstructions.png").exists()
+    x = np.random.default_rng(0).random((2, 32 * 32 * 3)).astype("float32")
+    assert tf.saved_model.load(str(export)).serve(tf.constant(x)).shape == (2, 3072)
+
+
 def test_compression_curve_covers_every_size(run_lab):
     summary, out = run_lab("unit5_autoencoder", "--exercise", "compression", *TINY)
     sizes = ["2", "4", "8", "16", "32", "64", "128"]

@@ -79,6 +79,21 @@ def test_train_then_every_exercise_on_its_saved_model(run_lab, capsys):
     assert (out / "edits.png").exists() and (out / "accuracy_vs_distance.png").exists()
 
 
+def test_train_on_a_folder_of_colour_pictures(run_lab, colour_folder):
+    """``--dataset <folder> --image-size 32``: a class-conditional 32x32x3
+    DDPM judged by the folder's classifier and saved under its own name (the
+    other exercises load the digits model only). The 32x32x3 model's export
+    is checked in tests/test_models_image_shapes.py."""
+    summary, out = run_lab("unit6_diffusion", "--dataset", colour_folder,
+                           "--image-size", "32", "--epochs", "1", "--batch-size",
+                           "16", "--timesteps", "20", "--widths", "8", "16",
+                           "--sample-steps", "4", *SAMPLES, "--export", "none")
+    assert summary["dataset"] == colour_folder and summary["measured_samples"] == 10
+    assert 0.0 <= summary["label_accuracy"] <= 1.0 and summary["fid"] > 0
+    assert not (out / "diffusion.keras").exists()
+    assert summary["model"].endswith("_32x32x3.keras") and (out / "samples.png").exists()
+
+
 def test_super_resolution_trains_sr3(run_lab):
     # Its export (with condition images) is checked by the model's conformance
     # tests; the smoke run skips it.

@@ -1,7 +1,7 @@
 """Helpers shared by the labs of `units/`: the digits as the classification
 exercises use them, the classifier compile, re-seeding between compared models,
 the optional SavedModel export, loading what another exercise saved, and how
-generated digits and restored images are measured (`DigitJudge`, `psnr`...)."""
+generated and restored images are measured (`SampleJudge`, `psnr`...)."""
 
 import contextlib
 import os
@@ -239,46 +239,59 @@ def load_saved(out, filename, exercise, compile=True):
     return keras.models.load_model(path, compile=compile), path
 
 
-# -- measuring generated digits and restored images --------------------------
+# -- measuring generated and restored images --------------------------
 
-# How the summary shows a `DigitJudge.report`: label and format of each number.
+# How the summary shows a `SampleJudge.report`: label and format of each number.
 REPORT_ROWS = {
-    "fid": ("classifier FID (1,000 samples vs test digits)", "{:.3f}"),
+    "fid": ("classifier FID (1,000 samples vs test images)", "{:.3f}"),
     "kid": ("classifier KID", "{:.4f}"),
     "inception_score": ("classifier Inception Score", "{:.3f}"),
     "confident_fraction": ("confident samples (p>=0.9)", "{:.1%}"),
-    "min_class_share": ("rarest digit share", "{:.1%}"),
-    "class_counts": ("class counts 0-9", None),
+    "min_class_share": ("rarest class share", "{:.1%}"),
+    "class_counts": ("class counts", None),
     "label_accuracy": ("label accuracy (classifier agrees with the requested "
-                       "digit)", "{:.1%}"),
-    "min_class_accuracy": ("worst digit", "{:.1%}"),
-    "per_class": ("label accuracy per digit 0-9", "{:.0%}"),
+                       "class)", "{:.1%}"),
+    "min_class_accuracy": ("worst class", "{:.1%}"),
+    "per_class": ("label accuracy per class", "{:.0%}"),
 }
+# Generated and reference images a judge measures.
+JUDGED_IMAGES = 1000
 
 
-class DigitJudge:
-    """The digit classifier and the real test digits' features, computed once.
+class SampleJudge:
+    """A dataset's classifier and its real test images' features, computed
+    once: how every exercise measures generated images.
 
-    ``report(images)`` measures 1,000-odd generated digits the same way for every
-    exercise: the share the classifier labels with confidence >= 0.9, the rarest
-    digit's share, the classifier Inception Score, and the classifier FID and KID
-    against the 1,000 test digits. The *floor* is the same distances between
-    1,000 real training digits and the test digits: a perfect generator scores
-    about that, not 0.
+    ``report(images)`` measures 1,000-odd generated images the same way for
+    every exercise: the share the classifier labels with confidence >= 0.9,
+    the rarest class's share, the classifier Inception Score, and the
+    classifier FID and KID against 1,000 test images. The *floor* is the same
+    distances between 1,000 real training images and the test images: a
+    perfect generator scores about that, not 0. The classifier is the
+    dataset's own (`keras_genai.metrics.image_classifier`: the digit
+    classifier for the embedded digits), trained on its labelled training
+    split once and cached.
+
+    Args:
+        images: a labelled `keras_genai.data.ImageSet` (default: the embedded
+            digits).
 
     Example:
 
-    >>> judge = DigitJudge()
+    >>> judge = SampleJudge()
     >>> summary = {**judge.floors(), **judge.rows(judge.report(samples))}
     """
 
-    def __init__(self):
-        (x_train, _), (x_test, y_test) = data.load_digits()
-        self.classifier = metrics.digit_classifier()
+    def __init__(self, images=None):
+        images = images if images is not None else data.load_images("digits")
+        if not images.labelled:
+            raise ValueError(unlabelled_reason(images))
+        x_test, y_test = images.arrays(JUDGED_IMAGES, split="test")
+        real, _ = images.arrays(len(x_test), split="train")
+        self.classifier = metrics.image_classifier(images)
         self.test_labels = y_test
         self.test_features = metrics.classifier_features(
             x_test, classifier=self.classifier, value_range=(0, 255))
-        real = x_train[:len(x_test)]
         train_features = metrics.classifier_features(
             real, classifier=self.classifier, value_range=(0, 255))
         probs = metrics.classify(x_test, classifier=self.classifier,
@@ -288,6 +301,8 @@ class DigitJudge:
         self.kid_floor, _ = metrics.kernel_inception_distance(train_features,
                                                               self.test_features)
         self.real_confident = metrics.confident_fraction(probs, 0.9)
+        self.name = images.name
+        self.test_size = len(x_test)
 
     def report(self, images, labels=None, value_range=(-1.0, 1.0)):
         """Measures ``images`` (and, given the requested ``labels``, how often the
@@ -330,7 +345,7 @@ class DigitJudge:
 
         Example:
 
-        >>> DigitJudge.rows({"fid": 43.3}, at_least={})["fid"].text
+        >>> SampleJudge.rows({"fid": 43.3}, at_least={})["fid"].text
         '43.300'
         """
         at_least, at_most = at_least or {}, at_most or {}
@@ -339,23 +354,40 @@ class DigitJudge:
                 for key, value in report.items()}
 
     def floors(self):
-        """The judge's own numbers (classifier accuracy, the real digits'
-        confident share, the FID and KID floors), as summary rows.
+        """The judge's own numbers (classifier accuracy, the real test
+        images' confident share, the FID and KID floors), as summary rows.
 
         Example:
 
         >>> summary = {**judge.floors(), **judge.rows(judge.report(samples))}
         """
+        n = f"{self.test_size:,}"
         return {
             "classifier_accuracy": Row(self.accuracy, "judge: classifier test "
-                                                      "accuracy", "{:.1%}"),
+                                                      "accuracy", "{:.1%}",
+                                       note=f"{self.name}, {n} test images"),
             "real_confident_fraction": Row(self.real_confident,
-                                           "judge: real test digits confident",
+                                           "judge: real test images confident",
                                            "{:.1%}", note="the ceiling"),
-            "fid_floor": Row(self.fid_floor, "FID floor (1,000 real train vs test "
-                                             "digits)", "{:.3f}"),
+            "fid_floor": Row(self.fid_floor, f"FID floor ({n} real train vs test "
+                                             "images)", "{:.3f}", note=None
+                             if self.test_size >= JUDGED_IMAGES else
+                             "few test images: FID and KID are noisy"),
             "kid_floor": Row(self.kid_floor, "KID floor", "{:.4f}"),
         }
+
+
+def unlabelled_reason(images):
+    """Why the sample-quality numbers of an unlabelled dataset are absent.
+
+    Example:
+
+    >>> unlabelled_reason(images)  # doctest: +SKIP
+    "celeb_a has no labels: ..."
+    """
+    return (f"{images.name} has no labels: the confident share, class histogram "
+            "and classifier FID / KID need a classifier trained on its labels, "
+            "so only the losses, reconstructions and sample grids are reported")
 
 
 def classifier_accuracy(images, labels, classifier):

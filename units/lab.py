@@ -55,6 +55,7 @@ import typing
 
 from keras_genai import distribute
 from keras_genai.callbacks import TrainingBackup
+from keras_genai.data.tfds_loader import DatasetUnavailableError
 from keras_genai.utils.seed import set_seed
 from units.summary import Row
 from units.summary import _raw
@@ -90,10 +91,22 @@ class SharedOption:
     help: str
 
 
-# The options shared by every exercise. The datasets' options (the next ones
-# to come) go here too, with a `Run` field of the same name.
+# The options shared by every exercise, each with a `Run` field of the same
+# name.
 SHARED_OPTIONS = (
     SharedOption("seed", Seed, 0, "random seed of weights, data order and noise"),
+    SharedOption("dataset", str, "digits",
+                 "the images of the exercises marked [any dataset] below: digits "
+                 "(the embedded 5,000 MNIST digits), a tensorflow-datasets image "
+                 "set by name (fashion_mnist, cifar10, celeb_a...) or a folder of "
+                 "pictures (subfolders are the classes); the other exercises "
+                 "take only digits"),
+    SharedOption("image_size", typing.Optional[Count], None,
+                 "centre-crop and resize the dataset's images to N x N (default: "
+                 "their own size; a folder's pictures: 64)"),
+    SharedOption("download", bool, False,
+                 "let tensorflow-datasets download --dataset when it is not on "
+                 "disk (without it, a dataset that is not fails within seconds)"),
     SharedOption("out", typing.Optional[str], None,
                  "folder for figures and the summary (default: outputs/<lab> for "
                  "the default exercise, outputs/<lab>/<exercise> for the others)"),
@@ -135,6 +148,9 @@ class Run:
         seed: ``--seed``, already set (`keras_genai.utils.set_seed`) when the
             exercise starts; an exercise seeds again only to start the models
             it compares alike.
+        dataset: ``--dataset`` (``"digits"``, a tfds name or a folder).
+        image_size: ``--image-size`` (``None``: the dataset's own size).
+        download: ``--download``.
         export: the folder of its SavedModel, or ``None`` (none asked).
         strategy: the ``tf.distribute`` strategy the exercise runs in (its
             scope is entered).
@@ -150,6 +166,9 @@ class Run:
     exercise: str
     out: str
     seed: int
+    dataset: str
+    image_size: typing.Optional[int]
+    download: bool
     export: typing.Optional[str]
     strategy: object
     resume: bool
@@ -168,8 +187,23 @@ class Run:
         """
         return self.backups()
 
+    def images(self):
+        """The images of ``--dataset`` / ``--image-size`` / ``--download``, as a
+        `keras_genai.data.ImageSet` (for an exercise marked
+        ``any_dataset=True``).
 
-def exercise(name, help, export=None):
+        Example:
+
+        >>> images = run.images()
+        >>> ds = images.batches(64, seed=run.seed)
+        """
+        from keras_genai.data import load_images
+
+        return load_images(self.dataset, image_size=self.image_size,
+                           download=self.download)
+
+
+def exercise(name, help, export=None, any_dataset=False):
     """Marks ``fn(run, *, option=default, ...) -> dict`` as the exercise
     ``name`` of whichever `Lab` includes its module, and checks its signature.
 
@@ -178,6 +212,9 @@ def exercise(name, help, export=None):
         help: one line for ``--help``.
         export: default SavedModel folder of this exercise (``None``: it
             exports nothing).
+        any_dataset: the exercise trains on ``run.images()``, whatever
+            ``--dataset`` and ``--image-size`` give; the others refuse any
+            ``--dataset`` but ``digits`` and any ``--image-size``.
 
     Returns:
         A decorator that returns the function itself.
@@ -201,18 +238,22 @@ def exercise(name, help, export=None):
     if export is not None and not isinstance(export, str):
         raise TypeError(f"`export` must be a folder name or None. Received: "
                         f"export={export!r}")
+    if not isinstance(any_dataset, bool):
+        raise TypeError(f"`any_dataset` must be True or False. Received: "
+                        f"any_dataset={any_dataset!r}")
 
     def mark(fn):
         if not isinstance(fn, types.FunctionType):
             raise TypeError(f"@exercise({name!r}) decorates a function. "
                             f"Received: {fn!r}")
         options = _options(fn)  # checks the signature now, not at the first run
-        fn.exercise_spec = ExerciseSpec(name, help, export, options)
+        fn.exercise_spec = ExerciseSpec(name, help, export, options, any_dataset)
         return fn
     return mark
 
 
-ExerciseSpec = collections.namedtuple("ExerciseSpec", "name help export options")
+ExerciseSpec = collections.namedtuple("ExerciseSpec",
+                                      "name help export options any_dataset")
 Option = collections.namedtuple("Option", "name annotation default help")
 
 
@@ -285,6 +326,7 @@ class Lab:
         default one): ``--exercise``, the shared options and its own."""
         exercise = exercise or self.default_exercise
         lines = [f"  {n:<18} {fn.exercise_spec.help}"
+                 + (" [any dataset]" if fn.exercise_spec.any_dataset else "")
                  for n, fn in self.exercises.items()]
         epilog = ("exercises (`--exercise NAME --help` lists one's options):\n"
                   + "\n".join(lines))
@@ -314,9 +356,14 @@ class Lab:
         name = first.parse_known_args(argv)[0].exercise
         if name not in self.exercises:
             name = None  # the full parser reports it
-        args = vars(self.parser(name).parse_args(argv))
+        parser = self.parser(name)
+        args = vars(parser.parse_args(argv))
         name = args.pop("exercise")
         shared = {o.name: args.pop(o.name) for o in SHARED_OPTIONS}
+        try:
+            self._check_dataset(name, shared)
+        except (ValueError, DatasetUnavailableError) as e:
+            parser.error(str(e))
         self._run(name, shared, args)
         return 0
 
@@ -385,7 +432,26 @@ class Lab:
                 kwargs[key] = value
             else:
                 shared[key] = value
+        self._check_dataset(name, shared)
         return name, shared, kwargs
+
+    def _check_dataset(self, name, shared):
+        """Refuses ``--dataset`` / ``--image-size`` for an exercise that trains
+        on the digits only."""
+        if self.exercises[name].exercise_spec.any_dataset:
+            from keras_genai.data.image_sets import check_dataset
+
+            check_dataset(shared["dataset"], download=shared["download"])
+            return
+        for key, default in (("dataset", "digits"), ("image_size", None)):
+            if shared[key] != default:
+                takes = [n for n, fn in self.exercises.items()
+                         if fn.exercise_spec.any_dataset]
+                raise ValueError(
+                    f"Exercise {name!r} of lab {self.name!r} trains on the "
+                    f"embedded digits only (the exercises of this lab that take "
+                    f"--dataset: {takes or 'none'}). Received: {key}="
+                    f"{shared[key]!r}")
 
     def _run(self, name, shared, kwargs):
         """Runs exercise ``name`` with the shared options ``shared`` and its
@@ -409,7 +475,8 @@ class Lab:
             resolver = strategy.cluster_resolver
             backup_root += f".{resolver.task_type}{resolver.task_id}"
         run = Run(lab=self.name, exercise=name, out=out, seed=shared["seed"],
-                  export=export, strategy=strategy, resume=shared["resume"],
+                  dataset=shared["dataset"], image_size=shared["image_size"],
+                  download=shared["download"], export=export, strategy=strategy, resume=shared["resume"],
                   deterministic=shared["deterministic"],
                   precision=shared["precision"], verbose=shared["verbose"],
                   backups=Backups(backup_root if shared["resume"] else None))

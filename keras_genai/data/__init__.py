@@ -17,6 +17,8 @@ from keras_genai.data.captions import encode_captions
 from keras_genai.data.captions import measure_digits
 from keras_genai.data.dates import date_pairs
 from keras_genai.data.digits import load_digits
+from keras_genai.data.image_sets import ImageSet
+from keras_genai.data.image_sets import load_images
 from keras_genai.data.pipeline import image_dataset
 from keras_genai.data.sequences import ANOMALY_KINDS
 from keras_genai.data.sequences import adding_problem
@@ -40,6 +42,7 @@ from keras_genai.data.translation import occlude
 from keras_genai.data.translation import thicken
 
 __all__ = [
+    "ImageSet",
     "ANOMALY_KINDS",
     "DatasetUnavailableError",
     "TOPIC_CLASSES",
@@ -64,6 +67,7 @@ __all__ = [
     "image_dataset",
     "load",
     "load_digits",
+    "load_images",
     "measure_digits",
     "mixup",
     "occlude",

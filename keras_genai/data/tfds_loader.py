@@ -65,21 +65,47 @@ def load(name, split="train", data_dir=None, download=True, as_numpy=True):
         x, y = train if split == "train" else test
         return (x[..., None], y) if as_numpy else _to_dataset(x[..., None], y)
 
-    try:
-        import tensorflow_datasets as tfds
-    except ImportError as e:  # pragma: no cover - a hard dependency
-        raise ImportError("`load` needs tensorflow-datasets: "
-                          "`pip install tensorflow-datasets`.") from e
-    try:
-        builder = tfds.builder(name, data_dir=data_dir)
-    except Exception as e:  # tfds raises its own DatasetNotFoundError
-        raise ValueError(
-            f"Unknown dataset. Received: name={name!r} ({e.__class__.__name__}: {e})"
-        ) from e
+    import tensorflow_datasets as tfds
+
+    builder = prepared_builder(name, data_dir=data_dir, download=download)
+    ds = builder.as_dataset(split=split, as_supervised=True, shuffle_files=False)
+    if not as_numpy:
+        return ds
+    images, labels = [], []
+    for x, y in tfds.as_numpy(ds):
+        images.append(x)
+        labels.append(y)
+    return np.stack(images), np.asarray(labels)
+
+
+def prepared_builder(name, data_dir=None, download=True):
+    """The tensorflow-datasets builder of ``name``, its data on disk.
+
+    Args:
+        name: a tfds dataset name (``"cifar10"``).
+        data_dir: tfds data folder; default ``$TFDS_DATA_DIR`` or
+            ``~/tensorflow_datasets``.
+        download: download and prepare the data when it is not on disk and
+            the network is reachable.
+
+    Returns:
+        A ``tfds.core.DatasetBuilder`` whose ``as_dataset`` reads from disk.
+
+    Raises:
+        ValueError: for a name tfds does not know.
+        DatasetUnavailableError: the data is not on disk and cannot be
+            fetched (``download=False``, or no network within seconds); the
+            message says how to provide it.
+
+    Example:
+
+    >>> builder = prepared_builder("mnist", download=False)  # doctest: +SKIP
+    """
+    builder = known_builder(name, data_dir)
     if not builder.is_prepared():
         reason = None
         if not download:
-            reason = "download=False"
+            reason = "download=False (a lab downloads with --download)"
         elif not _network_reachable():
             reason = "the download host cannot be reached (no network?)"
         if reason:
@@ -94,14 +120,33 @@ def load(name, split="train", data_dir=None, download=True, as_numpy=True):
                 f"The embedded digits need no download: load('digits')."
             )
         builder.download_and_prepare()
-    ds = builder.as_dataset(split=split, as_supervised=True, shuffle_files=False)
-    if not as_numpy:
-        return ds
-    images, labels = [], []
-    for x, y in tfds.as_numpy(ds):
-        images.append(x)
-        labels.append(y)
-    return np.stack(images), np.asarray(labels)
+    return builder
+
+
+def known_builder(name, data_dir=None):
+    """The tensorflow-datasets builder of ``name``, whether or not its data
+    is on disk (nothing is downloaded).
+
+    Raises:
+        ValueError: for a name tfds does not know.
+
+    Example:
+
+    >>> known_builder("mnist").info.features["image"].shape
+    (28, 28, 1)
+    """
+    try:
+        import tensorflow_datasets as tfds
+    except ImportError as e:  # pragma: no cover - a hard dependency
+        raise ImportError("Loading a tfds dataset needs tensorflow-datasets: "
+                          "`pip install tensorflow-datasets`.") from e
+    try:
+        return tfds.builder(name, data_dir=data_dir)
+    except Exception as e:  # tfds raises its own DatasetNotFoundError
+        raise ValueError(
+            f"Unknown dataset (not a tensorflow-datasets name: "
+            f"{str(e).splitlines()[0]}). Received: name={name!r}"
+        ) from e
 
 
 def _network_reachable(hosts=_PROBE_HOSTS, timeout=_PROBE_TIMEOUT_S):

@@ -16,10 +16,12 @@ from keras_genai.metrics.classifier import classifier_features
 from keras_genai.metrics.classifier import classify
 from keras_genai.metrics.classifier import confident_fraction
 from keras_genai.metrics.classifier import digit_classifier
+from keras_genai.metrics.classifier import image_classifier
 from keras_genai.metrics.classifier import inception_score
 from keras_genai.metrics.classifier import label_accuracy
 from keras_genai.metrics.classifier import sample_quality
 from keras_genai.metrics.classifier import train_digit_classifier
+from keras_genai.metrics.classifier import train_image_classifier
 from keras_genai.metrics.coverage import mode_coverage
 from keras_genai.metrics.distances import frechet_distance
 from keras_genai.metrics.distances import gaussian_frechet_distance
@@ -35,6 +37,7 @@ __all__ = [
     "classify",
     "confident_fraction",
     "digit_classifier",
+    "image_classifier",
     "frechet_distance",
     "gaussian_frechet_distance",
     "inception_score",
@@ -47,4 +50,5 @@ __all__ = [
     "roc_auc",
     "sample_quality",
     "train_digit_classifier",
+    "train_image_classifier",
 ]

@@ -1,7 +1,9 @@
-"""The digit classifier that judges generated digits, and class-based measures.
+"""The classifiers that judge generated images, and class-based measures.
 
 The default judge of generated digits is a LeNet-style CNN trained once on the
-embedded training digits and cached (`digit_classifier`). A good digit generator
+embedded training digits and cached (`digit_classifier`); any other labelled
+dataset gets its own, trained the same way on its training split and cached
+per dataset and image shape (`image_classifier`). A good digit generator
 produces samples the classifier labels with confidence (quality) spread over all ten
 classes (coverage: no mode collapse).
 """
@@ -21,50 +23,105 @@ from keras_genai.utils.training import build_for_fit
 _CLASSIFIER_NAME = "digit_classifier_v1.keras"
 
 
-def train_digit_classifier(epochs=30, batch_size=64, seed=0, verbose=0):
-    """Trains the LeNet-style digit classifier on the embedded training digits.
+def train_image_classifier(images, epochs=None, batch_size=64, seed=0, verbose=0):
+    """Trains a LeNet-style judge on the labelled training split of an
+    `keras_genai.data.ImageSet`.
 
-    Small random shifts (up to 2 pixels) augment the 4,000 training images. The
-    classifier takes images in ``[0, 1]`` and returns logits.
+    Small random shifts (up to 7% of the side) augment the training images; a
+    cosine-decayed Adam (2e-3) trains `keras_genai.builders.lenet` (two
+    convolution blocks below 32 pixels, three from 32 up, and the 128-unit
+    ``"hidden"`` layer whose features FID and KID use). The classifier takes
+    images in ``[0, 1]`` and returns logits.
 
     Args:
-        epochs: training epochs.
+        images: a labelled `keras_genai.data.ImageSet` (`keras_genai.data.
+            load_images`).
+        epochs: training epochs; default ``min(30, 300,000 / training
+            images)``, at least 1: 30 for the embedded digits, 6 for CIFAR-10.
         batch_size: batch size.
-        seed: seed of the initial weights, dropout, data order and augmentation:
-            the same seed trains the same model.
+        seed: seed of the initial weights, dropout, data order and
+            augmentation: the same seed trains the same model.
         verbose: Keras verbosity.
 
     Returns:
-        ``(model, test_accuracy)`` with the accuracy on the 1,000 test digits.
+        ``(model, test_accuracy)``, the accuracy on the first 10,000 test
+        images.
 
     Example:
 
-    >>> model, accuracy = train_digit_classifier(epochs=1)
+    >>> model, accuracy = train_image_classifier(load_images("digits"), epochs=1)
     """
     import tensorflow as tf
 
     from keras_genai.builders import lenet
-    from keras_genai.data import image_dataset
-    from keras_genai.data import load_digits
 
-    (x_train, y_train), (x_test, y_test) = load_digits()
+    if not getattr(images, "labelled", False):
+        raise ValueError("`images` must be a labelled ImageSet (load_images). "
+                         f"Received: images={getattr(images, 'name', images)!r}")
+    size = images.train_size or sum(1 for _ in images.train)
+    batch_size = min(check_positive_int("batch_size", batch_size), size)
+    if epochs is None:
+        epochs = max(1, min(30, 300_000 // max(size, 1)))
+    epochs = check_positive_int("epochs", epochs)
     shift = keras.layers.RandomTranslation(0.07, 0.07, fill_mode="constant",
                                            seed=seed, name="shift")
-    train = image_dataset(x_train, y_train, batch_size=batch_size, scale="unit",
-                          seed=seed).map(lambda x, y: (shift(x, training=True), y),
-                                         num_parallel_calls=tf.data.AUTOTUNE)
-    model = lenet(input_shape=(28, 28, 1), num_classes=10, seed=seed,
-                  name="digit_classifier")
+    train = images.batches(batch_size, scale="unit", labels=True, seed=seed).map(
+        lambda x, y: (shift(x, training=True), y), num_parallel_calls=tf.data.AUTOTUNE)
+    height = images.image_shape[0]
+    model = lenet(input_shape=images.image_shape, num_classes=images.num_classes,
+                  filters=(32, 64) if height < 32 else (32, 64, 128), seed=seed,
+                  name="digit_classifier" if images.name == "digits"
+                  else "image_classifier")
     model.compile(
         optimizer=keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(
-            2e-3, decay_steps=epochs * (len(x_train) // batch_size))),
+            2e-3, decay_steps=epochs * max(1, size // batch_size))),
         loss=keras.losses.SparseCategoricalCrossentropy(from_logits=True),
         metrics=["accuracy"],
     )
     build_for_fit(model, train)
     model.fit(train, epochs=epochs, shuffle=False, verbose=verbose)  # ds shuffles
-    _, accuracy = model.evaluate(x_test[..., None] / 255.0, y_test, verbose=0)
+    x_test, y_test = images.arrays(10_000, split="test")
+    _, accuracy = model.evaluate(x_test / 255.0, y_test, verbose=0)
     return model, float(accuracy)
+
+
+def train_digit_classifier(epochs=30, batch_size=64, seed=0, verbose=0):
+    """Trains the digit judge: `train_image_classifier` on the embedded
+    digits (4,000 training images; accuracy on the 1,000 test digits).
+
+    Example:
+
+    >>> model, accuracy = train_digit_classifier(epochs=1)
+    """
+    from keras_genai.data import load_images
+
+    return train_image_classifier(load_images("digits"), epochs=epochs,
+                                  batch_size=batch_size, seed=seed, verbose=verbose)
+
+
+def image_classifier(images, cache_dir=None, retrain=False, verbose=0):
+    """The cached judge of an `keras_genai.data.ImageSet`, trained on first
+    use (`train_image_classifier`); the embedded digits' is `digit_classifier`.
+
+    Args:
+        images: a labelled `keras_genai.data.ImageSet`.
+        cache_dir: folder of the cached ``.keras`` file (one per dataset and
+            image shape, `ImageSet.key`); default ``$KERAS_HOME/keras_genai``.
+        retrain: train again even if a cached model exists.
+        verbose: Keras verbosity while training.
+
+    Returns:
+        A `keras.Model` mapping images of ``images.image_shape`` in
+        ``[0, 1]`` to ``images.num_classes`` logits.
+
+    Example:
+
+    >>> clf = image_classifier(load_images("cifar10"))  # doctest: +SKIP
+    """
+    if getattr(images, "key", None) == "digits_28x28x1":
+        return digit_classifier(cache_dir, retrain=retrain, verbose=verbose)
+    return _cached(f"classifier_{getattr(images, 'key', '')}_v1.keras", cache_dir,
+                   retrain, lambda: train_image_classifier(images, verbose=verbose)[0])
 
 
 def digit_classifier(cache_dir=None, retrain=False, verbose=0):
@@ -85,15 +142,22 @@ def digit_classifier(cache_dir=None, retrain=False, verbose=0):
     >>> clf = digit_classifier()
     >>> probs = keras.ops.softmax(clf(images_in_unit_range))
     """
+    return _cached(_CLASSIFIER_NAME, cache_dir, retrain,
+                   lambda: train_digit_classifier(verbose=verbose)[0])
+
+
+def _cached(name, cache_dir, retrain, train):
+    """The model saved as ``name`` in the cache folder, or ``train()``'s,
+    saved there (one process trains it while the others wait)."""
     folder = cache_dir if cache_dir is not None else _default_cache_dir()
-    path = os.path.join(os.fspath(folder), _CLASSIFIER_NAME)
+    path = os.path.join(os.fspath(folder), name)
     with file_lock(path + ".lock"):  # processes started together train it once
         if os.path.exists(path) and not retrain:
             try:
                 return keras.models.load_model(path)
             except Exception:  # noqa: BLE001 - any unreadable cache is rebuilt
                 pass
-        model, _ = train_digit_classifier(verbose=verbose)
+        model = train()
         try:
             os.makedirs(folder, exist_ok=True)
             with atomic_file(path) as tmp:
@@ -107,7 +171,8 @@ def classify(images, classifier=None, value_range=(-1.0, 1.0), batch_size=256):
     """Class probabilities of images under a classifier.
 
     Args:
-        images: ``(N, 28, 28)`` or ``(N, 28, 28, 1)`` in ``value_range``.
+        images: ``(N, H, W)`` or ``(N, H, W, C)`` in ``value_range``, of the
+            classifier's input shape.
         classifier: a model taking ``[0, 1]`` images and returning logits; default
             `digit_classifier`.
         value_range: ``(low, high)`` of ``images`` (``(-1, 1)`` for tanh
@@ -151,7 +216,8 @@ def classifier_features(images, classifier=None, layer="hidden",
     features" of FID and KID, from the digit classifier instead of Inception).
 
     Args:
-        images: ``(N, 28, 28[, 1])`` in ``value_range``.
+        images: ``(N, H, W[, C])`` in ``value_range``, of the classifier's
+            input shape.
         classifier: a Sequential or functional model taking ``[0, 1]`` images;
             default `digit_classifier`.
         layer: name of the layer whose output is the feature vector; the digit
@@ -177,8 +243,9 @@ def classifier_features(images, classifier=None, layer="hidden",
             f"`layer` must name a layer of the classifier "
             f"{[x.name for x in classifier.layers]}. Received: layer={layer!r}"
         ) from None
-    extractor = keras.Model(classifier.inputs, output, name=f"{classifier.name}_"
-                                                              "features")
+    inputs = classifier.inputs
+    extractor = keras.Model(inputs[0] if len(inputs) == 1 else inputs, output,
+                            name=f"{classifier.name}_features")
     features = _infer(extractor, unit, batch_size)
     return np.asarray(features, dtype=np.float64).reshape(len(features), -1)
 

@@ -23,7 +23,7 @@ Run ``python -m units.unit4_gan --exercise NAME`` (``--help`` lists them):
   hole), ``cyclegan`` (thin <-> bold digits, unpaired), ``srgan`` (7x7 -> 28x28
   against bicubic upsampling) and ``lapgan`` (7 -> 14 -> 28).
 
-Every digit exercise measures samples the same way (``units.common.DigitJudge``):
+Every digit exercise measures samples the same way (``units.common.SampleJudge``):
 a digit classifier's confidence and class histogram, and the classifier FID /
 KID against 1,000 test digits, next to their floor.
 """

@@ -13,7 +13,7 @@ from keras_genai import viz
 from keras_genai.data.pipeline import scale_images
 from keras_genai.losses import get_gan_loss
 from keras_genai.utils import interpolate
-from units.common import DigitJudge
+from units.common import SampleJudge
 from units.common import compile_classifier
 from units.common import dtype_policy
 from units.common import export_if_asked
@@ -82,33 +82,38 @@ def compile_digit_gan(model, loss, r1_weight=0.0, learning_rate=None):
 
 def dcgan_on_digits(latent_dim, batch_size, seed, train_size=None,
                     loss="non_saturating", r1_weight=0.0, ema=None,
-                    learning_rate=None):
+                    learning_rate=None, images=None):
     """The lab's DCGAN (G 128-64, D 64-128-256) with a ``latent_dim`` latent,
     compiled for ``loss`` (with the R1 weight ``r1_weight``, a weight average
     of G of decay ``ema`` and ``learning_rate`` instead of the loss family's),
-    and its dataset of the first ``train_size`` digits (``batch_size`` images
-    per minibatch, ``d_steps`` minibatches per step).
+    and its dataset of the first ``train_size`` training images of ``images``
+    (a `keras_genai.data.ImageSet`, default the embedded digits; the networks
+    take its image shape) in ``[-1, 1]``, ``batch_size`` images per minibatch,
+    ``d_steps`` minibatches per step.
 
     Example:
 
     >>> gan, dataset = dcgan_on_digits(64, 64, seed=0, loss="least_squares")
     >>> history = gan.fit(dataset, epochs=15)
     """
-    x, _ = digits_for_gan(train_size)
-    gan = models.GAN(builders.dcgan_generator(latent_dim, (28, 28, 1)),
-                     builders.dcgan_discriminator((28, 28, 1)),
+    images = images if images is not None else data.load_images("digits")
+    shape = images.image_shape
+    gan = models.GAN(builders.dcgan_generator(latent_dim, shape),
+                     builders.dcgan_discriminator(shape),
                      latent_dim=latent_dim, ema=ema, seed=seed)
     compile_digit_gan(gan, loss, r1_weight, learning_rate)
-    dataset = data.image_dataset(x, batch_size=batch_size * gan.d_steps,
-                                 scale="tanh", seed=seed)
+    dataset = images.batches(batch_size * gan.d_steps, scale="tanh", seed=seed,
+                             limit=train_size)
     return gan, dataset
 
 
-def default_dcgan(precision, latent_dim, batch_size, seed, train_size=None):
+def default_dcgan(precision, latent_dim, batch_size, seed, train_size=None,
+                  images=None):
     """The default exercise's DCGAN: `dcgan_on_digits` with the R1 penalty
     (gamma `R1_WEIGHT`), the weight average of G (decay `EMA`) and Adam at
     `LEARNING_RATE`, built under the dtype policy of ``precision``
-    (``--precision``, `units.common.precision_policy`).
+    (``--precision``, `units.common.precision_policy`), for ``images`` (default
+    the embedded digits).
 
     Returns:
         ``(gan, dataset, policy)``.
@@ -121,7 +126,7 @@ def default_dcgan(precision, latent_dim, batch_size, seed, train_size=None):
     with dtype_policy(policy):
         gan, dataset = dcgan_on_digits(latent_dim, batch_size, seed, train_size,
                                        r1_weight=R1_WEIGHT, ema=EMA,
-                                       learning_rate=LEARNING_RATE)
+                                       learning_rate=LEARNING_RATE, images=images)
     return gan, dataset, policy
 
 
@@ -165,7 +170,7 @@ def vanilla(run: Run, *, epochs: Count = 200, batch_size: Count = 64,
                                          scale="tanh", seed=run.seed),
                       epochs=epochs, callbacks=[grid, *run.backup()],
                       verbose=run.verbose)
-    judge = DigitJudge()
+    judge = SampleJudge()
     report = judge.report(gan.sample(1000, seed=run.seed + 1))
     return {
         **judge.floors(),
@@ -204,7 +209,7 @@ def cgan(run: Run, *, epochs: Count = 60, batch_size: Count = 64,
                         epochs=epochs, callbacks=[grid, *run.backup()],
                         verbose=run.verbose)
     labels = np.repeat(np.arange(10), 100)
-    judge = DigitJudge()
+    judge = SampleJudge()
     report = judge.report(model.sample(labels=labels, seed=run.seed + 1), labels)
     return {
         **judge.floors(),
@@ -254,7 +259,7 @@ def wgan_gp(run: Run, *, epochs: Count = 30, batch_size: Count = 64,
             "seconds": limit.elapsed,
         }
         samples[loss] = gan.sample(1000, seed=run.seed + 1)
-    judge = DigitJudge()
+    judge = SampleJudge()
     measured = {loss: judge.report(s) for loss, s in samples.items()}
     figure = viz.save_image_grid(
         np.concatenate([samples["non_saturating"][:64],
@@ -295,7 +300,7 @@ def losses(run: Run, *, epochs: Count = 15, batch_size: Count = 64,
             "final d_loss": history.history["d_loss"][-1],
             "final g_loss": history.history["g_loss"][-1],
         }
-    judge = DigitJudge()
+    judge = SampleJudge()
     measured = {loss: judge.report(s) for loss, s in samples.items()}
     figure = viz.save_image_grid(
         np.concatenate([samples[loss][:16] for loss in families]),

@@ -28,7 +28,7 @@ from keras_genai import callbacks
 from keras_genai import data
 from keras_genai import models
 from keras_genai import viz
-from units.common import DigitJudge
+from units.common import SampleJudge
 from units.common import dtype_policy
 from units.common import reseed
 from units.lab import Count
@@ -122,7 +122,7 @@ def stylegan(run: Run, *, epochs: Count = 30, batch_size: Count = 64,
               verbose=run.verbose)
     trained["stylegan"] = {"generator steps": int(style.g_optimizer.iterations),
                            "seconds": limit.elapsed, "precision": policy}
-    judge = DigitJudge()
+    judge = SampleJudge()
     samples = {"dcgan": dcgan.sample(1000, seed=run.seed + 1)}
     for psi in TRUNCATIONS:
         samples[f"stylegan psi={psi}"] = style.sample(1000, seed=run.seed + 1,

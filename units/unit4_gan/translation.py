@@ -12,7 +12,7 @@ from keras_genai import data
 from keras_genai import metrics
 from keras_genai import models
 from keras_genai import viz
-from units.common import DigitJudge
+from units.common import SampleJudge
 from units.common import bicubic
 from units.common import classifier_accuracy
 from units.common import digits
@@ -250,7 +250,7 @@ def lapgan(run: Run, *, epochs: Count = 30, batch_size: Count = 64,
                         epochs=epochs, callbacks=run.backup(),
                         verbose=run.verbose)
     levels = model.sample(1000, seed=run.seed + 1, return_levels=True)
-    judge = DigitJudge()
+    judge = SampleJudge()
     report = judge.report(levels[-1])
     upsampled = [np.repeat(np.repeat(level, 28 // level.shape[1], axis=1),
                            28 // level.shape[2], axis=2) for level in levels]

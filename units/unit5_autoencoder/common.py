@@ -4,6 +4,7 @@ for comparison grids."""
 
 import keras
 import numpy as np
+import tensorflow as tf
 
 from keras_genai.utils import build_for_fit
 from units.common import digits
@@ -52,7 +53,8 @@ def train_autoencoder(model, x, epochs, batch_size, callbacks=(), verbose=0,
 
     Args:
         model: the autoencoder.
-        x: the training images (inputs and targets).
+        x: the training images (inputs and targets), or a ``tf.data.Dataset``
+            of ``(x, x)`` batches (``batch_size`` is then its own).
         epochs, batch_size: of the ``fit``.
         callbacks: its callbacks (``run.backup()``).
         verbose: Keras' verbosity.
@@ -67,19 +69,27 @@ def train_autoencoder(model, x, epochs, batch_size, callbacks=(), verbose=0,
     ...                             run.backup(), run.verbose)
     """
     model.compile(keras.optimizers.Adam(1e-3), "mse")
+    validation = None if x_val is None else (x_val, x_val)
+    if isinstance(x, tf.data.Dataset):
+        build_for_fit(model, x)
+        return model.fit(x, epochs=epochs, shuffle=False,  # x shuffles itself
+                         callbacks=list(callbacks), verbose=verbose,
+                         validation_data=validation)
     build_for_fit(model, x, x)
     return model.fit(x, x, epochs=epochs, batch_size=batch_size,
                      shuffle=True, callbacks=list(callbacks), verbose=verbose,
-                     validation_data=None if x_val is None else (x_val, x_val))
+                     validation_data=validation)
 
 
-def side_by_side(rows, n=10):
-    """Stacks the first ``n`` images of each row array into one grid array
-    (rows one after another), for `viz.save_image_grid` with ``cols=n``.
+def side_by_side(rows, n=10, shape=(28, 28, 1)):
+    """Stacks the first ``n`` images of each row array (images or flat
+    vectors of ``shape``) into one grid array (rows one after another), for
+    `viz.save_image_grid` with ``cols=n``.
 
     Example:
 
     >>> side_by_side([x_test, model.predict(x_test)]).shape
     (20, 28, 28, 1)
     """
-    return np.concatenate([np.asarray(r[:n]).reshape(n, 28, 28, 1) for r in rows])
+    n = min(n, *(len(r) for r in rows))  # a small test split has fewer
+    return np.concatenate([np.asarray(r[:n]).reshape(n, *shape) for r in rows])

@@ -14,7 +14,7 @@ from keras_genai.utils import build_for_fit
 from units.common import export_if_asked
 from units.common import linear_probe
 from units.common import reseed
-from units.common import DigitJudge
+from units.common import SampleJudge
 from units.lab import Count
 from units.lab import Row
 from units.lab import Run
@@ -80,7 +80,7 @@ def aae(run: Run, *, epochs: Count = 60, batch_size: Count = 100,
                           "code means (prior: 0)", "{:.2f}"),
         "code_stds": Row([float(v) for v in codes.std(0)],
                          "code standard deviations (prior: 1)", "{:.2f}"),
-        "samples": _judge_row(DigitJudge(), samples, (0.0, 1.0)),
+        "samples": _judge_row(SampleJudge(), samples, (0.0, 1.0)),
         "grid": grid, "loss_curves": curves,
     }
     if latent == 2:
@@ -125,7 +125,7 @@ def vaegan(run: Run, *, epochs: Count = 20, batch_size: Count = 64,
             pixel_weight=pixel_weight, seed=run.seed)
         hybrids[name].compile(encoder_optimizer=_adam(), decoder_optimizer=_adam(),
                               d_optimizer=_adam(), label_smoothing=0.1)
-    judge = DigitJudge()
+    judge = SampleJudge()
     results, panels = {}, [x_test]
     for name, model in (("VAE", vae), *hybrids.items()):
         print(f"Training the {name} for {epochs} epochs.", flush=True)
@@ -223,7 +223,7 @@ def ae_vs_gan(run: Run, *, epochs: Count = 20, batch_size: Count = 64,
     x, _, x_test, _ = unit_digits(train_size)
     latent = latent_dim
     rng = np.random.default_rng(run.seed)
-    judge = DigitJudge()
+    judge = SampleJudge()
     rows, panels = {}, [x_test]
 
     # Building the judge may train its classifier: seed again, so every network

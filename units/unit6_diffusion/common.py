@@ -28,15 +28,15 @@ def digits(train_size=None):
     return x, y, x_test, y_test
 
 
-def labels_for(n):
-    """``n`` labels with every digit equally often (0, 1, ..., 9, 0, ...).
+def labels_for(n, num_classes=10):
+    """``n`` labels with every class equally often (0, 1, ..., 9, 0, ...).
 
     Example:
 
     >>> labels_for(12).tolist()
     [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 0, 1]
     """
-    return np.arange(n, dtype="int32") % 10
+    return np.arange(n, dtype="int32") % num_classes
 
 
 # Channels of the lab's U-Nets at 28, 14 and 7 pixels (--widths).
@@ -74,11 +74,13 @@ def check_steps(timesteps, widths, sample_steps=None):
             f"Received: --widths={' '.join(map(str, widths))}")
 
 
-def build_model(seed, timesteps=1000, widths=WIDTHS):
+def build_model(seed, timesteps=1000, widths=WIDTHS, image_shape=(28, 28, 1),
+                num_classes=10):
     """The lab's class-conditional DDPM: a 3-level U-Net (28, 14 and 7 pixels,
     16/32/64 channels, attention at 7x7: the default ``widths``), linear
     schedule over ``timesteps`` (the lab's default T = 1,000), the Min-SNR-5
-    loss weighting.
+    loss weighting; for images of ``image_shape`` and ``num_classes``
+    classes (``None``: an unconditional model).
 
     Example:
 
@@ -86,15 +88,19 @@ def build_model(seed, timesteps=1000, widths=WIDTHS):
     >>> model.schedule.timesteps
     50
     """
-    network = builders.diffusion_unet((28, 28, 1), widths=widths, num_classes=10)
+    network = builders.diffusion_unet(tuple(image_shape), widths=widths,
+                                      num_classes=num_classes)
     return DiffusionModel(network, NoiseSchedule("linear", timesteps=timesteps),
-                          num_classes=10, label_dropout=0.1, ema=0.999,
+                          num_classes=num_classes,
+                          label_dropout=0.1 if num_classes else 0.0, ema=0.999,
                           min_snr_gamma=5.0, seed=seed)
 
 
-def train_model(run, *, epochs, batch_size, train_size, timesteps, widths):
-    """Trains the lab's model on the digits (``run``: seed, verbosity and
-    backups of the exercise); returns ``(model, history)``.
+def train_model(run, *, epochs, batch_size, train_size, timesteps, widths,
+                images=None):
+    """Trains the lab's model on ``images`` (a `keras_genai.data.ImageSet`,
+    default the embedded digits; class-conditional when it has labels) with
+    ``run``'s seed, verbosity and backups; returns ``(model, history)``.
 
     Example:
 
@@ -102,13 +108,17 @@ def train_model(run, *, epochs, batch_size, train_size, timesteps, widths):
     ...                              train_size=None, timesteps=1000,
     ...                              widths=WIDTHS)
     """
-    x, y, _, _ = digits(train_size)
-    model = build_model(run.seed, timesteps, widths)
+    images = images if images is not None else data.load_images("digits")
+    model = build_model(run.seed, timesteps, widths, images.image_shape,
+                        images.num_classes)
     model.compile(optimizer=keras.optimizers.Adam(2e-3))
-    print(f"Training the class-conditional DDPM ({model.network.count_params():,} "
-          f"weights) on {len(x)} digits for {epochs} epochs.", flush=True)
-    history = model.fit(data.image_dataset(x, y, batch_size=batch_size,
-                                           seed=run.seed),
+    count = min(filter(None, (train_size, images.train_size)), default="the")
+    kind = "class-conditional" if images.labelled else "unconditional"
+    print(f"Training the {kind} DDPM ({model.network.count_params():,} "
+          f"weights) on {count} {images.name} images for {epochs} epochs.",
+          flush=True)
+    history = model.fit(images.batches(batch_size, labels=images.labelled,
+                                       seed=run.seed, limit=train_size),
                         epochs=epochs, callbacks=run.backup(),
                         verbose=run.verbose)
     return model, history

@@ -7,7 +7,7 @@ import numpy as np
 
 from keras_genai import metrics
 from keras_genai import viz
-from units.common import DigitJudge
+from units.common import SampleJudge
 from units.lab import Count
 from units.lab import Row
 from units.lab import Run
@@ -39,7 +39,7 @@ def samplers(run: Run, *, epochs: Count = 28, batch_size: Count = 32,
     model, _ = trained_model(run, epochs=epochs, batch_size=batch_size,
                              train_size=train_size, timesteps=timesteps,
                              widths=widths)
-    judge = DigitJudge()
+    judge = SampleJudge()
     labels = labels_for(samples)
     T = model.schedule.timesteps
     settings = [("ddpm", T)] + [("ddim", s) for s in (10, 25, 50, 100) if s <= T]
@@ -98,7 +98,7 @@ def guidance(run: Run, *, epochs: Count = 28, batch_size: Count = 32,
     model, _ = trained_model(run, sample_steps=sample_steps, epochs=epochs,
                              batch_size=batch_size, train_size=train_size,
                              timesteps=timesteps, widths=widths)
-    judge = DigitJudge()
+    judge = SampleJudge()
     labels = labels_for(samples)
     real_spread = _spread(judge.test_features, judge.test_labels)
     rows, grids = {}, []

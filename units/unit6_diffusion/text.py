@@ -16,7 +16,7 @@ from keras_genai.data.captions import MAX_CAPTION_WORDS
 from keras_genai.models import DiffusionModel
 from keras_genai.diffusion import NoiseSchedule
 from units.common import load_saved
-from units.common import DigitJudge
+from units.common import SampleJudge
 from units.lab import Count
 from units.lab import Row
 from units.lab import Run
@@ -108,7 +108,7 @@ def text(run: Run, *, epochs: Count = 28, batch_size: Count = 32,
     model, seconds = trained_text_model(
         run, epochs=epochs, batch_size=batch_size, train_size=train_size,
         timesteps=timesteps, widths=widths, sample_steps=sample_steps)
-    judge = DigitJudge()
+    judge = SampleJudge()
     per = max(samples // 10, 1)
     labels = np.repeat(np.arange(10), per)
 
