@@ -10,7 +10,7 @@ from keras_genai.builders.transformer import text_encoder  # noqa: F401 (moved)
 from keras_genai.layers.time_embedding import SinusoidalEmbedding
 from keras_genai.utils.checks import check_fraction
 from keras_genai.utils.checks import check_positive_int
-from keras_genai.utils.checks import check_shape
+from keras_genai.utils.checks import check_image_shape
 from keras_genai.utils.checks import check_units
 
 
@@ -132,11 +132,9 @@ def diffusion_unet(image_shape=(28, 28, 1), widths=(32, 64, 128), blocks_per_lev
     ['image', 'label', 'timestep']
     """
     widths = check_units("widths", widths, allow_empty=False)
-    h, w, c = check_shape("image_shape", image_shape, rank=3)
-    factor = 2 ** (len(widths) - 1)
-    if h % factor or w % factor:
-        raise ValueError(f"`image_shape` height and width must be divisible by {factor} "
-                         f"(2 ** (len(widths) - 1)). Received: image_shape={image_shape!r}")
+    h, w, c = check_image_shape("image_shape", image_shape, 2 ** (len(widths) - 1),
+                                reason="2 ** (len(widths) - 1), one halving per "
+                                       "level below the first")
     blocks_per_level = check_positive_int("blocks_per_level", blocks_per_level)
     attention_levels = ((len(widths) - 1,) if attention_levels is None
                         else tuple(attention_levels))

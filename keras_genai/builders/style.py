@@ -119,7 +119,9 @@ def stylegan_synthesis(w_dim=64, image_shape=(28, 28, 1), filters=(128, 64, 32),
     filters = check_units("filters", filters, allow_empty=False)
     kernel_size = check_positive_int("kernel_size", kernel_size)
     scale = 2 ** (len(filters) - 1)
-    h, w, c = check_image_shape("image_shape", image_shape, scale)
+    h, w, c = check_image_shape("image_shape", image_shape, scale,
+                                reason="2 ** (len(filters) - 1), one doubling per "
+                                       "block after the first")
     num_ws, num_noise = style_layer_counts(len(filters))
     ws = keras.Input(shape=(num_ws, w_dim), name="ws")
     noise = keras.Input(shape=(h, w, num_noise), name="noise")
@@ -174,7 +176,9 @@ def stylegan_generator(latent_dim=64, image_shape=(28, 28, 1), w_dim=64,
 
     Args:
         latent_dim: size of z.
-        image_shape: ``(height, width, channels)``.
+        image_shape: ``(height, width, channels)``, divisible by
+            ``2 ** (len(filters) - 1)`` (32x32x3 and 64x64x3 colour images are
+            tested).
         w_dim: size of w.
         mapping_layers: dense layers of the mapping network.
         filters: channels of the synthesis network at each resolution.

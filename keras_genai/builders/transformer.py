@@ -166,12 +166,10 @@ def sequence_transformer(input_shape=(50, 2), dim=32, depth=2, heads=4,
 def _check_patches(image_shape, patch_size):
     """Checks that ``patch_size`` patches tile ``image_shape``; returns
     ``(image_shape, patch_size, num_patches, values per patch)``."""
-    image_shape = check_image_shape("image_shape", image_shape)
     patch_size = check_positive_int("patch_size", patch_size)
-    if image_shape[0] % patch_size or image_shape[1] % patch_size:
-        raise ValueError("The sides of `image_shape` must be divisible by "
-                         f"`patch_size`. Received: image_shape={image_shape}, "
-                         f"patch_size={patch_size}")
+    image_shape = check_image_shape("image_shape", image_shape, patch_size,
+                                    reason=f"patch_size={patch_size}: the patches "
+                                           "tile the image")
     num_patches = (image_shape[0] // patch_size) * (image_shape[1] // patch_size)
     return (image_shape, patch_size, num_patches,
             patch_size * patch_size * image_shape[2])
@@ -188,7 +186,8 @@ def mae_encoder(image_shape=(28, 28, 1), patch_size=7, dim=64, depth=4, heads=4,
     to ``dim`` features plus the learned embedding of its index.
 
     Args:
-        image_shape: ``(H, W, C)`` of the images the patches come from.
+        image_shape: ``(H, W, C)`` of the images the patches come from, H and
+            W divisible by ``patch_size``.
         patch_size: side of a patch.
         dim: token width.
         depth: number of blocks.
@@ -226,7 +225,7 @@ def mae_decoder(image_shape=(28, 28, 1), patch_size=7, encoder_dim=64, dim=32,
     through ``depth`` blocks and projected to each patch's pixels.
 
     Args:
-        image_shape: ``(H, W, C)``.
+        image_shape: ``(H, W, C)``, H and W divisible by ``patch_size``.
         patch_size: side of a patch.
         encoder_dim: width of the encoder's tokens.
         dim: the decoder's width (MAE's decoder is light: about a tenth of the

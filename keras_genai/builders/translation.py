@@ -7,17 +7,9 @@ import keras
 from keras_genai.builders.common import float32_outputs
 from keras_genai.utils.checks import check_fraction
 from keras_genai.utils.checks import check_positive_int
+from keras_genai.utils.checks import check_image_shape
 from keras_genai.utils.checks import check_shape
 from keras_genai.utils.checks import check_units
-
-
-def _divisible(name, shape, factor):
-    shape = check_shape(name, shape, rank=3)
-    if shape[0] % factor or shape[1] % factor:
-        raise ValueError(f"`{name}` height and width must be divisible by {factor} "
-                         "(2 ** number of stride-2 layers). "
-                         f"Received: {name}={shape!r}")
-    return shape
 
 
 def unet_generator(input_shape=(28, 28, 1), output_channels=None, filters=(64, 128),
@@ -55,7 +47,7 @@ def unet_generator(input_shape=(28, 28, 1), output_channels=None, filters=(64, 1
     (None, 28, 28, 1)
     """
     filters = check_units("filters", filters, allow_empty=False)
-    h, w, c = _divisible("input_shape", input_shape, 2 ** len(filters))
+    h, w, c = check_image_shape("input_shape", input_shape, 2 ** len(filters))
     output_channels = check_positive_int("output_channels", output_channels or c)
     bottleneck_filters = check_positive_int("bottleneck_filters", bottleneck_filters)
     dropout = check_fraction("dropout", dropout)
@@ -107,7 +99,8 @@ def patchgan_discriminator(image_shape=(28, 28, 1), condition_shape=None,
     for the reason given in `dcgan_discriminator`.
 
     Args:
-        image_shape: ``(H, W, C)`` of the judged image.
+        image_shape: ``(H, W, C)`` of the judged image, H and W divisible by
+            ``2 ** len(filters)``.
         condition_shape: ``(H, W, C')`` of the conditioning image, or ``None``
             for an unconditional PatchGAN.
         filters: widths of the stride-2 convolutions.
@@ -125,7 +118,7 @@ def patchgan_discriminator(image_shape=(28, 28, 1), condition_shape=None,
     (None, 7, 7, 1)
     """
     filters = check_units("filters", filters, allow_empty=False)
-    image_shape = _divisible("image_shape", image_shape, 2 ** len(filters))
+    image_shape = check_image_shape("image_shape", image_shape, 2 ** len(filters))
     kernel_size = check_positive_int("kernel_size", kernel_size)
     image = keras.Input(image_shape, name="image")
     if condition_shape is not None:

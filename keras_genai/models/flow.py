@@ -70,7 +70,9 @@ class RealNVP(GenerativeModel):
     ``bits_per_dim``.
 
     Args:
-        image_shape: ``(height, width, channels)``; height and width even.
+        image_shape: ``(height, width, channels)`` of 8-bit images (values
+            0..255, any number of channels: 32x32x3 is tested); height and
+            width even.
         filters: width of each coupling's residual network.
         num_blocks: residual blocks per coupling network.
         num_couplings: couplings at full resolution (checkerboard), after
@@ -101,7 +103,8 @@ class RealNVP(GenerativeModel):
                  num_couplings=(3, 3, 4), alpha=0.05, couplings=None, seed=None,
                  **kwargs):
         super().__init__(seed=seed, **kwargs)
-        self.image_shape = check_image_shape("image_shape", image_shape, factor=2)
+        self.image_shape = check_image_shape("image_shape", image_shape, factor=2,
+                                             reason="the squeeze halves them")
         self.filters = check_positive_int("filters", filters)
         self.num_blocks = check_positive_int("num_blocks", num_blocks, minimum=0)
         self.alpha = check_fraction("alpha", alpha)

@@ -50,6 +50,11 @@ class PixelCNN(GenerativeModel):
     which on the test digits is directly comparable with a VAE's negative
     ELBO (an upper bound on the same quantity).
 
+    Colour images are binary per channel (a pixel's channels 0 or 1), and a
+    pixel's channels are predicted independently given the pixels before it,
+    not R, then G given R, then B as in the paper (`keras_genai.layers.
+    MaskedConv2D`); tested at 32x32x3.
+
     Logged: ``loss`` (``-log p(x)``, nats per image).
 
     Args:

@@ -197,20 +197,27 @@ def check_shape(name, shape, rank, allow_none=False):
     return shape
 
 
-def check_image_shape(name, shape, factor=1):
+def check_image_shape(name, shape, factor=1, reason="2 ** number of stride-2 layers"):
     """Checks an image shape ``(height, width, channels)`` whose height and
-    width are divisible by ``factor`` (``2 ** n`` for ``n`` stride-2 layers).
+    width are divisible by ``factor`` (``2 ** n`` for ``n`` stride-2 layers,
+    said by ``reason``); the error names the nearest sizes that are.
 
     Example:
 
     >>> check_image_shape("image_shape", (28, 28, 1), factor=4)
     (28, 28, 1)
+    >>> check_image_shape("image_shape", (30, 30, 3), factor=4)
+    Traceback (most recent call last):
+    ValueError: `image_shape` height and width must be divisible by 4 (2 ** ...
     """
     shape = check_shape(name, shape, rank=3)
     if shape[0] % factor or shape[1] % factor:
+        near = sorted({n for side in shape[:2] if side % factor
+                       for n in (side // factor * factor, (side // factor + 1) * factor)
+                       if n > 0})
         raise ValueError(
-            f"`{name}` height and width must be divisible by {factor} "
-            f"(2 ** number of stride-2 layers). Received: {name}={shape!r}")
+            f"`{name}` height and width must be divisible by {factor} ({reason}): "
+            f"{' or '.join(map(str, near))} would do. Received: {name}={shape!r}")
     return shape
 
 
