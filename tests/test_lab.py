@@ -384,8 +384,13 @@ def _dataset_lab():
     def fixed(run: Run) -> dict:
         return {}
 
+    @exercise("labelled", "needs labels", any_dataset="labelled")
+    def labelled(run: Run) -> dict:
+        seen.update(classes=run.images().num_classes)
+        return {}
+
     return Lab("demo", "A demo lab.", default_exercise="any",
-               modules=[any_, fixed]), seen
+               modules=[any_, fixed, labelled]), seen
 
 
 def test_the_dataset_options_reach_the_run_and_are_refused_where_not_taken(
@@ -401,7 +406,7 @@ def test_the_dataset_options_reach_the_run_and_are_refused_where_not_taken(
     for argv, words in (
             (["--exercise", "fixed", "--dataset", "cifar10"],
              "trains on the embedded digits only (the exercises of this lab that "
-             "take --dataset: ['any']). Received: dataset='cifar10'"),
+             "take --dataset: ['any', 'labelled']). Received: dataset='cifar10'"),
             (["--exercise", "fixed", "--image-size", "32"], "image_size=32"),
             (["--dataset", str(tmp_path / "missing")], "No folder"),
             (["--dataset", "no_such_dataset_name"], "Unknown dataset"),
@@ -412,6 +417,26 @@ def test_the_dataset_options_reach_the_run_and_are_refused_where_not_taken(
         assert words in capsys.readouterr().err, argv
     with pytest.raises(ValueError, match="digits only"):
         lab.run("fixed", dataset="cifar10", out=str(tmp_path))
+
+
+def test_an_exercise_that_needs_labels_refuses_a_folder_without_classes(
+        tmp_path, capsys):
+    from conftest import make_picture_folder
+
+    lab, seen = _dataset_lab()
+    labelled = make_picture_folder(tmp_path / "labelled", per_class=5)
+    assert lab.main(["--exercise", "labelled", "--dataset", labelled,
+                     "--out", str(tmp_path / "out")]) == 0
+    assert seen["classes"] == 2
+    flat = make_picture_folder(tmp_path / "flat", classes=(), per_class=5)
+    assert lab.main(["--dataset", flat, "--out", str(tmp_path / "out")]) == 0
+    with pytest.raises(SystemExit) as stop:
+        lab.main(["--exercise", "labelled", "--dataset", flat,
+                  "--out", str(tmp_path / "out")])
+    assert stop.value.code == 2
+    assert "needs labelled images" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="any_dataset"):
+        exercise("x", "y", any_dataset="yes")
 
 
 def test_a_tfds_name_not_on_disk_is_a_usage_error_without_download(

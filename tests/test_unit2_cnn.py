@@ -1,6 +1,8 @@
 """The Unit II lab: every exercise runs with tiny settings and writes what it
 promises; (slow) the CNN target."""
 
+import pathlib
+
 import keras
 import numpy as np
 import pytest
@@ -18,6 +20,28 @@ def test_cnn_callbacks_checkpoint_tensorboard_and_export(run_lab, tmp_path):
     assert model.output_shape == (None, 10)
     served = tf.saved_model.load(export)
     assert served.serve(tf.zeros([1, 28, 28, 1])).shape == (1, 10)
+
+
+def test_cnn_on_a_folder_of_colour_pictures(run_lab, tmp_path, colour_folder):
+    """The course listing is for colour images: ``--dataset <folder>`` trains
+    the CNN at 32x32x3 on the folder's two classes, validated on its first
+    10% and tested on its held-out pictures; a folder without classes is
+    refused before anything trains."""
+    export = str(tmp_path / "colour_cnn")
+    summary, out = run_lab("unit2_cnn", "--exercise", "cnn", "--dataset",
+                           colour_folder, "--image-size", "32", "--epochs", "2",
+                           "--batch-size", "16", "--export", export)
+    assert summary["dataset"] == colour_folder and 0 <= summary["test_accuracy"] <= 1
+    assert keras.saving.load_model(out / "best.keras").output_shape == (None, 2)
+    assert tf.saved_model.load(export).serve(tf.zeros([1, 32, 32, 3])).shape == (1, 2)
+    flat = tmp_path / "flat"
+    flat.mkdir()
+    for picture in sorted(pathlib.Path(colour_folder).rglob("*.png"))[:4]:
+        (flat / f"{picture.parent.name}_{picture.name}").write_bytes(
+            picture.read_bytes())
+    with pytest.raises(SystemExit) as stop:
+        run_lab("unit2_cnn", "--exercise", "cnn", "--dataset", str(flat))
+    assert stop.value.code == 2
 
 
 def test_architectures_table(run_lab):

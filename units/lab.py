@@ -96,7 +96,8 @@ class SharedOption:
 SHARED_OPTIONS = (
     SharedOption("seed", Seed, 0, "random seed of weights, data order and noise"),
     SharedOption("dataset", str, "digits",
-                 "the images of the exercises marked [any dataset] below: digits "
+                 "the images of the exercises marked [any (labelled) dataset] "
+                 "below: digits "
                  "(the embedded 5,000 MNIST digits), a tensorflow-datasets image "
                  "set by name (fashion_mnist, cifar10, celeb_a...) or a folder of "
                  "pictures (subfolders are the classes); the other exercises "
@@ -212,9 +213,10 @@ def exercise(name, help, export=None, any_dataset=False):
         help: one line for ``--help``.
         export: default SavedModel folder of this exercise (``None``: it
             exports nothing).
-        any_dataset: the exercise trains on ``run.images()``, whatever
-            ``--dataset`` and ``--image-size`` give; the others refuse any
-            ``--dataset`` but ``digits`` and any ``--image-size``.
+        any_dataset: ``True`` if the exercise trains on ``run.images()``,
+            whatever ``--dataset`` and ``--image-size`` give; ``"labelled"`` if
+            it does so for labelled datasets only; ``False`` (the others)
+            refuses any ``--dataset`` but ``digits`` and any ``--image-size``.
 
     Returns:
         A decorator that returns the function itself.
@@ -238,9 +240,9 @@ def exercise(name, help, export=None, any_dataset=False):
     if export is not None and not isinstance(export, str):
         raise TypeError(f"`export` must be a folder name or None. Received: "
                         f"export={export!r}")
-    if not isinstance(any_dataset, bool):
-        raise TypeError(f"`any_dataset` must be True or False. Received: "
-                        f"any_dataset={any_dataset!r}")
+    if any_dataset not in (True, False, "labelled"):
+        raise ValueError(f"`any_dataset` must be True, False or 'labelled'. "
+                         f"Received: any_dataset={any_dataset!r}")
 
     def mark(fn):
         if not isinstance(fn, types.FunctionType):
@@ -326,7 +328,8 @@ class Lab:
         default one): ``--exercise``, the shared options and its own."""
         exercise = exercise or self.default_exercise
         lines = [f"  {n:<18} {fn.exercise_spec.help}"
-                 + (" [any dataset]" if fn.exercise_spec.any_dataset else "")
+                 + {True: " [any dataset]", "labelled": " [any labelled dataset]",
+                    False: ""}[fn.exercise_spec.any_dataset]
                  for n, fn in self.exercises.items()]
         epilog = ("exercises (`--exercise NAME --help` lists one's options):\n"
                   + "\n".join(lines))
@@ -438,10 +441,22 @@ class Lab:
     def _check_dataset(self, name, shared):
         """Refuses ``--dataset`` / ``--image-size`` for an exercise that trains
         on the digits only."""
-        if self.exercises[name].exercise_spec.any_dataset:
+        takes = self.exercises[name].exercise_spec.any_dataset
+        if takes:
             from keras_genai.data.image_sets import check_dataset
+            from keras_genai.data.image_sets import load_images
 
             check_dataset(shared["dataset"], download=shared["download"])
+            if takes == "labelled" and shared["dataset"] != "digits" and (
+                    not shared["download"] or os.path.isdir(shared["dataset"])):
+                images = load_images(shared["dataset"], download=False,
+                                     image_size=shared["image_size"])
+                if not images.labelled:
+                    raise ValueError(
+                        f"Exercise {name!r} of lab {self.name!r} needs labelled "
+                        f"images, and {images.name!r} has none (a folder is "
+                        "labelled by its subfolders). Received: "
+                        f"dataset={shared['dataset']!r}")
             return
         for key, default in (("dataset", "digits"), ("image_size", None)):
             if shared[key] != default:

@@ -77,7 +77,7 @@ class ImageSet:
         return bool(self.class_names)
 
     def batches(self, batch_size, split="train", scale="tanh", labels=False,
-                shuffle=True, seed=None, limit=None):
+                shuffle=True, seed=None, limit=None, skip=0):
         """A split as ``fit`` takes it: shuffled, scaled, batched (whole
         batches only) and prefetched.
 
@@ -90,7 +90,10 @@ class ImageSet:
             shuffle: shuffle every epoch (the embedded digits whole, a
                 streamed split through a buffer of `SHUFFLE_BUFFER`).
             seed: the shuffle's seed.
-            limit: only the first ``limit`` images of the split (``None``: all).
+            limit: only the first ``limit`` images of the split (``None``: all)
+                after the ``skip`` first.
+            skip: leave out the first ``skip`` images of the split (a
+                validation set taken from the training split).
 
         Returns:
             A ``tf.data.Dataset``. For the embedded digits it is
@@ -109,12 +112,15 @@ class ImageSet:
                              "labels=True")
         if limit is not None:
             limit = check_positive_int("limit", limit)
+        skip = check_positive_int("skip", skip, minimum=0)
         if split in self.arrays_of:
-            x, y = (a[:limit] for a in self.arrays_of[split])
+            stop = None if limit is None else skip + limit
+            x, y = (a[skip:stop] for a in self.arrays_of[split])
             return image_dataset(x, y if labels else None, batch_size=batch_size,
                                  scale=scale, shuffle=shuffle, seed=seed)
-        ds = getattr(self, split)
+        ds = getattr(self, split).skip(skip)
         size = getattr(self, f"{split}_size")
+        size = None if size is None else max(0, size - skip)
         if limit is not None:
             ds = ds.take(limit)
             size = limit if size is None else min(size, limit)
