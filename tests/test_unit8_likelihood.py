@@ -54,9 +54,14 @@ def test_pixelcnn_saves_the_model_that_nats_uses_and_exports(run_lab, tmp_path):
         assert row["bits_per_dim"] == pytest.approx(bits_per_dim(row["nats"]))
 
 
-def test_flow_inverts_exactly_and_reports_bits(run_lab):
+@pytest.mark.parametrize("dataset", ["digits", "colour folder"])
+def test_flow_inverts_exactly_and_reports_bits(run_lab, dataset, request):
+    """On the digits and, at 8x8x3, on a folder of colour pictures."""
+    data = (() if dataset == "digits" else (
+        "--dataset", request.getfixturevalue("colour_folder"), "--image-size", "8",
+        "--test-digits", "6"))
     summary, out = run_lab("unit8_likelihood", "--exercise", "flow", *TINY,
-                           *SAMPLES, "--train-size", "64", "--export", "none")
+                           *SAMPLES, "--train-size", "64", "--export", "none", *data)
     # One epoch of two warm-up steps barely moves the flow from its start.
     bits = summary["test_bits_per_dim"]
     assert np.isfinite(bits) and bits > 0

@@ -11,13 +11,12 @@ from keras_genai import models
 from keras_genai import utils
 from keras_genai import viz
 from units.common import export_if_asked
-from units.common import first_test_digits
 from units.common import reseed
 from units.lab import Count
 from units.lab import Row
 from units.lab import Run
 from units.lab import exercise
-from units.unit6_diffusion.common import digits
+from units.lab import take
 
 TEMPERATURES = (1.0, 0.7)
 # Full MNIST (60,000 digits), Real NVP as reported in Grathwohl et al. (2019),
@@ -36,36 +35,50 @@ def _learning_rate(n, epochs, batch_size):
         warmup_target=1e-3, warmup_steps=steps)
 
 
-@exercise("flow", "RealNVP on the 8-bit digits: test bits per dimension, samples "
-                  "at two temperatures, exact inversion, a latent walk.",
-          export=os.path.join("saved_models", "unit8_realnvp"))
+@exercise("flow", "RealNVP on the 8-bit digits (or --dataset): test bits per "
+                  "dimension, samples at two temperatures, exact inversion, a "
+                  "latent walk.",
+          export=os.path.join("saved_models", "unit8_realnvp"), any_dataset=True)
 def flow(run: Run, *, epochs: Count = 7, batch_size: Count = 64,
          train_size: Count | None = None, test_digits: Count | None = None,
          samples: Count = 100) -> dict:
     """Trains RealNVP on the 8-bit digits: bits per dimension, samples at the
     `TEMPERATURES`, the exact inverse and a walk between two digits' latents.
+    On another ``--dataset`` the same model takes its 8-bit images (any
+    channels, even sides) streamed; the training bits per dimension are then
+    those of its first 1,000 training images.
 
     Args:
         epochs: training epochs.
-        batch_size: digits per minibatch.
-        train_size: train on the first N training digits (default: all).
-        test_digits: score the first N of the 1,000 test digits, for a quick try
-            (default: all).
+        batch_size: images per minibatch.
+        train_size: train on the first N training images (default: all).
+        test_digits: score the first N test images (default: all the digits'
+            1,000; another dataset's first 1,000), for a quick try.
         samples: images drawn for each sample grid.
     """
-    x, _, x_test, _ = digits(train_size)
-    x, x_test = (a[..., None].astype("float32")
-                 for a in (x, first_test_digits(test_digits, x_test)))
+    images = run.images()
+    shape = images.image_shape
+    x_test, _ = images.arrays(test_digits or 1000, split="test")
+    x_test = x_test.astype("float32")
+    if images.arrays_of:  # the embedded digits, in memory
+        x = take(train_size, images.arrays_of["train"][0]).astype("float32")
+        n, fit = len(x), dict(x=x, batch_size=batch_size)
+    else:
+        n = min(filter(None, (train_size, images.train_size
+                              or sum(1 for _ in images.train))))
+        fit = dict(x=images.batches(batch_size, scale=None, seed=run.seed,
+                                    limit=n))
+        x = images.arrays(min(n, 1000), split="train")[0].astype("float32")
     reseed(run.seed)
-    model = models.RealNVP((28, 28, 1), seed=run.seed)
+    model = models.RealNVP(shape, seed=run.seed)
     model.compile(optimizer=keras.optimizers.Adam(
-        _learning_rate(len(x), epochs, batch_size)))
+        _learning_rate(n, epochs, batch_size)))
     print(f"Training RealNVP ({model.count_params():,} weights, "
-          f"{len(model.couplings)} couplings) on {len(x)} digits for "
+          f"{len(model.couplings)} couplings) on {n} {images.name} images for "
           f"{epochs} epochs.", flush=True)
     start = time.perf_counter()
-    history = model.fit(x, epochs=epochs, batch_size=batch_size,
-                        callbacks=run.backup(), verbose=run.verbose)
+    history = model.fit(**fit, epochs=epochs, callbacks=run.backup(),
+                        verbose=run.verbose)
     train_seconds = time.perf_counter() - start
     grids = {}
     for t in TEMPERATURES:
@@ -77,15 +90,19 @@ def flow(run: Run, *, epochs: Count = 7, batch_size: Count = 64,
     z = model.encode(x_test)
     roundtrip = float(np.abs(model.decode(z) - x_test).max())
     walks = [model.decode(utils.interpolate(z[a].ravel(), z[b].ravel(), 10)
-                          .reshape(10, 28, 28, 1)) for a, b in ((0, 1), (2, 3), (4, 5))]
+                          .reshape(10, *shape))
+             for a, b in ((0, 1), (2, 3), (4, 5)) if b < len(z)]
     interpolation = viz.save_image_grid(
         np.concatenate(walks) / 255.0, os.path.join(run.out, "interpolation.png"),
         cols=10, title="straight lines between the latents of test digits")
+    digits = images.name == "digits" and shape == (28, 28, 1)
     return {
+        "dataset": Row(images.name, "dataset", note="x".join(map(str, shape))),
         "test_bits_per_dim": Row(model.bits_per_dim(x_test, seed=run.seed),
                                  "test bits per dimension", "{:.3f}",
                                  note="full MNIST, published: "
-                                      f"{PUBLISHED_BITS_PER_DIM}"),
+                                      f"{PUBLISHED_BITS_PER_DIM}" if digits
+                                 else f"{len(x_test)} test images"),
         "train_bits_per_dim": Row(model.bits_per_dim(x, seed=run.seed),
                                   "training bits per dimension", "{:.3f}"),
         "training_seconds": Row(train_seconds, "training time", "{:.0f} s",
