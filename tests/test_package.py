@@ -58,3 +58,39 @@ def test_public_api():
     for name, fn in inspect.getmembers(keras_genai.gradients, inspect.isfunction):
         if not name.startswith("_"):
             assert fn.__doc__, f"keras_genai.gradients.{name} has no docstring"
+
+
+def _lower_bounds():
+    """``{package: lower bound}`` of setup.cfg's install_requires."""
+    import configparser
+
+    config = configparser.ConfigParser()
+    config.read(os.path.join(REPO_ROOT, "setup.cfg"))
+    bounds = {}
+    for line in config["options"]["install_requires"].split("\n"):
+        match = re.fullmatch(r"\s*([A-Za-z0-9_.-]+)>=([0-9.]+)\s*", line)
+        if match:
+            bounds[match.group(1)] = match.group(2)
+    return bounds
+
+
+def test_the_oldest_versions_are_the_lower_bounds_everywhere():
+    """.ci/oldest.txt pins what setup.cfg allows at the least, and each
+    notebook's install keeps a runtime's TensorFlow and Keras from those
+    versions on."""
+    bounds = _lower_bounds()
+    assert {"tensorflow", "keras", "tensorflow-datasets", "tensorboard"} <= set(bounds)
+    pins = {}
+    for line in open(os.path.join(REPO_ROOT, ".ci", "oldest.txt")):
+        line = line.split("#", 1)[0].strip()
+        if line:
+            name, version = line.split("==")
+            pins[name] = version
+    for name, bound in bounds.items():
+        assert pins[name].startswith(bound), (name, pins[name], bound)
+    for name in ("tensorflow", "keras"):
+        oldest = tuple(int(p) for p in bounds[name].split(".")[:2])
+        for notebook in sorted(os.listdir(os.path.join(REPO_ROOT, "notebooks"))):
+            cells = json.load(open(os.path.join(REPO_ROOT, "notebooks", notebook)))
+            assert f'("{name}", {oldest})' in "".join(cells["cells"][1]["source"]), (
+                notebook, name)
