@@ -97,11 +97,10 @@ SHARED_OPTIONS = (
     SharedOption("seed", Seed, 0, "random seed of weights, data order and noise"),
     SharedOption("dataset", str, "digits",
                  "the images of the exercises marked [any (labelled) dataset] "
-                 "below: digits "
-                 "(the embedded 5,000 MNIST digits), a tensorflow-datasets image "
-                 "set by name (fashion_mnist, cifar10, celeb_a...) or a folder of "
-                 "pictures (subfolders are the classes); the other exercises "
-                 "take only digits"),
+                 "below: digits (the embedded 5,000 MNIST digits), a "
+                 "tensorflow-datasets image set by name (fashion_mnist, cifar10, "
+                 "celeb_a...) or a folder of pictures (subfolders are the "
+                 "classes); the other exercises take only digits"),
     SharedOption("image_size", typing.Optional[Count], None,
                  "centre-crop and resize the dataset's images to N x N (default: "
                  "their own size; a folder's pictures: 64)"),
@@ -190,8 +189,7 @@ class Run:
 
     def images(self):
         """The images of ``--dataset`` / ``--image-size`` / ``--download``, as a
-        `keras_genai.data.ImageSet` (for an exercise marked
-        ``any_dataset=True``).
+        `keras_genai.data.ImageSet` (for an exercise marked ``any_dataset``).
 
         Example:
 
