@@ -94,6 +94,22 @@ def test_train_on_a_folder_of_colour_pictures(run_lab, colour_folder):
     assert summary["model"].endswith("_32x32x3.keras") and (out / "samples.png").exists()
 
 
+def test_train_without_labels_is_unconditional_and_not_judged(run_lab, tmp_path):
+    """A folder without class subfolders: an unconditional DDPM, sampled
+    without guidance; the summary says why the classifier's numbers are
+    absent."""
+    from conftest import make_picture_folder
+
+    flat = make_picture_folder(tmp_path / "flat", classes=(), per_class=12)
+    summary, out = run_lab("unit6_diffusion", "--dataset", flat, "--image-size",
+                           "8", "--epochs", "1", "--batch-size", "8", "--timesteps",
+                           "20", "--widths", "8", "16", "--sample-steps", "4",
+                           *SAMPLES, "--export", "none")
+    assert summary["measured_samples"] == 10 and summary["sample_quality"] is None
+    assert "fid" not in summary and "label_accuracy" not in summary
+    assert (out / "samples.png").exists()
+
+
 def test_super_resolution_trains_sr3(run_lab):
     # Its export (with condition images) is checked by the model's conformance
     # tests; the smoke run skips it.
