@@ -75,7 +75,7 @@ def truncated_bptt(model, x, y, truncation=None):
     losses = []
     for start in range(0, steps, truncation):
         stop = start + truncation
-        model.reset_metrics()  # Keras < 3.13 would return a running mean
+        model.reset_metrics()  # before Keras 3.15 it returned a running mean
         loss = model.train_on_batch(x[:, start:stop], y[:, start:stop])
         losses.append(float(np.ravel(loss)[0]))
     return losses

@@ -38,6 +38,8 @@ def test_a_folder_with_subfolders_is_labelled_and_split(tmp_path):
     assert images.image_shape == (12, 12, 3)
     assert images.class_names == ("green", "red") and images.labelled
     assert images.train_size + images.test_size == 20 and images.test_size == 2
+    assert images.count() == 18 and images.count("test") == 2
+    assert images.count(limit=5) == 5 and images.count(limit=50) == 18
     x, y = images.arrays(None, split="train")
     assert x.shape == (18, 12, 12, 3) and x.dtype == np.uint8
     assert sorted(set(y.tolist())) == [0, 1]
@@ -100,6 +102,9 @@ def test_tfds_image_sets_with_mock_data(name, size, shape, classes, monkeypatch)
         test_x, test_y = images.arrays(3)
         assert test_x.shape == (3,) + shape and test_x.dtype == np.uint8
         assert (test_y is None) == (classes is None)
+        # The mock data has no split sizes: count reads the split.
+        assert images.train_size is None and images.count() == len(
+            list(images.train.as_numpy_iterator()))
 
 
 def test_a_tfds_set_of_varying_sizes_needs_an_image_size(monkeypatch):

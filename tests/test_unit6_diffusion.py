@@ -79,19 +79,26 @@ def test_train_then_every_exercise_on_its_saved_model(run_lab, capsys):
     assert (out / "edits.png").exists() and (out / "accuracy_vs_distance.png").exists()
 
 
-def test_train_on_a_folder_of_colour_pictures(run_lab, colour_folder):
+def test_train_on_a_folder_of_colour_pictures(run_lab, tmp_path, colour_folder):
     """``--dataset <folder> --image-size 32``: a class-conditional 32x32x3
-    DDPM judged by the folder's classifier and saved under its own name (the
-    other exercises load the digits model only). The 32x32x3 model's export
-    is checked in tests/test_models_image_shapes.py."""
+    DDPM judged by the folder's classifier, saved under its own name (the
+    other exercises load the digits model only), exported and served."""
+    import tensorflow as tf
+
+    export = tmp_path / "colour_diffusion"
     summary, out = run_lab("unit6_diffusion", "--dataset", colour_folder,
                            "--image-size", "32", "--epochs", "1", "--batch-size",
                            "16", "--timesteps", "20", "--widths", "8", "16",
-                           "--sample-steps", "4", *SAMPLES, "--export", "none")
+                           "--sample-steps", "4", *SAMPLES, "--export", str(export))
     assert summary["dataset"] == colour_folder and summary["measured_samples"] == 10
     assert 0.0 <= summary["label_accuracy"] <= 1.0 and summary["fid"] > 0
     assert not (out / "diffusion.keras").exists()
     assert summary["model"].endswith("_32x32x3.keras") and (out / "samples.png").exists()
+    served = tf.saved_model.load(str(export))
+    images = served.sample(tf.random.normal([2, 32, 32, 3], seed=1),
+                           tf.constant([0, 1]), tf.constant(2.0), tf.constant(2),
+                           tf.constant(0.0), tf.constant([0, 0]))
+    assert images.shape == (2, 32, 32, 3)
 
 
 def test_train_without_labels_is_unconditional_and_not_judged(run_lab, tmp_path):

@@ -80,6 +80,22 @@ class ImageSet:
         """Whether the images have class labels."""
         return bool(self.class_names)
 
+    def count(self, split="train", limit=None):
+        """How many images of a split ``batches(split=split, limit=limit)``
+        reads: its size, at most ``limit`` (a split of unknown size is counted
+        by reading it).
+
+        Example:
+
+        >>> load_images("digits").count(limit=512)
+        512
+        """
+        self._check_split(split)
+        size = getattr(self, f"{split}_size")
+        if size is None:
+            size = sum(1 for _ in getattr(self, split))
+        return size if limit is None else min(size, check_positive_int("limit", limit))
+
     def batches(self, batch_size, split="train", scale="tanh", labels=False,
                 shuffle=True, seed=None, limit=None, skip=0):
         """A split as ``fit`` takes it: shuffled, scaled, batched (whole

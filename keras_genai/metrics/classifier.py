@@ -58,7 +58,7 @@ def train_image_classifier(images, epochs=None, batch_size=64, seed=0, verbose=0
     if not getattr(images, "labelled", False):
         raise ValueError("`images` must be a labelled ImageSet (load_images). "
                          f"Received: images={getattr(images, 'name', images)!r}")
-    size = images.train_size or sum(1 for _ in images.train)
+    size = images.count()
     batch_size = min(check_positive_int("batch_size", batch_size), size)
     if epochs is None:
         epochs = max(1, min(30, 300_000 // max(size, 1)))

@@ -63,8 +63,7 @@ def cnn(run: Run, *, epochs: Count = 30, batch_size: Count = 64,
         history = model.fit(x, y, batch_size=batch_size, validation_split=0.1, **fit)
         test = (x_test, y_test)
     else:
-        size = min(filter(None, (train_size, images.train_size
-                                 or sum(1 for _ in images.train))))
+        size = images.count(limit=train_size)
         held = max(1, size // 10)
         stream = dict(scale="unit", labels=True, seed=run.seed)
         validation = images.batches(min(batch_size, held), shuffle=False,

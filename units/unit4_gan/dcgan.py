@@ -61,8 +61,8 @@ def dcgan(run: Run, *, epochs: Count = 60, batch_size: Count = 64,
     gan, dataset, policy = default_dcgan(run.precision, latent_dim, batch_size,
                                          run.seed, train_size, images=images)
     shape = "x".join(map(str, images.image_shape))
-    count = min(filter(None, (train_size, images.train_size)), default=None)
-    print(f"Training a DCGAN on {count or 'the'} {images.name} images ({shape}) "
+    print(f"Training a DCGAN on {images.count(limit=train_size)} {images.name} "
+          f"images ({shape}) "
           f"for {epochs} epochs (batch {batch_size}, latent {latent_dim}, "
           f"{policy}).", flush=True)
     grid = callbacks.SampleGrid(run.out, num_samples=64,

@@ -58,7 +58,7 @@ def autoencoder(run: Run, *, epochs: Count = 30, batch_size: Count = 256,
         x = images.batches(batch_size, scale="unit", seed=run.seed,
                            limit=train_size).map(
             lambda b: (tf.reshape(b, (-1, pixels)), tf.reshape(b, (-1, pixels))))
-        count = min(filter(None, (train_size, images.train_size)), default="the")
+        count = images.count(limit=train_size)
     model = builders.dense_autoencoder((pixels,), latent_dim=latent_dim)
     print(f"Training the {pixels}-128-64-{latent_dim}-64-128-{pixels} autoencoder "
           f"on {count} {images.name} images for {epochs} epochs.", flush=True)

@@ -112,7 +112,7 @@ def train_model(run, *, epochs, batch_size, train_size, timesteps, widths,
     model = build_model(run.seed, timesteps, widths, images.image_shape,
                         images.num_classes)
     model.compile(optimizer=keras.optimizers.Adam(2e-3))
-    count = min(filter(None, (train_size, images.train_size)), default="the")
+    count = images.count(limit=train_size)
     kind = "class-conditional" if images.labelled else "unconditional"
     print(f"Training the {kind} DDPM ({model.network.count_params():,} "
           f"weights) on {count} {images.name} images for {epochs} epochs.",

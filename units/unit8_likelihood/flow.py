@@ -64,8 +64,7 @@ def flow(run: Run, *, epochs: Count = 7, batch_size: Count = 64,
         x = take(train_size, images.arrays_of["train"][0]).astype("float32")
         n, fit = len(x), dict(x=x, batch_size=batch_size)
     else:
-        n = min(filter(None, (train_size, images.train_size
-                              or sum(1 for _ in images.train))))
+        n = images.count(limit=train_size)
         fit = dict(x=images.batches(batch_size, scale=None, seed=run.seed,
                                     limit=n))
         x = images.arrays(min(n, 1000), split="train")[0].astype("float32")
