@@ -42,6 +42,16 @@ def test_a_folder_with_subfolders_is_labelled_and_split(tmp_path):
     assert images.count(limit=5) == 5 and images.count(limit=50) == 18
     x, y = images.arrays(None, split="train")
     assert x.shape == (18, 12, 12, 3) and x.dtype == np.uint8
+    # The split is fixed: every pass gives the same pictures in the same
+    # order, and none of the held-out ones.
+    np.testing.assert_array_equal(images.arrays(None, split="train")[0], x)
+    held_out = images.arrays(None, split="test")[0]
+    assert not any((x == picture).all(axis=(1, 2, 3)).any() for picture in held_out)
+    validation = np.concatenate(list(images.batches(
+        2, scale=None, shuffle=False, limit=2).as_numpy_iterator()))
+    rest = np.concatenate(list(images.batches(
+        4, scale=None, skip=2, shuffle=False).as_numpy_iterator()))
+    np.testing.assert_array_equal(np.concatenate([validation, rest]), x[:2 + len(rest)])
     assert sorted(set(y.tolist())) == [0, 1]
     batch_x, batch_y = next(iter(images.batches(4, scale="unit", labels=True,
                                                  seed=0)))

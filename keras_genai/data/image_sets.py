@@ -216,9 +216,10 @@ def load_images(dataset="digits", image_size=None, data_dir=None, download=False
             ``image`` feature, labelled by its supervised key when it has one,
             split ``train`` / ``test``, else ``train`` / ``validation``, else
             the last `HELD_OUT` of ``train`` held out); or the path of a
-            folder of pictures (``keras.utils.image_dataset_from_directory``:
-            subfolders are the classes when there are any, RGB, `HELD_OUT`
-            held out for the test split).
+            folder of pictures, read as ``keras.utils.
+            image_dataset_from_directory`` reads one (subfolders are the
+            classes when there are any, RGB), a seeded `HELD_OUT` of the
+            files held out for the test split.
         image_size: ``N`` to centre-crop every image to a square and resize
             it to ``N x N`` (``None``: the dataset's own size; a folder's
             pictures become `FOLDER_IMAGE_SIZE`).
@@ -364,40 +365,46 @@ def _split_size(info, split):
 
 
 def _folder(folder, size):
-    import keras
-
+    """A folder's pictures as ``keras.utils.image_dataset_from_directory``
+    reads them (the first level of subfolders are the classes, in
+    alphabetical order; RGB; centre-cropped to a square, then resized), split
+    once by a seeded draw of `HELD_OUT` of the files, in a fixed order: the
+    splits are the same at every pass, so a validation set taken from the
+    training split never overlaps what is left of it."""
     files = sorted(os.path.relpath(os.path.join(root, f), folder)
                    for root, _, names in os.walk(folder) for f in names
                    if f.lower().endswith(_IMAGE_SUFFIXES))
+    labelled = any(os.sep in f for f in files)
+    if labelled:  # the subfolders' pictures only, as Keras reads them
+        files = [f for f in files if os.sep in f]
     if len(files) < 2:
         raise ValueError(f"Folder {folder!r} holds {len(files)} picture(s) "
                          f"({', '.join(_IMAGE_SUFFIXES)}); it needs at least 2. "
                          f"Received: dataset={folder!r}")
-    labelled = any(os.sep in f for f in files)
-    if labelled:  # Keras reads the subfolders' pictures only
-        files = [f for f in files if os.sep in f]
-    # At least one picture held out; Keras holds out int(split * count).
+    class_names = tuple(sorted({f.split(os.sep)[0] for f in files})) if labelled else ()
+    labels = np.array([class_names.index(f.split(os.sep)[0]) for f in files]
+                      if labelled else [0] * len(files), np.int32)
+    order = np.random.default_rng(HELD_OUT_SEED).permutation(len(files))
     held_out = max(1, int(HELD_OUT * len(files)))
-    train, test = keras.utils.image_dataset_from_directory(
-        folder, labels="inferred" if labelled else None, label_mode="int",
-        color_mode="rgb", batch_size=None, image_size=(size, size), shuffle=True,
-        seed=HELD_OUT_SEED, validation_split=(held_out + 0.5) / len(files),
-        subset="both", crop_to_aspect_ratio=True, verbose=False)
-    class_names = tuple(train.class_names) if labelled else ()
+    paths = np.array([os.path.join(folder, f) for f in files])
 
-    def to_uint8(*item):
-        image = tf.cast(tf.clip_by_value(tf.round(item[0]), 0, 255), tf.uint8)
-        return (image, tf.cast(item[1], tf.int32)) if labelled else image
+    def split_of(indices):
+        indices = np.sort(indices)
+
+        def read(path, label):
+            image = tf.io.decode_image(tf.io.read_file(path), channels=3,
+                                       expand_animations=False)
+            image = _resize(image, size)
+            return (image, label) if labelled else image
+
+        return tf.data.Dataset.from_tensor_slices(
+            (paths[indices], labels[indices])).map(
+                read, num_parallel_calls=tf.data.AUTOTUNE)
 
     digest = hashlib.sha1("\n".join([os.path.abspath(folder), *files])
                           .encode()).hexdigest()[:10]
-    train, test = (ds.map(to_uint8) for ds in (train, test))
     return ImageSet(
         name=folder, image_shape=(size, size, 3), class_names=class_names,
-        train=train, test=test, train_size=_size(train), test_size=_size(test),
+        train=split_of(order[held_out:]), test=split_of(order[:held_out]),
+        train_size=len(files) - held_out, test_size=held_out,
         key=f"folder_{digest}_{size}x{size}x3")
-
-
-def _size(ds):
-    n = int(ds.cardinality())
-    return n if n >= 0 else None
