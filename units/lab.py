@@ -489,7 +489,8 @@ class Lab:
             backup_root += f".{resolver.task_type}{resolver.task_id}"
         run = Run(lab=self.name, exercise=name, out=out, seed=shared["seed"],
                   dataset=shared["dataset"], image_size=shared["image_size"],
-                  download=shared["download"], export=export, strategy=strategy, resume=shared["resume"],
+                  download=shared["download"], export=export, strategy=strategy,
+                  resume=shared["resume"],
                   deterministic=shared["deterministic"],
                   precision=shared["precision"], verbose=shared["verbose"],
                   backups=Backups(backup_root if shared["resume"] else None))

@@ -80,6 +80,12 @@ class ImageSet:
         """Whether the images have class labels."""
         return bool(self.class_names)
 
+    @property
+    def is_digits(self):
+        """Whether these are the embedded digits at their own 28 x 28 x 1: the
+        data the labs' documented figures and targets are for."""
+        return self.name == "digits" and tuple(self.image_shape) == (28, 28, 1)
+
     def count(self, split="train", limit=None):
         """How many images of a split ``batches(split=split, limit=limit)``
         reads: its size, at most ``limit`` (a split of unknown size is counted
@@ -245,12 +251,12 @@ def load_images(dataset="digits", image_size=None, data_dir=None, download=False
     >>> images.image_shape, images.num_classes
     ((32, 32, 1), 10)
     """
-    check_dataset(dataset, data_dir, download=True)  # the name, within seconds
+    kind = _kind(dataset)
     if image_size is not None:
         image_size = check_positive_int("image_size", image_size)
-    if dataset == "digits":
+    if kind == "digits":
         return _digits(image_size)
-    if os.path.isdir(dataset):
+    if kind == "folder":
         return _folder(dataset, image_size or FOLDER_IMAGE_SIZE)
     return _tfds(dataset, image_size, data_dir, download)
 
@@ -269,18 +275,28 @@ def check_dataset(dataset, data_dir=None, download=False):
 
     >>> check_dataset("digits")
     """
-    if not isinstance(dataset, str) or not dataset:
-        raise ValueError("`dataset` must be 'digits', a tensorflow-datasets name "
-                         f"or a folder. Received: dataset={dataset!r}")
-    if dataset == "digits" or os.path.isdir(dataset):
+    if _kind(dataset) != "tfds":
         return
-    if os.sep in dataset or dataset.startswith("."):
-        raise ValueError(f"No folder {dataset!r} (a tensorflow-datasets name has "
-                         f"no '/'). Received: dataset={dataset!r}")
     if download:
         known_builder(dataset, data_dir)
     else:
         prepared_builder(dataset, data_dir=data_dir, download=False)
+
+
+def _kind(dataset):
+    """``"digits"``, ``"folder"`` or ``"tfds"``; a missing folder or a
+    dataset that is not a string is refused."""
+    if not isinstance(dataset, str) or not dataset:
+        raise ValueError("`dataset` must be 'digits', a tensorflow-datasets name "
+                         f"or a folder. Received: dataset={dataset!r}")
+    if dataset == "digits":
+        return "digits"
+    if os.path.isdir(dataset):
+        return "folder"
+    if os.sep in dataset or dataset.startswith("."):
+        raise ValueError(f"No folder {dataset!r} (a tensorflow-datasets name has "
+                         f"no '/'). Received: dataset={dataset!r}")
+    return "tfds"
 
 
 def _resize(images, size):
@@ -333,8 +349,8 @@ def _tfds(name, image_size, data_dir, download):
             else None)
     train_split, test_split = ("train", test) if test else (
         f"train[:{100 - int(100 * HELD_OUT)}%]", f"train[{100 - int(100 * HELD_OUT)}%:]")
-    size = image_size or shape[0]
-    channels = shape[2]
+    height, width, channels = ((image_size, image_size, shape[2]) if image_size
+                               else shape)
 
     def prepare(example):
         image = example["image"]
@@ -348,13 +364,12 @@ def _tfds(name, image_size, data_dir, download):
         return builder.as_dataset(split=split, shuffle_files=False).map(
             prepare, num_parallel_calls=tf.data.AUTOTUNE)
 
-    width = size if image_size is not None else shape[1]
     return ImageSet(
-        name=name, image_shape=(size, width, channels), class_names=class_names,
+        name=name, image_shape=(height, width, channels), class_names=class_names,
         train=split_of(train_split), test=split_of(test_split),
         train_size=_split_size(info, train_split),
         test_size=_split_size(info, test_split),
-        key=f"{name}_{size}x{width}x{channels}")
+        key=f"{name}_{height}x{width}x{channels}")
 
 
 def _split_size(info, split):

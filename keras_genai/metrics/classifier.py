@@ -70,7 +70,7 @@ def train_image_classifier(images, epochs=None, batch_size=64, seed=0, verbose=0
     height = images.image_shape[0]
     model = lenet(input_shape=images.image_shape, num_classes=images.num_classes,
                   filters=(32, 64) if height < 32 else (32, 64, 128), seed=seed,
-                  name="digit_classifier" if images.name == "digits"
+                  name="digit_classifier" if images.is_digits
                   else "image_classifier")
     model.compile(
         optimizer=keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(
@@ -118,7 +118,7 @@ def image_classifier(images, cache_dir=None, retrain=False, verbose=0):
 
     >>> clf = image_classifier(load_images("cifar10"))  # doctest: +SKIP
     """
-    if getattr(images, "key", None) == "digits_28x28x1":
+    if getattr(images, "is_digits", False):
         return digit_classifier(cache_dir, retrain=retrain, verbose=verbose)
     return _cached(f"classifier_{getattr(images, 'key', '')}_v1.keras", cache_dir,
                    retrain, lambda: train_image_classifier(images, verbose=verbose)[0])

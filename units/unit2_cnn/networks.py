@@ -77,12 +77,11 @@ def cnn(run: Run, *, epochs: Count = 30, batch_size: Count = 64,
     best = keras.saving.load_model(checkpoint)
     _, best_accuracy = best.evaluate(*test, verbose=0)
     ran = len(history.history["loss"])
-    digits = images.name == "digits" and shape == INPUT_SHAPE
     height, width, channels = shape
     return {
         "dataset": Row(images.name, "dataset", note="x".join(map(str, shape))),
         "test_accuracy": Row(accuracy, "test accuracy", "{:.1%}",
-                             at_least=CNN_TARGET if digits else None),
+                             at_least=CNN_TARGET if images.is_digits else None),
         "epochs_run": Row(ran, note=f"of {epochs}"
                           + (", stopped early" if ran < epochs else "")),
         "parameters": model.count_params(),

@@ -98,13 +98,13 @@ def dcgan(run: Run, *, epochs: Count = 60, batch_size: Count = 64,
     hist = viz.plot_class_histogram(quality["class_counts"],
                                     os.path.join(run.out, "class_histogram.png"),
                                     title=f"{images.name} classes of 1,000 samples")
-    digits = images.name == "digits" and images.image_shape == (28, 28, 1)
     return {
         **summary,
         **judge.floors(),
         # The targets are the digits run's (docs/units/unit4_gan.md).
         **judge.rows(quality, at_least={"confident_fraction": CONFIDENT_TARGET,
                                         "min_class_share": MIN_CLASS_SHARE_TARGET}
-                     if digits else {}, at_most={"fid": FID_TARGET} if digits else {}),
+                     if images.is_digits else {},
+                     at_most={"fid": FID_TARGET} if images.is_digits else {}),
         "class_histogram": hist,
     }

@@ -56,8 +56,7 @@ def train(run: Run, *, epochs: Count = 28, batch_size: Count = 32,
                                  widths=widths, images=images)
     train_seconds = time.time() - start
     # Only the digits model is the one the other exercises load.
-    digits = images.name == "digits" and shape == (28, 28, 1)
-    model_file = os.path.join(run.out, MODEL_FILE if digits
+    model_file = os.path.join(run.out, MODEL_FILE if images.is_digits
                               else f"diffusion_{images.key}.keras")
     model.save(model_file)
     classes = images.num_classes

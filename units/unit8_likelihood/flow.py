@@ -94,13 +94,12 @@ def flow(run: Run, *, epochs: Count = 7, batch_size: Count = 64,
     interpolation = viz.save_image_grid(
         np.concatenate(walks) / 255.0, os.path.join(run.out, "interpolation.png"),
         cols=10, title="straight lines between the latents of test digits")
-    digits = images.name == "digits" and shape == (28, 28, 1)
     return {
         "dataset": Row(images.name, "dataset", note="x".join(map(str, shape))),
         "test_bits_per_dim": Row(model.bits_per_dim(x_test, seed=run.seed),
                                  "test bits per dimension", "{:.3f}",
                                  note="full MNIST, published: "
-                                      f"{PUBLISHED_BITS_PER_DIM}" if digits
+                                      f"{PUBLISHED_BITS_PER_DIM}" if images.is_digits
                                  else f"{len(x_test)} test images"),
         "train_bits_per_dim": Row(model.bits_per_dim(x, seed=run.seed),
                                   "training bits per dimension", "{:.3f}"),
