@@ -7,6 +7,9 @@
   of feature vectors.
 * `coverage`: modes covered and share of high-quality samples for mixtures with
   known modes.
+* `manifold`: nearest-neighbour measures: precision and recall (fidelity and
+  variety apart), density and coverage, memorisation (nearest training vs
+  test image), the maximum-likelihood intrinsic dimension.
 * `reconstruction`: PSNR, ROC AUC of anomaly scores, principal angles between
   subspaces (a linear autoencoder vs PCA).
 """
@@ -27,6 +30,12 @@ from keras_genai.metrics.distances import frechet_distance
 from keras_genai.metrics.distances import gaussian_frechet_distance
 from keras_genai.metrics.distances import kernel_inception_distance
 from keras_genai.metrics.distances import polynomial_kernel
+from keras_genai.metrics.manifold import density_coverage
+from keras_genai.metrics.manifold import intrinsic_dimension
+from keras_genai.metrics.manifold import knn_radii
+from keras_genai.metrics.manifold import memorisation
+from keras_genai.metrics.manifold import pairwise_distances
+from keras_genai.metrics.manifold import precision_recall
 from keras_genai.metrics.reconstruction import principal_angles
 from keras_genai.metrics.reconstruction import psnr
 from keras_genai.metrics.reconstruction import roc_auc
@@ -36,15 +45,21 @@ __all__ = [
     "classifier_features",
     "classify",
     "confident_fraction",
+    "density_coverage",
     "digit_classifier",
     "image_classifier",
     "frechet_distance",
     "gaussian_frechet_distance",
     "inception_score",
+    "intrinsic_dimension",
     "kernel_inception_distance",
+    "knn_radii",
     "label_accuracy",
+    "memorisation",
     "mode_coverage",
+    "pairwise_distances",
     "polynomial_kernel",
+    "precision_recall",
     "principal_angles",
     "psnr",
     "roc_auc",
