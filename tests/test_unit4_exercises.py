@@ -11,6 +11,10 @@ def test_vanilla_gan_is_measured_against_the_floor(run_lab):
     summary, out = run_lab("unit4_gan", "--exercise", "vanilla", "--epochs", "1",
                            "--train-size", "256")
     assert summary["fid"] > 0 and summary["fid_floor"] >= 0
+    # Real train vs test digits: both near 1 (the balls miss some edges).
+    floor = summary["precision_recall_floor"]
+    assert 0.8 < floor["precision"] <= 1 and 0.8 < floor["recall"] <= 1, floor
+    assert 0 <= summary["precision"] <= 1 and 0 <= summary["recall"] <= 1
     assert summary["generator_parameters"] > summary["discriminator_parameters"] / 10
     assert (out / "samples_epoch_001.png").exists() and (out / "losses.png").exists()
 

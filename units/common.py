@@ -245,6 +245,9 @@ def load_saved(out, filename, exercise, compile=True):
 REPORT_ROWS = {
     "fid": ("classifier FID (1,000 samples vs test images)", "{:.3f}"),
     "kid": ("classifier KID", "{:.4f}"),
+    "precision": ("precision (samples on the test images' manifold, k=3)",
+                  "{:.3f}"),
+    "recall": ("recall (test images on the samples' manifold)", "{:.3f}"),
     "inception_score": ("classifier Inception Score", "{:.3f}"),
     "confident_fraction": ("confident samples (p>=0.9)", "{:.1%}"),
     "min_class_share": ("rarest class share", "{:.1%}"),
@@ -256,6 +259,9 @@ REPORT_ROWS = {
 }
 # Generated and reference images a judge measures.
 JUDGED_IMAGES = 1000
+# The neighbour whose distance sets each ball of precision and recall
+# (Kynkäänniemi et al. 2019's default).
+PR_NEIGHBOUR = 3
 
 
 class SampleJudge:
@@ -264,10 +270,12 @@ class SampleJudge:
 
     ``report(images)`` measures 1,000-odd generated images the same way for
     every exercise: the share the classifier labels with confidence >= 0.9,
-    the rarest class's share, the classifier Inception Score, and the
-    classifier FID and KID against 1,000 test images. The *floor* is the same
-    distances between 1,000 real training images and the test images: a
-    perfect generator scores about that, not 0. The classifier is the
+    the rarest class's share, the classifier Inception Score, the classifier
+    FID and KID against 1,000 test images, and precision and recall (fidelity
+    and variety apart, `keras_genai.metrics.precision_recall` with k = 3) in
+    the same features. The *floor* is the same measures between 1,000 real
+    training images and the test images: a perfect generator scores about
+    that, not 0 (or 1). The classifier is the
     dataset's own (`keras_genai.metrics.image_classifier`: the digit
     classifier for the embedded digits), trained on its labelled training
     split once and cached.
@@ -300,6 +308,8 @@ class SampleJudge:
         self.fid_floor = metrics.frechet_distance(train_features, self.test_features)
         self.kid_floor, _ = metrics.kernel_inception_distance(train_features,
                                                               self.test_features)
+        self.precision_recall_floor = metrics.precision_recall(
+            self.test_features, train_features, k=PR_NEIGHBOUR)
         self.real_confident = metrics.confident_fraction(probs, 0.9)
         self.name = images.name
         self.test_size = len(x_test)
@@ -309,9 +319,9 @@ class SampleJudge:
         classifier recognises them).
 
         Returns:
-            A dict of floats: ``fid``, ``kid``, ``inception_score``,
-            ``confident_fraction``, ``min_class_share``, ``class_counts`` and, with
-            labels, ``label_accuracy`` / ``min_class_accuracy`` / ``per_class``.
+            A dict of floats: ``fid``, ``kid``, ``precision``, ``recall``,
+            ``inception_score``, ``confident_fraction``, ``min_class_share``,
+            ``class_counts`` and, with labels, ``label_accuracy`` / ``min_class_accuracy`` / ``per_class``.
 
         Example:
 
@@ -326,6 +336,7 @@ class SampleJudge:
         result = {
             "fid": metrics.frechet_distance(features, self.test_features),
             "kid": metrics.kernel_inception_distance(features, self.test_features)[0],
+            **metrics.precision_recall(self.test_features, features, k=PR_NEIGHBOUR),
             "inception_score": metrics.inception_score(probs),
             "confident_fraction": metrics.confident_fraction(probs, 0.9),
             "min_class_share": float(counts.min() / counts.sum()),
@@ -374,6 +385,9 @@ class SampleJudge:
                              if self.test_size >= JUDGED_IMAGES else
                              "few test images: FID and KID are noisy"),
             "kid_floor": Row(self.kid_floor, "KID floor", "{:.4f}"),
+            "precision_recall_floor": Row(self.precision_recall_floor,
+                                          "precision / recall floor (real train "
+                                          "vs test images)", "{:.3f}"),
         }
 
 

@@ -42,8 +42,8 @@ LEARNING_RATE = 4e-4
 LABEL_ACCURACY_TARGET = 0.90
 WORST_DIGIT_TARGET = 0.80
 # What the loss-family comparisons show of each family's samples.
-QUALITY_KEYS = ("fid", "kid", "confident_fraction", "min_class_share",
-                "inception_score")
+QUALITY_KEYS = ("fid", "kid", "precision", "recall", "confident_fraction",
+                "min_class_share", "inception_score")
 
 
 def digits_for_gan(train_size=None):

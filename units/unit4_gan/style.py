@@ -128,7 +128,7 @@ def stylegan(run: Run, *, epochs: Count = 30, batch_size: Count = 64,
         samples[f"stylegan psi={psi}"] = style.sample(1000, seed=run.seed + 1,
                                                     truncation=psi)
     reports = {name: judge.report(s) for name, s in samples.items()}
-    keys = ("fid", "confident_fraction", "min_class_share")
+    keys = ("fid", "precision", "recall", "confident_fraction", "min_class_share")
     figure = viz.save_image_grid(
         np.concatenate([s[:16] for s in samples.values()]),
         os.path.join(run.out, "samples.png"), value_range=(-1, 1), cols=16,

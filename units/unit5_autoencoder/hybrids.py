@@ -32,6 +32,7 @@ def _judge_row(judge, images, value_range):
     """The Unit IV measures of 1,000 digits."""
     r = judge.report(images, value_range=value_range)
     return {"classifier FID": r["fid"],
+            "precision": r["precision"], "recall": r["recall"],
             "confident (p >= 0.9)": r["confident_fraction"],
             "rarest digit share": r["min_class_share"]}
 

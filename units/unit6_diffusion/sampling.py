@@ -55,6 +55,7 @@ def samplers(run: Run, *, epochs: Count = 28, batch_size: Count = 32,
         report = judge.report(images, labels)
         name = f"{sampler.upper()} {steps}"
         rows[name] = {"seconds": seconds, "fid": report["fid"],
+                      "precision": report["precision"], "recall": report["recall"],
                       "label_accuracy": report["label_accuracy"]}
         grids.append(images[:20])
         print(f"{name:>9}: {seconds:7.1f} s, FID {report['fid']:6.1f}, label "
@@ -109,7 +110,8 @@ def guidance(run: Run, *, epochs: Count = 28, batch_size: Count = 32,
         features = metrics.classifier_features(images, classifier=judge.classifier,
                                                value_range=(-1, 1))
         rows[w] = {"label_accuracy": report["label_accuracy"],
-                   "fid": report["fid"],
+                   "fid": report["fid"], "precision": report["precision"],
+                   "recall": report["recall"],
                    "diversity": _spread(features, labels) / real_spread}
         grids.append(images[:20])
         print(f"w = {w:g}: label accuracy {report['label_accuracy']:.1%}, "
