@@ -33,6 +33,9 @@ def test_precision_recall_and_density_coverage_by_hand():
                                                               "recall": 1.0}
     assert metrics.density_coverage(real, generated, k=1) == {"density": 1.0,
                                                               "coverage": 0.5}
+    membership = metrics.manifold_membership(real, generated, k=1)
+    assert membership["generated_inside"].tolist() == [True, False]
+    assert membership["real_covered"].tolist() == [True] * 4
 
 
 def test_a_set_against_itself_scores_one():

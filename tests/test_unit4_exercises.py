@@ -139,3 +139,32 @@ def test_stylegan_default_run_trades_diversity_for_quality(run_lab):
     assert psi["1.0"]["fid"] < psi["0.7"]["fid"] < psi["0.5"]["fid"], summary
     assert psi["0.5"]["min_class_share"] < psi["1.0"]["min_class_share"], summary
     assert psi["1.0"]["fid"] < 100 and psi["1.0"]["min_class_share"] >= 0.03, summary
+
+
+def test_precision_recall_loads_exports_and_stands_in_for_the_rest(run_lab, tmp_path):
+    from keras_genai import builders
+    from keras_genai import models
+
+    # An (untrained) DCGAN exported where the default lab exports it; no VAE.
+    gan = models.GAN(builders.dcgan_generator(16, (28, 28, 1)),
+                     builders.dcgan_discriminator((28, 28, 1)), latent_dim=16)
+    gan.export(str(tmp_path / "exports" / "unit4_dcgan"))
+    summary, out = run_lab("unit4_gan", "--exercise", "precision-recall",
+                           "--models", "dcgan", "vae", "--samples", "100",
+                           "--models-dir", str(tmp_path / "exports"),
+                           "--stand-in-seconds", "1", "--train-size", "100")
+    assert summary["sources"]["dcgan"].startswith("exported: ")
+    assert summary["sources"]["vae"].startswith("stand-in trained here")
+    assert set(summary["table"]) == {"dcgan", "vae"}
+    for row in summary["table"].values():
+        assert all(0 <= row[k] <= 1 for k in ("precision", "recall", "coverage"))
+    assert set(summary["dcgan_diagnosis"]["recall_per_digit"]) == set("0123456789")
+    assert (out / "closest_pairs.png").exists()
+
+
+def test_precision_recall_refuses_an_unknown_model(capsys, monkeypatch):
+    from units import unit4_gan
+
+    with pytest.raises(SystemExit) as raised:
+        unit4_gan.main(["--exercise", "precision-recall", "--models", "gpt"])
+    assert raised.value.code == 2 and "gpt" in capsys.readouterr().err

@@ -330,8 +330,7 @@ class SampleJudge:
         """
         probs = metrics.classify(images, classifier=self.classifier,
                                  value_range=value_range)
-        features = metrics.classifier_features(images, classifier=self.classifier,
-                                               value_range=value_range)
+        features = self.features(images, value_range)
         counts = metrics.class_histogram(probs)
         result = {
             "fid": metrics.frechet_distance(features, self.test_features),
@@ -348,6 +347,17 @@ class SampleJudge:
                           min_class_accuracy=accuracy["min_class_accuracy"],
                           per_class=accuracy["per_class"])
         return result
+
+    def features(self, images, value_range=(-1.0, 1.0)):
+        """The classifier features of ``images``, the space the judge's
+        distances are measured in.
+
+        Example:
+
+        >>> metrics.density_coverage(judge.test_features, judge.features(samples))
+        """
+        return metrics.classifier_features(images, classifier=self.classifier,
+                                           value_range=value_range)
 
     @staticmethod
     def rows(report, at_least=None, at_most=None):

@@ -33,6 +33,7 @@ from keras_genai.metrics.distances import polynomial_kernel
 from keras_genai.metrics.manifold import density_coverage
 from keras_genai.metrics.manifold import intrinsic_dimension
 from keras_genai.metrics.manifold import knn_radii
+from keras_genai.metrics.manifold import manifold_membership
 from keras_genai.metrics.manifold import memorisation
 from keras_genai.metrics.manifold import pairwise_distances
 from keras_genai.metrics.manifold import precision_recall
@@ -55,6 +56,7 @@ __all__ = [
     "kernel_inception_distance",
     "knn_radii",
     "label_accuracy",
+    "manifold_membership",
     "memorisation",
     "mode_coverage",
     "pairwise_distances",

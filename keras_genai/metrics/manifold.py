@@ -81,6 +81,29 @@ def _inside(queries, centres, radii):
     return pairwise_distances(queries, centres) <= radii[None, :]
 
 
+def manifold_membership(real, generated, k=3):
+    """Which points of each set lie in the other's k-NN manifold: the
+    per-point terms of `precision_recall`, for asking *which* samples are off
+    the data's manifold and *which* real points no sample reaches.
+
+    Returns:
+        A dict of boolean arrays: ``generated_inside`` ``(M,)`` (a generated
+        point inside some real ball) and ``real_covered`` ``(N,)`` (a real
+        point inside some generated ball).
+
+    Example:
+
+    >>> inside = manifold_membership(real, fake)["generated_inside"]
+    >>> off_manifold = fake_images[~inside]
+    """
+    real, generated = _check_sets(real=(real, 2), generated=(generated, 2))
+    k = check_positive_int("k", k)
+    return {
+        "generated_inside": _inside(generated, real, knn_radii(real, k)).any(axis=1),
+        "real_covered": _inside(real, generated, knn_radii(generated, k)).any(axis=1),
+    }
+
+
 def precision_recall(real, generated, k=3):
     """Improved precision and recall (Kynkäänniemi et al. 2019, sec. 2, eqs. 1-2).
 
@@ -110,14 +133,9 @@ def precision_recall(real, generated, k=3):
     >>> precision_recall(x, x)
     {'precision': 1.0, 'recall': 1.0}
     """
-    real, generated = _check_sets(real=(real, 2), generated=(generated, 2))
-    k = check_positive_int("k", k)
-    real_radii = knn_radii(real, k)
-    generated_radii = knn_radii(generated, k)
-    return {
-        "precision": float(_inside(generated, real, real_radii).any(axis=1).mean()),
-        "recall": float(_inside(real, generated, generated_radii).any(axis=1).mean()),
-    }
+    membership = manifold_membership(real, generated, k)
+    return {"precision": float(membership["generated_inside"].mean()),
+            "recall": float(membership["real_covered"].mean())}
 
 
 def density_coverage(real, generated, k=5):

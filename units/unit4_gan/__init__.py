@@ -23,6 +23,11 @@ Run ``python -m units.unit4_gan --exercise NAME`` (``--help`` lists them):
   hole), ``cyclegan`` (thin <-> bold digits, unpaired), ``srgan`` (7x7 -> 28x28
   against bicubic upsampling) and ``lapgan`` (7 -> 14 -> 28).
 
+* Evaluation (``evaluation.py``): ``precision-recall`` (every exported
+  generator of Units IV-VI on one table: FID, precision and recall, density
+  and coverage, memorisation; where the DCGAN's missing confident samples
+  are).
+
 Every digit exercise measures samples the same way (``units.common.SampleJudge``):
 a digit classifier's confidence and class histogram, and the classifier FID /
 KID against 1,000 test digits, next to their floor.
@@ -31,6 +36,7 @@ KID against 1,000 test digits, next to their floor.
 from units.lab import Lab
 from units.unit4_gan import dcgan
 from units.unit4_gan import digits
+from units.unit4_gan import evaluation
 from units.unit4_gan import style
 from units.unit4_gan import toy
 from units.unit4_gan import translation
@@ -40,7 +46,7 @@ LAB = Lab(
     "Unit IV - generative adversarial networks: train GANs on the embedded digits, "
     "watch the samples improve and measure them with a digit classifier.",
     default_exercise="dcgan",
-    modules=[dcgan, digits, style, toy, translation],
+    modules=[dcgan, digits, style, toy, translation, evaluation],
     page="docs/units/unit4_gan.md",
 )
 main = LAB.main

@@ -72,7 +72,7 @@ def dcgan(run: Run, *, epochs: Count = 60, batch_size: Count = 64,
                       callbacks=[grid, timer, *run.backup()], verbose=run.verbose)
     summary = {
         "dataset": Row(images.name, "dataset", note=shape),
-        "precision": Row(policy, "precision", note=(
+        "dtype_policy": Row(policy, "dtype policy", note=(
             "bfloat16 matrix units found" if policy == "mixed_bfloat16"
             and run.precision == "auto" else f"--precision {run.precision}")),
         "epochs_trained": len(history.history["d_loss"]),

@@ -130,7 +130,15 @@ def default_dcgan(precision, latent_dim, batch_size, seed, train_size=None,
     return gan, dataset, policy
 
 
-def _conditional_dcgan(latent_dim, seed):
+def conditional_dcgan(latent_dim, seed):
+    """The ``cgan`` exercise's conditional DCGAN: the label enters G (an
+    embedding next to z) and D (a label plane next to the image); compiled for
+    the non-saturating loss.
+
+    Example:
+
+    >>> gan = conditional_dcgan(64, seed=0)
+    """
     model = models.ConditionalGAN(
         builders.conditional_dcgan_generator(latent_dim, 10),
         builders.conditional_dcgan_discriminator((28, 28, 1), 10),
@@ -201,7 +209,7 @@ def cgan(run: Run, *, epochs: Count = 60, batch_size: Count = 64,
         train_size: train on the first N training digits (default: all).
     """
     x, y = digits_for_gan(train_size)
-    model = _conditional_dcgan(latent_dim, run.seed)
+    model = conditional_dcgan(latent_dim, run.seed)
     grid = callbacks.SampleGrid(run.out, num_samples=100,
                                 every=max(1, epochs // 5), seed=run.seed)
     history = model.fit(data.image_dataset(x, y, batch_size=batch_size,
@@ -370,7 +378,7 @@ def augmentation(run: Run, *, epochs: Count = 150, batch_size: Count = 64,
     n = train_size
     order = np.random.default_rng(run.seed).permutation(len(x_all))[:n]
     x, y = x_all[order], y_all[order]
-    cgan = _conditional_dcgan(latent_dim, run.seed)
+    cgan = conditional_dcgan(latent_dim, run.seed)
     cgan.fit(data.image_dataset(x, y, batch_size=min(batch_size, n),
                                 scale="tanh", seed=run.seed),
              epochs=epochs, callbacks=run.backup(), verbose=run.verbose)

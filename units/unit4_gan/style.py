@@ -30,6 +30,7 @@ from keras_genai import models
 from keras_genai import viz
 from units.common import SampleJudge
 from units.common import dtype_policy
+from units.common import export_if_asked
 from units.common import reseed
 from units.lab import Count
 from units.lab import Row
@@ -89,7 +90,8 @@ def _mixing_grid(gan, seed, out, n=6):
 
 @exercise("stylegan", "A style-based generator against the DCGAN at equal "
                       "training time: FID, a style-mixing grid and the truncation "
-                      "trick (psi 1.0, 0.7, 0.5).")
+                      "trick (psi 1.0, 0.7, 0.5); exports the StyleGAN.",
+          export=os.path.join("saved_models", "unit4_stylegan"))
 def stylegan(run: Run, *, epochs: Count = 30, batch_size: Count = 64,
              latent_dim: Count = 64, train_size: Count | None = None) -> dict:
     """The default DCGAN for ``epochs``, then the StyleGAN for as long, both
@@ -110,7 +112,7 @@ def stylegan(run: Run, *, epochs: Count = 30, batch_size: Count = 64,
               verbose=run.verbose)
     budget = limit.elapsed
     trained = {"dcgan": {"generator steps": int(dcgan.g_optimizer.iterations),
-                         "seconds": budget, "precision": policy}}
+                         "seconds": budget, "dtype policy": policy}}
     reseed(run.seed)
     with dtype_policy(policy):
         style = stylegan_on_digits(latent_dim, run.seed)
@@ -121,7 +123,7 @@ def stylegan(run: Run, *, epochs: Count = 30, batch_size: Count = 64,
               epochs=100 * epochs, callbacks=[limit, *run.backup()],
               verbose=run.verbose)
     trained["stylegan"] = {"generator steps": int(style.g_optimizer.iterations),
-                           "seconds": limit.elapsed, "precision": policy}
+                           "seconds": limit.elapsed, "dtype policy": policy}
     judge = SampleJudge()
     samples = {"dcgan": dcgan.sample(1000, seed=run.seed + 1)}
     for psi in TRUNCATIONS:
@@ -143,4 +145,7 @@ def stylegan(run: Run, *, epochs: Count = 30, batch_size: Count = 64,
         "generator_parameters": Row({"dcgan": dcgan.generator.count_params(),
                                      "stylegan": style.generator.count_params()},
                                     "generator parameters"),
+        **export_if_asked(style, run.export, f"serve(z[None, {latent_dim}], noise), "
+                                             "sample(n, seed[2], truncation) -> "
+                                             "images in [-1, 1]"),
     }
