@@ -8,7 +8,8 @@ training algorithm (`keras_genai.models`), pure loss functions
 (`keras_genai.losses`), sparsity regularizers (`keras_genai.regularizers`),
 diffusion noise schedules, samplers (DDPM, DDIM, RePaint inpainting, SDEdit
 editing) and conditions (`keras_genai.diffusion`), entropy and information
-helpers (`keras_genai.information`), sample-quality metrics
+helpers (`keras_genai.information`), Bayes' rule and the ELBO computed exactly on
+small cases (`keras_genai.probability`), sample-quality metrics
 (`keras_genai.metrics`), encoder-decoder decoding (`keras_genai.seq2seq`),
 NumPy generative classifiers (`keras_genai.classical`),
 callbacks and figures, and distribution strategies (`keras_genai.distribute`).
@@ -44,6 +45,7 @@ from keras_genai import layers
 from keras_genai import losses
 from keras_genai import metrics
 from keras_genai import models
+from keras_genai import probability
 from keras_genai import regularizers
 from keras_genai import seq2seq
 from keras_genai import utils
@@ -65,6 +67,7 @@ __all__ = [
     "losses",
     "metrics",
     "models",
+    "probability",
     "regularizers",
     "seq2seq",
     "utils",

@@ -174,3 +174,38 @@ def test_gaussian_mixture_grid():
 def test_gaussian_mixture_is_reproducible():
     np.testing.assert_array_equal(data.gaussian_mixture(n=10, seed=4),
                                   data.gaussian_mixture(n=10, seed=4))
+
+
+def test_lines_are_drawn_from_their_factors():
+    from keras_genai.data import LINE_FACTORS
+    from keras_genai.data import lines
+
+    images, factors = lines(400, seed=3)
+    assert images.shape == (400, 28, 28, 1) and images.dtype == np.float32
+    assert images.min() >= 0.0 and images.max() <= 1.0
+    for name, (low, high) in LINE_FACTORS.items():
+        assert low <= factors[name].min() and factors[name].max() <= high
+    # Ink grows with grey x length x width (the caps add a little).
+    ink = images.sum(axis=(1, 2, 3))
+    area = factors["grey"] * factors["length"] * factors["width"]
+    assert np.corrcoef(ink, area)[0, 1] > 0.95
+    # The brightest pixel is the grey level once the stroke covers a pixel.
+    wide = factors["width"] > 2.0
+    np.testing.assert_allclose(images[wide].max(axis=(1, 2, 3)),
+                               factors["grey"][wide], atol=1e-6)
+    # The ink's principal axis has the line's angle (rows grow downwards).
+    ys, xs = np.mgrid[0:28, 0:28]
+    for image, angle, length in zip(images[:50, ..., 0], factors["angle"][:50],
+                                    factors["length"][:50]):
+        if length < 12:
+            continue
+        w = image / image.sum()
+        mx, my = (w * xs).sum(), (w * ys).sum()
+        cov = np.cov(np.stack([xs.ravel() - mx, my - ys.ravel()]), aweights=w.ravel())
+        vx, vy = np.linalg.eigh(cov)[1][:, -1]
+        measured = np.rad2deg(np.arctan2(vy, vx)) % 180.0
+        assert abs(measured - angle) < 4.0, (measured, angle)
+    again, _ = lines(400, seed=3)
+    np.testing.assert_array_equal(images, again)
+    with pytest.raises(ValueError, match="size=4"):
+        lines(4, size=4)

@@ -1,5 +1,5 @@
 """Where data comes from: the embedded digits, tfds datasets, synthetic sets
-(truth tables, Gaussian mixtures, sequence tasks, dates to translate), the prose of Python's
+(truth tables, Gaussian mixtures, lines drawn from known factors, sequence tasks, dates to translate), the prose of Python's
 reference manual, `tf.data` pipelines and
 augmentation."""
 
@@ -27,7 +27,9 @@ from keras_genai.data.sequences import echo_sequences
 from keras_genai.data.sequences import future_context
 from keras_genai.data.sequences import sine_anomalies
 from keras_genai.data.sequences import sine_waves
+from keras_genai.data.synthetic import LINE_FACTORS
 from keras_genai.data.synthetic import gaussian_mixture
+from keras_genai.data.synthetic import lines
 from keras_genai.data.synthetic import xnor
 from keras_genai.data.synthetic import xor
 from keras_genai.data.text import encode_text
@@ -47,6 +49,7 @@ __all__ = [
     "DatasetUnavailableError",
     "TOPIC_CLASSES",
     "KERNELS",
+    "LINE_FACTORS",
     "adding_problem",
     "augmentation",
     "caption_vocabulary",
@@ -65,6 +68,7 @@ __all__ = [
     "future_context",
     "gaussian_mixture",
     "image_dataset",
+    "lines",
     "load",
     "load_digits",
     "load_images",

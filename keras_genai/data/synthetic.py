@@ -1,6 +1,7 @@
-"""Synthetic sets for the lessons: XOR / XNOR truth tables and 2-D Gaussian
+"""Synthetic sets for the lessons: XOR / XNOR truth tables, 2-D Gaussian
 mixtures (the standard mode-collapse benchmark of Metz et al., 2017, "Unrolled
-Generative Adversarial Networks")."""
+Generative Adversarial Networks") and images of lines drawn from known latent
+factors."""
 
 import numpy as np
 
@@ -94,3 +95,59 @@ def gaussian_mixture(n=2048, kind="ring", modes=8, std=0.02, radius=1.0, seed=0,
     if return_labels:
         return x, labels, centres.astype(np.float32)
     return x
+
+
+# The ranges the factors of `lines` are drawn from, uniformly.
+LINE_FACTORS = {
+    "length": (6.0, 24.0),   # pixels, of a 28-pixel image (scaled with size)
+    "grey": (0.25, 1.0),     # ink intensity on a black background
+    "angle": (0.0, 90.0),    # degrees from horizontal, counter-clockwise
+    "width": (1.0, 4.0),     # pixels (scaled with size)
+}
+
+
+def lines(n=4096, size=28, seed=0):
+    """Images of one straight line through the centre, drawn from four known
+    latent factors: its length, grey level, angle and width, each uniform
+    over `LINE_FACTORS` (the course notes' example of a dataset whose images
+    are made by a few factors, a ``z`` of four numbers behind 784 pixels).
+
+    Each pixel's ink is ``grey * clip(width / 2 + 1/2 - d, 0, 1)``, ``d`` the
+    distance from the pixel's centre to the segment: an anti-aliased stroke,
+    so every factor moves the pixels continuously. Angles stay within
+    ``[0, 90)`` degrees so that no two factor values draw the same image.
+
+    Args:
+        n: number of images.
+        size: height and width in pixels (lengths and widths scale with it).
+        seed: integer seed.
+
+    Returns:
+        ``(images, factors)``: float32 ``(n, size, size, 1)`` in ``[0, 1]``, and
+        a dict of float32 ``(n,)`` arrays ``length``, ``grey``, ``angle``,
+        ``width`` in the units of `LINE_FACTORS`.
+
+    Example:
+
+    >>> images, factors = lines(16)
+    >>> images.shape, sorted(factors)
+    ((16, 28, 28, 1), ['angle', 'grey', 'length', 'width'])
+    """
+    n = check_positive_int("n", n)
+    size = check_positive_int("size", size, minimum=8)
+    rng = np.random.default_rng(seed)
+    factors = {name: rng.uniform(low, high, n)
+               for name, (low, high) in LINE_FACTORS.items()}
+    scale = size / 28.0
+    half = factors["length"][:, None] * scale / 2.0
+    theta = np.deg2rad(factors["angle"])[:, None]
+    ux, uy = np.cos(theta), -np.sin(theta)  # image rows grow downwards
+    centres = np.arange(size) + 0.5 - size / 2.0
+    px, py = np.meshgrid(centres, centres)
+    px, py = px.reshape(1, -1), py.reshape(1, -1)
+    along = np.clip(px * ux + py * uy, -half, half)
+    distance = np.hypot(px - along * ux, py - along * uy)
+    ink = np.clip(factors["width"][:, None] * scale / 2.0 + 0.5 - distance, 0.0, 1.0)
+    images = (factors["grey"][:, None] * ink).reshape(n, size, size, 1)
+    return (images.astype(np.float32),
+            {name: value.astype(np.float32) for name, value in factors.items()})
