@@ -300,7 +300,7 @@ UNITS = {
     "unit4_gan": ["dcgan", "vanilla", "cgan", "wgan-gp", "losses", "interpolation",
                   "augmentation", "stylegan", "mode-collapse",
                   "generative-vs-discriminative", "pix2pix", "cyclegan", "srgan",
-                  "lapgan"],
+                  "lapgan", "precision-recall"],
     "unit5_autoencoder": ["autoencoder", "compression", "undercomplete-vs-overcomplete",
                           "sparse", "denoising", "conv", "pca", "anomaly", "vae", "cvae",
                           "aae", "vaegan", "bigan", "ae-vs-gan"],
@@ -308,6 +308,8 @@ UNITS = {
                         "attention", "inpaint", "edit", "super-resolution"],
     "unit7_attention": ["clip", "clip-batch", "attention", "long-range", "vit", "mae"],
     "unit8_likelihood": ["pixelcnn", "flow", "nats", "sampling-cost"],
+    "unit0_probability": ["bayes", "information", "independence", "lines",
+                          "manifold", "ood"],
 }
 
 
