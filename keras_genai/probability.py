@@ -1,6 +1,8 @@
-"""The probability under the latent-variable models, on cases small enough to
-compute exactly: Bayes' rule for a mixture, and ``log p(x)``, the ELBO and
-``KL(q || p(z|x))`` of a one-dimensional latent model by quadrature.
+"""The probability under the generative models, on cases small enough to
+compute exactly: Bayes' rule for a mixture; ``log p(x)``, the ELBO and
+``KL(q || p(z|x))`` of a one-dimensional latent model by quadrature; and the
+GAN's optimal discriminator, value and Jensen-Shannon divergence for 1-D
+densities.
 
 NumPy in, NumPy out, like `keras_genai.information`: these check by hand what
 the VAE (`keras_genai.models.VAE`) only bounds.
@@ -166,5 +168,84 @@ def latent_bound_by_quadrature(log_likelihood, q_mean, q_std, z=None):
             "kl": float(kl), "gap": float(log_evidence - elbo)}
 
 
-__all__ = ["bayes_posterior", "gaussian_mixture_posterior",
-           "latent_bound_by_quadrature", "normal_log_pdf"]
+def _check_densities(p_data, p_g, x):
+    x = _as_array("x", x, ndim=1)
+    p_data = _as_array("p_data", p_data)
+    p_g = _as_array("p_g", p_g)
+    if not p_data.shape == p_g.shape == x.shape:
+        raise ValueError("`p_data`, `p_g` and `x` must be densities on one grid. "
+                         f"Received: shapes {p_data.shape}, {p_g.shape}, {x.shape}")
+    if np.any(p_data < 0) or np.any(p_g < 0):
+        raise ValueError("`p_data` and `p_g` must be densities (>= 0).")
+    return p_data, p_g, x
+
+
+def optimal_discriminator(p_data, p_g):
+    """``D*(x) = p_data(x) / (p_data(x) + p_g(x))``, the discriminator that
+    maximises ``V(D, G)`` for a fixed generator (Goodfellow et al. 2014,
+    Proposition 1); 1/2 where both densities are 0.
+
+    Example:
+
+    >>> optimal_discriminator(np.array([3.0, 1.0, 0.0]), np.array([1.0, 1.0, 0.0]))
+    array([0.75, 0.5 , 0.5 ])
+    """
+    p_data, p_g = _as_array("p_data", p_data), _as_array("p_g", p_g)
+    total = p_data + p_g
+    return np.where(total > 0, p_data / np.where(total > 0, total, 1.0), 0.5)
+
+
+def gan_value(discriminator, p_data, p_g, x):
+    """``V(D, G) = E_p_data[log D(x)] + E_p_g[log(1 - D(x))]`` (Goodfellow et
+    al. 2014, eq. 1) for densities on the grid ``x``, by the trapezoid rule.
+
+    Args:
+        discriminator: ``D(x)`` on the grid, in ``(0, 1)``.
+        p_data: the data's density on the grid.
+        p_g: the generator's density on the grid.
+        x: the grid (1-D, increasing).
+
+    Returns:
+        A float (nats).
+
+    Example:
+
+    >>> x = np.linspace(-8, 8, 4001)
+    >>> p = np.exp(normal_log_pdf(x))
+    >>> round(gan_value(optimal_discriminator(p, p), p, p, x), 4)  # -log 4
+    -1.3863
+    """
+    p_data, p_g, x = _check_densities(p_data, p_g, x)
+    d = np.clip(_as_array("discriminator", discriminator), 1e-300, 1.0 - 1e-16)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        real = np.where(p_data > 0, p_data * np.log(d), 0.0)
+        fake = np.where(p_g > 0, p_g * np.log1p(-d), 0.0)
+    return float(np.trapezoid(real + fake, x))
+
+
+def jensen_shannon(p_data, p_g, x):
+    """``JS(p || q) = 1/2 KL(p || m) + 1/2 KL(q || m)``, ``m = (p + q) / 2``,
+    of densities on the grid ``x`` (nats; between 0 and ``log 2``).
+
+    At the optimal discriminator the GAN's value is ``V(D*, G) = 2 JS(p_data
+    || p_g) - log 4`` (Goodfellow et al. 2014, Theorem 1): training G against
+    D* minimises the Jensen-Shannon divergence.
+
+    Example:
+
+    >>> x = np.linspace(-8, 8, 4001)
+    >>> p = np.exp(normal_log_pdf(x))
+    >>> jensen_shannon(p, p, x)
+    0.0
+    """
+    p_data, p_g, x = _check_densities(p_data, p_g, x)
+    m = (p_data + p_g) / 2.0
+    with np.errstate(divide="ignore", invalid="ignore"):
+        kl_p = np.where(p_data > 0, p_data * np.log(p_data / m), 0.0)
+        kl_q = np.where(p_g > 0, p_g * np.log(p_g / m), 0.0)
+    return float(max(0.5 * np.trapezoid(kl_p, x) + 0.5 * np.trapezoid(kl_q, x), 0.0))
+
+
+__all__ = ["bayes_posterior", "gan_value", "gaussian_mixture_posterior",
+           "jensen_shannon", "latent_bound_by_quadrature", "normal_log_pdf",
+           "optimal_discriminator"]

@@ -74,3 +74,34 @@ def test_bad_arguments_are_named():
         probability.latent_bound_by_quadrature(lambda z: z, 0.0, 0)
     with pytest.raises(ValueError, match="std"):
         probability.normal_log_pdf(0.0, 0.0, -1.0)
+
+
+def _grid_densities():
+    x = np.linspace(-12.0, 12.0, 24_001)
+    data = 0.5 * np.exp(probability.normal_log_pdf(x, -2.0, 0.5)) \
+        + 0.5 * np.exp(probability.normal_log_pdf(x, 2.0, 0.5))
+    return x, data
+
+
+def test_optimal_discriminator_by_hand():
+    d = probability.optimal_discriminator(np.array([3.0, 1.0, 0.0, 0.0]),
+                                          np.array([1.0, 1.0, 2.0, 0.0]))
+    np.testing.assert_allclose(d, [0.75, 0.5, 0.0, 0.5])
+
+
+def test_the_value_at_d_star_is_twice_js_minus_log_4():
+    x, data = _grid_densities()
+    for mean, std in ((0.0, 1.5), (2.0, 0.5), (5.0, 1.0)):
+        g = np.exp(probability.normal_log_pdf(x, mean, std))
+        d_star = probability.optimal_discriminator(data, g)
+        value = probability.gan_value(d_star, data, g, x)
+        js = probability.jensen_shannon(data, g, x)
+        assert value == pytest.approx(2 * js - np.log(4), abs=1e-6)
+        # D* is the best discriminator: any other does worse.
+        for other in (np.full_like(x, 0.5), np.clip(d_star + 0.1, 0, 0.99)):
+            assert probability.gan_value(other, data, g, x) < value
+    # Equal densities: JS 0, V = -log 4; disjoint ones: JS = log 2, V = 0.
+    assert probability.jensen_shannon(data, data, x) == pytest.approx(0.0, abs=1e-9)
+    far = np.exp(probability.normal_log_pdf(x, 9.0, 0.3))
+    assert probability.jensen_shannon(data, far, x) == pytest.approx(np.log(2),
+                                                                     abs=1e-6)

@@ -168,3 +168,24 @@ def test_precision_recall_refuses_an_unknown_model(capsys, monkeypatch):
     with pytest.raises(SystemExit) as raised:
         unit4_gan.main(["--exercise", "precision-recall", "--models", "gpt"])
     assert raised.value.code == 2 and "gpt" in capsys.readouterr().err
+
+
+def test_optimal_discriminator_short(run_lab):
+    summary, out = run_lab("unit4_gan", "--exercise", "optimal-discriminator",
+                           "--samples", "2000", "--epochs", "1")
+    for row in summary["table"].values():
+        assert row["V(D*, G)"] == pytest.approx(row["2 JS - log 4"], abs=1e-6)
+        # D* is the best discriminator: a trained one is at most as good.
+        assert row["V(trained D, G)"] <= row["V(D*, G)"] + 1e-6
+    assert summary["table"]["G = p_data"]["V(D*, G)"] == pytest.approx(-np.log(4))
+    game = summary["pure_strategy_game"]
+    assert game["min_G max_D V"] > game["max_D min_G V"]
+    assert (out / "discriminator_1.png").exists()
+
+
+@pytest.mark.slow
+def test_optimal_discriminator_default_run_lands_on_d_star(run_lab):
+    summary, _ = run_lab("unit4_gan", "--exercise", "optimal-discriminator")
+    # Measured: mean |D - D*| 0.044 / 0.006 / 0.000 / 0.002 (docs/units/unit4_gan.md).
+    for row in summary["table"].values():
+        assert row["mean |D - D*|"] < 0.08, summary["table"]

@@ -19,6 +19,9 @@ Run ``python -m units.unit4_gan --exercise NAME`` (``--help`` lists them):
   (minimax vs non-saturating vs WGAN-GP, modes counted) and
   ``generative-vs-discriminative`` (naive Bayes and a Gaussian mixture per
   class, which can sample digits, vs logistic regression and an MLP).
+* Theory (``theory.py``): ``optimal-discriminator`` (on 1-D mixtures the
+  trained D against ``D* = p_data / (p_data + p_g)``, and ``V(D*, G) = 2 JS -
+  log 4`` computed numerically).
 * Image-conditioned GANs (``translation.py``): ``pix2pix`` (inpainting a 12x12
   hole), ``cyclegan`` (thin <-> bold digits, unpaired), ``srgan`` (7x7 -> 28x28
   against bicubic upsampling) and ``lapgan`` (7 -> 14 -> 28).
@@ -38,6 +41,7 @@ from units.unit4_gan import dcgan
 from units.unit4_gan import digits
 from units.unit4_gan import evaluation
 from units.unit4_gan import style
+from units.unit4_gan import theory
 from units.unit4_gan import toy
 from units.unit4_gan import translation
 
@@ -46,7 +50,7 @@ LAB = Lab(
     "Unit IV - generative adversarial networks: train GANs on the embedded digits, "
     "watch the samples improve and measure them with a digit classifier.",
     default_exercise="dcgan",
-    modules=[dcgan, digits, style, toy, translation, evaluation],
+    modules=[dcgan, digits, style, toy, theory, translation, evaluation],
     page="docs/units/unit4_gan.md",
 )
 main = LAB.main
