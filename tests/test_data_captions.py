@@ -97,3 +97,18 @@ def test_encode_decode_and_read_captions():
         data.encode_captions(texts, length=0)
     with pytest.raises(TypeError, match="not one string"):
         data.encode_captions("a one")
+
+
+def test_measure_digits_on_a_fixed_value_range():
+    from keras_genai.data import measure_digits
+
+    stroke = np.eye(8)[None] * 2.0 - 1.0  # a "\\" stroke in [-1, 1]
+    faint = stroke * 0.5 - 0.5  # the same stroke in [-1, 0]: less ink
+    fixed = measure_digits(np.concatenate([stroke, faint]), value_range=(-1, 1))
+    assert fixed["thickness"][0] == pytest.approx(1 / 8)
+    assert fixed["thickness"][1] == pytest.approx(0.5 / 8)
+    assert fixed["slant"].tolist() == pytest.approx([-1.0, -1.0])
+    # Without a range each batch is rescaled by its own extremes.
+    assert measure_digits(faint)["thickness"][0] == pytest.approx(1 / 8)
+    with pytest.raises(ValueError, match="value_range"):
+        measure_digits(stroke, value_range=(1, 1))

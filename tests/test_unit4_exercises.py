@@ -189,3 +189,32 @@ def test_optimal_discriminator_default_run_lands_on_d_star(run_lab):
     # Measured: mean |D - D*| 0.044 / 0.006 / 0.000 / 0.002 (docs/units/unit4_gan.md).
     for row in summary["table"].values():
         assert row["mean |D - D*|"] < 0.08, summary["table"]
+
+
+def test_attribute_directions_find_the_latent_that_sets_the_attribute():
+    from units.unit4_gan.latent import attribute_directions
+
+    rng = np.random.default_rng(0)
+    z = rng.standard_normal((2000, 8))
+    labels = rng.integers(0, 3, 2000)
+    # Thickness is set by z[:, 2] within each class; the class shifts it too.
+    measured = {"thickness": z[:, 2] + 5.0 * labels}
+    direction = attribute_directions(z, measured, labels)["thickness"]
+    assert np.argmax(np.abs(direction)) == 2 and direction[2] > 2.0
+    assert np.abs(np.delete(direction, 2)).max() < 0.3
+
+
+def test_latent_arithmetic_short(run_lab, tmp_path):
+    from keras_genai import builders
+    from keras_genai import models
+
+    gan = models.GAN(builders.dcgan_generator(16, (28, 28, 1)),
+                     builders.dcgan_discriminator((28, 28, 1)), latent_dim=16)
+    gan.export(str(tmp_path / "exports" / "unit4_dcgan"))
+    summary, out = run_lab("unit4_gan", "--exercise", "latent-arithmetic",
+                           "--samples", "200", "--walkers", "10", "--models-dir",
+                           str(tmp_path / "exports"))
+    assert summary["generator"].startswith("exported: ")
+    assert set(summary["directions"]) == {"thickness", "slant", "thickness + slant"}
+    assert len(summary["walks"]) == 3 * 7
+    assert (out / "latent_arithmetic.png").exists()

@@ -21,22 +21,32 @@ ATTRIBUTE_WORDS = {"thickness": ("thin", "thick"), "width": ("narrow", "wide"),
 MAX_CAPTION_WORDS = 6
 
 
-def _as_images(images):
+def _as_images(images, value_range=None):
     images = np.asarray(images, dtype=np.float64)
     if images.ndim == 4 and images.shape[-1] == 1:
         images = images[..., 0]
     if images.ndim != 3 or images.shape[0] == 0:
         raise ValueError("`images` must be (N, H, W) or (N, H, W, 1) with N > 0. "
                          f"Received: images with shape {images.shape}")
-    low, high = images.min(), images.max()
-    return (images - low) / max(high - low, 1e-12)
+    if value_range is None:
+        low, high = images.min(), images.max()
+    else:
+        low, high = value_range
+        if not high > low:
+            raise ValueError("`value_range` must be (low, high) with high > low. "
+                             f"Received: value_range={value_range!r}")
+    return np.clip((images - low) / max(high - low, 1e-12), 0.0, 1.0)
 
 
-def measure_digits(images):
+def measure_digits(images, value_range=None):
     """Ink, size and slant of each image.
 
     Args:
-        images: ``(N, H, W[, 1])``, any value range (rescaled to ``[0, 1]``).
+        images: ``(N, H, W[, 1])``.
+        value_range: ``(low, high)`` of the pixel values, mapped to ``[0, 1]``
+            (``(-1, 1)`` for a tanh generator's images); ``None``: the batch's
+            own minimum and maximum, so the numbers of two batches are
+            comparable only when both span the same range.
 
     Returns:
         dict of float arrays ``(N,)``: ``"thickness"`` (mean intensity),
@@ -50,7 +60,7 @@ def measure_digits(images):
     >>> round(float(m["slant"][0]), 2)
     -1.0
     """
-    x = _as_images(images)
+    x = _as_images(images, value_range)
     n, h, w = x.shape
     rows = np.arange(h, dtype=np.float64)[None, :, None]
     cols = np.arange(w, dtype=np.float64)[None, None, :]

@@ -26,6 +26,8 @@ Run ``python -m units.unit4_gan --exercise NAME`` (``--help`` lists them):
   hole), ``cyclegan`` (thin <-> bold digits, unpaired), ``srgan`` (7x7 -> 28x28
   against bicubic upsampling) and ``lapgan`` (7 -> 14 -> 28).
 
+* The latent space (``latent.py``): ``latent-arithmetic`` (thickness and
+  slant directions, thick minus thin samples of each class, moved along).
 * Evaluation (``evaluation.py``): ``precision-recall`` (every exported
   generator of Units IV-VI on one table: FID, precision and recall, density
   and coverage, memorisation; where the DCGAN's missing confident samples
@@ -40,6 +42,7 @@ from units.lab import Lab
 from units.unit4_gan import dcgan
 from units.unit4_gan import digits
 from units.unit4_gan import evaluation
+from units.unit4_gan import latent
 from units.unit4_gan import style
 from units.unit4_gan import theory
 from units.unit4_gan import toy
@@ -50,7 +53,7 @@ LAB = Lab(
     "Unit IV - generative adversarial networks: train GANs on the embedded digits, "
     "watch the samples improve and measure them with a digit classifier.",
     default_exercise="dcgan",
-    modules=[dcgan, digits, style, toy, theory, translation, evaluation],
+    modules=[dcgan, digits, style, toy, theory, translation, latent, evaluation],
     page="docs/units/unit4_gan.md",
 )
 main = LAB.main

@@ -62,7 +62,7 @@ Generator = typing.Literal["dcgan", "stylegan", "cgan", "vae", "diffusion"]
 GUIDANCE = 3.0
 
 
-def _load(name, folder):
+def load_export(name, folder):
     """The exported SavedModel of ``name`` under ``folder``, or ``None`` when
     there is none or it was trained on images other than 28x28x1."""
     path = os.path.join(folder, EXPORTS[name][0])
@@ -100,6 +100,43 @@ def _from_export(name, loaded, n, seed, diffusion_steps):
     return np.asarray(images, np.float32)
 
 
+def stand_in_dcgan(run, seconds, train_size=None):
+    """The default DCGAN (latent 64, batch 64, under ``--precision``) trained
+    for about ``seconds`` (whole epochs): what the exercises that need the
+    exported one use when it is missing. Returns ``(gan, seconds trained)``.
+
+    Example:
+
+    >>> gan, seconds = stand_in_dcgan(run, 30)
+    """
+    reseed(run.seed)
+    limit = callbacks.TimeLimit(seconds)
+    gan, dataset, _ = default_dcgan(run.precision, 64, 64, run.seed, train_size)
+    gan.fit(dataset, epochs=10_000, callbacks=[limit], verbose=0)
+    return gan, limit.elapsed
+
+
+def dcgan_decoder(run, models_dir, stand_in_seconds, train_size=None):
+    """The default DCGAN's generator as a function ``z -> images in [-1, 1]``:
+    the export under ``models_dir``, or a stand-in trained now.
+
+    Returns:
+        ``(decode, latent_dim, where it came from)``.
+
+    Example:
+
+    >>> decode, latent_dim, source = dcgan_decoder(run, "saved_models", 30)
+    """
+    loaded, path = load_export("dcgan", models_dir)
+    if loaded is not None:
+        return (lambda z: np.asarray(loaded.serve(np.asarray(z, np.float32))),
+                loaded.serve.input_signature[0].shape[1], f"exported: {path}")
+    print(f"No {path}: training a {stand_in_seconds} s stand-in DCGAN "
+          f"({EXPORTS['dcgan'][1]} exports the real one).", flush=True)
+    gan, seconds = stand_in_dcgan(run, stand_in_seconds, train_size)
+    return gan.decode, gan.latent_dim, f"stand-in trained here for {seconds:.0f} s"
+
+
 def _stand_in(name, run, seconds, train_size, diffusion_steps, n):
     """A stand-in for a missing export: the exercise's own model, trained for
     about ``seconds`` (whole epochs), and ``n`` of its samples (a dict, one
@@ -110,9 +147,8 @@ def _stand_in(name, run, seconds, train_size, diffusion_steps, n):
     labels = np.arange(n) % 10
     fit = dict(epochs=10_000, callbacks=[limit], verbose=0)
     if name == "dcgan":
-        gan, dataset, _ = default_dcgan(run.precision, 64, 64, run.seed, train_size)
-        gan.fit(dataset, **fit)
-        samples = {"dcgan": gan.sample(n, seed=run.seed)}
+        gan, seconds = stand_in_dcgan(run, seconds, train_size)
+        return {"dcgan": gan.sample(n, seed=run.seed)}, seconds
     elif name == "stylegan":
         with dtype_policy(precision_policy(run.precision)):
             gan = stylegan_on_digits(64, run.seed)
@@ -203,7 +239,7 @@ def precision_recall(run: Run, *, models: list[Generator] = list(EXPORTS),
     generated, sources = {}, {}
     for name in ["dcgan"] + [m for m in EXPORTS if m in models and m != "dcgan"]:
         command = EXPORTS[name][1]
-        loaded, path = _load(name, models_dir)
+        loaded, path = load_export(name, models_dir)
         if loaded is not None:
             names = [f"stylegan psi={p}" for p in TRUNCATIONS] \
                 if name == "stylegan" else [name]
