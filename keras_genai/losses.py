@@ -219,6 +219,37 @@ def wasserstein_generator_loss(fake_outputs):
     return -ops.mean(ops.convert_to_tensor(fake_outputs))
 
 
+def feature_matching_generator_loss(real_features, fake_features):
+    """Feature matching (Salimans et al. 2016, "Improved Techniques for
+    Training GANs", sec. 3.1): G matches the mean of an intermediate layer
+    ``f`` of the discriminator on real and on generated images,
+
+        ||E_x f(x) - E_z f(G(z))||_2^2,
+
+    divided here by the number of features (a constant scale, as in the
+    authors' code), instead of maximising D's output. D still trains with its
+    own loss; G no longer chases D's current decision, only the statistics of
+    its features.
+
+    Args:
+        real_features: ``(batch, ...)`` the layer's output on real images.
+        fake_features: ``(batch, ...)`` its output on generated images.
+
+    Returns:
+        Scalar ``mean_d (mean_batch real_d - mean_batch fake_d)^2``.
+
+    Example:
+
+    >>> float(feature_matching_generator_loss(ops.ones((2, 3)), ops.zeros((4, 3))))
+    1.0
+    """
+    real = ops.cast(ops.convert_to_tensor(real_features), "float32")
+    fake = ops.cast(ops.convert_to_tensor(fake_features), "float32")
+    real = ops.reshape(real, (ops.shape(real)[0], -1))
+    fake = ops.reshape(fake, (ops.shape(fake)[0], -1))
+    return ops.mean(ops.square(ops.mean(real, axis=0) - ops.mean(fake, axis=0)))
+
+
 def gradient_penalty(discriminator, real_images, fake_images, epsilon=None,
                      seed=None):
     """WGAN-GP's gradient penalty (Gulrajani et al. 2017, Algorithm 1, line 8).
@@ -649,6 +680,7 @@ __all__ = [
     "bernoulli_reconstruction_loss",
     "contrastive_loss",
     "discriminator_accuracy",
+    "feature_matching_generator_loss",
     "gaussian_kl",
     "gaussian_reconstruction_loss",
     "get_gan_loss",

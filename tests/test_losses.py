@@ -267,3 +267,14 @@ def test_reconstruction_losses_by_hand():
     assert losses.get_reconstruction_loss("bce") is losses.bernoulli_reconstruction_loss
     with pytest.raises(ValueError, match="reconstruction"):
         losses.get_reconstruction_loss("l1")
+
+
+def test_feature_matching_generator_loss_by_hand():
+    real = np.array([[1.0, 2.0], [3.0, 4.0]])  # mean (2, 3)
+    fake = np.array([[0.0, 0.0], [2.0, 1.0], [1.0, 2.0]])  # mean (1, 1)
+    # ((2 - 1)^2 + (3 - 1)^2) / 2 features
+    assert float(losses.feature_matching_generator_loss(real, fake)) == \
+        pytest.approx(2.5)
+    maps = np.ones((2, 3, 3, 4))  # feature maps are flattened first
+    assert float(losses.feature_matching_generator_loss(maps, maps * 0.5)) == \
+        pytest.approx(0.25)

@@ -67,6 +67,8 @@ SPEC = conformance.ModelSpec(
         ("d_steps", lambda: compile_gan(make_gan(), d_steps=0)),
         ("label_smoothing", lambda: compile_gan(make_gan(), label_smoothing=1.5)),
         ("seed", lambda: make_gan(seed="seven")),
+        ("feature_matching", lambda: compile_gan(make_gan(),
+                                                 feature_matching="no_such_layer")),
     ],
 )
 
@@ -328,3 +330,39 @@ def test_ema_generator_averages_the_weights_and_samples():
     np.testing.assert_allclose(model.sample(3, seed=1),
                                model.ema_generator(z, training=False), atol=1e-6)
     assert model.ema_generator.trainable_weights == []
+
+
+def test_feature_matching_loss_is_the_distance_between_mean_features():
+    """With G's weights at 0 every fake is the zero image, so G's loss is known:
+    the squared gap between D's mean features on the batch and on 0."""
+    model = make_gan()
+    for weight in model.generator.weights:
+        weight.assign(tf.zeros_like(weight))
+    compile_gan(model, feature_matching="features")
+    x = images(16)
+    logs = model.evaluate(x, batch_size=16, verbose=0, return_dict=True)
+    features = keras.Model(model.discriminator.inputs,
+                           model.discriminator.get_layer("features").output)
+    expected = losses.feature_matching_generator_loss(
+        features(x, training=False), features(np.zeros_like(x), training=False))
+    assert logs["g_loss"] == pytest.approx(float(expected), rel=1e-5)
+    assert float(expected) > 0
+
+
+def test_feature_matching_trains_g_and_survives_a_save(tmp_path):
+    model = make_gan()
+    compile_gan(model, feature_matching="down1_lrelu")
+    before = [w.numpy().copy() for w in model.generator.trainable_weights]
+    model.fit(images(32), batch_size=16, epochs=1, verbose=0)
+    assert any(not np.allclose(a, w.numpy())
+               for a, w in zip(before, model.generator.trainable_weights))
+    path = str(tmp_path / "gan.keras")
+    model.save(path)
+    loaded = keras.models.load_model(path)
+    assert loaded.feature_matching == "down1_lrelu"
+    x = images(16)
+    state = model.seed_generator.state.numpy()
+    logs = model.evaluate(x, batch_size=16, verbose=0, return_dict=True)
+    loaded.seed_generator.state.assign(state)
+    again = loaded.evaluate(x, batch_size=16, verbose=0, return_dict=True)
+    assert again["g_loss"] == pytest.approx(logs["g_loss"], rel=1e-5)

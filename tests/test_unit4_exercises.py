@@ -49,7 +49,7 @@ def test_losses_compares_every_family(run_lab):
     summary, out = run_lab("unit4_gan", "--exercise", "losses", "--epochs", "1",
                            "--train-size", "320")
     families = {"minimax", "non_saturating", "least_squares", "hinge",
-                "wasserstein_gp"}
+                "wasserstein_gp", "feature_matching"}
     assert set(summary["quality"]) == families == set(summary["training"])
     assert all(np.isfinite(r["fid"]) for r in summary["quality"].values())
     assert (out / "samples_by_loss.png").exists()
@@ -218,3 +218,13 @@ def test_latent_arithmetic_short(run_lab, tmp_path):
     assert set(summary["directions"]) == {"thickness", "slant", "thickness + slant"}
     assert len(summary["walks"]) == 3 * 7
     assert (out / "latent_arithmetic.png").exists()
+
+
+def test_feature_matching_short(run_lab):
+    summary, out = run_lab("unit4_gan", "--exercise", "feature-matching", "--epochs",
+                           "1", "--train-size", "128")
+    assert set(summary["quality"]) == {"non_saturating", "matching down1_lrelu",
+                                       "matching down2_lrelu", "matching features"}
+    steps = {row["generator steps"] for row in summary["training"].values()}
+    assert steps == {2}
+    assert (out / "samples_by_layer.png").exists()

@@ -82,8 +82,8 @@ class ConditionalGAN(GAN):
     def _generate(self, z, labels, training):
         return self.generator([z, labels], training=training)
 
-    def _discriminate(self, images, labels, training):
-        return self.discriminator([images, labels], training=training)
+    def _discriminator_inputs(self, images, labels):
+        return [images, labels]
 
     def _export_endpoints(self):
         signature = [tf.TensorSpec((None, self.latent_dim), tf.float32, name="z"),

@@ -87,6 +87,8 @@ class GAN(LatentVariableModel):
         self.d_steps = 1
         self.gradient_penalty_weight = 0.0
         self.r1_weight = 0.0
+        self.feature_matching = None
+        self._features = None  # D's layer `feature_matching`, set by compile
         # Built here: otherwise Keras builds a model by calling it on the first
         # training batch, and `call` takes latents, not images.
         self.built = True
@@ -138,7 +140,7 @@ class GAN(LatentVariableModel):
 
     def compile(self, d_optimizer=None, g_optimizer=None, loss="non_saturating",
                 d_steps=None, label_smoothing=0.0, gradient_penalty_weight=None,
-                r1_weight=0.0, **kwargs):
+                r1_weight=0.0, feature_matching=None, **kwargs):
         """Sets the optimizers and the objective.
 
         Args:
@@ -161,6 +163,12 @@ class GAN(LatentVariableModel):
             r1_weight: ``gamma`` of the R1 penalty on real images: D's loss adds
                 ``gamma / 2 * E[||grad_x D(x)||^2]`` (`keras_genai.losses
                 .r1_penalty`, Mescheder et al. 2018). 0 (off) by default.
+            feature_matching: the name of a layer of the discriminator (for
+                the DCGAN's, ``"features"``, ``"down2_lrelu"``...): G then
+                minimises `keras_genai.losses.feature_matching_generator_loss`
+                on that layer's outputs for real and generated images instead
+                of the family's generator loss (Salimans et al. 2016, sec.
+                3.1); D keeps the family's loss. ``None`` (default): off.
             **kwargs: `keras.Model.compile` options (``steps_per_execution``,
                 ``jit_compile``, ``run_eagerly``).
 
@@ -180,14 +188,34 @@ class GAN(LatentVariableModel):
             family.gradient_penalty_weight if gradient_penalty_weight is None
             else gradient_penalty_weight)
         r1_weight = check_non_negative("r1_weight", r1_weight)
+        features = self._feature_network(feature_matching)
         self._compile(dict(d_optimizer=d_optimizer, g_optimizer=g_optimizer),
                       kwargs, **adversarial.config(), d_steps=d_steps,
                       gradient_penalty_weight=gradient_penalty_weight,
-                      r1_weight=r1_weight)
+                      r1_weight=r1_weight, feature_matching=feature_matching)
+        self.feature_matching = feature_matching
+        # Kept in a closure, not as a tracked attribute: its weights are D's.
+        self._features = None if features is None else (
+            lambda inputs, training: features(inputs, training=training))
         self.adversarial = adversarial
         self.d_steps = d_steps
         self.gradient_penalty_weight = gradient_penalty_weight
         self.r1_weight = r1_weight
+
+    def _feature_network(self, layer):
+        """A network from D's inputs to the output of its layer ``layer``
+        (sharing D's weights), or ``None`` for ``None``."""
+        if layer is None:
+            return None
+        names = [l.name for l in self.discriminator.layers
+                 if not isinstance(l, keras.layers.InputLayer)]
+        if not isinstance(layer, str) or layer not in names:
+            raise ValueError("`feature_matching` must name a layer of the "
+                             f"discriminator: one of {names}. Received: "
+                             f"feature_matching={layer!r}")
+        return keras.Model(self.discriminator.inputs,
+                           self.discriminator.get_layer(layer).output,
+                           name=f"{self.discriminator.name}_{layer}")
 
     # -- what a conditional subclass changes ---------------------------------------
 
@@ -199,9 +227,14 @@ class GAN(LatentVariableModel):
         """``G(z)`` (a conditional GAN passes the condition too)."""
         return self.generator(z, training=training)
 
+    def _discriminator_inputs(self, images, condition):
+        """What D takes for ``images`` (a conditional GAN adds the condition)."""
+        return images
+
     def _discriminate(self, images, condition, training):
-        """``D(x)`` (a conditional GAN passes the condition too)."""
-        return self.discriminator(images, training=training)
+        """``D(x)``."""
+        return self.discriminator(self._discriminator_inputs(images, condition),
+                                  training=training)
 
     # -- the algorithm -----------------------------------------------------------
 
@@ -232,10 +265,17 @@ class GAN(LatentVariableModel):
             d_loss = d_loss + 0.5 * self.r1_weight * penalties["r1_penalty"]
         return d_loss, real_out, fake_out, penalties
 
-    def _generator_loss(self, batch, condition, training):
-        fake = self._fakes(batch, condition, training)
-        return self.adversarial.generator_loss(
-            self._discriminate(fake, condition, training))
+    def _generator_loss(self, real, condition, training):
+        """G's loss on ``len(real)`` fresh fakes: the family's on D's outputs,
+        or with ``feature_matching`` the distance between the mean features
+        of ``real`` and of the fakes."""
+        fake = self._fakes(tf.shape(real)[0], condition, training)
+        if self._features is None:
+            return self.adversarial.generator_loss(
+                self._discriminate(fake, condition, training))
+        return losses_module.feature_matching_generator_loss(
+            self._features(self._discriminator_inputs(real, condition), training),
+            self._features(self._discriminator_inputs(fake, condition), training))
 
     def _update_metrics(self, d_loss, g_loss, real_out, fake_out, penalties):
         logs = self.adversarial.logs(d_loss, g_loss, real_out, fake_out)
@@ -277,7 +317,7 @@ class GAN(LatentVariableModel):
             d_losses.append(d_loss)
         g_loss = self._descend(
             "g_optimizer",
-            lambda: self._generator_loss(batch, condition_i, training=True))
+            lambda: self._generator_loss(real_i, condition_i, training=True))
         if self.ema_generator is not None:
             self._ema_average.update(self.g_optimizer.iterations)
         return self._update_metrics(tf.add_n(d_losses) / len(d_losses), g_loss,
@@ -291,7 +331,7 @@ class GAN(LatentVariableModel):
         d_loss, real_out, fake_out, penalties = self._discriminator_loss(
             real, self._fakes(batch, condition, training=False), condition,
             training=False)
-        g_loss = self._generator_loss(batch, condition, training=False)
+        g_loss = self._generator_loss(real, condition, training=False)
         return self._update_metrics(d_loss, g_loss, real_out, fake_out, penalties)
 
     def generate(self, n=None, labels=None, seed=None, batch_size=256):

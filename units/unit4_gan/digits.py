@@ -41,6 +41,10 @@ LEARNING_RATE = 4e-4
 # recognises as the requested digit, overall and for the worst digit.
 LABEL_ACCURACY_TARGET = 0.90
 WORST_DIGIT_TARGET = 0.80
+# The layers of the DCGAN's discriminator that `feature-matching` matches:
+# after its first (14x14x64) and second (7x7x128) convolutions, and its last
+# hidden layer (4x4x256, flattened).
+FEATURE_LAYERS = ("down1_lrelu", "down2_lrelu", "features")
 # What the loss-family comparisons show of each family's samples.
 QUALITY_KEYS = ("fid", "kid", "precision", "recall", "confident_fraction",
                 "min_class_share", "inception_score")
@@ -61,10 +65,12 @@ def digits_for_gan(train_size=None):
     return x, y
 
 
-def compile_digit_gan(model, loss, r1_weight=0.0, learning_rate=None):
+def compile_digit_gan(model, loss, r1_weight=0.0, learning_rate=None,
+                      feature_matching=None):
     """Compiles a digit GAN with the optimiser settings of its loss family
     (``learning_rate`` replaces its learning rate) and one-sided label
-    smoothing 0.1 (D's real target 0.9) where the loss takes it.
+    smoothing 0.1 (D's real target 0.9) where the loss takes it; with
+    ``feature_matching`` (a layer of D) G matches D's features there instead.
 
     Example:
 
@@ -76,16 +82,17 @@ def compile_digit_gan(model, loss, r1_weight=0.0, learning_rate=None):
     model.compile(d_optimizer=keras.optimizers.Adam(**adam),
                   g_optimizer=keras.optimizers.Adam(**adam), loss=loss,
                   label_smoothing=0.1 if get_gan_loss(loss).smoothable else 0.0,
-                  r1_weight=r1_weight)
+                  r1_weight=r1_weight, feature_matching=feature_matching)
     return model
 
 
 def dcgan_on_digits(latent_dim, batch_size, seed, train_size=None,
                     loss="non_saturating", r1_weight=0.0, ema=None,
-                    learning_rate=None, images=None):
+                    learning_rate=None, images=None, feature_matching=None):
     """The lab's DCGAN (G 128-64, D 64-128-256) with a ``latent_dim`` latent,
     compiled for ``loss`` (with the R1 weight ``r1_weight``, a weight average
-    of G of decay ``ema`` and ``learning_rate`` instead of the loss family's),
+    of G of decay ``ema``, ``learning_rate`` instead of the loss family's and
+    G's feature matching on D's layer ``feature_matching``),
     and its dataset of the first ``train_size`` training images of ``images``
     (a `keras_genai.data.ImageSet`, default the embedded digits; the networks
     take its image shape) in ``[-1, 1]``, ``batch_size`` images per minibatch,
@@ -101,7 +108,7 @@ def dcgan_on_digits(latent_dim, batch_size, seed, train_size=None,
     gan = models.GAN(builders.dcgan_generator(latent_dim, shape),
                      builders.dcgan_discriminator(shape),
                      latent_dim=latent_dim, ema=ema, seed=seed)
-    compile_digit_gan(gan, loss, r1_weight, learning_rate)
+    compile_digit_gan(gan, loss, r1_weight, learning_rate, feature_matching)
     dataset = images.batches(batch_size * gan.d_steps, scale="tanh", seed=seed,
                              limit=train_size)
     return gan, dataset
@@ -278,12 +285,43 @@ def wgan_gp(run: Run, *, epochs: Count = 30, batch_size: Count = 64,
             "samples": figure}
 
 
+def _compare_objectives(run, runs, epochs, batch_size, latent_dim, train_size,
+                        figure, title):
+    """Trains one DCGAN per ``runs`` entry ``{name: (loss, feature_matching)}``
+    from the same initial weights for ``epochs`` each, and measures 1,000
+    samples of each: the summary rows of `losses` and `feature_matching`."""
+    samples, training = {}, {}
+    for name, (loss, feature_layer) in runs.items():
+        reseed(run.seed)
+        gan, dataset = dcgan_on_digits(latent_dim, batch_size, run.seed, train_size,
+                                       loss, feature_matching=feature_layer)
+        timer = callbacks.EpochTimer()
+        history = gan.fit(dataset, epochs=epochs,
+                          callbacks=[timer, *run.backup()], verbose=run.verbose)
+        samples[name] = gan.sample(1000, seed=run.seed + 1)
+        training[name] = {
+            "generator steps": int(gan.g_optimizer.iterations),
+            "s/epoch": timer.typical_epoch_seconds(),
+            "final d_loss": history.history["d_loss"][-1],
+            "final g_loss": history.history["g_loss"][-1],
+        }
+    judge = SampleJudge()
+    measured = {name: judge.report(s) for name, s in samples.items()}
+    grid = viz.save_image_grid(
+        np.concatenate([s[:16] for s in samples.values()]),
+        os.path.join(run.out, figure), value_range=(-1, 1), cols=16,
+        title=title + ", ".join(runs))
+    return {**judge.floors(), "training": training, "quality": _quality(measured),
+            "samples": grid}
+
+
 @exercise("losses", "The same DCGAN under each loss family (minimax, "
-                    "non-saturating, least-squares, hinge, WGAN-GP): grids and FID "
-                    "side by side.")
+                    "non-saturating, least-squares, hinge, WGAN-GP, feature "
+                    "matching): grids and FID side by side.")
 def losses(run: Run, *, epochs: Count = 15, batch_size: Count = 64,
            latent_dim: Count = 64, train_size: Count | None = None) -> dict:
-    """One DCGAN, from the same initial weights, under each loss family.
+    """One DCGAN, from the same initial weights, under each loss family, and
+    with G's feature matching on D's last hidden layer.
 
     Args:
         epochs: training epochs of each.
@@ -291,31 +329,35 @@ def losses(run: Run, *, epochs: Count = 15, batch_size: Count = 64,
         latent_dim: size of the generator's latent vector.
         train_size: train on the first N training digits (default: all).
     """
-    families = ("minimax", "non_saturating", "least_squares", "hinge",
-                "wasserstein_gp")
-    samples, training = {}, {}
-    for loss in families:
-        reseed(run.seed)
-        gan, dataset = dcgan_on_digits(latent_dim, batch_size, run.seed, train_size,
-                                       loss)
-        timer = callbacks.EpochTimer()
-        history = gan.fit(dataset, epochs=epochs,
-                          callbacks=[timer, *run.backup()], verbose=run.verbose)
-        samples[loss] = gan.sample(1000, seed=run.seed + 1)
-        training[loss] = {
-            "generator steps": int(gan.g_optimizer.iterations),
-            "s/epoch": timer.typical_epoch_seconds(),
-            "final d_loss": history.history["d_loss"][-1],
-            "final g_loss": history.history["g_loss"][-1],
-        }
-    judge = SampleJudge()
-    measured = {loss: judge.report(s) for loss, s in samples.items()}
-    figure = viz.save_image_grid(
-        np.concatenate([samples[loss][:16] for loss in families]),
-        os.path.join(run.out, "samples_by_loss.png"), value_range=(-1, 1), cols=16,
-        title="rows: " + ", ".join(families))
-    return {**judge.floors(), "training": training, "quality": _quality(measured),
-            "samples": figure}
+    runs = {loss: (loss, None) for loss in ("minimax", "non_saturating",
+                                            "least_squares", "hinge",
+                                            "wasserstein_gp")}
+    runs["feature_matching"] = ("non_saturating", "features")
+    return _compare_objectives(run, runs, epochs, batch_size, latent_dim,
+                               train_size, "samples_by_loss.png", "rows: ")
+
+
+@exercise("feature-matching", "G matches the mean of one of D's layers (Salimans "
+                              "et al. 2016) instead of fooling D: each layer "
+                              "against the non-saturating loss.")
+def feature_matching(run: Run, *, epochs: Count = 10, batch_size: Count = 64,
+                     latent_dim: Count = 64,
+                     train_size: Count | None = None) -> dict:
+    """The DCGAN with the non-saturating loss, then with G's feature matching
+    on each of `FEATURE_LAYERS` (D keeps the non-saturating loss), from the
+    same initial weights.
+
+    Args:
+        epochs: training epochs of each.
+        batch_size: images per minibatch.
+        latent_dim: size of the generator's latent vector.
+        train_size: train on the first N training digits (default: all).
+    """
+    runs = {"non_saturating": ("non_saturating", None)}
+    runs.update({f"matching {layer}": ("non_saturating", layer)
+                 for layer in FEATURE_LAYERS})
+    return _compare_objectives(run, runs, epochs, batch_size, latent_dim,
+                               train_size, "samples_by_layer.png", "rows: ")
 
 
 @exercise("interpolation", "Latent walks: decode straight (and spherical) paths "
