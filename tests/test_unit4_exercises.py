@@ -155,10 +155,10 @@ def test_precision_recall_loads_exports_and_stands_in_for_the_rest(run_lab, tmp_
                            "--stand-in-seconds", "1", "--train-size", "100")
     assert summary["sources"]["dcgan"].startswith("exported: ")
     assert summary["sources"]["vae"].startswith("stand-in trained here")
-    assert set(summary["table"]) == {"dcgan", "vae"}
+    assert set(summary["table"]) == {"dcgan", "dcgan z x 0.8", "dcgan z x 0.6", "vae"}
     for row in summary["table"].values():
         assert all(0 <= row[k] <= 1 for k in ("precision", "recall", "coverage"))
-    assert set(summary["dcgan_diagnosis"]["recall_per_digit"]) == set("0123456789")
+    assert set(summary["diagnosis"]["dcgan"]["recall_per_digit"]) == set("0123456789")
     assert (out / "closest_pairs.png").exists()
 
 
