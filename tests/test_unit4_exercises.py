@@ -228,3 +228,15 @@ def test_feature_matching_short(run_lab):
     steps = {row["generator steps"] for row in summary["training"].values()}
     assert steps == {2}
     assert (out / "samples_by_layer.png").exists()
+
+
+def test_colorization_and_edges_short(run_lab):
+    summary, out = run_lab("unit4_gan", "--exercise", "colorization", "--epochs",
+                           "1", "--train-size", "128")
+    assert 0 <= summary["colour_accuracy"] <= 1
+    assert set(summary["l1"]) == {"pix2pix", "one colour for every digit"}
+    assert (out / "colorization.png").exists()
+    summary, out = run_lab("unit4_gan", "--exercise", "edges", "--epochs", "1",
+                           "--train-size", "128", folder="edges")
+    assert set(summary["judged"]) == {"edge maps", "restored", "original"}
+    assert (out / "edges.png").exists()

@@ -39,14 +39,19 @@ from keras_genai.data.text import topic_sentences
 from keras_genai.data.text import text_windows
 from keras_genai.data.tfds_loader import DatasetUnavailableError
 from keras_genai.data.tfds_loader import load
+from keras_genai.data.translation import DIGIT_COLOURS
 from keras_genai.data.translation import downsample
+from keras_genai.data.translation import edge_map
+from keras_genai.data.translation import ink_colour_labels
 from keras_genai.data.translation import occlude
 from keras_genai.data.translation import thicken
+from keras_genai.data.translation import tint
 
 __all__ = [
     "ImageSet",
     "ANOMALY_KINDS",
     "DatasetUnavailableError",
+    "DIGIT_COLOURS",
     "TOPIC_CLASSES",
     "KERNELS",
     "LINE_FACTORS",
@@ -62,12 +67,14 @@ __all__ = [
     "digit_captions",
     "downsample",
     "echo_sequences",
+    "edge_map",
     "encode_captions",
     "encode_text",
     "filter_images",
     "future_context",
     "gaussian_mixture",
     "image_dataset",
+    "ink_colour_labels",
     "lines",
     "load",
     "load_digits",
@@ -81,6 +88,7 @@ __all__ = [
     "topic_sentences",
     "text_windows",
     "thicken",
+    "tint",
     "xnor",
     "xor",
 ]

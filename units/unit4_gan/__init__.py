@@ -9,7 +9,8 @@ Run ``python -m units.unit4_gan --exercise NAME`` (``--help`` lists them):
 * GANs on the digits (``digits.py``): ``vanilla`` (MLP networks, the 2014
   paper's set-up), ``cgan`` (the label goes into G and D; ask for a 7, get a
   7), ``wgan-gp`` (the DCGAN against WGAN-GP for the same training time),
-  ``losses`` (one DCGAN under every loss family), ``interpolation`` (linear and
+  ``losses`` (one DCGAN under every loss family), ``feature-matching`` (G
+  matches D's features, Salimans et al. 2016), ``interpolation`` (linear and
   spherical latent walks) and ``augmentation`` (cGAN samples as extra training
   data for a classifier that has few labels).
 * A style-based generator (``style.py``): ``stylegan`` (mapping network,
@@ -23,7 +24,8 @@ Run ``python -m units.unit4_gan --exercise NAME`` (``--help`` lists them):
   trained D against ``D* = p_data / (p_data + p_g)``, and ``V(D*, G) = 2 JS -
   log 4`` computed numerically).
 * Image-conditioned GANs (``translation.py``): ``pix2pix`` (inpainting a 12x12
-  hole), ``cyclegan`` (thin <-> bold digits, unpaired), ``srgan`` (7x7 -> 28x28
+  hole), ``colorization`` (grey digits -> each class in its colour), ``edges``
+  (outlines -> digits), ``cyclegan`` (thin <-> bold digits, unpaired), ``srgan`` (7x7 -> 28x28
   against bicubic upsampling) and ``lapgan`` (7 -> 14 -> 28).
 
 * The latent space (``latent.py``): ``latent-arithmetic`` (thickness and

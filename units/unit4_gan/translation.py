@@ -1,5 +1,6 @@
-"""Unit IV exercises on image-conditioned GANs: pix2pix (inpainting), CycleGAN
-(thin <-> bold digits, unpaired), SRGAN (7x7 -> 28x28) and LAPGAN (7 -> 14 -> 28)."""
+"""Unit IV exercises on image-conditioned GANs: pix2pix (inpainting,
+colourisation, edges -> digit), CycleGAN (thin <-> bold digits, unpaired),
+SRGAN (7x7 -> 28x28) and LAPGAN (7 -> 14 -> 28)."""
 
 import os
 
@@ -89,6 +90,97 @@ def pix2pix(run: Run, *, epochs: Count = 15, batch_size: Count = 64,
                            "rows: holed input, pix2pix output, original"),
         **export_if_asked(model, run.export, "serve: holed [None, 28, 28, 1] -> "
                                              "restored"),
+    }
+
+
+def _paired(run, source, target, epochs, batch_size):
+    """pix2pix (U-Net, PatchGAN, L_cGAN + 100 L1) trained on ``(source,
+    target)`` pairs; returns the model."""
+    model = models.Pix2Pix(
+        builders.unet_generator(source.shape[1:], output_channels=target.shape[-1]),
+        builders.patchgan_discriminator(target.shape[1:],
+                                        condition_shape=source.shape[1:]),
+        l1_weight=100.0, seed=run.seed)
+    model.compile(**_optimizers())
+    model.fit(pairs_dataset(source, target, batch_size, run.seed), epochs=epochs,
+              callbacks=run.backup(), verbose=run.verbose)
+    return model
+
+
+@exercise("colorization", "pix2pix colourisation: grey digits -> digits in their "
+                          "class's colour; the colour read back and the digit "
+                          "kept.")
+def colorization(run: Run, *, epochs: Count = 10, batch_size: Count = 64,
+                 train_size: Count | None = None) -> dict:
+    """pix2pix from grey digits to digits whose ink has their class's colour
+    (`keras_genai.data.tint`), so the right colour needs the digit recognised,
+    as a sky needs to be recognised to be blue.
+
+    Args:
+        epochs: training epochs.
+        batch_size: pairs per minibatch.
+        train_size: train on the first N training digits (default: all).
+    """
+    x, y, x_test, y_test = digits(train_size, scale="tanh")
+    target, target_test = data.tint(x, y), data.tint(x_test, y_test)
+    model = _paired(run, x, target, epochs, batch_size)
+    coloured = model.translate(x_test)
+    classifier = metrics.digit_classifier()
+    # The grey image back from a coloured one: its brightest channel.
+    grey = coloured.max(axis=-1, keepdims=True)
+    grey_input = classifier_accuracy(x_test, y_test, classifier)
+    mean_colour = np.broadcast_to(2.0 * data.DIGIT_COLOURS.mean(0) - 1.0,
+                                  (1, 1, 1, 3))
+    uniform = (x_test + 1.0) / 2.0 * (mean_colour + 1.0) - 1.0
+    return {
+        "colour_accuracy": Row(float(np.mean(data.ink_colour_labels(coloured)
+                                             == y_test)),
+                               "ink read back as the digit's colour", "{:.1%}",
+                               note="10% by chance"),
+        "digit_accuracy": Row(classifier_accuracy(grey, y_test, classifier),
+                              "classifier accuracy on the output's grey image",
+                              "{:.1%}", note=f"{grey_input:.1%} on the inputs"),
+        "l1": Row({"pix2pix": float(np.mean(np.abs(coloured - target_test))),
+                   "one colour for every digit": float(np.mean(np.abs(
+                       uniform - target_test)))},
+                  "mean |error| against the true colours", "{:.4f}"),
+        "grid": _rows_grid([np.repeat(x_test, 3, axis=-1), coloured, target_test],
+                           os.path.join(run.out, "colorization.png"),
+                           "rows: grey input, pix2pix output, true colours"),
+    }
+
+
+@exercise("edges", "pix2pix edges -> digit: outlines filled into strokes; "
+                   "classifier accuracy on edge maps vs restored digits.")
+def edges(run: Run, *, epochs: Count = 10, batch_size: Count = 64,
+          train_size: Count | None = None) -> dict:
+    """pix2pix from edge maps (`keras_genai.data.edge_map`, the outline of
+    each stroke) to the digits.
+
+    Args:
+        epochs: training epochs.
+        batch_size: pairs per minibatch.
+        train_size: train on the first N training digits (default: all).
+    """
+    x, _, x_test, y_test = digits(train_size, scale="tanh")
+    sketch, sketch_test = data.edge_map(x), data.edge_map(x_test)
+    model = _paired(run, sketch, x, epochs, batch_size)
+    restored = model.translate(sketch_test)
+    classifier = metrics.digit_classifier()
+    judge = SampleJudge()
+    summary = {}
+    for name, images in (("edge maps", sketch_test), ("restored", restored),
+                         ("original", x_test)):
+        summary[name] = {
+            "classifier accuracy": classifier_accuracy(images, y_test, classifier),
+            "confident": judge.report(images)["confident_fraction"],
+            "PSNR (dB)": None if name == "original" else psnr(images, x_test),
+        }
+    return {
+        "judged": Row(summary, "test digits", "{:.3f}"),
+        "grid": _rows_grid([sketch_test, restored, x_test],
+                           os.path.join(run.out, "edges.png"),
+                           "rows: edge map, pix2pix output, original"),
     }
 
 
