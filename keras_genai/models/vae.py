@@ -58,6 +58,13 @@ class VAE(LatentVariableModel):
     `keras_genai.losses.kl_divergence`. ``beta = 1`` is the VAE; ``beta > 1`` the
     beta-VAE of Higgins et al. (2017).
 
+    With ``free_bits = lambda > 0`` (Kingma et al. 2016, "Improved Variational
+    Inference with Inverse Autoregressive Flow", eq. 15) the KL term of the
+    loss is ``sum_j max(lambda, E_batch KL_j)`` over the latent dimensions
+    ``j``: a dimension is not pushed below ``lambda`` nats, so the optimiser
+    gains nothing by collapsing it onto the prior (posterior collapse). The
+    logged ``kl`` and ``elbo`` stay the true ones.
+
     Logged (epoch means, per image, in nats): ``loss``, ``reconstruction``, ``kl``
     and ``elbo`` = ``-(reconstruction + kl)`` whatever ``beta`` is. On binarized
     images with ``"bce"``, ``evaluate``'s ``elbo`` is the test ELBO in nats per
@@ -74,6 +81,8 @@ class VAE(LatentVariableModel):
         beta: weight of the KL term (``>= 0``).
         reconstruction: ``"bce"`` or ``"mse"``.
         seed: seed of the model's noise.
+        free_bits: ``lambda``, nats of KL per latent dimension the loss does
+            not penalise (``>= 0``; 0: the plain KL term).
         **kwargs: `keras.Model` arguments.
 
     Example:
@@ -91,11 +100,12 @@ class VAE(LatentVariableModel):
     TRACKERS = ("loss", "reconstruction", "kl", "elbo")
 
     def __init__(self, encoder, decoder, beta=1.0, reconstruction="bce", seed=None,
-                 **kwargs):
+                 free_bits=0.0, **kwargs):
         super().__init__(seed=seed, **kwargs)
         self.encoder = check_network("encoder", encoder)
         self.decoder = check_network("decoder", decoder)
         self.beta = check_non_negative("beta", beta)
+        self.free_bits = check_non_negative("free_bits", free_bits)
         self._set_reconstruction(reconstruction)
         self.latent_dim, self.image_shape = self._check_networks()
         self.built = True
@@ -146,7 +156,13 @@ class VAE(LatentVariableModel):
         x_hat = self._decode(z, condition, training)
         reconstruction = ops.mean(self.reconstruction_fn(x, x_hat))
         kl = ops.mean(losses_module.kl_divergence(mean, log_var))
-        return reconstruction + self.beta * kl, reconstruction, kl
+        penalised = kl
+        if self.free_bits:
+            # The batch mean of each dimension's KL, held at >= free_bits.
+            per_dimension = ops.mean(
+                0.5 * (ops.square(mean) + ops.exp(log_var) - log_var - 1.0), axis=0)
+            penalised = ops.sum(ops.maximum(per_dimension, self.free_bits))
+        return reconstruction + self.beta * penalised, reconstruction, kl
 
     def _update_metrics(self, loss, reconstruction, kl):
         return self._log(loss=loss, reconstruction=reconstruction, kl=kl,
@@ -328,10 +344,10 @@ class ConditionalVAE(VAE):
     DATA = ("images", "labels")
 
     def __init__(self, encoder, decoder, num_classes, beta=1.0, reconstruction="bce",
-                 seed=None, **kwargs):
+                 seed=None, free_bits=0.0, **kwargs):
         self._num_classes = check_num_classes(num_classes)
         super().__init__(encoder, decoder, beta=beta, reconstruction=reconstruction,
-                         seed=seed, **kwargs)
+                         seed=seed, free_bits=free_bits, **kwargs)
 
     @property
     def num_classes(self):
