@@ -207,3 +207,64 @@ def test_vae_exercise_trains_on_two_replicas_with_distribute_mirrored(
     loaded = tf.saved_model.load(str(export))
     assert loaded.sample(tf.constant(2), tf.constant([1, 2])).numpy().shape == (
         2, 28, 28, 1)
+
+
+# The exercises on what autoencoders learn: one epoch on 256 digits each.
+SHORT = ("--epochs", "1", "--train-size", "256")
+
+
+def test_reconstruction_loss_and_deep_short(run_lab):
+    summary, out = run_lab("unit5_autoencoder", "--exercise", "reconstruction-loss",
+                           *SHORT)
+    assert set(summary["table"]) == {"MSE", "binary cross-entropy", "test digits"}
+    assert (out / "reconstructions.png").exists()
+    summary, _ = run_lab("unit5_autoencoder", "--exercise", "deep", *SHORT,
+                         folder="deep")
+    table = summary["table"]
+    # 784-32-784: 784 * 32 + 32 + 32 * 784 + 784 weights.
+    assert table["784-32"]["parameters"] == 2 * 784 * 32 + 32 + 784
+    assert table["784-512-256-128-64-32"]["parameters"] > table["784-128-32"][
+        "parameters"]
+
+
+def test_active_units_count_the_moving_means():
+    from units.unit5_autoencoder.variational import active_units
+
+    rng = np.random.default_rng(0)
+    mean = np.concatenate([rng.normal(size=(500, 3)),
+                           np.full((500, 2), 0.3) + rng.normal(0, 0.01, (500, 2))],
+                          axis=1)
+    assert active_units(mean) == 3
+
+
+def test_posterior_collapse_short(run_lab):
+    summary, out = run_lab("unit5_autoencoder", "--exercise", "posterior-collapse",
+                           *SHORT, "--decoder-units", "64", "--latent-dim", "4")
+    assert list(summary["table"]) == ["beta 0.1", "beta 1", "beta 4", "beta 10",
+                                      "beta 10, free bits 0.5"]
+    for row in summary["table"].values():
+        assert 0 <= row["active units"] <= 4
+        assert row["test ELBO"] == pytest.approx(
+            -(row["test reconstruction"] + row["test KL"]), abs=0.05)
+    assert (out / "kl_per_dimension.png").exists()
+
+
+def test_features_filters_latent_space_and_face_swap_short(run_lab):
+    summary, _ = run_lab("unit5_autoencoder", "--exercise", "features", *SHORT,
+                         "--probe-epochs", "2")
+    assert "raw pixels (784), 784 features" in summary["accuracy"]
+    assert "VAE mean (20), 20 features" in summary["accuracy"]
+    assert set(summary["not_measured"]) == {"BiGAN E(x)", "MAE encoder"}
+    summary, out = run_lab("unit5_autoencoder", "--exercise", "filters", *SHORT,
+                           folder="filters")
+    assert set(summary["concentration"]) == {"dense", "convolutional"}
+    assert (out / "dense_filters.png").exists() and (out / "conv_filters.png").exists()
+    summary, out = run_lab("unit5_autoencoder", "--exercise", "latent-space", *SHORT,
+                           "--points", "4", folder="latent")
+    for row in summary["table"].values():
+        assert 0 <= row["confident"] <= 1 and row["largest step"] >= row["mean step"]
+    summary, out = run_lab("unit5_autoencoder", "--exercise", "face-swap", *SHORT,
+                           folder="swap")
+    thickness = summary["thickness"]
+    assert thickness["true bold test digits"] > thickness["thin test digits"]
+    assert (out / "swap.png").exists()

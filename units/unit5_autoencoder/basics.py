@@ -340,3 +340,87 @@ def anomaly(run: Run, *, epochs: Count = 40, batch_size: Count = 256,
                               "most anomalous test digits are"),
         "grid": grid, "figure": bars,
     }
+
+
+# The encoders of `deep` (the decoder mirrors each), all with a 32-unit code.
+DEPTHS = {"784-32": (), "784-128-32": (128,), "784-128-64-32": (128, 64),
+          "784-512-256-128-64-32": (512, 256, 128, 64),
+          "784-1024-32 (wide)": (1024,)}
+
+
+@exercise("reconstruction-loss", "MSE against binary cross-entropy as the "
+                                 "reconstruction loss of the same autoencoder: "
+                                 "errors, sharpness, the digit kept.")
+def reconstruction_loss(run: Run, *, epochs: Count = 30, batch_size: Count = 256,
+                        latent_dim: Count = 32,
+                        train_size: Count | None = None) -> dict:
+    """The course's dense autoencoder trained with each loss from the same
+    initial weights: the test error in both measures, how sharp the
+    reconstructions are, and whether the classifier still reads them.
+
+    Args:
+        epochs: training epochs of each.
+        batch_size: digits per minibatch.
+        latent_dim: code size.
+        train_size: train on the first N training digits (default: all).
+    """
+    x, y, x_test, y_test = unit_digits(train_size)
+    classifier = metrics.digit_classifier()
+    rows, panels = {}, [x_test]
+    for name, loss in (("MSE", "mse"), ("binary cross-entropy",
+                                        "binary_crossentropy")):
+        reseed(run.seed)
+        model = builders.dense_autoencoder((28, 28, 1), latent_dim=latent_dim)
+        model.compile(keras.optimizers.Adam(1e-3), loss)
+        model.fit(x, x, epochs=epochs, batch_size=batch_size, shuffle=True,
+                  callbacks=run.backup(), verbose=run.verbose)
+        x_hat = model.predict(x_test, verbose=0)
+        panels.append(x_hat)
+        clipped = np.clip(x_hat, 1e-7, 1 - 1e-7)
+        rows[name] = {
+            "test MSE": float(per_image_mse(x_test, x_hat).mean()),
+            "test BCE (per pixel)": float(-np.mean(
+                x_test * np.log(clipped) + (1 - x_test) * np.log(1 - clipped))),
+            # Grey pixels: neither background (< 0.1) nor ink (> 0.9).
+            "grey pixel share": float(np.mean((x_hat > 0.1) & (x_hat < 0.9))),
+            "classifier accuracy": float(np.mean(metrics.classify(
+                x_hat, classifier=classifier, value_range=(0, 1)).argmax(1)
+                == y_test)),
+        }
+    rows["test digits"] = {"grey pixel share": float(np.mean((x_test > 0.1)
+                                                             & (x_test < 0.9)))}
+    grid = viz.save_image_grid(side_by_side(panels), os.path.join(
+        run.out, "reconstructions.png"), cols=10,
+        title="test digits; MSE; binary cross-entropy")
+    return {"table": Row(rows, "the same autoencoder, two losses", "{:.4f}"),
+            "grid": grid}
+
+
+@exercise("deep", "Depth and width of a dense autoencoder at the same 32-unit "
+                  "code: test error, parameters, training time.")
+def deep(run: Run, *, epochs: Count = 30, batch_size: Count = 256,
+         train_size: Count | None = None) -> dict:
+    """Each encoder of `DEPTHS` (ReLU, the decoder mirrored, a linear 32-unit
+    code) trained the same way.
+
+    Args:
+        epochs: training epochs of each.
+        batch_size: digits per minibatch.
+        train_size: train on the first N training digits (default: all).
+    """
+    x, _, x_test, _ = unit_digits(train_size, flatten=True)
+    rows = {}
+    for name, hidden in DEPTHS.items():
+        reseed(run.seed)
+        model = builders.dense_autoencoder((784,), hidden_units=hidden,
+                                           latent_dim=32, latent_activation=None)
+        start = time.perf_counter()
+        history = train_autoencoder(model, x, epochs, batch_size, run.backup(),
+                                    run.verbose, x_val=x_test)
+        rows[name] = {"test MSE": float(per_image_mse(
+                          x_test, model.predict(x_test, verbose=0)).mean()),
+                      "train MSE": float(history.history["loss"][-1]),
+                      "parameters": model.count_params(),
+                      "seconds": time.perf_counter() - start}
+        print(f"  {name}: {rows[name]}", flush=True)
+    return {"table": Row(rows, f"32-unit code, {epochs} epochs", "{:.4g}")}

@@ -260,3 +260,83 @@ def cvae(run: Run, *, epochs: Count = 150, batch_size: Count = 100,
         "style_transfer": Row(transfer_grid,
                               f"style transfer (latent {latent_dim})"),
     }
+
+
+# The KL weights of `posterior-collapse`, and the free-bits remedy's lambda.
+COLLAPSE_BETAS = (0.1, 1.0, 4.0, 10.0)
+FREE_BITS = 0.5
+
+
+def active_units(mean, threshold=0.01):
+    """Latent dimensions whose posterior mean moves with the input: ``A_u =
+    Cov_x(E_q[z_u | x]) > threshold`` (Burda et al. 2016, sec. 5.2). A
+    collapsed dimension has ``q(z_u | x) = p(z_u)`` for every ``x``, so its
+    mean does not move.
+
+    Example:
+
+    >>> active_units(vae.encode(x_test))
+    11
+    """
+    return int(np.sum(np.var(np.asarray(mean), axis=0) > threshold))
+
+
+@exercise("posterior-collapse", "Betas 0.1 / 1 / 4 / 10 on a wide decoder: KL per "
+                                "latent dimension, active units, the ELBO split; "
+                                "free bits as the remedy.")
+def posterior_collapse(run: Run, *, epochs: Count = 20, batch_size: Count = 100,
+                       latent_dim: Count = 16, decoder_units: Count = 1024,
+                       train_size: Count | None = None) -> dict:
+    """A VAE with a strong (wide, two-layer) decoder at each of
+    `COLLAPSE_BETAS`, then at the largest with free bits (`FREE_BITS` nats per
+    dimension): how many latent dimensions each keeps in use.
+
+    Args:
+        epochs: training epochs of each VAE.
+        batch_size: digits per minibatch.
+        latent_dim: latent size.
+        decoder_units: width of the decoder's two hidden layers (the encoder
+            has one of 500).
+        train_size: train on the first N training digits (default: all).
+    """
+    x, _, x_test, _ = unit_digits(train_size, binarize=True)
+    settings = {f"beta {b:g}": dict(beta=b) for b in COLLAPSE_BETAS}
+    settings[f"beta {COLLAPSE_BETAS[-1]:g}, free bits {FREE_BITS:g}"] = dict(
+        beta=COLLAPSE_BETAS[-1], free_bits=FREE_BITS)
+    rows, per_dimension = {}, {}
+    for name, options in settings.items():
+        reseed(run.seed)
+        model = models.VAE(
+            builders.dense_encoder((28, 28, 1), latent_dim, VAE_HIDDEN,
+                                   variational=True),
+            builders.dense_decoder((28, 28, 1), latent_dim,
+                                   (decoder_units, decoder_units)),
+            seed=run.seed, **options)
+        model.compile(optimizer=keras.optimizers.Adam(1e-3))
+        print(f"Training the VAE, {name}, for {epochs} epochs.", flush=True)
+        model.fit(x, epochs=epochs, batch_size=batch_size, callbacks=run.backup(),
+                  verbose=run.verbose)
+        mean, log_var = model.encode(x_test, return_log_var=True)
+        kl = 0.5 * np.mean(mean ** 2 + np.exp(log_var) - log_var - 1.0, axis=0)
+        test = mean_elbo(model, x_test)
+        per_dimension[name] = np.sort(kl)[::-1]
+        rows[name] = {"active units": active_units(mean),
+                      "test KL": test["kl"],
+                      "test reconstruction": test["reconstruction"],
+                      "test ELBO": test["elbo"]}
+        print(f"  {name}: {rows[name]}", flush=True)
+    figure = viz.plot_curves(
+        {name: (np.arange(1, latent_dim + 1), values)
+         for name, values in per_dimension.items()},
+        os.path.join(run.out, "kl_per_dimension.png"), xlabel="latent dimension "
+        "(sorted)", ylabel="KL (nats)", title="KL of each latent dimension, "
+                                              "test digits")
+    return {
+        "table": Row(rows, f"{latent_dim}-D VAE, decoder 2 x {decoder_units}, "
+                           f"{epochs} epochs (nats per digit)", "{:.2f}",
+                     note="active: posterior mean varies with x (variance > 0.01)"),
+        "kl_per_dimension": Row({k: [float(v) for v in values]
+                                 for k, values in per_dimension.items()},
+                                "KL per dimension, largest first", "{:.2f}"),
+        "figure": figure,
+    }
