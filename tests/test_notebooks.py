@@ -4,7 +4,9 @@ its quick preset (and, marked slow, every notebook).
 
 The Unit IV notebook's run is also the smoke run of the exercises it walks
 through that no other test runs (``mode-collapse``, ``interpolation``,
-``stylegan``): their summaries are checked here."""
+``stylegan``, ``optimal-discriminator``, ``feature-matching``,
+``colorization``, ``edges``, ``latent-arithmetic``, ``precision-recall``):
+their summaries are checked here."""
 
 import glob
 import json
@@ -145,6 +147,37 @@ def test_the_unit4_notebook_runs_on_its_quick_preset(execute_notebook,
     for name in ("mode-collapse/ring.png", "interpolation/walks_linear.png",
                  "interpolation/walks_spherical.png", "stylegan/style_mixing.png",
                  "stylegan/samples.png"):
+        assert (outputs / name).exists(), name
+    # Theorem 1 holds on every row, and D* is the best D.
+    for row in summary("optimal-discriminator")["table"].values():
+        assert row["V(D*, G)"] == pytest.approx(row["2 JS - log 4"], abs=1e-6)
+        assert row["V(trained D, G)"] <= row["V(D*, G)"] + 1e-6
+    game = summary("optimal-discriminator")["pure_strategy_game"]
+    assert game["min_G max_D V"] > game["max_D min_G V"]
+    matching = summary("feature-matching")
+    assert set(matching["quality"]) == {"non_saturating", "matching down1_lrelu",
+                                        "matching down2_lrelu", "matching features"}
+    assert {r["generator steps"] for r in matching["training"].values()} == {2}
+    assert 0 <= summary("colorization")["colour_accuracy"] <= 1
+    assert set(summary("edges")["judged"]) == {"edge maps", "restored", "original"}
+    # Sections 10 and 11 use the DCGAN that section 1 exported.
+    arithmetic = summary("latent-arithmetic")
+    assert arithmetic["generator"].startswith("exported: ")
+    assert set(arithmetic["directions"]) == {"thickness", "slant",
+                                             "thickness + slant"}
+    measured = summary("precision-recall")
+    assert measured["sources"]["dcgan"].startswith("exported: ")
+    assert measured["sources"]["vae"].startswith("stand-in trained here")
+    assert set(measured["table"]) == {"dcgan", "dcgan z x 0.8", "dcgan z x 0.6",
+                                      "vae"}
+    for row in measured["table"].values():
+        assert all(0 <= row[k] <= 1 for k in ("precision", "recall", "coverage"))
+    assert set(measured["diagnosis"]["dcgan"]["recall_per_digit"]) == set(
+        "0123456789")
+    for name in ("colorization/colorization.png", "edges/edges.png",
+                 "latent-arithmetic/latent_arithmetic.png",
+                 "precision-recall/closest_pairs.png",
+                 "optimal-discriminator/discriminator_1.png"):
         assert (outputs / name).exists(), name
 
 
