@@ -34,3 +34,16 @@ def test_first_fit_benchmark_reports_the_ratio_and_equal_weights(monkeypatch, ca
     assert list(results) == ["simple_cnn"] and results["simple_cnn"] > 0
     assert "same weights: yes" in capsys.readouterr().out
     sys.modules.pop("first_fit", None)
+
+
+@pytest.mark.slow
+def test_lazy_r1_benchmark_reports_every_variant(monkeypatch, capsys):
+    monkeypatch.syspath_prepend(BENCHMARKS)
+    import lazy_r1
+
+    results = lazy_r1.main(["--steps", "2", "--warmup", "1", "--rounds", "1",
+                            "--batch-size", "8"])
+    assert list(results) == ["r1 every step", "r1 every 16", "no r1"]
+    assert all(v > 0 for v in results.values())
+    assert "ratio to r1 every step 1.000" in capsys.readouterr().out
+    sys.modules.pop("lazy_r1", None)

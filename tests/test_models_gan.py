@@ -366,3 +366,25 @@ def test_feature_matching_trains_g_and_survives_a_save(tmp_path):
     loaded.seed_generator.state.assign(state)
     again = loaded.evaluate(x, batch_size=16, verbose=0, return_dict=True)
     assert again["g_loss"] == pytest.approx(logs["g_loss"], rel=1e-5)
+
+
+def test_lazy_r1_computes_the_penalty_every_kth_step_at_k_times_the_weight():
+    """r1_every=2 on 4 D steps: steps 0 and 2 carry 2x the penalty, 1 and 3
+    none, so the logged epoch mean equals one half of (2 p0 + 2 p2)."""
+    x = images(32)
+    model = make_gan()
+    compile_gan(model, r1_weight=1.0, r1_every=2)
+    logged = []
+
+    class Record(keras.callbacks.Callback):
+        def on_train_batch_begin(self, batch, logs=None):
+            logged.append(float(losses.r1_penalty(model.discriminator,
+                                                  x[8 * batch:8 * batch + 8])[0]))
+
+    history = model.fit(x, batch_size=8, epochs=1, shuffle=False, verbose=0,
+                        callbacks=[Record()]).history
+    expected = (2 * logged[0] + 2 * logged[2]) / 4
+    assert history["r1_penalty"][0] == pytest.approx(expected, rel=1e-4)
+    assert model.r1_every == 2
+    with pytest.raises(ValueError, match="r1_every"):
+        compile_gan(make_gan(), r1_weight=1.0, r1_every=0)

@@ -87,6 +87,7 @@ class GAN(LatentVariableModel):
         self.d_steps = 1
         self.gradient_penalty_weight = 0.0
         self.r1_weight = 0.0
+        self.r1_every = 1
         self.feature_matching = None
         self._features = None  # D's layer `feature_matching`, set by compile
         # Built here: otherwise Keras builds a model by calling it on the first
@@ -140,7 +141,7 @@ class GAN(LatentVariableModel):
 
     def compile(self, d_optimizer=None, g_optimizer=None, loss="non_saturating",
                 d_steps=None, label_smoothing=0.0, gradient_penalty_weight=None,
-                r1_weight=0.0, feature_matching=None, **kwargs):
+                r1_weight=0.0, r1_every=1, feature_matching=None, **kwargs):
         """Sets the optimizers and the objective.
 
         Args:
@@ -163,6 +164,14 @@ class GAN(LatentVariableModel):
             r1_weight: ``gamma`` of the R1 penalty on real images: D's loss adds
                 ``gamma / 2 * E[||grad_x D(x)||^2]`` (`keras_genai.losses
                 .r1_penalty`, Mescheder et al. 2018). 0 (off) by default.
+            r1_every: lazy regularization (Karras et al. 2020, "Analyzing and
+                Improving the Image Quality of StyleGAN", sec. 3.1): the R1
+                penalty is computed on every ``r1_every``-th discriminator step
+                only, with its weight multiplied by ``r1_every``, so it costs a
+                fraction of its time with the same weight on average. The
+                logged ``r1_penalty`` is then ``r1_every`` times the penalty on
+                the steps that compute it and 0 on the others (its epoch mean
+                estimates the penalty's). 1 (every step) by default.
             feature_matching: the name of a layer of the discriminator (for
                 the DCGAN's, ``"features"``, ``"down2_lrelu"``...): G then
                 minimises `keras_genai.losses.feature_matching_generator_loss`
@@ -188,11 +197,13 @@ class GAN(LatentVariableModel):
             family.gradient_penalty_weight if gradient_penalty_weight is None
             else gradient_penalty_weight)
         r1_weight = check_non_negative("r1_weight", r1_weight)
+        r1_every = check_positive_int("r1_every", r1_every)
         features = self._feature_network(feature_matching)
         self._compile(dict(d_optimizer=d_optimizer, g_optimizer=g_optimizer),
                       kwargs, **adversarial.config(), d_steps=d_steps,
                       gradient_penalty_weight=gradient_penalty_weight,
-                      r1_weight=r1_weight, feature_matching=feature_matching)
+                      r1_weight=r1_weight, r1_every=r1_every,
+                      feature_matching=feature_matching)
         self.feature_matching = feature_matching
         # Kept in a closure, not as a tracked attribute: its weights are D's.
         self._features = None if features is None else (
@@ -201,6 +212,7 @@ class GAN(LatentVariableModel):
         self.d_steps = d_steps
         self.gradient_penalty_weight = gradient_penalty_weight
         self.r1_weight = r1_weight
+        self.r1_every = r1_every
 
     def _feature_network(self, layer):
         """A network from D's inputs to the output of its layer ``layer``
@@ -248,9 +260,23 @@ class GAN(LatentVariableModel):
         and the penalties ``{name: value}`` that are on."""
         discriminate = lambda x: self._discriminate(x, condition, training)  # noqa: E731
         penalties = {}
-        if self.r1_weight:
+        if self.r1_weight and (self.r1_every == 1 or not training):
             penalties["r1_penalty"], real_out = losses_module.r1_penalty(
                 discriminate, real)
+        elif self.r1_weight:
+            # Lazy R1: on every r1_every-th D step, r1_every times the penalty.
+            k = self.r1_every
+
+            def with_penalty():
+                penalty, outputs = losses_module.r1_penalty(discriminate, real)
+                return k * penalty, outputs
+
+            def without_penalty():
+                return tf.zeros((), tf.float32), discriminate(real)
+
+            penalties["r1_penalty"], real_out = tf.cond(
+                tf.equal(self.d_optimizer.iterations % k, 0), with_penalty,
+                without_penalty)
         else:
             real_out = discriminate(real)
         fake_out = discriminate(fake)

@@ -66,11 +66,12 @@ def digits_for_gan(train_size=None):
 
 
 def compile_digit_gan(model, loss, r1_weight=0.0, learning_rate=None,
-                      feature_matching=None):
+                      feature_matching=None, r1_every=1):
     """Compiles a digit GAN with the optimiser settings of its loss family
     (``learning_rate`` replaces its learning rate) and one-sided label
     smoothing 0.1 (D's real target 0.9) where the loss takes it; with
-    ``feature_matching`` (a layer of D) G matches D's features there instead.
+    ``feature_matching`` (a layer of D) G matches D's features there instead;
+    ``r1_every`` > 1 computes the R1 penalty lazily (`GAN.compile`).
 
     Example:
 
@@ -82,7 +83,8 @@ def compile_digit_gan(model, loss, r1_weight=0.0, learning_rate=None,
     model.compile(d_optimizer=keras.optimizers.Adam(**adam),
                   g_optimizer=keras.optimizers.Adam(**adam), loss=loss,
                   label_smoothing=0.1 if get_gan_loss(loss).smoothable else 0.0,
-                  r1_weight=r1_weight, feature_matching=feature_matching)
+                  r1_weight=r1_weight, r1_every=r1_every,
+                  feature_matching=feature_matching)
     return model
 
 
