@@ -164,7 +164,10 @@ def test_the_unit4_notebook_runs_on_its_quick_preset(execute_notebook,
     arithmetic = summary("latent-arithmetic")
     assert arithmetic["generator"].startswith("exported: ")
     assert set(arithmetic["directions"]) == {"thickness", "slant",
-                                             "thickness + slant"}
+                                             "thickness + slant",
+                                             "random (control)"}
+    assert arithmetic["directions"]["random (control)"] == pytest.approx(
+        arithmetic["directions"]["thickness"], rel=1e-4)
     measured = summary("precision-recall")
     assert measured["sources"]["dcgan"].startswith("exported: ")
     assert measured["sources"]["vae"].startswith("stand-in trained here")

@@ -49,8 +49,8 @@ def attribute_directions(z, measured, labels, share=0.25):
 
 @exercise("latent-arithmetic", "Thickness and slant directions in the DCGAN's "
                                "latent space (thick minus thin samples, per "
-                               "class): the measured attribute and the digit "
-                               "along each, and a grid.")
+                               "class) and a random control: the measured "
+                               "attribute and the digit along each, and a grid.")
 def latent_arithmetic(run: Run, *, samples: Count = 4000, walkers: Count = 200,
                       models_dir: str = "saved_models",
                       stand_in_seconds: Count = 60,
@@ -83,6 +83,11 @@ def latent_arithmetic(run: Run, *, samples: Count = 4000, walkers: Count = 200,
     rows, grids = {}, []
     moves = dict(directions)
     moves["thickness + slant"] = directions["thickness"] + directions["slant"]
+    # The control: a random direction as long as the thickness one. How often
+    # the digit changes along it is what any move of that length costs.
+    random = rng.standard_normal(latent_dim)
+    moves["random (control)"] = (random / np.linalg.norm(random)
+                                 * np.linalg.norm(directions["thickness"]))
     for name, direction in moves.items():
         for step in STEPS:
             moved = decode(base + step * direction)
