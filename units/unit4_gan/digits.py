@@ -342,7 +342,7 @@ def losses(run: Run, *, epochs: Count = 15, batch_size: Count = 64,
 @exercise("feature-matching", "G matches the mean of one of D's layers (Salimans "
                               "et al. 2016) instead of fooling D: each layer "
                               "against the non-saturating loss.")
-def feature_matching(run: Run, *, epochs: Count = 10, batch_size: Count = 64,
+def feature_matching(run: Run, *, epochs: Count = 7, batch_size: Count = 64,
                      latent_dim: Count = 64,
                      train_size: Count | None = None) -> dict:
     """The DCGAN with the non-saturating loss, then with G's feature matching
