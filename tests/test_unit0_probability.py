@@ -39,7 +39,7 @@ def test_information_and_the_elbo_identity(run_lab):
 def test_independence_short(run_lab):
     summary, out = run_lab("unit0_probability", "--exercise", "independence",
                            "--samples", "100", "--stand-in-epochs", "1",
-                           "--train-size", "600")
+                           "--train-size", "600", "--test-digits", "100")
     assert summary["images_binary_28x28"] == pytest.approx(236.0, abs=0.1)
     correlation = summary["neighbour_correlation"]
     assert correlation["real digits"] > 0.4

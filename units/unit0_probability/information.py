@@ -139,7 +139,8 @@ def _neighbour_correlation(images):
                           "independence costs against a PixelCNN.")
 def independence(run: Run, *, samples: Count = 1000,
                  models_dir: str = "saved_models", stand_in_epochs: Count = 2,
-                 train_size: Count | None = None) -> dict:
+                 train_size: Count | None = None,
+                 test_digits: Count | None = None) -> dict:
     """Counts the images, samples independent pixels with the binarized
     training digits' ink frequencies, and measures what that loses.
 
@@ -150,8 +151,9 @@ def independence(run: Run, *, samples: Count = 1000,
         stand_in_epochs: epochs of a PixelCNN trained here when none is
             exported.
         train_size: the first N training digits (default: all).
+        test_digits: score the first N test digits (default: all 1,000).
     """
-    x, x_test = binary_digits(train_size)
+    x, x_test = binary_digits(train_size, test_digits)
     rng = np.random.default_rng(run.seed)
     p = (x.sum(axis=0) + 1.0) / (len(x) + 2.0)
     independent = (rng.random((samples,) + p.shape) < p).astype(np.float32)
