@@ -59,7 +59,7 @@ def build_line_vae(latent_dim, beta, seed):
 @exercise("lines", "Lines drawn from 4 known factors (length, grey, angle, width) "
                    "and a beta-VAE with a 4-D latent: correlation of each latent "
                    "with each factor, traversals.")
-def lines(run: Run, *, beta: float = 4.0, epochs: Count = 40,
+def lines(run: Run, *, beta: float = 2.0, epochs: Count = 40,
           batch_size: Count = 64, train_size: Count = 4096,
           test_size: Count = 1024) -> dict:
     """Trains a beta-VAE on ``train_size`` line images and correlates its
