@@ -94,3 +94,45 @@ def test_ood_short(run_lab):
         # Inverted digits are far from anything either model saw.
         assert summary["auc"][model]["inverted digits"] > 0.9
     assert (out / "sets.png").exists()
+
+
+@pytest.mark.slow
+def test_independence_default_run(run_lab):
+    """In a fresh folder the PixelCNN is a 2-epoch stand-in; measured with the
+    exported one: Bernoulli 205.9 nats, PixelCNN 72.2."""
+    summary, _ = run_lab("unit0_probability", "--exercise", "independence")
+    nll = summary["test_nll"]
+    assert nll["independent pixels (per-pixel Bernoulli)"] == pytest.approx(205.9,
+                                                                            abs=0.1)
+    assert summary["independence_costs"] > 80
+
+
+@pytest.mark.slow
+def test_lines_default_run_gives_angle_a_latent(run_lab):
+    summary, _ = run_lab("unit0_probability", "--exercise", "lines")
+    # Measured: angle 0.85, length 0.69, width 0.66, grey 0.53.
+    best = summary["best_per_factor"]
+    assert best["angle"] > 0.7 and min(best.values()) > 0.3, best
+
+
+@pytest.mark.slow
+def test_manifold_default_run(run_lab):
+    summary, _ = run_lab("unit0_probability", "--exercise", "manifold")
+    dimension = summary["intrinsic_dimension"]
+    # Measured (k=10): digits 10.8, lines 4.4, noise 139.
+    assert 3.5 < dimension["lines (4 factors)"]["k=10"] < 5.5
+    assert 7 < dimension["digits"]["k=10"] < 15
+    accuracy = summary["neighbour_accuracy"]
+    assert accuracy["t-SNE"] > accuracy["PCA"] + 0.2
+    walks = summary["walks"]
+    assert (walks["VAE latent space"]["midpoint to nearest training digit"]
+            < walks["pixel space"]["midpoint to nearest training digit"])
+
+
+@pytest.mark.slow
+def test_ood_default_run_fails_backwards_on_blank_images(run_lab):
+    summary, _ = run_lab("unit0_probability", "--exercise", "ood")
+    for model in ("PixelCNN", "VAE"):
+        auc = summary["auc"][model]
+        # Measured: blank 0.000, inverted digits 1.000 for both.
+        assert auc["blank"] < 0.1 and auc["inverted digits"] > 0.95, auc
