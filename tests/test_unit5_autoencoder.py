@@ -268,3 +268,26 @@ def test_features_filters_latent_space_and_face_swap_short(run_lab):
     thickness = summary["thickness"]
     assert thickness["true bold test digits"] > thickness["thin test digits"]
     assert (out / "swap.png").exists()
+
+
+def test_features_reads_an_exported_encoder(tmp_path):
+    import tensorflow as tf
+
+    from units.unit5_autoencoder.representations import _exported_codes
+
+    class Encoder(tf.Module):
+        def __init__(self):
+            self.scale = tf.Variable(2.0)
+
+        @tf.function(input_signature=[tf.TensorSpec((None, 28, 28, 1), tf.float32)])
+        def encode(self, x):
+            return self.scale * tf.reduce_mean(x, axis=[1, 2])
+
+    tf.saved_model.save(Encoder(), str(tmp_path / "unit5_bigan"))
+    x = np.random.default_rng(0).random((600, 28, 28, 1)).astype("float32")
+    train, test = _exported_codes("BiGAN E(x)", str(tmp_path), x, x[:7])
+    # BiGAN's encoder takes [-1, 1]: 2 * mean(2 x - 1).
+    np.testing.assert_allclose(train[:, 0], 2 * (2 * x.mean(axis=(1, 2, 3)) - 1),
+                               atol=1e-6)
+    assert test.shape == (7, 1)
+    assert _exported_codes("MAE encoder", str(tmp_path), x, x[:7]) is None

@@ -65,11 +65,12 @@ def _exported_codes(name, folder, x, x_test):
     path = os.path.join(folder, subfolder)
     if not os.path.isdir(path):
         return None
-    encode = tf.saved_model.load(path).encode
+    # Keep the loaded object: its variables go with it.
+    loaded = tf.saved_model.load(path)
 
     def codes(images):
         scaled = (low + images * (high - low)).astype(np.float32)
-        return np.concatenate([np.asarray(encode(scaled[i:i + 500]))
+        return np.concatenate([np.asarray(loaded.encode(scaled[i:i + 500]))
                                for i in range(0, len(scaled), 500)])
     return codes(x).reshape(len(x), -1), codes(x_test).reshape(len(x_test), -1)
 
