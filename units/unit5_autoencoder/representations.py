@@ -167,6 +167,8 @@ def filters(run: Run, *, epochs: Count = 20, batch_size: Count = 128,
     tiles = tiles / np.abs(tiles).max(axis=(1, 2, 3), keepdims=True)
     kernels = np.transpose(conv[..., 0, :], (2, 0, 1))[..., None]
     kernels = kernels / np.abs(kernels).max(axis=(1, 2, 3), keepdims=True)
+    # Each weight as a 4x4 block, so a 5x5 kernel is drawn at 20x20.
+    kernels = np.kron(kernels, np.ones((1, 4, 4, 1), kernels.dtype))
     return {
         "concentration": Row(
             {name: {"trained": _concentration(trained[name][0]),
