@@ -291,3 +291,31 @@ def test_features_reads_an_exported_encoder(tmp_path):
                                atol=1e-6)
     assert test.shape == (7, 1)
     assert _exported_codes("MAE encoder", str(tmp_path), x, x[:7]) is None
+
+
+@pytest.mark.slow
+def test_posterior_collapse_default_run_and_free_bits(run_lab):
+    summary, _ = run_lab("unit5_autoencoder", "--exercise", "posterior-collapse")
+    table = summary["table"]
+    # Measured: 16 active units at beta 0.1-4, 6 at beta 10, 16 with free bits.
+    assert table["beta 10"]["active units"] < 10
+    assert table["beta 10, free bits 0.5"]["active units"] == 16
+    assert table["beta 1"]["test ELBO"] > table["beta 10"]["test ELBO"]
+
+
+@pytest.mark.slow
+def test_latent_space_default_run_the_vae_is_smoother(run_lab):
+    summary, _ = run_lab("unit5_autoencoder", "--exercise", "latent-space")
+    ae, vae = summary["table"]["autoencoder"], summary["table"]["VAE"]
+    # Measured: largest step 6.55 (autoencoder) vs 2.02 (VAE).
+    assert vae["largest step"] < ae["largest step"]
+
+
+@pytest.mark.slow
+def test_face_swap_default_run_keeps_the_digit_and_thickens(run_lab):
+    summary, _ = run_lab("unit5_autoencoder", "--exercise", "face-swap")
+    thickness = summary["thickness"]
+    # Measured: 0.128 through the thin decoder, 0.153 swapped; 90.5% read.
+    assert (thickness["through the bold decoder (swapped)"]
+            > thickness["through the thin decoder"] + 0.01)
+    assert summary["digit_kept"]["through the bold decoder (swapped)"] > 0.8
