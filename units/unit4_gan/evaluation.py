@@ -56,7 +56,7 @@ EXPORTS = {
     "diffusion": ("unit6_diffusion",
                   "python -m units.unit6_diffusion --exercise train"),
 }
-Generator = typing.Literal["dcgan", "stylegan", "cgan", "vae", "diffusion"]
+GeneratorName = typing.Literal["dcgan", "stylegan", "cgan", "vae", "diffusion"]
 # The scales of the DCGAN's latents measured besides 1.
 DCGAN_TRUNCATIONS = (1.0, 0.8, 0.6)
 # Classifier-free guidance of the diffusion model's samples (Unit VI's
@@ -215,7 +215,7 @@ def _closest_pairs(samples, train, result, path, pairs=8):
                               "density and coverage of every exported generator "
                               "(DCGAN, StyleGAN, cGAN, VAE, diffusion), the DCGAN's "
                               "missing points, memorisation.")
-def precision_recall(run: Run, *, models: list[Generator] = list(EXPORTS),
+def precision_recall(run: Run, *, models: list[GeneratorName] = list(EXPORTS),
                      samples: Count = JUDGED_IMAGES,
                      models_dir: str = "saved_models", stand_in_seconds: Count = 30,
                      train_size: Count | None = None,

@@ -12,7 +12,6 @@ import tensorflow as tf
 from keras_genai import builders
 from keras_genai import data
 from keras_genai import metrics
-from keras_genai import models
 from keras_genai import viz
 from keras_genai.layers import Corruption
 from keras_genai.regularizers import L1Sparsity
