@@ -285,6 +285,28 @@ def scale_to_replicas(loss):
     return loss if num_replicas == 1 else loss / num_replicas
 
 
+def replica_mean(x):
+    """The mean over the replicas of ``x``, a per-replica statistic of equal
+    batches (a batch mean): the global batch's statistic, the same on every
+    replica, for a loss that is non-linear in it. The identity on one device.
+
+    Computed with ``all_gather``, whose gradient sums, over the replicas, the
+    gradients with respect to each replica's own ``x``; with every replica's
+    loss divided by the number of replicas (`scale_to_replicas`), the summed
+    gradients are those of the global loss.
+
+    Example:
+
+    >>> replica_mean(tf.ones((3,)))  # one device
+    <tf.Tensor: shape=(3,), dtype=float32, numpy=array([1., 1., 1.], ...)>
+    """
+    num_replicas, _ = replica_context()
+    if num_replicas == 1:
+        return x
+    gathered = tf.distribute.get_replica_context().all_gather(x[None], axis=0)
+    return tf.reduce_mean(gathered, axis=0)
+
+
 def replica_slice(stateless_fn, batch_size, shape, seed):
     """This replica's rows of one draw for the global batch.
 

@@ -161,9 +161,11 @@ def latent_bound_by_quadrature(log_likelihood, q_mean, q_std, z=None):
     log_evidence = _log_trapezoid(log_joint, z)
     log_q = normal_log_pdf(z, q_mean, q_std)
     q = np.exp(log_q)
-    elbo = np.trapezoid(q * (log_joint - log_q), z)
-    log_posterior = log_joint - log_evidence
-    kl = np.trapezoid(q * (log_q - log_posterior), z)
+    # Where q underflows to 0 its terms are 0, even where p(x|z) is 0 too.
+    with np.errstate(invalid="ignore"):
+        elbo = np.trapezoid(np.where(q > 0, q * (log_joint - log_q), 0.0), z)
+        log_posterior = log_joint - log_evidence
+        kl = np.trapezoid(np.where(q > 0, q * (log_q - log_posterior), 0.0), z)
     return {"log_evidence": float(log_evidence), "elbo": float(elbo),
             "kl": float(kl), "gap": float(log_evidence - elbo)}
 

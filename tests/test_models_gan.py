@@ -388,3 +388,16 @@ def test_lazy_r1_computes_the_penalty_every_kth_step_at_k_times_the_weight():
     assert model.r1_every == 2
     with pytest.raises(ValueError, match="r1_every"):
         compile_gan(make_gan(), r1_weight=1.0, r1_every=0)
+
+
+def test_feature_matching_and_lazy_r1_equal_on_one_and_two_replicas(tmp_path,
+                                                                     mirrored_strategy):
+    """Feature matching squares the global batch's mean features, and lazy R1
+    with 2 D steps per G step penalises every other D step: one step on 2
+    replicas equals one on one device, logged penalties included."""
+    import dataclasses
+
+    spec = dataclasses.replace(
+        SPEC, compile=lambda m: compile_gan(m, feature_matching="down1_lrelu",
+                                            r1_weight=1.0, r1_every=2, d_steps=2))
+    conformance.check_mirrored(spec, tmp_path, mirrored_strategy)

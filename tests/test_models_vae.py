@@ -358,3 +358,14 @@ def test_log_likelihood_of_a_conditional_vae_and_of_a_gaussian_decoder():
         - 0.5 * (mean ** 2).sum(1) + 0.5 * log_var.sum(1)
     weights = model._log_weights(x, None, np.zeros((4, 1, LATENT), "float32"))
     np.testing.assert_allclose(np.asarray(weights)[:, 0], expected, rtol=1e-5)
+
+
+def test_free_bits_equal_on_one_and_two_replicas(tmp_path, mirrored_strategy):
+    """The held KL term is taken on the global batch's per-dimension KL (with
+    lambda 0.5 some dimensions straddle it: per-replica means fail this)."""
+    import dataclasses
+
+    spec = dataclasses.replace(SPEC, make_model=lambda: VAE(
+        builders.dense_encoder(SHAPE, LATENT, (16,), variational=True),
+        builders.dense_decoder(SHAPE, LATENT, (16,)), seed=3, free_bits=0.5))
+    conformance.check_mirrored(spec, tmp_path, mirrored_strategy)

@@ -1,5 +1,7 @@
-"""Image-to-image tasks built offline from the digits (NumPy, images in any range
-as float arrays ``(N, H, W[, C])``).
+"""Image-to-image tasks built offline from the digits (NumPy, float arrays
+``(N, H, W[, C])``; `occlude`, `thicken` and `downsample` take any range,
+`tint`, `ink_colour_labels` and `edge_map` a ``value_range``, ``[-1, 1]`` by
+default).
 
 * `occlude`: paired inpainting (pix2pix) — a square hole hides part of a digit.
 * `thicken`: a second domain for unpaired translation (CycleGAN) — strokes
@@ -151,10 +153,14 @@ def tint(images, labels, value_range=(-1.0, 1.0)):
 
     Example:
 
-    >>> colour = tint(x_train, y_train)  # a 0 red, a 5 cyan
+    >>> colour = tint(x_train, y_train, value_range=(0, 255))  # a 0 red, a 5 cyan
     """
     images = _images("images", images)
     labels = np.asarray(labels)
+    if labels.size and not np.all(np.equal(np.mod(labels, 1), 0)):
+        raise ValueError(f"`labels` must be whole digits 0-9. Received: "
+                         f"labels={labels!r:.100}")
+    labels = labels.astype(np.int64)
     if images.shape[-1] != 1 or labels.shape != images.shape[:1]:
         raise ValueError("`images` must be (N, H, W[, 1]) grey images and `labels` "
                          f"(N,). Received: images.shape={images.shape}, "
@@ -196,12 +202,15 @@ def ink_colour_labels(images, value_range=(-1.0, 1.0)):
 def edge_map(images, threshold=0.25, value_range=(-1.0, 1.0)):
     """The outline of each stroke: pixels where the Sobel gradient of the
     ink (Sobel 1968; a 3x3 derivative with smoothing) is steeper than
-    ``threshold`` of its largest possible value, white on black.
+    ``threshold`` times ``4 sqrt(2)``, white on black.
 
     Args:
         images: ``(N, H, W[, 1])`` grey images in ``value_range``.
-        threshold: share of the largest gradient (``4 sqrt(2)`` on ink in
-            ``[0, 1]``) above which a pixel is an edge.
+        threshold: the edge threshold as a share of ``4 sqrt(2)``, the bound
+            that each Sobel component's ``|g| <= 4`` gives on ink in ``[0,
+            1]``. The largest gradient an image reaches is ``2 sqrt(5)``
+            (both components cannot be 4 at once), so above 0.79 no pixel
+            is an edge.
         value_range: ``(low, high)`` of the input and the output.
 
     Returns:
@@ -209,7 +218,7 @@ def edge_map(images, threshold=0.25, value_range=(-1.0, 1.0)):
 
     Example:
 
-    >>> sketches = edge_map(x_train)
+    >>> sketches = edge_map(x_train, value_range=(0, 255))
     """
     images = _images("images", images)
     if images.shape[-1] != 1:

@@ -253,7 +253,7 @@ def intrinsic_dimension(points, k=10):
 
     >>> plane = np.random.default_rng(0).uniform(size=(2000, 2))
     >>> intrinsic_dimension(plane @ np.random.default_rng(1).normal(size=(2, 5)))
-    2.0...
+    1.9...
     """
     points = np.unique(_check_set("points", points, minimum=3), axis=0)
     k = check_positive_int("k", k, minimum=2)

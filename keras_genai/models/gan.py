@@ -4,6 +4,7 @@ import keras
 import tensorflow as tf
 
 from keras_genai import losses as losses_module
+from keras_genai.distribute import replica_mean
 from keras_genai.models.adversarial import ADVERSARIAL_TRACKERS
 from keras_genai.models.adversarial import AdversarialLoss
 from keras_genai.models.averaging import WeightAverage
@@ -170,8 +171,9 @@ class GAN(LatentVariableModel):
                 only, with its weight multiplied by ``r1_every``, so it costs a
                 fraction of its time with the same weight on average. The
                 logged ``r1_penalty`` is then ``r1_every`` times the penalty on
-                the steps that compute it and 0 on the others (its epoch mean
-                estimates the penalty's). 1 (every step) by default.
+                the D steps that compute it and 0 on the others, averaged over
+                each G step's ``d_steps`` D steps (its epoch mean estimates the
+                penalty's). 1 (every step) by default.
             feature_matching: the name of a layer of the discriminator (for
                 the DCGAN's, ``"features"``, ``"down2_lrelu"``...): G then
                 minimises `keras_genai.losses.feature_matching_generator_loss`
@@ -299,9 +301,17 @@ class GAN(LatentVariableModel):
         if self._features is None:
             return self.adversarial.generator_loss(
                 self._discriminate(fake, condition, training))
-        return losses_module.feature_matching_generator_loss(
-            self._features(self._discriminator_inputs(real, condition), training),
-            self._features(self._discriminator_inputs(fake, condition), training))
+
+        def global_mean(images):
+            """The mean features of the global batch, as a batch of one."""
+            features = self._features(self._discriminator_inputs(images, condition),
+                                      training)
+            features = tf.cast(tf.reshape(features, [tf.shape(features)[0], -1]),
+                               tf.float32)
+            return replica_mean(tf.reduce_mean(features, axis=0))[None]
+
+        return losses_module.feature_matching_generator_loss(global_mean(real),
+                                                             global_mean(fake))
 
     def _update_metrics(self, d_loss, g_loss, real_out, fake_out, penalties):
         logs = self.adversarial.logs(d_loss, g_loss, real_out, fake_out)
@@ -331,7 +341,7 @@ class GAN(LatentVariableModel):
         unconditional GAN).
         """
         real, condition = self._unpack(data)
-        d_losses = []
+        d_losses, logged_penalties = [], []
         for real_i, condition_i in self._minibatches(real, condition):
             batch = tf.shape(real_i)[0]
             # The fakes need no gradient in the D step: draw them off the tape.
@@ -341,6 +351,10 @@ class GAN(LatentVariableModel):
                 lambda: self._discriminator_loss(real_i, fake, condition_i,
                                                  training=True))
             d_losses.append(d_loss)
+            logged_penalties.append(penalties)
+        # Each penalty's mean over the D steps (lazy R1 puts it on some only).
+        penalties = {name: tf.add_n([p[name] for p in logged_penalties])
+                     / len(logged_penalties) for name in penalties}
         g_loss = self._descend(
             "g_optimizer",
             lambda: self._generator_loss(real_i, condition_i, training=True))

@@ -8,6 +8,7 @@ import tensorflow as tf
 from keras import ops
 
 from keras_genai import losses as losses_module
+from keras_genai.distribute import replica_mean
 from keras_genai.layers.sampling import reparameterize
 from keras_genai.models.inputs import check_images
 from keras_genai.models.inputs import images_and_labels
@@ -159,8 +160,9 @@ class VAE(LatentVariableModel):
         penalised = kl
         if self.free_bits:
             # The batch mean of each dimension's KL, held at >= free_bits.
-            per_dimension = ops.mean(
-                0.5 * (ops.square(mean) + ops.exp(log_var) - log_var - 1.0), axis=0)
+            # ... of the global batch: max() is not linear in the replicas.
+            per_dimension = replica_mean(ops.mean(
+                0.5 * (ops.square(mean) + ops.exp(log_var) - log_var - 1.0), axis=0))
             penalised = ops.sum(ops.maximum(per_dimension, self.free_bits))
         return reconstruction + self.beta * penalised, reconstruction, kl
 
