@@ -81,9 +81,9 @@ class VAE(LatentVariableModel):
             with a sigmoid output for ``"bce"``).
         beta: weight of the KL term (``>= 0``).
         reconstruction: ``"bce"`` or ``"mse"``.
-        seed: seed of the model's noise.
         free_bits: ``lambda``, nats of KL per latent dimension the loss does
             not penalise (``>= 0``; 0: the plain KL term).
+        seed: seed of the model's noise.
         **kwargs: `keras.Model` arguments.
 
     Example:
@@ -100,8 +100,8 @@ class VAE(LatentVariableModel):
     OPTIMIZERS = {"optimizer": ("encoder", "decoder")}
     TRACKERS = ("loss", "reconstruction", "kl", "elbo")
 
-    def __init__(self, encoder, decoder, beta=1.0, reconstruction="bce", seed=None,
-                 free_bits=0.0, **kwargs):
+    def __init__(self, encoder, decoder, beta=1.0, reconstruction="bce",
+                 free_bits=0.0, seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
         self.encoder = check_network("encoder", encoder)
         self.decoder = check_network("decoder", decoder)
@@ -346,10 +346,10 @@ class ConditionalVAE(VAE):
     DATA = ("images", "labels")
 
     def __init__(self, encoder, decoder, num_classes, beta=1.0, reconstruction="bce",
-                 seed=None, free_bits=0.0, **kwargs):
+                 free_bits=0.0, seed=None, **kwargs):
         self._num_classes = check_num_classes(num_classes)
         super().__init__(encoder, decoder, beta=beta, reconstruction=reconstruction,
-                         seed=seed, free_bits=free_bits, **kwargs)
+                         free_bits=free_bits, seed=seed, **kwargs)
 
     @property
     def num_classes(self):
