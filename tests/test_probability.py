@@ -9,7 +9,8 @@ from keras_genai import probability
 
 def test_normal_log_pdf_matches_the_density():
     x = np.array([-1.0, 0.5, 3.0])
-    expected = np.log(np.exp(-0.5 * ((x - 1.0) / 2.0) ** 2) / (2.0 * np.sqrt(2 * np.pi)))
+    expected = np.log(np.exp(-0.5 * ((x - 1.0) / 2.0) ** 2)
+                      / (2.0 * np.sqrt(2 * np.pi)))
     np.testing.assert_allclose(probability.normal_log_pdf(x, 1.0, 2.0), expected)
 
 

@@ -321,7 +321,8 @@ class SampleJudge:
         Returns:
             A dict of floats: ``fid``, ``kid``, ``precision``, ``recall``,
             ``inception_score``, ``confident_fraction``, ``min_class_share``,
-            ``class_counts`` and, with labels, ``label_accuracy`` / ``min_class_accuracy`` / ``per_class``.
+            ``class_counts`` and, with labels, ``label_accuracy`` /
+            ``min_class_accuracy`` / ``per_class``.
 
         Example:
 

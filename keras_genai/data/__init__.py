@@ -1,5 +1,6 @@
 """Where data comes from: the embedded digits, tfds datasets, synthetic sets
-(truth tables, Gaussian mixtures, lines drawn from known factors, sequence tasks, dates to translate), the prose of Python's
+(truth tables, Gaussian mixtures, lines drawn from known factors, sequence
+tasks, dates to translate), the prose of Python's
 reference manual, `tf.data` pipelines and
 augmentation."""
 

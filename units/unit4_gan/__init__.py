@@ -25,8 +25,9 @@ Run ``python -m units.unit4_gan --exercise NAME`` (``--help`` lists them):
   log 4`` computed numerically).
 * Image-conditioned GANs (``translation.py``): ``pix2pix`` (inpainting a 12x12
   hole), ``colorization`` (grey digits -> each class in its colour), ``edges``
-  (outlines -> digits), ``cyclegan`` (thin <-> bold digits, unpaired), ``srgan`` (7x7 -> 28x28
-  against bicubic upsampling) and ``lapgan`` (7 -> 14 -> 28).
+  (outlines -> digits), ``cyclegan`` (thin <-> bold digits, unpaired),
+  ``srgan`` (7x7 -> 28x28 against bicubic upsampling) and ``lapgan`` (7 -> 14
+  -> 28).
 
 * The latent space (``latent.py``): ``latent-arithmetic`` (thickness and
   slant directions, thick minus thin samples of each class, moved along).
