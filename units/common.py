@@ -239,6 +239,23 @@ def load_saved(out, filename, exercise, compile=True):
     return keras.models.load_model(path, compile=compile), path
 
 
+def load_export(models_dir, folder):
+    """The SavedModel another exercise exported as ``folder`` under
+    ``models_dir`` (the labs export under ``saved_models`` by default), or
+    ``None`` when there is none. Keep the returned object while calling its
+    endpoints: its variables go with it.
+
+    Returns:
+        ``(loaded or None, path)``.
+
+    Example:
+
+    >>> loaded, path = load_export("saved_models", "unit8_pixelcnn")
+    """
+    path = os.path.join(models_dir, folder)
+    return (tf.saved_model.load(path) if os.path.isdir(path) else None), path
+
+
 # -- measuring generated and restored images --------------------------
 
 # How the summary shows a `SampleJudge.report`: label and format of each number.

@@ -2,18 +2,18 @@
 PixelCNN loaded from what Unit VIII exports or trained here as a short
 stand-in, Unit V's VAE trained here)."""
 
-import os
-
 import keras
 import numpy as np
-import tensorflow as tf
 
+from keras_genai.utils.batching import map_fixed_batches
+from units.common import load_export
 from units.common import reseed
 from units.unit5_autoencoder.variational import build_vae
 from units.unit8_likelihood.common import train_pixelcnn
 
-# Where ``python -m units.unit8_likelihood`` exports its PixelCNN by default.
-PIXELCNN_EXPORT = os.path.join("saved_models", "unit8_pixelcnn")
+# The folder ``python -m units.unit8_likelihood`` exports its PixelCNN to,
+# under saved_models/ by default.
+PIXELCNN_EXPORT = "unit8_pixelcnn"
 
 
 def pixelcnn_log_prob(x, models_dir, seed, stand_in_epochs, verbose=0):
@@ -29,15 +29,11 @@ def pixelcnn_log_prob(x, models_dir, seed, stand_in_epochs, verbose=0):
     >>> log_prob, source = pixelcnn_log_prob(x, "saved_models", 0, 2)
     >>> log_prob(x_test).mean()
     """
-    path = os.path.join(models_dir, os.path.basename(PIXELCNN_EXPORT))
-    if os.path.isdir(path):
-        loaded = tf.saved_model.load(path)
-
-        def exported(images):
-            return np.concatenate([loaded.log_prob(tf.constant(images[i:i + 256],
-                                                               tf.float32)).numpy()
-                                   for i in range(0, len(images), 256)])
-        return exported, f"exported: {path}"
+    loaded, path = load_export(models_dir, PIXELCNN_EXPORT)
+    if loaded is not None:
+        return (lambda images: map_fixed_batches(
+            loaded.log_prob, [np.asarray(images, np.float32)], 256),
+                f"exported: {path}")
     print(f"No {path}: training a {stand_in_epochs}-epoch PixelCNN stand-in "
           "(python -m units.unit8_likelihood exports the real one).", flush=True)
     model, _ = train_pixelcnn(x, seed, stand_in_epochs, 64, verbose=verbose)

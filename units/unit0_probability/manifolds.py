@@ -11,7 +11,6 @@ from keras_genai import data
 from keras_genai import metrics
 from keras_genai import utils
 from keras_genai import viz
-from units.common import SampleJudge
 from units.lab import Count
 from units.lab import Row
 from units.lab import Run
@@ -100,10 +99,10 @@ def manifold(run: Run, *, points: Count = 1000, vae_epochs: Count = 30,
     codes = vae.encode(x_test_binary)
     latent_walk = vae.decode(np.concatenate(
         [utils.interpolate(codes[a], codes[b], steps) for a, b in zip(starts, ends)]))
-    judge = SampleJudge()
+    classifier = metrics.digit_classifier()
     along = {}
     for name, walk in (("pixel space", pixel_walk), ("VAE latent space", latent_walk)):
-        probs = metrics.classify(walk, classifier=judge.classifier,
+        probs = metrics.classify(walk, classifier=classifier,
                                  value_range=(0, 1))
         confidence = probs.max(axis=1).reshape(pairs, steps)
         # Distance of each walk's midpoint to its nearest training digit.

@@ -31,6 +31,7 @@ from units.common import JUDGED_IMAGES
 from units.common import PR_NEIGHBOUR
 from units.common import SampleJudge
 from units.common import dtype_policy
+from units.common import load_export
 from units.common import precision_policy
 from units.common import reseed
 from units.lab import Count
@@ -64,13 +65,12 @@ DCGAN_TRUNCATIONS = (1.0, 0.8, 0.6)
 GUIDANCE = 3.0
 
 
-def load_export(name, folder):
+def load_digit_export(name, folder):
     """The exported SavedModel of ``name`` under ``folder``, or ``None`` when
     there is none or it was trained on images other than 28x28x1."""
-    path = os.path.join(folder, EXPORTS[name][0])
-    if not os.path.isdir(path):
+    loaded, path = load_export(folder, EXPORTS[name][0])
+    if loaded is None:
         return None, path
-    loaded = tf.saved_model.load(path)
     endpoint = loaded.sample if name in ("stylegan", "vae", "diffusion") \
         else loaded.serve
     output = endpoint.concrete_functions[0].structured_outputs
@@ -129,7 +129,7 @@ def dcgan_decoder(run, models_dir, stand_in_seconds, train_size=None):
 
     >>> decode, latent_dim, source = dcgan_decoder(run, "saved_models", 30)
     """
-    loaded, path = load_export("dcgan", models_dir)
+    loaded, path = load_digit_export("dcgan", models_dir)
     if loaded is not None:
         return (lambda z: np.asarray(loaded.serve(np.asarray(z, np.float32))),
                 loaded.serve.input_signature[0].shape[1], f"exported: {path}")
@@ -248,7 +248,7 @@ def precision_recall(run: Run, *, models: list[GeneratorName] = list(EXPORTS),
         generated["dcgan" if psi == 1.0 else f"dcgan z x {psi}"] = decode(psi * z)
     for name in [m for m in EXPORTS if m in models and m != "dcgan"]:
         command = EXPORTS[name][1]
-        loaded, path = load_export(name, models_dir)
+        loaded, path = load_digit_export(name, models_dir)
         if loaded is not None:
             names = [f"stylegan psi={p}" for p in TRUNCATIONS] \
                 if name == "stylegan" else [name]

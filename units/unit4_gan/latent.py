@@ -10,7 +10,6 @@ import numpy as np
 from keras_genai import data
 from keras_genai import metrics
 from keras_genai import viz
-from units.common import SampleJudge
 from units.lab import Count
 from units.lab import Row
 from units.lab import Run
@@ -68,17 +67,17 @@ def latent_arithmetic(run: Run, *, samples: Count = 4000, walkers: Count = 200,
     """
     decode, latent_dim, source = dcgan_decoder(run, models_dir, stand_in_seconds,
                                                train_size)
-    judge = SampleJudge()
+    classifier = metrics.digit_classifier()
     rng = np.random.default_rng(run.seed)
     z = rng.standard_normal((samples, latent_dim)).astype(np.float32)
     images = decode(z)
-    labels = metrics.classify(images, classifier=judge.classifier,
+    labels = metrics.classify(images, classifier=classifier,
                               value_range=(-1, 1)).argmax(axis=1)
     measured = data.measure_digits(images, value_range=(-1, 1))
     measured = {k: measured[k] for k in ATTRIBUTES}
     directions = attribute_directions(z, measured, labels)
     base = rng.standard_normal((walkers, latent_dim)).astype(np.float32)
-    base_labels = metrics.classify(decode(base), classifier=judge.classifier,
+    base_labels = metrics.classify(decode(base), classifier=classifier,
                                    value_range=(-1, 1)).argmax(axis=1)
     rows, grids = {}, []
     moves = dict(directions)
@@ -91,7 +90,7 @@ def latent_arithmetic(run: Run, *, samples: Count = 4000, walkers: Count = 200,
     for name, direction in moves.items():
         for step in STEPS:
             moved = decode(base + step * direction)
-            probs = metrics.classify(moved, classifier=judge.classifier,
+            probs = metrics.classify(moved, classifier=classifier,
                                      value_range=(-1, 1))
             values = data.measure_digits(moved, value_range=(-1, 1))
             rows[f"{name}, step {step:+g}"] = {

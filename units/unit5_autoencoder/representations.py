@@ -7,7 +7,6 @@ import os
 
 import keras
 import numpy as np
-import tensorflow as tf
 
 from keras_genai import builders
 from keras_genai import data
@@ -15,8 +14,10 @@ from keras_genai import metrics
 from keras_genai import viz
 from keras_genai.layers import Corruption
 from keras_genai.regularizers import L1Sparsity
+from keras_genai.utils.batching import map_fixed_batches
 from units.common import classifier_accuracy
 from units.common import linear_probe
+from units.common import load_export
 from units.common import reseed
 from units.lab import Count
 from units.lab import Row
@@ -61,16 +62,13 @@ def _autoencoders(latent_dim, seed):
 def _exported_codes(name, folder, x, x_test):
     """Codes of an exported encoder, or ``None`` when it is not exported."""
     subfolder, _, (low, high) = ENCODERS[name]
-    path = os.path.join(folder, subfolder)
-    if not os.path.isdir(path):
+    loaded, _ = load_export(folder, subfolder)
+    if loaded is None:
         return None
-    # Keep the loaded object: its variables go with it.
-    loaded = tf.saved_model.load(path)
 
     def codes(images):
         scaled = (low + images * (high - low)).astype(np.float32)
-        return np.concatenate([np.asarray(loaded.encode(scaled[i:i + 500]))
-                               for i in range(0, len(scaled), 500)])
+        return map_fixed_batches(loaded.encode, [scaled], 500)
     return codes(x).reshape(len(x), -1), codes(x_test).reshape(len(x_test), -1)
 
 
