@@ -43,6 +43,7 @@ from units.unit4_gan.digits import default_dcgan
 from units.unit4_gan.digits import digits_for_gan
 from units.unit4_gan.style import TRUNCATIONS
 from units.unit4_gan.style import stylegan_on_digits
+from units.unit5_autoencoder.common import unit_digits
 from units.unit5_autoencoder.variational import build_vae
 from units.unit6_diffusion.common import WIDTHS
 from units.unit6_diffusion.common import build_model
@@ -163,8 +164,8 @@ def _stand_in(name, run, seconds, train_size, diffusion_steps, n):
     elif name == "vae":
         vae = build_vae(20, seed=run.seed)
         vae.compile(optimizer=keras.optimizers.Adam(1e-3))
-        binary = (scale_images(x[..., None], scale="unit").numpy() > 0.5)
-        vae.fit(binary.astype("float32"), batch_size=100, **fit)
+        binary, _, _, _ = unit_digits(train_size, binarize=True)
+        vae.fit(binary, batch_size=100, **fit)
         samples = {"vae": 2.0 * vae.sample(n, seed=run.seed) - 1.0}
     else:
         model = build_model(run.seed, 1000, WIDTHS, (28, 28, 1), 10)
